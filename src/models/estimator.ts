@@ -1,0 +1,50 @@
+import type { Matrix } from '../preprocess/matrix.js';
+
+/**
+ * The estimator contract every model follows (after scikit-learn): the constructor takes options only,
+ * `fit` learns and resolves to the estimator itself, learned state lives apart from the options and is
+ * what `save` writes. `predictProba` returns rows × nClasses probabilities (or scores for margin models,
+ * still higher = more likely), row-major.
+ */
+export interface FitContext {
+  /** Number of classes; `y` values are in [0, nClasses). */
+  readonly nClasses: number;
+  /** Called with work done so far, for progress bars. */
+  readonly onProgress?: (done: number, total: number, detail?: string) => void;
+  /** Optional validation set taken out of the training split (never the test split). */
+  readonly validation?: { readonly x: Matrix; readonly y: Int32Array };
+}
+
+export interface Classifier<Options extends object = object> {
+  /** Model kind as used by `--model`, e.g. `rf`. */
+  readonly kind: string;
+  readonly options: Readonly<Options>;
+  /** Whether `fit` has run (or the model was loaded). */
+  readonly fitted: boolean;
+  fit(x: Matrix, y: Int32Array, context: FitContext): Promise<this>;
+  predictProba(x: Matrix): Promise<Matrix>;
+  predict(x: Matrix): Promise<Int32Array>;
+  /** Writes learned state into `dir` (files named by the model); returns the file names written. */
+  save(dir: string): Promise<string[]>;
+  /** Releases workers or engine memory. */
+  dispose(): Promise<void>;
+}
+
+/** Arg-max per row of a rows × k score matrix. */
+export function argmaxRows(scores: Matrix): Int32Array {
+  const out = new Int32Array(scores.rows);
+  const k = scores.cols;
+  for (let i = 0; i < scores.rows; i++) {
+    let best = 0;
+    let bestValue = scores.data[i * k];
+    for (let j = 1; j < k; j++) {
+      const v = scores.data[i * k + j];
+      if (v > bestValue) {
+        bestValue = v;
+        best = j;
+      }
+    }
+    out[i] = best;
+  }
+  return out;
+}

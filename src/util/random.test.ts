@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { Random } from './random.js';
+
+describe('Random', () => {
+  it('is reproducible for a seed and differs between seeds', () => {
+    const a = new Random(7);
+    const b = new Random(7);
+    const c = new Random(8);
+    const seqA = Array.from({ length: 5 }, () => a.nextUint32());
+    const seqB = Array.from({ length: 5 }, () => b.nextUint32());
+    const seqC = Array.from({ length: 5 }, () => c.nextUint32());
+    expect(seqA).toEqual(seqB);
+    expect(seqA).not.toEqual(seqC);
+  });
+
+  it('draws uniform values in [0, 1) with a plausible mean', () => {
+    const r = new Random(1);
+    let sum = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const v = r.next();
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThan(1);
+      sum += v;
+    }
+    expect(sum / 20_000).toBeCloseTo(0.5, 1);
+  });
+
+  it('shuffles into a permutation', () => {
+    const items = Array.from({ length: 50 }, (_, i) => i);
+    new Random(3).shuffle(items);
+    expect([...items].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(items).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
