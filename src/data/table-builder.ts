@@ -1,0 +1,404 @@
+import Papa from 'papaparse';
+import { IotIdsError } from '../errors.js';
+import {
+  CleaningReportBuilder,
+  describeRejectedRow,
+  REJECT_REASONS,
+  type CleaningReport,
+  type RejectedRow,
+} from './cleaning-report.js';
+import type { LineSink } from './line-splitter.js';
+import { parsePlainDecimal } from './fast-number.js';
+import { RowKeyHasher } from './row-key.js';
+import { labelColumnOf, type DatasetSchema } from './schema.js';
+import type { CategoricalColumn, Column, Table } from './table.js';
+
+export interface TableBuilderOptions {
+  /** Name used in messages and in the report. */
+  file: string;
+  /** Throw on the first rejected row instead of counting it. Default false. */
+  strict?: boolean;
+  /** How many rejected rows the report lists. Default 100. */
+  maxRejectedExamples?: number;
+}
+
+export interface BuiltTable {
+  table: Table;
+  report: CleaningReport;
+  rowKeys: Float64Array;
+}
+
+const IGNORE = 0;
+const NUMERIC = 1;
+const CATEGORICAL = 2;
+const LABEL = 3;
+
+const INITIAL_CAPACITY = 4096;
+const REPLACEMENT_CHAR = '\uFFFD';
+/** Spellings of NaN and infinity seen in exported flow files (Number() only knows 'NaN' and 'Infinity'). */
+const NAN_OR_INF_TEXT = /^\s*[+-]?(nan|inf|infinity)\s*$/i;
+
+/** A string category dictionary; values are copied on insert so they do not pin the chunk they came from. */
+class Dictionary {
+  readonly categories: string[] = [];
+  private readonly codes = new Map<string, number>();
+
+  codeOf(value: string): number {
+    let code = this.codes.get(value);
+    if (code === undefined) {
+      code = this.categories.length;
+      const detached = Buffer.from(value, 'utf8').toString('utf8');
+      this.codes.set(detached, code);
+      this.categories.push(detached);
+    }
+    return code;
+  }
+}
+
+/**
+ * Turns text lines into typed-array columns and a cleaning report. Every field is validated before anything
+ * is written, so a rejected row leaves no trace (not even a new category) in the table.
+ *
+ * Bytes that are not valid UTF-8 arrive as U+FFFD; a categorical or label field containing one is rejected
+ * as 'invalid UTF-8' (a garbled category would otherwise become a class of its own), and in a numeric field
+ * it is a 'non-numeric value'. A genuine U+FFFD in the source is treated the same way.
+ *
+ * Lines are split on '\n' before fields are, so a quoted field may contain the delimiter but not a line
+ * break: such a record is rejected (malformed quotes / wrong column count), never merged silently.
+ * With `header: true` the first non-blank line must name the schema's columns in order.
+ */
+export class TableBuilder implements LineSink {
+  readonly report: CleaningReportBuilder;
+  private readonly kinds: Uint8Array;
+  private readonly slots: Int32Array;
+  private readonly names: string[];
+  private readonly delimiter: string;
+  private readonly labelSuffix: string;
+  private readonly strict: boolean;
+  private expectHeader: boolean;
+
+  private readonly numericStage: Float64Array;
+  private readonly categoricalStage: string[];
+  private labelStage = '';
+  private rowProblem: RejectedRow | undefined;
+  private readonly emptyColumns: Int32Array;
+  private emptyCount = 0;
+  private rowMayHaveInvalidUtf8 = false;
+  /** Whether quote-free lines can take the in-place scan (one-character delimiters; others use split). */
+  private readonly canScan: boolean;
+
+  private capacity = INITIAL_CAPACITY;
+  private nRows = 0;
+  private numeric: Float32Array[];
+  private categoricalCodes: Int32Array[];
+  private readonly dictionaries: Dictionary[];
+  private labelCodes = new Int32Array(INITIAL_CAPACITY);
+  private readonly labelDictionary = new Dictionary();
+  private lineNumbers = new Uint32Array(INITIAL_CAPACITY);
+  private rowKeys = new Float64Array(INITIAL_CAPACITY);
+  private readonly seenKeys = new Set<number>();
+  private readonly hasher = new RowKeyHasher();
+
+  constructor(
+    private readonly schema: DatasetSchema,
+    private readonly options: TableBuilderOptions,
+  ) {
+    try {
+      labelColumnOf(schema);
+    } catch (error) {
+      throw new IotIdsError(error instanceof Error ? error.message : String(error), {
+        kind: 'usage',
+        cause: error,
+      });
+    }
+    this.report = new CleaningReportBuilder(options.file, options.maxRejectedExamples ?? 100);
+    this.strict = options.strict ?? false;
+    this.delimiter = schema.delimiter || ',';
+    this.canScan = this.delimiter.length === 1;
+    this.labelSuffix = schema.labelSuffix ?? '';
+    this.expectHeader = schema.header;
+    const n = schema.columns.length;
+    this.kinds = new Uint8Array(n);
+    this.emptyColumns = new Int32Array(n);
+    this.slots = new Int32Array(n).fill(-1);
+    this.names = schema.columns.map((c) => c.name);
+    let numericCount = 0;
+    let categoricalCount = 0;
+    schema.columns.forEach((column, j) => {
+      if (column.type === 'numeric') {
+        this.kinds[j] = NUMERIC;
+        this.slots[j] = numericCount++;
+      } else if (column.type === 'categorical') {
+        this.kinds[j] = CATEGORICAL;
+        this.slots[j] = categoricalCount++;
+      } else if (column.type === 'label') {
+        this.kinds[j] = LABEL;
+      } else {
+        this.kinds[j] = IGNORE;
+      }
+    });
+    this.numericStage = new Float64Array(numericCount);
+    this.categoricalStage = new Array<string>(categoricalCount).fill('');
+    this.numeric = Array.from({ length: numericCount }, () => new Float32Array(INITIAL_CAPACITY));
+    this.categoricalCodes = Array.from({ length: categoricalCount }, () => new Int32Array(INITIAL_CAPACITY));
+    this.dictionaries = Array.from({ length: categoricalCount }, () => new Dictionary());
+  }
+
+  line(raw: string, lineNumber: number): void {
+    const text = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim().length === 0)) return;
+    if (this.expectHeader) {
+      this.expectHeader = false;
+      this.checkHeader(text, lineNumber);
+      return;
+    }
+    this.row(text, lineNumber);
+  }
+
+  lineTooLong(lineNumber: number, length: number): void {
+    this.reject({ line: lineNumber, reason: REJECT_REASONS.lineTooLong, detail: `${length} characters` });
+  }
+
+  /** Trimmed columns, the report and the row keys; throws when no row could be kept. */
+  finish(): BuiltTable {
+    const report = this.report.build();
+    if (report.rowsRead === 0) {
+      throw new IotIdsError(`no data rows${this.schema.header ? ' after the header' : ''}`, {
+        location: { file: this.options.file },
+      });
+    }
+    if (report.rowsKept === 0) {
+      const reasons = Object.entries(report.rejectedByReason)
+        .map(([reason, count]) => `${reason} ${count}`)
+        .join(', ');
+      const first = report.rejectedExamples[0];
+      throw new IotIdsError(
+        `no usable rows: all ${report.rowsRead} data rows were rejected (${reasons})` +
+          (first ? `; first: ${describeRejectedRow(first)}` : ''),
+        { location: { file: this.options.file } },
+      );
+    }
+    const n = this.nRows;
+    const features: Column[] = [];
+    this.schema.columns.forEach((column, j) => {
+      const slot = this.slots[j];
+      if (this.kinds[j] === NUMERIC) {
+        features.push({ kind: 'numeric', name: column.name, values: trim(this.numeric[slot], n) });
+      } else if (this.kinds[j] === CATEGORICAL) {
+        features.push({
+          kind: 'categorical',
+          name: column.name,
+          codes: trim(this.categoricalCodes[slot], n),
+          categories: this.dictionaries[slot].categories,
+        });
+      }
+    });
+    const label: CategoricalColumn = {
+      kind: 'categorical',
+      name: labelColumnOf(this.schema).name,
+      codes: trim(this.labelCodes, n),
+      categories: this.labelDictionary.categories,
+    };
+    return {
+      table: { nRows: n, features, label, lineNumbers: trim(this.lineNumbers, n) },
+      report,
+      rowKeys: trim(this.rowKeys, n),
+    };
+  }
+
+  private checkHeader(text: string, lineNumber: number): void {
+    const fields = this.split(text);
+    const file = this.options.file;
+    const expected = this.schema.columns.length;
+    if (fields === undefined || fields.length !== expected) {
+      throw new IotIdsError(
+        `header has ${fields?.length ?? 'unparseable'} columns, schema "${this.schema.name}" expects ${expected}`,
+        { location: { file, line: lineNumber } },
+      );
+    }
+    fields.forEach((found, j) => {
+      if (found.trim() !== this.names[j]) {
+        throw new IotIdsError(
+          `header column ${j + 1} is "${found.trim()}", schema "${this.schema.name}" expects "${this.names[j]}"`,
+          { location: { file, line: lineNumber, field: this.names[j] } },
+        );
+      }
+    });
+  }
+
+  /** Fields of a header, a quoted line (papaparse) or a line with a longer delimiter; undefined for bad quotes. */
+  private split(text: string): string[] | undefined {
+    if (text.indexOf('"') === -1) return text.split(this.delimiter);
+    const parsed = Papa.parse<string[]>(text, {
+      delimiter: this.delimiter,
+      newline: '\n',
+      header: false,
+      dynamicTyping: false,
+      skipEmptyLines: false,
+    });
+    if (parsed.errors.length > 0 || parsed.data.length !== 1) return undefined;
+    return parsed.data[0];
+  }
+
+  private row(text: string, lineNumber: number): void {
+    this.rowProblem = undefined;
+    this.emptyCount = 0;
+    this.rowMayHaveInvalidUtf8 = text.indexOf(REPLACEMENT_CHAR) !== -1;
+    const nColumns = this.kinds.length;
+    let nFields: number;
+    if (this.canScan && text.indexOf('"') === -1) {
+      nFields = this.scanFields(text, lineNumber);
+    } else {
+      const fields = this.split(text);
+      if (fields === undefined) {
+        this.reject({ line: lineNumber, reason: REJECT_REASONS.malformedQuotes });
+        return;
+      }
+      nFields = fields.length;
+      if (nFields === nColumns) {
+        for (let j = 0; j < nColumns; j++) if (this.kinds[j] !== IGNORE) this.field(j, fields[j], lineNumber);
+      }
+    }
+    if (nFields !== nColumns) {
+      this.reject({
+        line: lineNumber,
+        reason: REJECT_REASONS.wrongColumnCount,
+        detail: `${nFields} fields, expected ${nColumns}`,
+      });
+      return;
+    }
+    for (let e = 0; e < this.emptyCount; e++) this.report.missing(this.names[this.emptyColumns[e]]);
+    if (this.rowProblem !== undefined) this.reject(this.rowProblem);
+    else this.commit(lineNumber);
+  }
+
+  /**
+   * The fast path for a quote-free line with a one-character delimiter: walks the line once, parsing plain
+   * decimals in place (see fast-number.ts) and slicing only the fields that need a string. Returns the
+   * number of fields; fields beyond the schema's are only counted.
+   */
+  private scanFields(text: string, lineNumber: number): number {
+    const nColumns = this.kinds.length;
+    const delimiter = this.delimiter;
+    let start = 0;
+    let j = 0;
+    for (;;) {
+      let end = text.indexOf(delimiter, start);
+      if (end === -1) end = text.length;
+      if (j < nColumns) {
+        const kind = this.kinds[j];
+        if (kind === NUMERIC) {
+          const value = parsePlainDecimal(text, start, end);
+          if (value === value) this.numericStage[this.slots[j]] = value;
+          else this.field(j, text.slice(start, end), lineNumber);
+        } else if (kind !== IGNORE) {
+          this.field(j, text.slice(start, end), lineNumber);
+        }
+      }
+      j++;
+      if (end === text.length) return j;
+      start = end + 1;
+    }
+  }
+
+  /** Validates one field into the staging area, noting the row's first problem and every empty field. */
+  private field(j: number, raw: string, lineNumber: number): void {
+    const kind = this.kinds[j];
+    if (kind === NUMERIC) {
+      const value = Number(raw);
+      this.numericStage[this.slots[j]] = value;
+      if (value === 0 && raw.trim().length === 0) {
+        this.emptyColumns[this.emptyCount++] = j;
+        this.rowProblem ??= this.problem(lineNumber, REJECT_REASONS.empty, j);
+      } else if (this.rowProblem === undefined && !Number.isFinite(value)) {
+        const reason =
+          value === value || NAN_OR_INF_TEXT.test(raw) ? REJECT_REASONS.nanOrInf : REJECT_REASONS.nonNumeric;
+        this.rowProblem = this.problem(lineNumber, reason, j, raw);
+      } else if (this.rowProblem === undefined && !Number.isFinite(Math.fround(value))) {
+        this.rowProblem = this.problem(lineNumber, REJECT_REASONS.outOfRange, j, raw);
+      }
+      return;
+    }
+    let value = raw.trim();
+    if (kind === LABEL && this.labelSuffix && value.endsWith(this.labelSuffix)) {
+      value = value.slice(0, value.length - this.labelSuffix.length);
+    }
+    if (value.length === 0) {
+      this.emptyColumns[this.emptyCount++] = j;
+      this.rowProblem ??= this.problem(lineNumber, REJECT_REASONS.empty, j);
+    } else if (
+      this.rowMayHaveInvalidUtf8 &&
+      this.rowProblem === undefined &&
+      value.indexOf(REPLACEMENT_CHAR) !== -1
+    ) {
+      this.rowProblem = this.problem(lineNumber, REJECT_REASONS.invalidUtf8, j, value);
+    }
+    if (kind === LABEL) this.labelStage = value;
+    else this.categoricalStage[this.slots[j]] = value;
+  }
+
+  private problem(line: number, reason: string, column: number, value?: string): RejectedRow {
+    const row: RejectedRow = { line, reason, field: this.names[column] };
+    if (value !== undefined)
+      row.detail = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    return row;
+  }
+
+  private reject(row: RejectedRow): void {
+    if (this.strict) {
+      const detail = row.detail === undefined ? '' : ` ${row.detail}`;
+      throw new IotIdsError(`rejected row (strict mode): ${row.reason}${detail}`, {
+        location: { file: this.options.file, line: row.line, field: row.field },
+      });
+    }
+    this.report.rejected(row);
+  }
+
+  private commit(lineNumber: number): void {
+    if (this.nRows === this.capacity) this.grow();
+    const i = this.nRows++;
+    const hasher = this.hasher;
+    hasher.reset();
+    for (let j = 0; j < this.kinds.length; j++) {
+      const kind = this.kinds[j];
+      if (kind === NUMERIC) {
+        const value = this.numericStage[this.slots[j]];
+        this.numeric[this.slots[j]][i] = value;
+        hasher.addNumber(value);
+      } else if (kind === CATEGORICAL) {
+        const slot = this.slots[j];
+        const value = this.categoricalStage[slot];
+        this.categoricalCodes[slot][i] = this.dictionaries[slot].codeOf(value);
+        hasher.addString(value);
+      } else if (kind === LABEL) {
+        this.labelCodes[i] = this.labelDictionary.codeOf(this.labelStage);
+        hasher.addString(this.labelStage);
+      }
+    }
+    this.lineNumbers[i] = lineNumber;
+    const key = hasher.digest();
+    this.rowKeys[i] = key;
+    if (this.seenKeys.has(key)) this.report.duplicateRows++;
+    else this.seenKeys.add(key);
+    this.report.kept();
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    const capacity = this.capacity;
+    this.numeric = this.numeric.map((values) => enlarge(values, new Float32Array(capacity)));
+    this.categoricalCodes = this.categoricalCodes.map((codes) => enlarge(codes, new Int32Array(capacity)));
+    this.labelCodes = enlarge(this.labelCodes, new Int32Array(capacity));
+    this.lineNumbers = enlarge(this.lineNumbers, new Uint32Array(capacity));
+    this.rowKeys = enlarge(this.rowKeys, new Float64Array(capacity));
+  }
+}
+
+function enlarge<T extends Float32Array | Float64Array | Int32Array | Uint32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+function trim<T extends Float32Array | Float64Array | Int32Array | Uint32Array>(values: T, n: number): T {
+  return (values.length === n ? values : values.slice(0, n)) as T;
+}
