@@ -1,0 +1,115 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IotIdsError } from '../errors.js';
+import type { Matrix } from '../preprocess/matrix.js';
+import { contractCases, gaussianBlobs } from './contract-cases.js';
+import { argmaxRows, type Classifier } from './estimator.js';
+
+const data = gaussianBlobs({ seed: 11, rows: 600, features: 6, classes: 3 });
+
+describe.each(contractCases.map((c) => [c.kind, c] as const))('estimator contract: %s', (_kind, contract) => {
+  let model: Classifier;
+  let proba: Matrix;
+  let fitResult: Classifier;
+  const progress: [number, number][] = [];
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'iot-ids-contract-'));
+    model = contract.create(1);
+    fitResult = await model.fit(data.x, data.y, {
+      nClasses: data.nClasses,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    proba = await model.predictProba(data.x);
+  });
+
+  afterAll(async () => {
+    await model.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('constructs without fitting, with its kind and options', async () => {
+    const fresh = contract.create(5);
+    expect(fresh.kind).toBe(contract.kind);
+    expect(fresh.fitted).toBe(false);
+    expect(typeof fresh.options).toBe('object');
+    expect(contract.create(5).options).toEqual(fresh.options);
+    await fresh.dispose();
+  });
+
+  it('rejects predict, predictProba and save before fit with an error saying so', async () => {
+    const fresh = contract.create(1);
+    await expect(fresh.predict(data.x)).rejects.toThrow(/fit/);
+    await expect(fresh.predictProba(data.x)).rejects.toThrow(/fit/);
+    await expect(fresh.save(dir)).rejects.toThrow(/fit/);
+  });
+
+  it('fit resolves to the same instance, marks it fitted and reports progress to completion', () => {
+    expect(fitResult).toBe(model);
+    expect(model.fitted).toBe(true);
+    expect(progress.length).toBeGreaterThan(0);
+    const [done, total] = progress[progress.length - 1];
+    expect(done).toBe(total);
+  });
+
+  it('predictProba gives one finite row per sample, summing to 1 for probabilistic models', () => {
+    expect(proba.rows).toBe(data.x.rows);
+    expect(proba.cols).toBe(data.nClasses);
+    for (let i = 0; i < proba.rows; i++) {
+      let sum = 0;
+      for (let c = 0; c < proba.cols; c++) {
+        const p = proba.data[i * proba.cols + c];
+        expect(Number.isFinite(p)).toBe(true);
+        sum += p;
+      }
+      if (contract.probabilistic) expect(Math.abs(sum - 1)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('predict is the arg-max of predictProba and learns the blobs', async () => {
+    const predicted = await model.predict(data.x);
+    expect(Array.from(predicted)).toEqual(Array.from(argmaxRows(proba)));
+    const correct = predicted.filter((p, i) => p === data.y[i]).length;
+    expect(correct / data.x.rows).toBeGreaterThan(0.9);
+  });
+
+  it('is reproducible for a seed and changes with the seed', async () => {
+    const again = await contract.create(1).fit(data.x, data.y, { nClasses: data.nClasses });
+    const other = await contract.create(2).fit(data.x, data.y, { nClasses: data.nClasses });
+    expect(Array.from((await again.predictProba(data.x)).data)).toEqual(Array.from(proba.data));
+    expect(Array.from((await other.predictProba(data.x)).data)).not.toEqual(Array.from(proba.data));
+    await again.dispose();
+    await other.dispose();
+  });
+
+  it('save then load gives identical probabilities', async () => {
+    const saveDir = join(dir, 'roundtrip');
+    const files = await model.save(saveDir);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect((await stat(join(saveDir, f))).isFile()).toBe(true);
+    const loaded = await contract.load(saveDir, model.options);
+    expect(loaded.fitted).toBe(true);
+    expect(Array.from((await loaded.predictProba(data.x)).data)).toEqual(Array.from(proba.data));
+    await loaded.dispose();
+  });
+
+  it('load names the file when a saved file is truncated', async () => {
+    const files = await model.save(join(dir, 'probe'));
+    for (const file of files) {
+      const saveDir = join(dir, `truncated-${file}`);
+      await model.save(saveDir);
+      const path = join(saveDir, file);
+      const bytes = await readFile(path);
+      await writeFile(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
+      const error: unknown = await contract.load(saveDir, model.options).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(IotIdsError);
+      expect((error as Error).message).toContain(file);
+    }
+  });
+});

@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { IotIdsError } from '../errors.js';
+import type { ColumnSpec } from '../data/schema.js';
+import { FeaturePipeline } from '../preprocess/pipeline.js';
+import { writeJsonAtomic } from '../util/atomic-write.js';
+import type { Classifier } from './estimator.js';
+
+export const MODEL_FORMAT_VERSION = 1;
+const MANIFEST = 'manifest.json';
+const PIPELINE = 'pipeline.json';
+
+/** What a saved model directory says about itself; loading checks every field before using any file. */
+export interface ModelManifest {
+  formatVersion: number;
+  kind: string;
+  options: Record<string, unknown>;
+  dataset: string;
+  task: string;
+  protocol: string;
+  seed: number;
+  classes: string[];
+  /** Raw columns the pipeline expects (the feature schema), in file order. */
+  inputColumns: ColumnSpec[];
+  featureNames: string[];
+  /** SHA-256 of every file in the directory except the manifest itself. */
+  files: Record<string, string>;
+  createdAt: string;
+}
+
+const manifestSchema = z.object({
+  formatVersion: z.number().int(),
+  kind: z.string().min(1),
+  options: z.record(z.string(), z.unknown()),
+  dataset: z.string(),
+  task: z.string(),
+  protocol: z.string(),
+  seed: z.number(),
+  classes: z.array(z.string()).min(2),
+  inputColumns: z.array(
+    z.object({ name: z.string(), type: z.enum(['numeric', 'categorical', 'label', 'ignore']) }),
+  ),
+  featureNames: z.array(z.string()),
+  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+  createdAt: z.string(),
+});
+
+export type ManifestInfo = Omit<ModelManifest, 'formatVersion' | 'kind' | 'options' | 'files' | 'createdAt'>;
+
+/**
+ * Saves model + fitted pipeline into `dir` atomically: everything is written into a sibling temporary
+ * directory that replaces `dir` only once complete, so a crash never leaves a half-written model.
+ */
+export async function saveModelDir(
+  dir: string,
+  model: Classifier,
+  pipeline: FeaturePipeline,
+  info: ManifestInfo,
+): Promise<ModelManifest> {
+  await mkdir(dirname(dir), { recursive: true });
+  const temp = join(dirname(dir), `.${basename(dir)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await mkdir(temp, { recursive: true });
+    const modelFiles = await model.save(temp);
+    await writeJsonAtomic(join(temp, PIPELINE), pipeline.toJSON());
+    const files: Record<string, string> = {};
+    for (const name of [...modelFiles, PIPELINE]) files[name] = await sha256File(join(temp, name));
+    const manifest: ModelManifest = {
+      formatVersion: MODEL_FORMAT_VERSION,
+      kind: model.kind,
+      options: { ...model.options } as Record<string, unknown>,
+      files,
+      createdAt: new Date().toISOString(),
+      ...info,
+    };
+    await writeJsonAtomic(join(temp, MANIFEST), manifest);
+    const old = `${temp}.old`;
+    const hadOld = await exists(dir);
+    if (hadOld) await rename(dir, old);
+    await rename(temp, dir);
+    if (hadOld) await rm(old, { recursive: true, force: true });
+    return manifest;
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Reads and verifies the manifest, every checksum and the pipeline; never executes anything from `dir`. */
+export async function readModelDir(dir: string): Promise<{ manifest: ModelManifest; pipeline: FeaturePipeline }> {
+  const manifestPath = join(dir, MANIFEST);
+  if (!(await exists(manifestPath))) {
+    throw new IotIdsError(`not a model directory: ${MANIFEST} is missing`, { location: { file: dir } });
+  }
+  const manifest = parseManifest(await readJson(manifestPath), manifestPath);
+  if (manifest.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new IotIdsError(
+      `model format version ${manifest.formatVersion} is not supported (this iot-ids reads version ${MODEL_FORMAT_VERSION})`,
+      { location: { file: manifestPath, field: 'formatVersion' } },
+    );
+  }
+  for (const [name, expected] of Object.entries(manifest.files)) {
+    if (name.includes('/') || name.includes('\\') || name.startsWith('.')) {
+      throw new IotIdsError(`file name "${name}" is not allowed`, { location: { file: manifestPath, field: 'files' } });
+    }
+    const path = join(dir, name);
+    if (!(await exists(path))) {
+      throw new IotIdsError(`model file is missing`, { location: { file: path } });
+    }
+    const actual = await sha256File(path);
+    if (actual !== expected) {
+      throw new IotIdsError(`checksum mismatch (expected ${expected}, found ${actual}): the file was modified or damaged`, {
+        location: { file: path },
+      });
+    }
+  }
+  const pipelinePath = join(dir, PIPELINE);
+  if (!manifest.files[PIPELINE]) {
+    throw new IotIdsError(`${PIPELINE} is not listed in the manifest`, { location: { file: manifestPath, field: 'files' } });
+  }
+  let pipeline: FeaturePipeline;
+  try {
+    pipeline = FeaturePipeline.fromJSON(await readJson(pipelinePath));
+  } catch (error) {
+    throw new IotIdsError(`invalid fitted pipeline: ${(error as Error).message}`, { location: { file: pipelinePath }, cause: error });
+  }
+  if (pipeline.nFeatures !== manifest.featureNames.length) {
+    throw new IotIdsError(
+      `pipeline produces ${pipeline.nFeatures} features but the manifest lists ${manifest.featureNames.length}`,
+      { location: { file: pipelinePath } },
+    );
+  }
+  return { manifest, pipeline };
+}
+
+function parseManifest(value: unknown, path: string): ModelManifest {
+  const parsed = manifestSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new IotIdsError(`invalid manifest: ${issue.message}`, {
+      location: { file: path, field: issue.path.join('.') || undefined },
+    });
+  }
+  return parsed.data;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new IotIdsError(`not valid JSON: ${(error as Error).message}`, { location: { file: path }, cause: error });
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

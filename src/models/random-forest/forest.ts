@@ -1,0 +1,165 @@
+import { IotIdsError, usageError } from '../../errors.js';
+import type { Matrix } from '../../preprocess/matrix.js';
+import { Random } from '../../util/random.js';
+import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
+import { binMatrix, computeBinEdges } from './binning.js';
+import { readForest, writeForest } from './forest-io.js';
+import type { GrowParams, TrainingData } from './grow-tree.js';
+import {
+  featuresPerSplit,
+  resolveClassWeights,
+  resolveRandomForestOptions,
+  type RandomForestOptions,
+} from './options.js';
+import { trainTrees } from './train-trees.js';
+import { assembleForest, forestProba, type Forest } from './tree.js';
+
+export type { RandomForestOptions } from './options.js';
+
+/**
+ * Random forest of Gini CART trees on histogram-binned features, after scikit-learn's
+ * RandomForestClassifier (bootstrap, sqrt(d) features per split, fully grown trees, mean of the leaf class
+ * distributions). Exact CART sorts rows at every node, and the npm forests that do so slow down
+ * quadratically or crash on KDD-sized data; binning every feature once (≤ 256 quantile bins, bytes in a
+ * column-major SharedArrayBuffer) turns each node's search into one pass per candidate feature.
+ *
+ * - Each tree gets its own seed drawn from `seed` in tree order and sees nothing else random, so the forest
+ *   is the same with any number of workers.
+ * - Bootstrap samples are per-row counts used as weights (times class weights); minSamplesLeaf counts
+ *   distinct rows, as scikit-learn does.
+ * - Thresholds are stored as raw Float32 values (the bin's upper edge), so predict takes the unbinned
+ *   matrix and runs in the calling thread.
+ */
+export class RandomForestClassifier implements Classifier<RandomForestOptions> {
+  readonly kind = 'rf';
+  readonly options: Readonly<RandomForestOptions>;
+  private learned: Forest | null = null;
+  private training: AbortController | null = null;
+
+  constructor(options?: Partial<RandomForestOptions>) {
+    this.options = Object.freeze(resolveRandomForestOptions(options));
+  }
+
+  get fitted(): boolean {
+    return this.learned !== null;
+  }
+
+  /** The learned trees (for inspection and tests). */
+  get forest(): Forest {
+    return this.requireFitted();
+  }
+
+  async fit(x: Matrix, y: Int32Array, context: FitContext): Promise<this> {
+    const o = this.options;
+    const nClasses = context.nClasses;
+    checkTrainingSet(x, y, nClasses);
+    const params: GrowParams = {
+      nClasses,
+      classWeights: resolveClassWeights(o.classWeight, y, nClasses),
+      maxDepth: o.maxDepth ?? Number.POSITIVE_INFINITY,
+      minSamplesLeaf: o.minSamplesLeaf,
+      featuresPerSplit: featuresPerSplit(o.maxFeatures, x.cols),
+      bootstrap: o.bootstrap,
+    };
+    const bins = computeBinEdges(x, o.maxBins);
+    const shared = o.nJobs > 0;
+    const sharedY = new Int32Array(
+      shared ? new SharedArrayBuffer(y.byteLength) : new ArrayBuffer(y.byteLength),
+    );
+    sharedY.set(y);
+    const data: TrainingData = {
+      binned: binMatrix(x, bins, shared),
+      nRows: x.rows,
+      nFeatures: x.cols,
+      nBins: bins.nBins,
+      y: sharedY,
+    };
+    const seedSource = new Random(o.seed);
+    const seeds = Array.from({ length: o.nEstimators }, () => seedSource.nextUint32());
+    const controller = new AbortController();
+    this.training = controller;
+    try {
+      const trees = await trainTrees({
+        data,
+        params,
+        seeds,
+        nJobs: o.nJobs,
+        signal: controller.signal,
+        onTreeDone: (done, total) => context.onProgress?.(done, total, 'trees'),
+      });
+      this.learned = assembleForest(trees, bins, nClasses);
+    } finally {
+      if (this.training === controller) this.training = null;
+    }
+    return this;
+  }
+
+  predictProba(x: Matrix): Promise<Matrix> {
+    // The executor turns a synchronous throw into a rejection.
+    return new Promise((resolve) => resolve(this.probabilities(x)));
+  }
+
+  async predict(x: Matrix): Promise<Int32Array> {
+    return argmaxRows(await this.predictProba(x));
+  }
+
+  async save(dir: string): Promise<string[]> {
+    return writeForest(dir, this.requireFitted());
+  }
+
+  static async load(dir: string, options: Partial<RandomForestOptions>): Promise<RandomForestClassifier> {
+    const model = new RandomForestClassifier(options);
+    model.learned = await readForest(dir);
+    return model;
+  }
+
+  dispose(): Promise<void> {
+    this.training?.abort();
+    this.training = null;
+    this.learned = null;
+    return Promise.resolve();
+  }
+
+  /** Runs in the calling thread: ~100k rows/s on KDD-sized forests, so workers would not pay for themselves. */
+  private probabilities(x: Matrix): Matrix {
+    const forest = this.requireFitted();
+    if (x.cols !== forest.nFeatures) {
+      throw usageError(
+        `random forest: input has ${x.cols} features, the model was trained on ${forest.nFeatures}`,
+      );
+    }
+    requireFinite(x, 'predict');
+    return forestProba(forest, x);
+  }
+
+  private requireFitted(): Forest {
+    if (!this.learned)
+      throw new IotIdsError('random forest: the model is not fitted; call fit() or load() first');
+    return this.learned;
+  }
+}
+
+function checkTrainingSet(x: Matrix, y: Int32Array, nClasses: number): void {
+  if (x.rows === 0 || x.cols === 0) throw usageError('random forest: the training matrix is empty');
+  if (y.length !== x.rows) throw usageError(`random forest: ${x.rows} training rows but ${y.length} labels`);
+  if (!Number.isInteger(nClasses) || nClasses < 1) {
+    throw usageError(`random forest: nClasses must be a positive integer, got ${nClasses}`);
+  }
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] < 0 || y[i] >= nClasses) {
+      throw usageError(`random forest: label ${y[i]} of row ${i} is outside [0, ${nClasses})`);
+    }
+  }
+  requireFinite(x, 'fit');
+}
+
+function requireFinite(x: Matrix, what: string): void {
+  const { data, cols } = x;
+  for (let j = 0; j < data.length; j++) {
+    if (!Number.isFinite(data[j])) {
+      throw usageError(
+        `random forest ${what}: value ${data[j]} at row ${Math.floor(j / cols)}, column ${j % cols} is not finite`,
+      );
+    }
+  }
+}

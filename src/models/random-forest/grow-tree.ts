@@ -1,0 +1,383 @@
+import { Random } from '../../util/random.js';
+import type { GrownTree } from './tree.js';
+
+/** The binned training set, as shared between the trainer and its workers. */
+export interface TrainingData {
+  /** Column-major bins: feature f of row i at f · nRows + i. */
+  readonly binned: Uint8Array;
+  readonly nRows: number;
+  readonly nFeatures: number;
+  /** Bins per feature; 1 means the feature is constant. */
+  readonly nBins: Int32Array;
+  readonly y: Int32Array;
+}
+
+export interface GrowParams {
+  readonly nClasses: number;
+  /** Weight per class, multiplying each row's bootstrap count. */
+  readonly classWeights: Float64Array;
+  /** Infinity for unlimited. */
+  readonly maxDepth: number;
+  readonly minSamplesLeaf: number;
+  readonly featuresPerSplit: number;
+  readonly bootstrap: boolean;
+}
+
+/**
+ * Grows CART trees (Gini) on histogram-binned data, depth first. Each node builds class histograms for the
+ * randomly drawn candidate features only: with sqrt(d) of d features per node, that is far cheaper than the
+ * all-features histograms the parent − sibling subtraction trick needs (that trick pays off in gradient
+ * boosting, where every node looks at every feature). Scratch buffers are allocated once per grower and
+ * reused for every tree, so a worker allocates almost nothing per tree.
+ */
+export class TreeGrower {
+  private readonly k: number;
+  private readonly bootstrapCounts: Int32Array;
+  // The rows of the current tree, partitioned in place so every node owns a contiguous range; the class
+  // and weight of each row move with it, so histogram building reads them sequentially.
+  private readonly rows: Int32Array;
+  private readonly rowClass: Int32Array;
+  private readonly rowWeight: Float64Array;
+  private readonly histogram: Float64Array;
+  private readonly binRows: Int32Array;
+  private readonly usedBins: Int32Array;
+  private readonly nodeTotals: Float64Array;
+  private readonly leftTotals: Float64Array;
+  // Candidate features; [0, c) are known constant in the current node, so descendants never re-test them.
+  private readonly features: Int32Array;
+  private readonly initialFeatures: Int32Array;
+  private readonly nGlobalConstants: number;
+  private rng = new Random(0);
+  private bestFeature = -1;
+  private bestBin = -1;
+  private constantsAfterSearch = 0;
+
+  constructor(
+    private readonly data: TrainingData,
+    private readonly params: GrowParams,
+  ) {
+    const n = data.nRows;
+    this.k = params.nClasses;
+    this.bootstrapCounts = new Int32Array(n);
+    this.rows = new Int32Array(n);
+    this.rowClass = new Int32Array(n);
+    this.rowWeight = new Float64Array(n);
+    this.histogram = new Float64Array(256 * this.k);
+    this.binRows = new Int32Array(256);
+    this.usedBins = new Int32Array(256);
+    this.nodeTotals = new Float64Array(this.k);
+    this.leftTotals = new Float64Array(this.k);
+    // Features constant on the whole training set go first once and for all.
+    const order: number[] = [];
+    for (let f = 0; f < data.nFeatures; f++) if (data.nBins[f] <= 1) order.push(f);
+    this.nGlobalConstants = order.length;
+    for (let f = 0; f < data.nFeatures; f++) if (data.nBins[f] > 1) order.push(f);
+    this.initialFeatures = Int32Array.from(order);
+    this.features = new Int32Array(data.nFeatures);
+  }
+
+  grow(seed: number): GrownTree {
+    const { params, data } = this;
+    const n = data.nRows;
+    this.rng = new Random(seed);
+    // The search reorders `features`; starting every tree from the same order keeps a tree independent of
+    // the trees this grower built before it (and so of the number of workers).
+    this.features.set(this.initialFeatures);
+    const m = this.sampleRows();
+    const out = new TreeBuffers(Math.min(2 * m, 1024), this.k);
+    // Explicit stack (start, end, depth, known constants, parent, side); the left child is popped first, so
+    // node ids come out in pre-order.
+    const stack: number[] = [0, m, 0, this.nGlobalConstants, -1, 0];
+    while (stack.length > 0) {
+      const side = stack.pop()!;
+      const parent = stack.pop()!;
+      const knownConstants = stack.pop()!;
+      const depth = stack.pop()!;
+      const end = stack.pop()!;
+      const start = stack.pop()!;
+      const id = out.addNode(end - start);
+      if (parent >= 0) (side === 0 ? out.left : out.right)[parent] = id;
+
+      const classesPresent = this.computeNodeTotals(start, end);
+      const size = end - start;
+      const splittable =
+        depth < params.maxDepth && size >= 2 * params.minSamplesLeaf && size >= 2 && classesPresent > 1;
+      if (!splittable || !this.findSplit(start, end, knownConstants)) {
+        out.makeLeaf(id, this.nodeTotals);
+        continue;
+      }
+      const f = this.bestFeature;
+      const bin = this.bestBin;
+      out.feature[id] = f;
+      out.bin[id] = bin;
+      const mid = this.partition(start, end, f * n, bin);
+      const childConstants = this.constantsAfterSearch;
+      stack.push(mid, end, depth + 1, childConstants, id, 1);
+      stack.push(start, mid, depth + 1, childConstants, id, 0);
+    }
+    return out.toTree();
+  }
+
+  /** Bootstrap counts as row weights (times class weights); returns the number of distinct rows drawn. */
+  private sampleRows(): number {
+    const { y, nRows: n } = this.data;
+    const counts = this.bootstrapCounts;
+    const cw = this.params.classWeights;
+    if (this.params.bootstrap) {
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[this.rng.int(n)]++;
+    } else {
+      counts.fill(1);
+    }
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (counts[i] === 0) continue;
+      this.rows[m] = i;
+      this.rowClass[m] = y[i];
+      this.rowWeight[m] = counts[i] * cw[y[i]];
+      m++;
+    }
+    return m;
+  }
+
+  /** Weighted class totals of the node into `nodeTotals`; returns how many classes have weight. */
+  private computeNodeTotals(start: number, end: number): number {
+    const totals = this.nodeTotals;
+    totals.fill(0);
+    for (let i = start; i < end; i++) totals[this.rowClass[i]] += this.rowWeight[i];
+    let present = 0;
+    for (let c = 0; c < this.k; c++) if (totals[c] > 0) present++;
+    return present;
+  }
+
+  /**
+   * Draws candidate features without replacement, as scikit-learn does: every draw counts towards
+   * `featuresPerSplit` (features already known constant here are drawn without being scanned), and the
+   * search goes on past that number until some valid split is found or the features run out.
+   */
+  private findSplit(start: number, end: number, knownConstants: number): boolean {
+    const { features, rng } = this;
+    const d = this.data.nFeatures;
+    let undrawnKnown = knownConstants;
+    let constants = knownConstants;
+    let next = knownConstants; // features[next, d) are not drawn yet
+    let visited = 0;
+    let bestScore = -Infinity;
+    this.bestFeature = -1;
+    while (
+      undrawnKnown + (d - next) > 0 &&
+      (visited < this.params.featuresPerSplit || this.bestFeature < 0)
+    ) {
+      visited++;
+      const r = rng.int(undrawnKnown + (d - next));
+      if (r < undrawnKnown) {
+        undrawnKnown--;
+        continue;
+      }
+      const j = next + r - undrawnKnown;
+      const f = features[j];
+      features[j] = features[next];
+      features[next] = f;
+      const score = this.bestSplitOf(f, start, end, bestScore);
+      if (score === CONSTANT) {
+        // Keep constants in one prefix so both children inherit them.
+        features[next] = features[constants];
+        features[constants] = f;
+        constants++;
+      } else if (score > bestScore) {
+        bestScore = score;
+      }
+      next++;
+    }
+    this.constantsAfterSearch = constants;
+    return this.bestFeature >= 0;
+  }
+
+  /**
+   * Scans feature `f`'s histogram for the split maximising Σ_children Σ_c w_c² / w (equivalent to the
+   * lowest weighted Gini impurity). Updates the best split when it beats `bestScore`; returns the best score
+   * of this feature, −Infinity if no split respects minSamplesLeaf, or CONSTANT.
+   */
+  private bestSplitOf(f: number, start: number, end: number, bestScore: number): number {
+    const { histogram, binRows, usedBins, rows, rowClass, rowWeight, k } = this;
+    const binned = this.data.binned;
+    const base = f * this.data.nRows;
+    let used = 0;
+    for (let i = start; i < end; i++) {
+      const b = binned[base + rows[i]];
+      if (binRows[b] === 0) usedBins[used++] = b;
+      binRows[b]++;
+      histogram[b * k + rowClass[i]] += rowWeight[i];
+    }
+    if (used === 1) {
+      this.clearBins(used);
+      return CONSTANT;
+    }
+    sortSmall(usedBins, used);
+
+    const totals = this.nodeTotals;
+    const left = this.leftTotals;
+    left.fill(0);
+    const size = end - start;
+    const minLeaf = this.params.minSamplesLeaf;
+    let nLeft = 0;
+    let featureBest = -Infinity;
+    for (let u = 0; u + 1 < used; u++) {
+      const b = usedBins[u];
+      nLeft += binRows[b];
+      const h = b * k;
+      for (let c = 0; c < k; c++) left[c] += histogram[h + c];
+      if (nLeft < minLeaf) continue;
+      if (size - nLeft < minLeaf) break;
+      let wLeft = 0;
+      let sqLeft = 0;
+      let wRight = 0;
+      let sqRight = 0;
+      for (let c = 0; c < k; c++) {
+        const l = left[c];
+        const r = totals[c] - l;
+        wLeft += l;
+        sqLeft += l * l;
+        wRight += r;
+        sqRight += r * r;
+      }
+      const score = (wLeft > 0 ? sqLeft / wLeft : 0) + (wRight > 0 ? sqRight / wRight : 0);
+      if (score > featureBest) featureBest = score;
+      if (score > bestScore) {
+        bestScore = score;
+        this.bestFeature = f;
+        this.bestBin = b;
+      }
+    }
+    this.clearBins(used);
+    return featureBest;
+  }
+
+  private clearBins(used: number): void {
+    const { histogram, binRows, usedBins, k } = this;
+    for (let u = 0; u < used; u++) {
+      const b = usedBins[u];
+      binRows[b] = 0;
+      histogram.fill(0, b * k, b * k + k);
+    }
+  }
+
+  /** Moves rows with bin ≤ `bin` to the front of [start, end); returns where the right child starts. */
+  private partition(start: number, end: number, base: number, bin: number): number {
+    const { rows, rowClass, rowWeight } = this;
+    const binned = this.data.binned;
+    let i = start;
+    let j = end - 1;
+    while (i <= j) {
+      if (binned[base + rows[i]] <= bin) {
+        i++;
+        continue;
+      }
+      const r = rows[i];
+      rows[i] = rows[j];
+      rows[j] = r;
+      const c = rowClass[i];
+      rowClass[i] = rowClass[j];
+      rowClass[j] = c;
+      const w = rowWeight[i];
+      rowWeight[i] = rowWeight[j];
+      rowWeight[j] = w;
+      j--;
+    }
+    return i;
+  }
+}
+
+/** Returned for a feature constant in the node (real scores are ≥ 0 or −Infinity). */
+const CONSTANT = -1;
+
+/** Ascending sort of the first `n` values; insertion sort, as n ≤ 256 and usually tiny. */
+function sortSmall(values: Int32Array, n: number): void {
+  if (n > 48) {
+    values.subarray(0, n).sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const v = values[i];
+    let j = i - 1;
+    while (j >= 0 && values[j] > v) {
+      values[j + 1] = values[j];
+      j--;
+    }
+    values[j + 1] = v;
+  }
+}
+
+/** Growable node arrays of the tree being built. */
+class TreeBuffers {
+  feature: Int32Array;
+  bin: Int32Array;
+  left: Int32Array;
+  right: Int32Array;
+  nodeSamples: Int32Array;
+  leafProba: Float32Array;
+  nNodes = 0;
+  nLeafValues = 0;
+
+  constructor(
+    capacity: number,
+    private readonly k: number,
+  ) {
+    this.feature = new Int32Array(capacity);
+    this.bin = new Int32Array(capacity);
+    this.left = new Int32Array(capacity);
+    this.right = new Int32Array(capacity);
+    this.nodeSamples = new Int32Array(capacity);
+    this.leafProba = new Float32Array(capacity * k);
+  }
+
+  addNode(samples: number): number {
+    if (this.nNodes === this.feature.length) this.grow();
+    const id = this.nNodes++;
+    this.nodeSamples[id] = samples;
+    return id;
+  }
+
+  makeLeaf(id: number, totals: Float64Array): void {
+    const k = this.k;
+    this.feature[id] = -1;
+    this.left[id] = this.right[id] = -1;
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += totals[c];
+    const o = this.nLeafValues;
+    // A node whose rows all weigh 0 (class weight 0) says nothing: spread it evenly.
+    for (let c = 0; c < k; c++) this.leafProba[o + c] = sum > 0 ? totals[c] / sum : 1 / k;
+    this.nLeafValues += k;
+  }
+
+  toTree(): GrownTree {
+    const n = this.nNodes;
+    return {
+      feature: this.feature.slice(0, n),
+      bin: this.bin.slice(0, n),
+      left: this.left.slice(0, n),
+      right: this.right.slice(0, n),
+      nodeSamples: this.nodeSamples.slice(0, n),
+      leafProba: this.leafProba.slice(0, this.nLeafValues),
+    };
+  }
+
+  private grow(): void {
+    const capacity = this.feature.length * 2;
+    const enlarge = <T extends Int32Array | Float32Array>(
+      a: T,
+      make: (size: number) => T,
+      size: number,
+    ): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.feature = enlarge(this.feature, (s) => new Int32Array(s), capacity);
+    this.bin = enlarge(this.bin, (s) => new Int32Array(s), capacity);
+    this.left = enlarge(this.left, (s) => new Int32Array(s), capacity);
+    this.right = enlarge(this.right, (s) => new Int32Array(s), capacity);
+    this.nodeSamples = enlarge(this.nodeSamples, (s) => new Int32Array(s), capacity);
+    this.leafProba = enlarge(this.leafProba, (s) => new Float32Array(s), capacity * this.k);
+  }
+}
