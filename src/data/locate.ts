@@ -112,7 +112,6 @@ export async function requireSplit(
     .join('\n');
   throw new IotIdsError(
     `split ${split} of dataset ${dataset.name} not found. Searched:\n${searched}\n${howToGet(dataset, spec, searchPath)}`,
-    { kind: 'usage' },
   );
 }
 

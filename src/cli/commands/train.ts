@@ -1,0 +1,114 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { loadTaxonomyOverrides } from '../../data/taxonomy.js';
+import type { ProtocolName, TaskName } from '../../data/schema.js';
+import { modelKinds, parseModelOptions } from '../../models/registry.js';
+import { readRunConfigFile } from '../../train/run-config-file.js';
+import { runTraining } from '../../train/run-training.js';
+import type { RunSpec } from '../../train/run-spec.js';
+import { formatSummaryTable } from '../summary-table.js';
+import { terminalProgress } from '../terminal-progress.js';
+import { intOption, positiveNumberOption } from '../parse-options.js';
+
+interface TrainFlags {
+  dataset?: string;
+  model?: string;
+  task?: TaskName;
+  protocol?: ProtocolName;
+  seed?: number;
+  out: string;
+  dataDir?: string;
+  trainSplit?: string;
+  config?: string;
+  taxonomy?: string;
+  smote?: boolean;
+  smoteRatio?: number;
+  undersample?: number;
+  log1p?: boolean;
+  dropConstant?: boolean;
+  strict?: boolean;
+  nEstimators?: number;
+  maxDepth?: number;
+  minSamplesLeaf?: number;
+  classWeight?: string;
+  jobs?: number;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('fit a model (and its preprocessing) on training data, save it, and evaluate it on every test split of the protocol')
+    .option('-d, --dataset <name|schema.json>', 'nsl-kdd, kdd99, unsw-nb15, or a schema file (default nsl-kdd)')
+    .addOption(new Option('-m, --model <kind>', 'model to train (default rf)').choices(modelKinds()))
+    .addOption(new Option('-t, --task <task>', 'label set (default 5class)').choices(['5class', 'binary', 'ddos-u2r-normal', 'attack-cat']))
+    .addOption(
+      new Option('-p, --protocol <protocol>', 'official test files, or the inflated random split (default official)').choices([
+        'official',
+        'random-split',
+      ]),
+    )
+    .option('-s, --seed <n>', 'seed for every random choice (default 1)', intOption('--seed'))
+    .requiredOption('-o, --out <dir>', 'run directory: metrics.json, classification-report.txt, model/')
+    .option('--data-dir <dir>', 'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)')
+    .option('--train-split <name>', 'train on this split instead, e.g. KDDTrain+_20Percent for a quick run')
+    .option('-c, --config <file.json>', 'every option in a JSON file (flags override it)')
+    .option('--taxonomy <file.json>', 'override attack categories, e.g. {"httptunnel": "r2l"}')
+    .option('--smote', 'SMOTE minority classes in the training rows')
+    .option('--smote-ratio <r>', 'grow minority classes to r × the majority count (default 1)', positiveNumberOption('--smote-ratio'))
+    .option('--undersample <n>', 'cap every training class at n rows', intOption('--undersample'))
+    .option('--log1p', 'log1p heavy-tailed count columns before min-max scaling')
+    .option('--drop-constant', 'drop columns that are constant on the training data')
+    .option('--strict', 'stop at the first bad input row instead of skipping and counting it')
+    .option('--n-estimators <n>', 'rf: number of trees (default 100)', intOption('--n-estimators'))
+    .option('--max-depth <n>', 'rf: maximum tree depth (default unlimited)', intOption('--max-depth'))
+    .option('--min-samples-leaf <n>', 'rf: minimum rows per leaf (default 1)', intOption('--min-samples-leaf'))
+    .addOption(new Option('--class-weight <w>', 'rf: class weights').choices(['balanced', 'none']))
+    .option('-j, --jobs <n>', 'worker threads (default: up to 2)', intOption('--jobs'))
+    .action(async (flags: TrainFlags) => {
+      const spec = await trainSpecFromFlags(flags);
+      const result = await runTraining(spec, terminalProgress());
+      process.stdout.write(`${formatSummaryTable(result.metrics)}\n\n`);
+      process.stdout.write(`metrics: ${result.metricsPath}\nmodel:   ${result.modelDir}\n`);
+    });
+}
+
+export async function trainSpecFromFlags(flags: TrainFlags): Promise<RunSpec> {
+  const file = flags.config ? await readRunConfigFile(flags.config) : {};
+  const model = flags.model ?? file.model ?? 'rf';
+  const fromFlags: Record<string, unknown> = {};
+  if (flags.nEstimators !== undefined) fromFlags.nEstimators = flags.nEstimators;
+  if (flags.maxDepth !== undefined) fromFlags.maxDepth = flags.maxDepth;
+  if (flags.minSamplesLeaf !== undefined) fromFlags.minSamplesLeaf = flags.minSamplesLeaf;
+  if (flags.classWeight !== undefined) fromFlags.classWeight = flags.classWeight === 'none' ? null : flags.classWeight;
+  if (flags.jobs !== undefined) fromFlags.nJobs = flags.jobs;
+  const modelOptions = parseModelOptions(model, { ...file.modelOptions, ...fromFlags }, flags.config ?? 'command line');
+  const taxonomyOverrides = flags.taxonomy ? await loadTaxonomyOverrides(flags.taxonomy) : file.taxonomyOverrides;
+  const resample = {
+    ...file.resample,
+    ...(flags.smote ? { smote: true } : {}),
+    ...(flags.smoteRatio !== undefined ? { smoteRatio: flags.smoteRatio } : {}),
+    ...(flags.undersample !== undefined ? { undersampleMaxPerClass: flags.undersample } : {}),
+  };
+  const pipeline = {
+    ...file.pipeline,
+    ...(flags.dropConstant ? { dropConstant: true } : {}),
+  };
+  return {
+    dataset: flags.dataset ?? file.dataset ?? 'nsl-kdd',
+    task: flags.task ?? file.task ?? '5class',
+    protocol: flags.protocol ?? file.protocol ?? 'official',
+    model,
+    modelOptions,
+    seed: flags.seed ?? file.seed ?? 1,
+    out: flags.out,
+    dataDir: flags.dataDir,
+    trainSplit: flags.trainSplit ?? file.trainSplit,
+    validationFraction: file.validationFraction,
+    testFraction: file.testFraction,
+    taxonomyOverrides,
+    pipeline,
+    log1p: flags.log1p,
+    resample,
+    strict: flags.strict ?? file.strict,
+  };
+}

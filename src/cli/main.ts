@@ -1,0 +1,59 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, IotIdsError } from '../errors.js';
+import { registerDatasets } from './commands/datasets.js';
+import { registerDemo } from './commands/demo.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerFetch } from './commands/fetch.js';
+import { registerTrain } from './commands/train.js';
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('iot-ids')
+    .description(
+      'Deep-learning intrusion detection for IoT networks: train, evaluate and serve detectors on NSL-KDD, KDD Cup 99, UNSW-NB15 or any flow CSV, evaluated honestly on the official test splits.',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerDemo(program);
+  registerTrain(program);
+  registerEvaluate(program);
+  registerDatasets(program);
+  registerFetch(program);
+  for (const command of program.commands) command.exitOverride().showHelpAfterError();
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  iot-ids demo                                   the main job (what \`npm start\` runs)
+  iot-ids datasets                               which dataset files were found, and where
+  iot-ids fetch nsl-kdd                          download NSL-KDD into the per-user cache
+  iot-ids train -d nsl-kdd -m rf -t 5class -p official -s 1 -o runs/rf-1
+  iot-ids evaluate --model runs/rf-1/model --split KDDTest-21 -o runs/rf-1-eval
+
+Exit codes: 0 ok, 1 failure, 2 usage error.`,
+  );
+  return program;
+}
+
+/** Runs the CLI and resolves to the exit code (the bin sets process.exitCode). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are "errors" to commander but successes to the user.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) {
+        return EXIT_OK;
+      }
+      return EXIT_USAGE;
+    }
+    if (error instanceof IotIdsError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import { IotIdsError } from '../errors.js';
+import { loadLabelledSplit } from '../data/labelled-split.js';
+import { dataSearchPath } from '../data/locate.js';
+import { resolveDataset } from '../data/registry.js';
+import type { TaskName } from '../data/schema.js';
+import { loadSavedModel } from '../models/load-saved-model.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
+import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
+import { formatClassificationReport } from './classification-report.js';
+import { describeProtocol, type MetricsFile } from './metrics-file.js';
+import { scoreSplit } from './score-split.js';
+
+export interface EvaluateSpec {
+  /** A saved model directory (runs/<id>/model). */
+  modelDir: string;
+  /** Dataset name or schema file; defaults to the one the model was trained on. */
+  dataset?: string;
+  split: string;
+  out: string;
+  dataDir?: string;
+  strict?: boolean;
+}
+
+/** Scores a saved model on any split and writes a metrics.json of the same contract as `train`. */
+export async function evaluateModel(
+  spec: EvaluateSpec,
+  progress: ProgressReporter = silentProgress,
+): Promise<{ metrics: MetricsFile; metricsPath: string }> {
+  const saved = await loadSavedModel(spec.modelDir);
+  const { manifest, pipeline, model } = saved;
+  try {
+    const dataset = await resolveDataset(spec.dataset ?? manifest.dataset);
+    const expectedColumns = manifest.inputColumns.map((c) => `${c.name}:${c.type}`).join(',');
+    const actualColumns = dataset.schema.columns.map((c) => `${c.name}:${c.type}`).join(',');
+    if (expectedColumns !== actualColumns) {
+      throw new IotIdsError(
+        `the model was trained on the columns of "${manifest.dataset}", which do not match the columns of "${dataset.name}"`,
+        { kind: 'usage', location: { file: spec.modelDir } },
+      );
+    }
+    const test = await loadLabelledSplit(dataset, spec.split, manifest.task as TaskName, {
+      searchPath: dataSearchPath(spec.dataDir),
+      strict: spec.strict,
+      progress,
+    });
+    const transformed = pipeline.transform(test.table);
+    progress.start(`score ${spec.split}`, test.table.nRows, 'rows');
+    const scored = await scoreSplit(model, transformed.x, test.y, manifest.classes);
+    progress.finish();
+    const metrics: MetricsFile = {
+      formatVersion: 1,
+      dataset: dataset.name,
+      task: manifest.task,
+      protocol: manifest.protocol,
+      protocolDescription: `${describeProtocol(manifest.protocol, '(see the training run)', [spec.split])}; evaluated with a saved model`,
+      model: manifest.kind,
+      modelOptions: manifest.options,
+      seed: manifest.seed,
+      classes: manifest.classes,
+      trainSplit: '(see the training run)',
+      trainRows: 0,
+      trainSeconds: null,
+      cleaning: {
+        splits: {
+          [spec.split]: {
+            ...test.cleaning,
+            unknownCategories: transformed.unknownCategories,
+            clippedValues: transformed.clipped,
+          },
+        },
+      },
+      splits: { [spec.split]: scored.metrics },
+      createdAt: new Date().toISOString(),
+    };
+    const metricsPath = join(spec.out, 'metrics.json');
+    await writeJsonAtomic(metricsPath, metrics);
+    await writeFileAtomic(
+      join(spec.out, 'classification-report.txt'),
+      `${spec.split}\n${formatClassificationReport(manifest.classes, test.y, scored.yPred)}`,
+    );
+    return { metrics, metricsPath };
+  } finally {
+    await model.dispose();
+  }
+}

@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { IotIdsError } from '../errors.js';
+
+/**
+ * `--config file.json`: every training choice in one file, so a run can be repeated exactly. Flags given on
+ * the command line override the file.
+ */
+const runConfigSchema = z
+  .object({
+    dataset: z.string(),
+    model: z.string(),
+    task: z.enum(['5class', 'binary', 'ddos-u2r-normal', 'attack-cat']),
+    protocol: z.enum(['official', 'random-split']),
+    seed: z.number().int().min(0),
+    trainSplit: z.string(),
+    validationFraction: z.number().gt(0).lt(0.5),
+    testFraction: z.number().gt(0).lt(0.9),
+    modelOptions: z.record(z.string(), z.unknown()),
+    pipeline: z
+      .object({ log1pColumns: z.array(z.string()), dropConstant: z.boolean(), clip: z.boolean() })
+      .partial()
+      .strict(),
+    resample: z
+      .object({
+        smote: z.boolean(),
+        smoteRatio: z.number().gt(0).max(1),
+        smoteK: z.number().int().min(1).max(50),
+        undersampleMaxPerClass: z.number().int().min(1),
+      })
+      .partial()
+      .strict(),
+    taxonomyOverrides: z.record(z.string(), z.enum(['normal', 'dos', 'probe', 'r2l', 'u2r'])),
+    strict: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+export type RunConfigFile = z.infer<typeof runConfigSchema>;
+
+export async function readRunConfigFile(path: string): Promise<RunConfigFile> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (error) {
+    throw new IotIdsError(`cannot read the config: ${(error as Error).message}`, {
+      kind: 'usage',
+      location: { file: path },
+      cause: error,
+    });
+  }
+  const parsed = runConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new IotIdsError(`invalid config: ${issue.message}`, {
+      kind: 'usage',
+      location: { file: path, field: issue.path.join('.') || undefined },
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,45 @@
+import type { ProtocolName, TaskName } from '../data/schema.js';
+import type { PipelineOptions } from '../preprocess/pipeline.js';
+
+/** Training-set resampling, applied after the train/validation split and only to the training part. */
+export interface ResampleOptions {
+  /** SMOTE minority classes up to `smoteRatio` × the majority count. Default off. */
+  smote?: boolean;
+  /** Target ratio for SMOTE. Default 1. */
+  smoteRatio?: number;
+  /** Neighbours for SMOTE. Default 5. */
+  smoteK?: number;
+  /** Cap every class at this many rows by random undersampling. Default off. */
+  undersampleMaxPerClass?: number;
+}
+
+/** Everything one training run needs: the CLI, `compare` and tests all build one of these. */
+export interface RunSpec {
+  /** Built-in dataset name or a schema file path. */
+  dataset: string;
+  task: TaskName;
+  /** Default 'official'. */
+  protocol: ProtocolName;
+  model: string;
+  /** Model options, already validated for `model`. */
+  modelOptions: Record<string, unknown>;
+  seed: number;
+  /** Output directory of the run (metrics.json, model/). */
+  out: string;
+  /** Data directory given with --data-dir (lookup continues with IOT_IDS_DATA_DIR, then the cache). */
+  dataDir?: string;
+  /** Use this split as the training file instead of the protocol's (e.g. KDDTrain+_20Percent for quick runs). */
+  trainSplit?: string;
+  /** Fraction of the training rows held out for validation (models that use it). Default 0.1. */
+  validationFraction?: number;
+  /** Random-split protocol: fraction of the source file held out as the test split. Default 0.2. */
+  testFraction?: number;
+  /** Raw-label → category overrides for the taxonomy, e.g. { httptunnel: 'r2l' }. */
+  taxonomyOverrides?: Record<string, string>;
+  pipeline?: PipelineOptions;
+  /** Apply log1p to the dataset's heavy-tailed count columns (its schema's `logColumns`). Default false. */
+  log1p?: boolean;
+  resample?: ResampleOptions;
+  /** First rejected input row is fatal. Default false. */
+  strict?: boolean;
+}
