@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
 import type { ColumnSpec } from '../data/schema.js';
 import { FeaturePipeline } from '../preprocess/pipeline.js';
+import { writeDirAtomic, exists } from '../util/atomic-dir.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import type { Classifier } from './estimator.js';
 
@@ -60,10 +60,7 @@ export async function saveModelDir(
   pipeline: FeaturePipeline,
   info: ManifestInfo,
 ): Promise<ModelManifest> {
-  await mkdir(dirname(dir), { recursive: true });
-  const temp = join(dirname(dir), `.${basename(dir)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await mkdir(temp, { recursive: true });
+  return writeDirAtomic(dir, async (temp) => {
     const modelFiles = await model.save(temp);
     await writeJsonAtomic(join(temp, PIPELINE), pipeline.toJSON());
     const files: Record<string, string> = {};
@@ -71,26 +68,20 @@ export async function saveModelDir(
     const manifest: ModelManifest = {
       formatVersion: MODEL_FORMAT_VERSION,
       kind: model.kind,
-      options: { ...model.options } as Record<string, unknown>,
+      options: { ...model.options },
       files,
       createdAt: new Date().toISOString(),
       ...info,
     };
     await writeJsonAtomic(join(temp, MANIFEST), manifest);
-    const old = `${temp}.old`;
-    const hadOld = await exists(dir);
-    if (hadOld) await rename(dir, old);
-    await rename(temp, dir);
-    if (hadOld) await rm(old, { recursive: true, force: true });
     return manifest;
-  } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }
 
 /** Reads and verifies the manifest, every checksum and the pipeline; never executes anything from `dir`. */
-export async function readModelDir(dir: string): Promise<{ manifest: ModelManifest; pipeline: FeaturePipeline }> {
+export async function readModelDir(
+  dir: string,
+): Promise<{ manifest: ModelManifest; pipeline: FeaturePipeline }> {
   const manifestPath = join(dir, MANIFEST);
   if (!(await exists(manifestPath))) {
     throw new IotIdsError(`not a model directory: ${MANIFEST} is missing`, { location: { file: dir } });
@@ -104,7 +95,9 @@ export async function readModelDir(dir: string): Promise<{ manifest: ModelManife
   }
   for (const [name, expected] of Object.entries(manifest.files)) {
     if (name.includes('/') || name.includes('\\') || name.startsWith('.')) {
-      throw new IotIdsError(`file name "${name}" is not allowed`, { location: { file: manifestPath, field: 'files' } });
+      throw new IotIdsError(`file name "${name}" is not allowed`, {
+        location: { file: manifestPath, field: 'files' },
+      });
     }
     const path = join(dir, name);
     if (!(await exists(path))) {
@@ -112,20 +105,28 @@ export async function readModelDir(dir: string): Promise<{ manifest: ModelManife
     }
     const actual = await sha256File(path);
     if (actual !== expected) {
-      throw new IotIdsError(`checksum mismatch (expected ${expected}, found ${actual}): the file was modified or damaged`, {
-        location: { file: path },
-      });
+      throw new IotIdsError(
+        `checksum mismatch (expected ${expected}, found ${actual}): the file was modified or damaged`,
+        {
+          location: { file: path },
+        },
+      );
     }
   }
   const pipelinePath = join(dir, PIPELINE);
   if (!manifest.files[PIPELINE]) {
-    throw new IotIdsError(`${PIPELINE} is not listed in the manifest`, { location: { file: manifestPath, field: 'files' } });
+    throw new IotIdsError(`${PIPELINE} is not listed in the manifest`, {
+      location: { file: manifestPath, field: 'files' },
+    });
   }
   let pipeline: FeaturePipeline;
   try {
     pipeline = FeaturePipeline.fromJSON(await readJson(pipelinePath));
   } catch (error) {
-    throw new IotIdsError(`invalid fitted pipeline: ${(error as Error).message}`, { location: { file: pipelinePath }, cause: error });
+    throw new IotIdsError(`invalid fitted pipeline: ${(error as Error).message}`, {
+      location: { file: pipelinePath },
+      cause: error,
+    });
   }
   if (pipeline.nFeatures !== manifest.featureNames.length) {
     throw new IotIdsError(
@@ -152,19 +153,15 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new IotIdsError(`not valid JSON: ${(error as Error).message}`, { location: { file: path }, cause: error });
+    throw new IotIdsError(`not valid JSON: ${(error as Error).message}`, {
+      location: { file: path },
+      cause: error,
+    });
   }
 }
 
 export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }

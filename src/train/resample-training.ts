@@ -26,7 +26,10 @@ export function resampleTraining(
   const summary: ResampleSummary = {};
   let current = { x, y };
   if (options.undersampleMaxPerClass !== undefined) {
-    const cut = randomUndersample(current.x, current.y, { maxPerClass: options.undersampleMaxPerClass, seed });
+    const cut = randomUndersample(current.x, current.y, {
+      maxPerClass: options.undersampleMaxPerClass,
+      seed,
+    });
     summary.undersampleRemoved = byClassName(cut.removed, classes);
     current = cut;
     progress.note(`undersampling removed ${sum(cut.removed)} training rows`);

@@ -30,10 +30,15 @@ export interface RunResult {
  * are fitted on training rows only, the model is fitted, saved, and only then are the test splits read and
  * scored, once.
  */
-export async function runTraining(spec: RunSpec, progress: ProgressReporter = silentProgress): Promise<RunResult> {
+export async function runTraining(
+  spec: RunSpec,
+  progress: ProgressReporter = silentProgress,
+): Promise<RunResult> {
   const dataset = await resolveDataset(spec.dataset);
   if (!dataset.tasks.includes(spec.task)) {
-    throw usageError(`dataset "${dataset.name}" does not support task "${spec.task}"; it supports: ${dataset.tasks.join(', ')}`);
+    throw usageError(
+      `dataset "${dataset.name}" does not support task "${spec.task}"; it supports: ${dataset.tasks.join(', ')}`,
+    );
   }
   const descriptor = modelDescriptor(spec.model);
   const taxonomy = taxonomyFor(dataset, spec.taxonomyOverrides);
@@ -67,13 +72,23 @@ export async function runTraining(spec: RunSpec, progress: ProgressReporter = si
     fitPart = subsetSplit(train, parts.train, trainSplitName);
   }
   progress.start('fit pipeline');
-  const pipelineOptions = spec.log1p ? { ...spec.pipeline, log1pColumns: dataset.schema.logColumns ?? [] } : spec.pipeline;
+  const pipelineOptions = spec.log1p
+    ? { ...spec.pipeline, log1pColumns: dataset.schema.logColumns ?? [] }
+    : spec.pipeline;
   const pipeline = new FeaturePipeline(pipelineOptions).fit(fitPart.table);
   const trainX = pipeline.transform(fitPart.table).x;
   if (validationPart) validation = { x: pipeline.transform(validationPart.table).x, y: validationPart.y };
   progress.finish(`${pipeline.nFeatures} features`);
 
-  const resampled = resampleTraining(trainX, fitPart.y, pipeline.featureNames, train.classes, spec.resample, spec.seed, progress);
+  const resampled = resampleTraining(
+    trainX,
+    fitPart.y,
+    pipeline.featureNames,
+    train.classes,
+    spec.resample,
+    spec.seed,
+    progress,
+  );
   const model = descriptor.create(spec.modelOptions, spec.seed);
   try {
     progress.start(`fit ${spec.model}`);
@@ -83,7 +98,7 @@ export async function runTraining(spec: RunSpec, progress: ProgressReporter = si
       onProgress: (done, total, detail) => progress.update(done, total, detail),
     });
     const trainSeconds = (performance.now() - started) / 1000;
-    progress.finish(`${trainSeconds.toFixed(1)} s`);
+    progress.finish(`${resampled.x.rows} rows × ${resampled.x.cols} features`);
 
     const modelDir = join(spec.out, 'model');
     await saveModelDir(modelDir, model, pipeline, {
@@ -123,7 +138,7 @@ export async function runTraining(spec: RunSpec, progress: ProgressReporter = si
       protocol: spec.protocol,
       protocolDescription: describeProtocol(spec.protocol, trainSplitName, testNames),
       model: spec.model,
-      modelOptions: { ...model.options } as Record<string, unknown>,
+      modelOptions: { ...model.options },
       seed: spec.seed,
       classes: train.classes,
       trainSplit: trainSplitName,
@@ -135,14 +150,20 @@ export async function runTraining(spec: RunSpec, progress: ProgressReporter = si
     };
     const metricsPath = join(spec.out, 'metrics.json');
     await writeJsonAtomic(metricsPath, metrics);
-    await writeFileAtomic(join(spec.out, 'classification-report.txt'), `${metrics.protocolDescription}\n\n${reports.join('\n')}`);
+    await writeFileAtomic(
+      join(spec.out, 'classification-report.txt'),
+      `${metrics.protocolDescription}\n\n${reports.join('\n')}`,
+    );
     return { metrics, modelDir, metricsPath };
   } finally {
     await model.dispose();
   }
 }
 
-export function taxonomyFor(dataset: DatasetDefinition, overrides?: Record<string, string>): Taxonomy | undefined {
+export function taxonomyFor(
+  dataset: DatasetDefinition,
+  overrides?: Record<string, string>,
+): Taxonomy | undefined {
   if (!overrides || Object.keys(overrides).length === 0) return undefined;
   return taxonomyWithOverrides(dataset.schema.taxonomy ?? KDD_TAXONOMY, overrides);
 }
@@ -158,4 +179,3 @@ function assertEveryClassPresent(train: LabelledSplit): void {
     );
   }
 }
-

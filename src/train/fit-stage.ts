@@ -1,0 +1,87 @@
+import { IotIdsError } from '../errors.js';
+import type { NamedWeights } from '../models/weights-file.js';
+import type { Callback, EpochLogs, LoopControl } from './callbacks.js';
+
+/**
+ * One trainable stage of a model (SAE pretraining, the softmax stage, the FCNN, fine-tuning…). The model
+ * owns the engine work; the loop owns epochs, callbacks, stopping, NaN detection and resuming.
+ */
+export interface TrainableStage {
+  readonly name: string;
+  readonly batchesPerEpoch: number;
+  /**
+   * One pass over the training rows. Call `onBatch` after each batch, with the batch loss when it was read
+   * (reading it forces a sync, so a model may read it every few batches).
+   */
+  trainEpoch(epoch: number, onBatch: (batch: number, loss?: number) => void): Promise<EpochLogs>;
+  /** Loss (and accuracy) on the validation rows, when the model has them. */
+  validate?(): Promise<Pick<EpochLogs, 'valLoss' | 'valAccuracy'>>;
+  /** Every weight of the whole model (all stages) plus optimizer state: what a checkpoint stores. */
+  getWeights(): NamedWeights;
+  setWeights(weights: NamedWeights): void;
+}
+
+export interface FitStageOptions {
+  epochs: number;
+  callbacks?: Callback[];
+  /** First epoch to run (0-based): resuming after epoch k starts at k + 1. Default 0. */
+  startEpoch?: number;
+}
+
+export interface FitStageResult {
+  epochsRun: number;
+  stopReason?: string;
+  history: EpochLogs[];
+}
+
+/**
+ * Runs the epochs of a stage. A non-finite loss stops training with an error naming the stage, epoch and
+ * batch; checkpoints are only written at the end of a good epoch, so the last one on disk is good.
+ */
+export async function fitStage(stage: TrainableStage, options: FitStageOptions): Promise<FitStageResult> {
+  const callbacks = options.callbacks ?? [];
+  const startEpoch = options.startEpoch ?? 0;
+  let stopReason: string | undefined;
+  const control: LoopControl = {
+    stage: stage.name,
+    stop: (reason) => {
+      stopReason ??= reason;
+    },
+    getWeights: () => stage.getWeights(),
+    setWeights: (w) => stage.setWeights(w),
+  };
+  for (const c of callbacks) {
+    await c.onStageBegin?.({
+      stage: stage.name,
+      epochs: options.epochs,
+      startEpoch,
+      batchesPerEpoch: stage.batchesPerEpoch,
+    });
+  }
+  const history: EpochLogs[] = [];
+  let epoch = startEpoch;
+  for (; epoch < options.epochs && stopReason === undefined; epoch++) {
+    const started = performance.now();
+    const train = await stage.trainEpoch(epoch, (batch, loss) => {
+      if (loss !== undefined && !Number.isFinite(loss)) {
+        throw new IotIdsError(
+          `the ${stage.name} loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1}; training stopped (the last good checkpoint is kept). Try a lower learning rate or check the input for extreme values`,
+        );
+      }
+      for (const c of callbacks)
+        c.onBatchEnd?.({ stage: stage.name, epoch, batch, batchesPerEpoch: stage.batchesPerEpoch, loss });
+    });
+    if (!Number.isFinite(train.loss)) {
+      throw new IotIdsError(
+        `the ${stage.name} loss became ${train.loss} in epoch ${epoch + 1}; training stopped (the last good checkpoint is kept)`,
+      );
+    }
+    const logs: EpochLogs = { ...train, ...(stage.validate ? await stage.validate() : {}) };
+    logs.seconds = (performance.now() - started) / 1000;
+    history.push(logs);
+    for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, control);
+  }
+  const epochsRun = epoch - startEpoch;
+  for (const c of callbacks) await c.onStageEnd?.({ stage: stage.name, epochsRun, stopReason }, control);
+  return { epochsRun, stopReason, history };
+}
