@@ -12,13 +12,25 @@ const dataDir = resolve(repo, process.env.IOT_IDS_DATA_DIR ?? '../shared/data');
 const hasData = existsSync(join(dataDir, 'nsl-kdd', 'KDDTrain+_20Percent.txt.gz'));
 
 /** Runs the CLI from source; resolves to { code, stdout, stderr } without throwing on non-zero exits. */
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(repo, 'test/run-cli.ts'), ...args], {
-      cwd: repo,
-      env: { ...process.env, IOT_IDS_DATA_DIR: '', IOT_IDS_CACHE_DIR: join(tmpdir(), 'iot-ids-empty-cache'), ...env },
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', join(repo, 'test/run-cli.ts'), ...args],
+      {
+        cwd: repo,
+        env: {
+          ...process.env,
+          IOT_IDS_DATA_DIR: '',
+          IOT_IDS_CACHE_DIR: join(tmpdir(), 'iot-ids-empty-cache'),
+          ...env,
+        },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -30,7 +42,8 @@ describe('iot-ids CLI', () => {
   it('prints help listing every command, exit 0', async () => {
     const { code, stdout } = await cli(['--help']);
     expect(code).toBe(0);
-    for (const command of ['demo', 'train', 'evaluate', 'datasets', 'fetch']) expect(stdout).toContain(command);
+    for (const command of ['demo', 'train', 'evaluate', 'datasets', 'fetch'])
+      expect(stdout).toContain(command);
   });
 
   it('exits 2 on a usage error and names the problem', async () => {
@@ -54,7 +67,13 @@ describe('iot-ids CLI', () => {
 
   it('demo without data says how to get it and exits 1', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'iot-ids-cli-'));
-    const { code, stderr } = await cli(['demo', '--data-dir', join(dir, 'nothing-here'), '--out', join(dir, 'demo')]);
+    const { code, stderr } = await cli([
+      'demo',
+      '--data-dir',
+      join(dir, 'nothing-here'),
+      '--out',
+      join(dir, 'demo'),
+    ]);
     expect(code).toBe(1);
     expect(stderr).toContain('iot-ids fetch nsl-kdd');
     expect(stderr).toContain('--data-dir');
@@ -66,14 +85,38 @@ describe.runIf(hasData)('iot-ids train and evaluate on real NSL-KDD (20 % traini
     const dir = await mkdtemp(join(tmpdir(), 'iot-ids-cli-'));
     const out = join(dir, 'rf');
     const trained = await cli(
-      ['train', '-d', 'nsl-kdd', '-m', 'rf', '-t', '5class', '-p', 'official', '-s', '1', '--train-split', 'KDDTrain+_20Percent', '--n-estimators', '20', '-o', out],
+      [
+        'train',
+        '-d',
+        'nsl-kdd',
+        '-m',
+        'rf',
+        '-t',
+        '5class',
+        '-p',
+        'official',
+        '-s',
+        '1',
+        '--train-split',
+        'KDDTrain+_20Percent',
+        '--n-estimators',
+        '20',
+        '-o',
+        out,
+      ],
       { IOT_IDS_DATA_DIR: dataDir },
     );
     expect(trained.stderr).not.toMatch(/^error/m);
     expect(trained.code).toBe(0);
     expect(trained.stdout).toContain('KDDTest+');
     const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
-    expect(metrics).toMatchObject({ dataset: 'nsl-kdd', task: '5class', protocol: 'official', model: 'rf', seed: 1 });
+    expect(metrics).toMatchObject({
+      dataset: 'nsl-kdd',
+      task: '5class',
+      protocol: 'official',
+      model: 'rf',
+      seed: 1,
+    });
     expect(Object.keys(metrics.splits)).toEqual(['KDDTest+', 'KDDTest-21']);
     const plus = metrics.splits['KDDTest+'];
     expect(plus.n).toBe(22_544);
@@ -87,9 +130,12 @@ describe.runIf(hasData)('iot-ids train and evaluate on real NSL-KDD (20 % traini
     expect(metrics.trainSeconds).toBeGreaterThan(0);
 
     const evalOut = join(dir, 'eval');
-    const evaluated = await cli(['evaluate', '--model', join(out, 'model'), '--split', 'KDDTest+', '-o', evalOut], {
-      IOT_IDS_DATA_DIR: dataDir,
-    });
+    const evaluated = await cli(
+      ['evaluate', '--model', join(out, 'model'), '--split', 'KDDTest+', '-o', evalOut],
+      {
+        IOT_IDS_DATA_DIR: dataDir,
+      },
+    );
     expect(evaluated.code).toBe(0);
     const again = JSON.parse(await readFile(join(evalOut, 'metrics.json'), 'utf8'));
     // The saved model and pipeline reproduce the training run's scores exactly.
@@ -101,7 +147,17 @@ describe.runIf(hasData)('iot-ids train and evaluate on real NSL-KDD (20 % traini
     const dir = await mkdtemp(join(tmpdir(), 'iot-ids-cli-'));
     const out = join(dir, 'rf-random');
     const { code } = await cli(
-      ['train', '-p', 'random-split', '--train-split', 'KDDTrain+_20Percent', '--n-estimators', '10', '-o', out],
+      [
+        'train',
+        '-p',
+        'random-split',
+        '--train-split',
+        'KDDTrain+_20Percent',
+        '--n-estimators',
+        '10',
+        '-o',
+        out,
+      ],
       { IOT_IDS_DATA_DIR: dataDir },
     );
     expect(code).toBe(0);
@@ -110,5 +166,58 @@ describe.runIf(hasData)('iot-ids train and evaluate on real NSL-KDD (20 % traini
     const [name] = Object.keys(metrics.splits);
     expect(name).toMatch(/random 20% hold-out/);
     expect(metrics.splits[name].accuracy).toBeGreaterThan(0.98);
+  });
+});
+
+describe.runIf(hasData)('iot-ids datasets and fetch', () => {
+  it('lists which files were found and where', async () => {
+    const { code, stdout } = await cli(['datasets', '--data-dir', dataDir, '--json']);
+    expect(code).toBe(0);
+    const listing = JSON.parse(stdout) as {
+      files: { dataset: string; split: string; found: boolean; source?: string }[];
+    };
+    const testPlus = listing.files.find((f) => f.dataset === 'nsl-kdd' && f.split === 'KDDTest+');
+    expect(testPlus).toMatchObject({ found: true, source: 'flag' });
+    const unswTrain = listing.files.find((f) => f.split === 'UNSW_NB15_training-set');
+    expect(unswTrain?.found).toBe(false);
+  });
+
+  it('fetches a split from a mirror on loopback into the cache and verifies its checksum', async () => {
+    // Serve the real, checksummed KDDTest-21 file from a local HTTP server standing in for the internet.
+    const { createServer } = await import('node:http');
+    const { createReadStream } = await import('node:fs');
+    const server = createServer((req, res) => {
+      const path = join(dataDir, decodeURIComponent((req.url ?? '/').slice(1)));
+      if (!existsSync(path)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200);
+      createReadStream(path).pipe(res);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const cache = await mkdtemp(join(tmpdir(), 'iot-ids-cache-'));
+      const args = [
+        'fetch',
+        'nsl-kdd',
+        '--split',
+        'KDDTest-21',
+        '--cache-dir',
+        cache,
+        '--mirror',
+        `http://127.0.0.1:${port}`,
+      ];
+      const first = await cli(args);
+      expect(first.stderr).not.toMatch(/^error/m);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/KDDTest-21: downloaded/);
+      expect(existsSync(join(cache, 'nsl-kdd', 'KDDTest-21.txt.gz'))).toBe(true);
+      const second = await cli(args);
+      expect(second.stdout).toMatch(/KDDTest-21: already-present/);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -4,7 +4,8 @@ import { InvalidArgumentError } from 'commander';
 export function intOption(flag: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} needs a whole number ≥ 0, got "${value}"`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${flag} needs a whole number ≥ 0, got "${value}"`);
     return n;
   };
 }
@@ -12,7 +13,8 @@ export function intOption(flag: string): (value: string) => number {
 export function positiveNumberOption(flag: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} needs a number > 0, got "${value}"`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(`${flag} needs a number > 0, got "${value}"`);
     return n;
   };
 }

@@ -1,4 +1,7 @@
 import type { Matrix } from '../preprocess/matrix.js';
+import type { Callback } from '../train/callbacks.js';
+import type { CheckpointState } from '../train/model-checkpoint.js';
+import type { NamedWeights } from './weights-file.js';
 
 /**
  * The estimator contract every model follows (after scikit-learn): the constructor takes options only,
@@ -13,6 +16,10 @@ export interface FitContext {
   readonly onProgress?: (done: number, total: number, detail?: string) => void;
   /** Optional validation set taken out of the training split (never the test split). */
   readonly validation?: { readonly x: Matrix; readonly y: Int32Array };
+  /** Deep models: callbacks run for every stage (progress bar, checkpoints, history) besides their own. */
+  readonly callbacks?: readonly Callback[];
+  /** Deep models: continue from this checkpoint (`--resume`) instead of starting afresh. */
+  readonly resumeFrom?: { readonly state: CheckpointState; readonly weights: NamedWeights };
 }
 
 export interface Classifier<Options extends object = object> {

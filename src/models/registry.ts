@@ -13,8 +13,11 @@ export interface ModelDescriptor {
   readonly optionsSchema: z.ZodType<Record<string, unknown>>;
   create(options: Record<string, unknown>, seed: number): Classifier;
   load(dir: string, options: Record<string, unknown>): Promise<Classifier>;
-  /** Whether the model wants a validation split out of the training data (early stopping). */
-  readonly usesValidation: boolean;
+  /**
+   * Deep models train in epochs: they get a validation split out of the training data (early stopping),
+   * checkpoints, a history and `--resume`.
+   */
+  readonly trainsInEpochs: boolean;
 }
 
 const rfOptions = z
@@ -36,7 +39,7 @@ const MODELS: Record<string, ModelDescriptor> = {
     kind: 'rf',
     title: 'Random Forest on raw (one-hot, min-max) features',
     optionsSchema: rfOptions,
-    usesValidation: false,
+    trainsInEpochs: false,
     create: (options, seed) => new RandomForestClassifier({ ...(options as Partial<RandomForestOptions>), seed }),
     load: (dir, options) => RandomForestClassifier.load(dir, options as unknown as RandomForestOptions),
   },

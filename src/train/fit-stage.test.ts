@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { NamedWeights } from '../models/weights-file.js';
 import type { EpochLogs } from './callbacks.js';
 import { EarlyStopping } from './early-stopping.js';
-import { fitStage, type TrainableStage } from './fit-stage.js';
+import { fitStage, resumeStartEpoch, type TrainableStage } from './fit-stage.js';
 import { History } from './history.js';
 import { ModelCheckpoint, readLastCheckpoint } from './model-checkpoint.js';
 
@@ -92,5 +92,19 @@ describe('fitStage', () => {
 
   it('returns undefined when there is no checkpoint to resume from', async () => {
     expect(await readLastCheckpoint(await mkdtemp(join(tmpdir(), 'iot-ids-ckpt-')))).toBeUndefined();
+  });
+});
+
+describe('resumeStartEpoch', () => {
+  const order = ['pretrain', 'classifier', 'finetune'];
+  it('skips earlier stages, continues the checkpoint stage, starts later ones afresh', () => {
+    const resume = { state: { stage: 'classifier', epoch: 3 } };
+    expect(resumeStartEpoch(resume, 'pretrain', order)).toBe('skip');
+    expect(resumeStartEpoch(resume, 'classifier', order)).toBe(4);
+    expect(resumeStartEpoch(resume, 'finetune', order)).toBe(0);
+    expect(resumeStartEpoch(undefined, 'pretrain', order)).toBe(0);
+  });
+  it('rejects a checkpoint from a stage the model does not have', () => {
+    expect(() => resumeStartEpoch({ state: { stage: 'vae', epoch: 0 } }, 'pretrain', order)).toThrow(/stage "vae"/);
   });
 });

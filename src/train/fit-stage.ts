@@ -85,3 +85,25 @@ export async function fitStage(stage: TrainableStage, options: FitStageOptions):
   for (const c of callbacks) await c.onStageEnd?.({ stage: stage.name, epochsRun, stopReason }, control);
   return { epochsRun, stopReason, history };
 }
+
+/**
+ * Where a stage starts when resuming: stages before the checkpoint's stage are skipped (their weights come
+ * from the checkpoint), the checkpoint's own stage continues after its last completed epoch, later stages
+ * start at epoch 0. `stageOrder` lists the model's stage names in training order.
+ */
+export function resumeStartEpoch(
+  resumeFrom: { state: { stage: string; epoch: number } } | undefined,
+  stage: string,
+  stageOrder: readonly string[],
+): number | 'skip' {
+  if (!resumeFrom) return 0;
+  const at = stageOrder.indexOf(resumeFrom.state.stage);
+  const here = stageOrder.indexOf(stage);
+  if (at < 0 || here < 0) {
+    throw new IotIdsError(
+      `the checkpoint is from stage "${resumeFrom.state.stage}", which this model (stages ${stageOrder.join(', ')}) does not have`,
+    );
+  }
+  if (here < at) return 'skip';
+  return here === at ? resumeFrom.state.epoch + 1 : 0;
+}

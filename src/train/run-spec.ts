@@ -40,6 +40,8 @@ export interface RunSpec {
   /** Apply log1p to the dataset's heavy-tailed count columns (its schema's `logColumns`). Default false. */
   log1p?: boolean;
   resample?: ResampleOptions;
+  /** Deep models: continue from `<out>/checkpoints/last` when it exists. Default false. */
+  resume?: boolean;
   /** First rejected input row is fatal. Default false. */
   strict?: boolean;
 }

@@ -16,6 +16,10 @@ import { stratifiedSplit } from '../preprocess/stratified-split.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { loadLabelledSplit, subsetSplit, type LabelledSplit } from '../data/labelled-split.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
+import type { Callback } from './callbacks.js';
+import { History } from './history.js';
+import { ModelCheckpoint, readLastCheckpoint } from './model-checkpoint.js';
+import { progressCallback } from './progress-callback.js';
 import { resampleTraining } from './resample-training.js';
 import type { RunSpec } from './run-spec.js';
 
@@ -66,7 +70,7 @@ export async function runTraining(
   let fitPart = train;
   let validation: { x: ReturnType<FeaturePipeline['transform']>['x']; y: Int32Array } | undefined;
   let validationPart: LabelledSplit | undefined;
-  if (descriptor.usesValidation) {
+  if (descriptor.trainsInEpochs) {
     const parts = stratifiedSplit(train.y, spec.validationFraction ?? 0.1, spec.seed + 7919);
     validationPart = subsetSplit(train, parts.test, `${trainSplitName} (validation)`);
     fitPart = subsetSplit(train, parts.train, trainSplitName);
@@ -91,14 +95,18 @@ export async function runTraining(
   );
   const model = descriptor.create(spec.modelOptions, spec.seed);
   try {
-    progress.start(`fit ${spec.model}`);
+    const epochs = descriptor.trainsInEpochs ? await epochCallbacks(spec, progress) : undefined;
+    if (!epochs) progress.start(`fit ${spec.model}`);
     await model.fit(resampled.x, resampled.y, {
       nClasses: train.classes.length,
       validation,
-      onProgress: (done, total, detail) => progress.update(done, total, detail),
+      onProgress: epochs ? undefined : (done, total, detail) => progress.update(done, total, detail),
+      callbacks: epochs?.callbacks,
+      resumeFrom: epochs?.resumeFrom,
     });
     const trainSeconds = (performance.now() - started) / 1000;
-    progress.finish(`${resampled.x.rows} rows × ${resampled.x.cols} features`);
+    if (!epochs) progress.finish(`${resampled.x.rows} rows × ${resampled.x.cols} features`);
+    if (epochs) await epochs.history.save(join(spec.out, 'history.json'));
 
     const modelDir = join(spec.out, 'model');
     await saveModelDir(modelDir, model, pipeline, {
@@ -166,6 +174,23 @@ export function taxonomyFor(
 ): Taxonomy | undefined {
   if (!overrides || Object.keys(overrides).length === 0) return undefined;
   return taxonomyWithOverrides(dataset.schema.taxonomy ?? KDD_TAXONOMY, overrides);
+}
+
+/** Progress, checkpoints and history for models that train in epochs; reads the last checkpoint for --resume. */
+async function epochCallbacks(
+  spec: RunSpec,
+  progress: ProgressReporter,
+): Promise<{ callbacks: Callback[]; history: History; resumeFrom?: Awaited<ReturnType<typeof readLastCheckpoint>> }> {
+  const checkpointDir = join(spec.out, 'checkpoints');
+  const history = new History();
+  const resumeFrom = spec.resume ? await readLastCheckpoint(checkpointDir) : undefined;
+  if (spec.resume && !resumeFrom) progress.note(`no checkpoint in ${checkpointDir}: starting from scratch`);
+  if (resumeFrom) {
+    if (resumeFrom.state.history) history.restore(resumeFrom.state.history);
+    progress.note(`resuming after ${resumeFrom.state.stage} epoch ${resumeFrom.state.epoch + 1}`);
+  }
+  const checkpoint = new ModelCheckpoint({ dir: checkpointDir, history: () => history.data });
+  return { callbacks: [history, checkpoint, progressCallback(progress)], history, resumeFrom };
 }
 
 function assertEveryClassPresent(train: LabelledSplit): void {

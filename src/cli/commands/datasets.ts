@@ -14,7 +14,9 @@ export function registerDatasets(program: Command): void {
         process.stdout.write(`${JSON.stringify({ searchPath, files: rows }, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`Searched, in order: ${searchPath.map((p) => `${p.dir} (${p.source})`).join(', ')}\n\n`);
+      process.stdout.write(
+        `Searched, in order: ${searchPath.map((p) => `${p.dir} (${p.source})`).join(', ')}\n\n`,
+      );
       let lastDataset = '';
       for (const row of rows) {
         if (row.dataset !== lastDataset) {
@@ -23,10 +25,14 @@ export function registerDatasets(program: Command): void {
         }
         const where = row.found ? `${row.path} (${row.source})` : 'not found';
         const rows_ = row.rows ? `${row.rows.toLocaleString('en-US')} rows` : '';
-        process.stdout.write(`  ${row.found ? '✔' : '✘'} ${row.split.padEnd(26)} ${rows_.padStart(13)}  ${where}\n`);
+        process.stdout.write(
+          `  ${row.found ? '✔' : '✘'} ${row.split.padEnd(26)} ${rows_.padStart(13)}  ${where}\n`,
+        );
       }
       if (rows.some((r) => !r.found)) {
-        process.stdout.write(`\nMissing files: \`iot-ids fetch <dataset>\` downloads them into the cache, or point --data-dir at a copy.\n`);
+        process.stdout.write(
+          `\nMissing files: \`iot-ids fetch <dataset>\` downloads them into the cache, or point --data-dir at a copy.\n`,
+        );
       }
     });
 }

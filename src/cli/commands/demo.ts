@@ -8,8 +8,13 @@ import { intOption } from '../parse-options.js';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the main job: Random Forest on NSL-KDD, official protocol (KDDTrain+ → KDDTest+, KDDTest-21), 5 classes')
-    .option('--data-dir <dir>', 'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)')
+    .description(
+      'the main job: Random Forest on NSL-KDD, official protocol (KDDTrain+ → KDDTest+, KDDTest-21), 5 classes',
+    )
+    .option(
+      '--data-dir <dir>',
+      'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)',
+    )
     .option('-o, --out <dir>', 'where the run goes', 'runs/demo')
     .option('-s, --seed <n>', 'seed', intOption('--seed'), 1)
     .action(async (flags: { dataDir?: string; out: string; seed: number }) => {
@@ -31,6 +36,8 @@ export function registerDemo(program: Command): void {
       process.stdout.write(`\n${formatSummaryTable(rf.metrics)}\n\n`);
       process.stdout.write(`Outputs:\n  metrics      ${rf.metricsPath}\n  model        ${rf.modelDir}\n`);
       process.stdout.write(`  report       ${flags.out}/rf/classification-report.txt\n\n`);
-      process.stdout.write(`Next: \`iot-ids evaluate --model ${rf.modelDir} --split KDDTest-21 --out ${flags.out}/rf-eval\`, or \`iot-ids train --help\`.\n`);
+      process.stdout.write(
+        `Next: \`iot-ids evaluate --model ${rf.modelDir} --split KDDTest-21 --out ${flags.out}/rf-eval\`, or \`iot-ids train --help\`.\n`,
+      );
     });
 }

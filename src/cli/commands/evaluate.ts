@@ -10,13 +10,33 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--model <dir>', 'a saved model directory, e.g. runs/rf-1/model')
     .requiredOption('--split <name>', 'split to score, e.g. KDDTest-21 (see `iot-ids datasets`)')
     .requiredOption('-o, --out <dir>', 'where metrics.json and classification-report.txt go')
-    .option('-d, --dataset <name|schema.json>', 'dataset of the split (default: the one the model was trained on)')
-    .option('--data-dir <dir>', 'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)')
+    .option(
+      '-d, --dataset <name|schema.json>',
+      'dataset of the split (default: the one the model was trained on)',
+    )
+    .option(
+      '--data-dir <dir>',
+      'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)',
+    )
     .option('--strict', 'stop at the first bad input row instead of skipping and counting it')
     .action(
-      async (flags: { model: string; split: string; out: string; dataset?: string; dataDir?: string; strict?: boolean }) => {
+      async (flags: {
+        model: string;
+        split: string;
+        out: string;
+        dataset?: string;
+        dataDir?: string;
+        strict?: boolean;
+      }) => {
         const { metrics, metricsPath } = await evaluateModel(
-          { modelDir: flags.model, split: flags.split, out: flags.out, dataset: flags.dataset, dataDir: flags.dataDir, strict: flags.strict },
+          {
+            modelDir: flags.model,
+            split: flags.split,
+            out: flags.out,
+            dataset: flags.dataset,
+            dataDir: flags.dataDir,
+            strict: flags.strict,
+          },
           terminalProgress(),
         );
         process.stdout.write(`${formatSummaryTable(metrics)}\n\nmetrics: ${metricsPath}\n`);

@@ -12,25 +12,30 @@ export function registerFetch(program: Command): void {
     .option('--cache-dir <dir>', 'download here instead of the per-user cache')
     .option('--mirror <url>', 'base URL of a mirror laid out like the cache ($IOT_IDS_MIRROR)')
     .option('--force', 'download again even when a verified copy is present')
-    .action(async (name: string, flags: { split?: string[]; cacheDir?: string; mirror?: string; force?: boolean }) => {
-      const dataset = await resolveDataset(name);
-      const cacheDir = flags.cacheDir ?? userCacheDir();
-      let lastShown = '';
-      const results = await fetchDataset(dataset, {
-        cacheDir,
-        mirror: flags.mirror,
-        splits: flags.split,
-        force: flags.force,
-        onProgress: (split, bytes, total) => {
-          const line = `${split}: ${(bytes / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`;
-          if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
-          else if (split !== lastShown) process.stderr.write(`downloading ${split}\n`);
-          lastShown = split;
-        },
-      });
-      if (process.stderr.isTTY) process.stderr.write('\n');
-      for (const r of results) {
-        process.stdout.write(`✔ ${r.split}: ${r.status}, sha256 ${r.sha256.slice(0, 16)}… → ${r.path}\n`);
-      }
-    });
+    .action(
+      async (
+        name: string,
+        flags: { split?: string[]; cacheDir?: string; mirror?: string; force?: boolean },
+      ) => {
+        const dataset = await resolveDataset(name);
+        const cacheDir = flags.cacheDir ?? userCacheDir();
+        let lastShown = '';
+        const results = await fetchDataset(dataset, {
+          cacheDir,
+          mirror: flags.mirror,
+          splits: flags.split,
+          force: flags.force,
+          onProgress: (split, bytes, total) => {
+            const line = `${split}: ${(bytes / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`;
+            if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
+            else if (split !== lastShown) process.stderr.write(`downloading ${split}\n`);
+            lastShown = split;
+          },
+        });
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        for (const r of results) {
+          process.stdout.write(`✔ ${r.split}: ${r.status}, sha256 ${r.sha256.slice(0, 16)}… → ${r.path}\n`);
+        }
+      },
+    );
 }

@@ -27,43 +27,76 @@ interface TrainFlags {
   log1p?: boolean;
   dropConstant?: boolean;
   strict?: boolean;
+  resume?: boolean;
   nEstimators?: number;
   maxDepth?: number;
   minSamplesLeaf?: number;
   classWeight?: string;
   jobs?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  patience?: number;
 }
 
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('fit a model (and its preprocessing) on training data, save it, and evaluate it on every test split of the protocol')
-    .option('-d, --dataset <name|schema.json>', 'nsl-kdd, kdd99, unsw-nb15, or a schema file (default nsl-kdd)')
+    .description(
+      'fit a model (and its preprocessing) on training data, save it, and evaluate it on every test split of the protocol',
+    )
+    .option(
+      '-d, --dataset <name|schema.json>',
+      'nsl-kdd, kdd99, unsw-nb15, or a schema file (default nsl-kdd)',
+    )
     .addOption(new Option('-m, --model <kind>', 'model to train (default rf)').choices(modelKinds()))
-    .addOption(new Option('-t, --task <task>', 'label set (default 5class)').choices(['5class', 'binary', 'ddos-u2r-normal', 'attack-cat']))
     .addOption(
-      new Option('-p, --protocol <protocol>', 'official test files, or the inflated random split (default official)').choices([
-        'official',
-        'random-split',
+      new Option('-t, --task <task>', 'label set (default 5class)').choices([
+        '5class',
+        'binary',
+        'ddos-u2r-normal',
+        'attack-cat',
       ]),
+    )
+    .addOption(
+      new Option(
+        '-p, --protocol <protocol>',
+        'official test files, or the inflated random split (default official)',
+      ).choices(['official', 'random-split']),
     )
     .option('-s, --seed <n>', 'seed for every random choice (default 1)', intOption('--seed'))
     .requiredOption('-o, --out <dir>', 'run directory: metrics.json, classification-report.txt, model/')
-    .option('--data-dir <dir>', 'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)')
+    .option(
+      '--data-dir <dir>',
+      'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)',
+    )
     .option('--train-split <name>', 'train on this split instead, e.g. KDDTrain+_20Percent for a quick run')
     .option('-c, --config <file.json>', 'every option in a JSON file (flags override it)')
     .option('--taxonomy <file.json>', 'override attack categories, e.g. {"httptunnel": "r2l"}')
     .option('--smote', 'SMOTE minority classes in the training rows')
-    .option('--smote-ratio <r>', 'grow minority classes to r × the majority count (default 1)', positiveNumberOption('--smote-ratio'))
+    .option(
+      '--smote-ratio <r>',
+      'grow minority classes to r × the majority count (default 1)',
+      positiveNumberOption('--smote-ratio'),
+    )
     .option('--undersample <n>', 'cap every training class at n rows', intOption('--undersample'))
     .option('--log1p', 'log1p heavy-tailed count columns before min-max scaling')
     .option('--drop-constant', 'drop columns that are constant on the training data')
     .option('--strict', 'stop at the first bad input row instead of skipping and counting it')
+    .option('--resume', 'deep models: continue from <out>/checkpoints/last after a crash')
     .option('--n-estimators <n>', 'rf: number of trees (default 100)', intOption('--n-estimators'))
     .option('--max-depth <n>', 'rf: maximum tree depth (default unlimited)', intOption('--max-depth'))
-    .option('--min-samples-leaf <n>', 'rf: minimum rows per leaf (default 1)', intOption('--min-samples-leaf'))
+    .option(
+      '--min-samples-leaf <n>',
+      'rf: minimum rows per leaf (default 1)',
+      intOption('--min-samples-leaf'),
+    )
     .addOption(new Option('--class-weight <w>', 'rf: class weights').choices(['balanced', 'none']))
     .option('-j, --jobs <n>', 'worker threads (default: up to 2)', intOption('--jobs'))
+    .option('--epochs <n>', 'deep models: maximum epochs per stage', intOption('--epochs'))
+    .option('--batch-size <n>', 'deep models: mini-batch size', intOption('--batch-size'))
+    .option('--learning-rate <r>', 'deep models: Adam learning rate', positiveNumberOption('--learning-rate'))
+    .option('--patience <n>', 'deep models: early-stopping patience in epochs', intOption('--patience'))
     .action(async (flags: TrainFlags) => {
       const spec = await trainSpecFromFlags(flags);
       const result = await runTraining(spec, terminalProgress());
@@ -79,10 +112,21 @@ export async function trainSpecFromFlags(flags: TrainFlags): Promise<RunSpec> {
   if (flags.nEstimators !== undefined) fromFlags.nEstimators = flags.nEstimators;
   if (flags.maxDepth !== undefined) fromFlags.maxDepth = flags.maxDepth;
   if (flags.minSamplesLeaf !== undefined) fromFlags.minSamplesLeaf = flags.minSamplesLeaf;
-  if (flags.classWeight !== undefined) fromFlags.classWeight = flags.classWeight === 'none' ? null : flags.classWeight;
+  if (flags.classWeight !== undefined)
+    fromFlags.classWeight = flags.classWeight === 'none' ? null : flags.classWeight;
   if (flags.jobs !== undefined) fromFlags.nJobs = flags.jobs;
-  const modelOptions = parseModelOptions(model, { ...file.modelOptions, ...fromFlags }, flags.config ?? 'command line');
-  const taxonomyOverrides = flags.taxonomy ? await loadTaxonomyOverrides(flags.taxonomy) : file.taxonomyOverrides;
+  if (flags.epochs !== undefined) fromFlags.epochs = flags.epochs;
+  if (flags.batchSize !== undefined) fromFlags.batchSize = flags.batchSize;
+  if (flags.learningRate !== undefined) fromFlags.learningRate = flags.learningRate;
+  if (flags.patience !== undefined) fromFlags.patience = flags.patience;
+  const modelOptions = parseModelOptions(
+    model,
+    { ...file.modelOptions, ...fromFlags },
+    flags.config ?? 'command line',
+  );
+  const taxonomyOverrides = flags.taxonomy
+    ? await loadTaxonomyOverrides(flags.taxonomy)
+    : file.taxonomyOverrides;
   const resample = {
     ...file.resample,
     ...(flags.smote ? { smote: true } : {}),
@@ -110,5 +154,6 @@ export async function trainSpecFromFlags(flags: TrainFlags): Promise<RunSpec> {
     log1p: flags.log1p,
     resample,
     strict: flags.strict ?? file.strict,
+    resume: flags.resume,
   };
 }
