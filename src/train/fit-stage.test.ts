@@ -105,6 +105,8 @@ describe('resumeStartEpoch', () => {
     expect(resumeStartEpoch(undefined, 'pretrain', order)).toBe(0);
   });
   it('rejects a checkpoint from a stage the model does not have', () => {
-    expect(() => resumeStartEpoch({ state: { stage: 'vae', epoch: 0 } }, 'pretrain', order)).toThrow(/stage "vae"/);
+    expect(() => resumeStartEpoch({ state: { stage: 'vae', epoch: 0 } }, 'pretrain', order)).toThrow(
+      /stage "vae"/,
+    );
   });
 });

@@ -180,7 +180,11 @@ export function taxonomyFor(
 async function epochCallbacks(
   spec: RunSpec,
   progress: ProgressReporter,
-): Promise<{ callbacks: Callback[]; history: History; resumeFrom?: Awaited<ReturnType<typeof readLastCheckpoint>> }> {
+): Promise<{
+  callbacks: Callback[];
+  history: History;
+  resumeFrom?: Awaited<ReturnType<typeof readLastCheckpoint>>;
+}> {
   const checkpointDir = join(spec.out, 'checkpoints');
   const history = new History();
   const resumeFrom = spec.resume ? await readLastCheckpoint(checkpointDir) : undefined;
