@@ -6,7 +6,8 @@
  *   engine-custom  the same network from src/engine's BatchNorm / dropout / softmaxCrossEntropy / Adam,
  *                  tf.variableGrads + Adam.applyGradients in one tidy
  * plus predict rows/s at batch 8192. Epoch time = median ms per step (after warm-up, over a subset of
- * steps) × steps per epoch; `cpu` is this process's CPU time, steadier than wall time on a shared machine.
+ * steps) × steps per epoch; `cpu` is this process's CPU time (all threads, GC helpers included), a
+ * cross-check for wall time when the shared machine is busy.
  *
  *   node --import tsx bench/engine-mlp.ts [--repeats 3] [--steps 60] [--profile]
  * Prints one JSON line and one human line on stdout; --profile adds a per-kernel table on stderr.
@@ -137,8 +138,17 @@ interface EpochResult {
 }
 
 /** Median per-step timing of `repeats` runs of `measuredSteps` steps, each after a few warm-up steps. */
-async function measureLoop(loop: Loop, batchSize: number, x: Matrix, y: Int32Array, random: Random): Promise<Timing> {
+async function measureLoop(
+  loop: Loop,
+  batchSize: number,
+  x: Matrix,
+  y: Int32Array,
+  random: Random,
+): Promise<Timing> {
   const warmup = 5;
+  if (warmup + measuredSteps > Math.ceil(ROWS / batchSize)) {
+    throw new Error(`--steps ${measuredSteps} does not fit in one epoch at batch ${batchSize}`);
+  }
   const runs: Timing[] = [];
   if (loop === 'layers-fit') {
     const model = layersModel(true);
@@ -204,7 +214,12 @@ function layersCustomStep(): Step {
   return {
     run: (xs, ys) =>
       tf.tidy(() => {
-        optimizer.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(ys, model.apply(xs, { training: true }) as tf.Tensor));
+        optimizer.minimize(() =>
+          tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(
+            ys,
+            model.apply(xs, { training: true }) as tf.Tensor,
+          ),
+        );
       }),
     dispose: () => {
       optimizer.dispose();
@@ -220,7 +235,10 @@ function engineCustomStep(random: Random): Step & { model: ReturnType<typeof eng
     model,
     run: (xs, ys) =>
       tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => softmaxCrossEntropy(model.logits(xs, true), ys), model.trainable);
+        const { grads } = tf.variableGrads(
+          () => softmaxCrossEntropy(model.logits(xs, true), ys),
+          model.trainable,
+        );
         adam.applyGradients(grads);
       }),
     dispose: () => model.dispose(),
@@ -250,14 +268,18 @@ function measurePredict(x: Matrix, random: Random): { layers: number; engine: nu
   datasetTensor.dispose();
   model.dispose();
   engine.dispose();
-  return { layers: Math.round(x.rows / (median(layersRuns) / 1000)), engine: Math.round(x.rows / (median(engineRuns) / 1000)) };
+  return {
+    layers: Math.round(x.rows / (median(layersRuns) / 1000)),
+    engine: Math.round(x.rows / (median(engineRuns) / 1000)),
+  };
 }
 
 /** A 256-row tf.slice out of the dataset-sized tensor: the Slice defect in isolation. */
 function measureDatasetSlice(x: Matrix): number {
   const datasetTensor = tf.tensor2d(x.data, [x.rows, x.cols]);
-  const runs = Array.from({ length: 15 }, (_, i) =>
-    timed(() => tf.slice(datasetTensor, [i * 256, 0], [256, FEATURES]).dispose()).wallMs,
+  const runs = Array.from(
+    { length: 15 },
+    (_, i) => timed(() => tf.slice(datasetTensor, [i * 256, 0], [256, FEATURES]).dispose()).wallMs,
   );
   datasetTensor.dispose();
   return median(runs);
@@ -293,7 +315,12 @@ async function profileSteps(x: Matrix, y: Int32Array, random: Random, batchSize:
     const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
     process.stderr.write(
       `${name} @${batchSize}: ${kernelsPerStep} kernels/step, step ${stepMs.toFixed(2)} ms (profiled), in kernels ${kernelMs.toFixed(2)} ms\n` +
-        rows.map(([kernel, t]) => `  ${kernel.padEnd(16)} ×${Math.round(t.calls).toString().padStart(3)} ${t.ms.toFixed(3)} ms`).join('\n') +
+        rows
+          .map(
+            ([kernel, t]) =>
+              `  ${kernel.padEnd(16)} ×${Math.round(t.calls).toString().padStart(3)} ${t.ms.toFixed(3)} ms`,
+          )
+          .join('\n') +
         '\n',
     );
   }
@@ -330,7 +357,9 @@ async function main(): Promise<void> {
   await initEngine();
   if (args.profile) for (const batchSize of [256, 1024]) await profileSteps(x, y, random, batchSize);
 
-  const best = epochs.filter((e) => e.patched && e.batchSize === 256).sort((a, b) => a.secondsPerEpoch - b.secondsPerEpoch)[0];
+  const best = epochs
+    .filter((e) => e.patched && e.batchSize === 256)
+    .sort((a, b) => a.secondsPerEpoch - b.secondsPerEpoch)[0];
   const find = (loop: Loop, patched: boolean, batchSize: number) =>
     epochs.find((e) => e.loop === loop && e.patched === patched && e.batchSize === batchSize)!;
   console.log(

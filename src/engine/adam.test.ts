@@ -11,14 +11,26 @@ describe('Adam', () => {
 
   it('follows tf.train.adam step for step', () => {
     const random = new Random(8);
-    const initial = [Float32Array.from({ length: 12 }, () => random.normal()), Float32Array.from({ length: 3 }, () => random.normal())];
-    const makeVariables = () => [tf.variable(tf.tensor2d(initial[0], [4, 3])), tf.variable(tf.tensor1d(initial[1]))];
+    const initial = [
+      Float32Array.from({ length: 12 }, () => random.normal()),
+      Float32Array.from({ length: 3 }, () => random.normal()),
+    ];
+    const makeVariables = () => [
+      tf.variable(tf.tensor2d(initial[0], [4, 3])),
+      tf.variable(tf.tensor1d(initial[1])),
+    ];
     const ours = makeVariables();
     const theirs = makeVariables();
     const adam = new Adam(ours, { learningRate: 0.05 });
     const reference = tf.train.adam(0.05);
-    const x = tf.tensor2d(Float32Array.from({ length: 20 }, () => random.normal()), [5, 4]);
-    const loss = ([w, b]: tf.Variable[]) => () => tf.sum<tf.Scalar>(tf.square(tf.add(tf.matMul(x, w), b)));
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 20 }, () => random.normal()),
+      [5, 4],
+    );
+    const loss =
+      ([w, b]: tf.Variable[]) =>
+      () =>
+        tf.sum<tf.Scalar>(tf.square(tf.add(tf.matMul(x, w), b)));
     for (let step = 0; step < 6; step++) {
       tf.tidy(() => adam.applyGradients(tf.variableGrads(loss(ours), ours).grads));
       tf.tidy(() => {

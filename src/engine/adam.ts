@@ -38,7 +38,8 @@ export class Adam {
     this.epsilon = options.epsilon ?? 1e-7;
     this.variables = [...variables];
     for (const variable of this.variables) {
-      if (variable.dtype !== 'float32') throw new IotIdsError(`Adam: variable ${variable.name} is ${variable.dtype}, expected float32`);
+      if (variable.dtype !== 'float32')
+        throw new IotIdsError(`Adam: variable ${variable.name} is ${variable.dtype}, expected float32`);
     }
     this.firstMoments = this.variables.map((v) => new Float32Array(v.size));
     this.secondMoments = this.variables.map((v) => new Float32Array(v.size));
@@ -61,16 +62,30 @@ export class Adam {
       const gradient = grads[variable.name] as tf.Tensor | undefined;
       if (gradient === undefined) return;
       if (!tf.util.arraysEqual(gradient.shape, variable.shape)) {
-        throw new IotIdsError(`Adam: gradient [${gradient.shape.join(', ')}] does not fit variable ${variable.name} [${variable.shape.join(', ')}]`);
+        throw new IotIdsError(
+          `Adam: gradient [${gradient.shape.join(', ')}] does not fit variable ${variable.name} [${variable.shape.join(', ')}]`,
+        );
       }
-      const updated = this.update(variable.dataSync() as Float32Array, gradient.dataSync() as Float32Array, k, correction1, correction2);
+      const updated = this.update(
+        variable.dataSync() as Float32Array,
+        gradient.dataSync() as Float32Array,
+        k,
+        correction1,
+        correction2,
+      );
       const value = tf.tensor(updated, variable.shape, 'float32');
       variable.assign(value);
       value.dispose();
     });
   }
 
-  private update(values: Float32Array, gradient: Float32Array, k: number, correction1: number, correction2: number): Float32Array {
+  private update(
+    values: Float32Array,
+    gradient: Float32Array,
+    k: number,
+    correction1: number,
+    correction2: number,
+  ): Float32Array {
     const { beta1, beta2, epsilon, learningRate } = this;
     const m = this.firstMoments[k];
     const v = this.secondMoments[k];

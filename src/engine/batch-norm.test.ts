@@ -6,7 +6,10 @@ import { initEngine, liveTensorCount, tf } from './index.js';
 
 function randomTensor(random: Random, shape: number[], scale = 1, offset = 0): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, () => offset + scale * random.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => offset + scale * random.normal()),
+    shape,
+  );
 }
 
 function maxAbsDifference(a: tf.Tensor, b: tf.Tensor): number {
@@ -14,7 +17,13 @@ function maxAbsDifference(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 /** tfjs's own formulation, differentiated by the tape: the reference for the hand-written gradient. */
-function referenceBatchNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, relu: boolean) {
+function referenceBatchNorm(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+  relu: boolean,
+) {
   const { mean, variance } = tf.moments(x, 0);
   const y = tf.batchNorm2d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, epsilon);
   return relu ? tf.relu(y) : y;
@@ -33,20 +42,20 @@ describe('BatchNorm', () => {
       layer.beta.assign(randomTensor(random, [6], 0.5) as tf.Tensor1D);
       const x = randomTensor(random, [33, 6], 3, 2) as tf.Tensor2D;
       const upstream = randomTensor(random, [33, 6]);
-      const loss = (f: (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor) => (xv: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(tf.mul(f(xv as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D), upstream));
+      const loss =
+        (f: (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor) =>
+        (xv: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(f(xv as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D), upstream));
       const ours = tf.grads(loss((xv) => layer.apply(xv, true)))([x, layer.gamma, layer.beta]);
-      const reference = tf.grads(loss((xv, g, b) => referenceBatchNorm(xv, g, b, 1e-3, activation === 'relu')))([
-        x,
-        layer.gamma,
-        layer.beta,
-      ]);
+      const reference = tf.grads(
+        loss((xv, g, b) => referenceBatchNorm(xv, g, b, 1e-3, activation === 'relu')),
+      )([x, layer.gamma, layer.beta]);
       // The custom gradient ignores its gamma/beta arguments' identity only if wired wrongly; compare all three.
       ours.forEach((gradient, i) => expect(maxAbsDifference(gradient, reference[i])).toBeLessThan(1e-4));
       const output = layer.apply(x, true);
-      expect(maxAbsDifference(output, referenceBatchNorm(x, layer.gamma, layer.beta, 1e-3, activation === 'relu'))).toBeLessThan(
-        1e-5,
-      );
+      expect(
+        maxAbsDifference(output, referenceBatchNorm(x, layer.gamma, layer.beta, 1e-3, activation === 'relu')),
+      ).toBeLessThan(1e-5);
     });
     layer.dispose();
   });
@@ -64,7 +73,14 @@ describe('BatchNorm', () => {
       tf.variableGrads(() => tf.sum(layer.apply(x, true)), layer.trainableVariables);
       expect(maxAbsDifference(layer.movingMean, tf.mul(mean, 0.19))).toBeLessThan(1e-5);
       const inference = layer.apply(x, false);
-      const expected = tf.batchNorm2d(x, layer.movingMean, layer.movingVariance, layer.beta, layer.gamma, 1e-3);
+      const expected = tf.batchNorm2d(
+        x,
+        layer.movingMean,
+        layer.movingVariance,
+        layer.beta,
+        layer.gamma,
+        1e-3,
+      );
       expect(maxAbsDifference(inference, expected)).toBe(0);
     });
     layer.dispose();

@@ -1,11 +1,8 @@
 /**
  * Batch normalisation over the rows of a `[batch, units]` tensor with a hand-written gradient.
  * tfjs's own gradient of `tf.batchNorm` (used by `tf.layers.batchNormalization`) tiles statistics to
- * the batch size and runs ~30 kernels per layer; this one runs about 15, which roughly halved the time
- * per training step of the benchmark MLP (bench/engine-mlp.ts). Same conventions as tf.layers / Keras.
- *
- * Column sums are products with a constant row (`[1, batch] · [batch, units]`): on wasm a reduction
- * over axis 0 first transposes its input and ran 20× slower than XNNPACK's matrix product.
+ * the batch size and runs ~30 kernels per layer; this one runs 13, which roughly halved the time per
+ * training step of the benchmark MLP (bench/engine-mlp.ts). Same conventions as tf.layers / Keras.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -31,11 +28,10 @@ export class BatchNorm {
   private readonly epsilon: number;
   private readonly relu: boolean;
   private readonly normaliseBatch: (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor2D;
-  /** Per batch size, a `[1, batch]` row of 1 / batch, kept between steps. */
-  private readonly averagingRows = new Map<number, tf.Tensor2D>();
 
   constructor(units: number, options: BatchNormOptions = {}) {
-    if (!Number.isInteger(units) || units < 1) throw new IotIdsError(`BatchNorm: units must be a positive integer, got ${units}`);
+    if (!Number.isInteger(units) || units < 1)
+      throw new IotIdsError(`BatchNorm: units must be a positive integer, got ${units}`);
     this.units = units;
     this.momentum = options.momentum ?? 0.99;
     this.epsilon = options.epsilon ?? 1e-3;
@@ -47,8 +43,9 @@ export class BatchNorm {
     this.beta = vector(0, true);
     this.movingMean = vector(0, false);
     this.movingVariance = vector(1, false);
-    this.normaliseBatch = customGradient((x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) =>
-      this.forward(x, gamma, beta, save),
+    this.normaliseBatch = customGradient(
+      (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) =>
+        this.forward(x, gamma, beta, save),
     );
   }
 
@@ -72,56 +69,55 @@ export class BatchNorm {
     }
     if (training) return this.normaliseBatch(x as tf.Tensor2D, this.gamma, this.beta);
     return tf.tidy(() => {
-      const y = tf.batchNorm2d(x as tf.Tensor2D, this.movingMean, this.movingVariance, this.beta, this.gamma, this.epsilon);
+      const y = tf.batchNorm2d(
+        x as tf.Tensor2D,
+        this.movingMean,
+        this.movingVariance,
+        this.beta,
+        this.gamma,
+        this.epsilon,
+      );
       return this.relu ? tf.relu(y) : y;
     });
   }
 
   dispose(): void {
     tf.dispose(this.variables);
-    tf.dispose([...this.averagingRows.values()]);
-    this.averagingRows.clear();
   }
 
-  /** Column means of a `[batch, units]` tensor, as `[1, units]`. */
-  private columnMeans(x: tf.Tensor2D): tf.Tensor2D {
-    const rows = x.shape[0];
-    let averagingRow = this.averagingRows.get(rows);
-    if (averagingRow === undefined) {
-      averagingRow = tf.keep(tf.fill([1, rows], 1 / rows));
-      this.averagingRows.set(rows, averagingRow);
-    }
-    return tf.matMul(averagingRow, x);
-  }
-
-  private forward(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc): CustomGradientResult<tf.Tensor2D> {
-    const mean = this.columnMeans(x);
+  private forward(
+    x: tf.Tensor2D,
+    gamma: tf.Tensor1D,
+    beta: tf.Tensor1D,
+    save: tf.GradSaveFunc,
+  ): CustomGradientResult<tf.Tensor2D> {
+    const mean = tf.mean(x, 0);
     const centred = tf.sub(x, mean);
-    const variance = this.columnMeans(tf.square(centred));
+    const variance = tf.mean(tf.square(centred), 0);
     const inverseStd = tf.rsqrt(tf.add(variance, this.epsilon));
     const normalised = tf.mul(centred, inverseStd);
     const affine: tf.Tensor2D = tf.add(tf.mul(normalised, gamma), beta);
     const value: tf.Tensor2D = this.relu ? tf.relu(affine) : affine;
     // Runs inside the kernel's own tidy; assign keeps the new values alive.
-    const moveTowards = (average: tf.Variable<tf.Rank.R1>, batchValue: tf.Tensor2D) =>
-      average.assign(tf.add(tf.mul(average, this.momentum), tf.mul(tf.reshape(batchValue, [this.units]), 1 - this.momentum)));
-    moveTowards(this.movingMean, mean);
-    moveTowards(this.movingVariance, variance);
+    this.movingMean.assign(tf.add(tf.mul(this.movingMean, this.momentum), tf.mul(mean, 1 - this.momentum)));
+    this.movingVariance.assign(
+      tf.add(tf.mul(this.movingVariance, this.momentum), tf.mul(variance, 1 - this.momentum)),
+    );
     save([normalised, inverseStd, gamma, value]);
     return { value, gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => this.backward(dy, saved) };
   }
 
   /** dx = inverseStd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ · x̂)), with mean(dx̂ · x̂) = γ · dγ / n. */
   private backward(dy: tf.Tensor2D, [normalised, inverseStd, gamma, value]: tf.Tensor[]): tf.Tensor[] {
-    const dAffine: tf.Tensor2D = this.relu ? tf.mul(dy, tf.step(value)) : dy;
-    const rows = dy.shape[0];
-    // Means times rows are the sums (exact: rows is an integer and 1 / rows is applied once).
-    const dBeta = tf.mul(this.columnMeans(dAffine), rows);
-    const dGamma = tf.mul(this.columnMeans(tf.mul(dAffine, normalised as tf.Tensor2D)), rows);
-    const dNormalised: tf.Tensor2D = tf.mul(dAffine, gamma);
-    const alongNormalised = tf.mul(gamma, tf.div(dGamma, rows));
-    const centredGradient = tf.sub(dNormalised, this.columnMeans(dNormalised));
-    const dx = tf.mul(tf.sub(centredGradient, tf.mul(normalised, alongNormalised)), inverseStd);
-    return [dx, tf.reshape(dGamma, [this.units]), tf.reshape(dBeta, [this.units])];
+    const dAffine = this.relu ? tf.mul(dy, tf.step(value)) : dy;
+    const dBeta = tf.sum(dAffine, 0);
+    const dGamma = tf.sum(tf.mul(dAffine, normalised), 0);
+    const dNormalised = tf.mul(dAffine, gamma);
+    const alongNormalised = tf.mul(gamma, tf.div(dGamma, dy.shape[0]));
+    const dx = tf.mul(
+      tf.sub(tf.sub(dNormalised, tf.mean(dNormalised, 0)), tf.mul(normalised, alongNormalised)),
+      inverseStd,
+    );
+    return [dx, dGamma, dBeta];
   }
 }

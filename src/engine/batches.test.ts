@@ -8,7 +8,11 @@ import { initEngine, liveTensorCount, tf } from './index.js';
 
 /** Row i holds i*10, i*10+1, … so every batch row reveals which source row it came from. */
 function numberedRows(rows: number, cols: number): Matrix {
-  return createMatrix(rows, cols, Float32Array.from({ length: rows * cols }, (_, k) => Math.floor(k / cols) * 10 + (k % cols)));
+  return createMatrix(
+    rows,
+    cols,
+    Float32Array.from({ length: rows * cols }, (_, k) => Math.floor(k / cols) * 10 + (k % cols)),
+  );
 }
 
 function sourceRowsOf(batch: MiniBatch, cols: number): number[] {
@@ -20,7 +24,10 @@ function disposeBatch(batch: MiniBatch): void {
   tf.dispose([batch.xs, ...(batch.ys ? [batch.ys] : []), ...(batch.weights ? [batch.weights] : [])]);
 }
 
-function collectRows(x: Matrix, options: Parameters<typeof miniBatches>[1]): { sizes: number[]; rows: number[] } {
+function collectRows(
+  x: Matrix,
+  options: Parameters<typeof miniBatches>[1],
+): { sizes: number[]; rows: number[] } {
   const sizes: number[] = [];
   const rows: number[] = [];
   for (const batch of miniBatches({ x }, options)) {
@@ -100,8 +107,9 @@ describe('miniBatches', () => {
 
   it('rejects inconsistent inputs with IotIdsError', () => {
     const x = numberedRows(5, 4);
-    const first = (source: Parameters<typeof miniBatches>[0], options: Parameters<typeof miniBatches>[1]) => () =>
-      miniBatches(source, options).next();
+    const first =
+      (source: Parameters<typeof miniBatches>[0], options: Parameters<typeof miniBatches>[1]) => () =>
+        miniBatches(source, options).next();
     expect(first({ x }, { batchSize: 0 })).toThrow(IotIdsError);
     expect(first({ x }, { batchSize: 2, rowShape: [3, 2] })).toThrow(/rowShape/);
     expect(first({ x, y: new Int32Array(4) }, { batchSize: 2 })).toThrow(/5 feature rows but 4 targets/);
@@ -115,8 +123,15 @@ describe('predictInBatches', () => {
   it('matches one forward pass over all rows and leaks nothing', async () => {
     await initEngine();
     const random = new Random(5);
-    const x = createMatrix(1000, 7, Float32Array.from({ length: 7000 }, () => random.normal()));
-    const weights = tf.tensor2d(Float32Array.from({ length: 21 }, () => random.normal()), [7, 3]);
+    const x = createMatrix(
+      1000,
+      7,
+      Float32Array.from({ length: 7000 }, () => random.normal()),
+    );
+    const weights = tf.tensor2d(
+      Float32Array.from({ length: 21 }, () => random.normal()),
+      [7, 3],
+    );
     const forward = (xs: tf.Tensor) => tf.softmax(tf.matMul(xs as tf.Tensor2D, weights));
     const before = liveTensorCount();
     const batched = predictInBatches(x, forward, { batchSize: 300 });

@@ -51,12 +51,20 @@ export function* miniBatches(source: BatchSource, options: MiniBatchOptions): Ge
   const { batchSize, oneHot = 0 } = options;
   const rowShape = options.rowShape ?? [x.cols];
   validate(source, options, rowShape);
-  const order = options.rows ? Int32Array.from(options.rows) : Int32Array.from({ length: x.rows }, (_, i) => i);
+  const order = options.rows
+    ? Int32Array.from(options.rows)
+    : Int32Array.from({ length: x.rows }, (_, i) => i);
   options.random?.shuffle(order);
+  const inOrder = options.rows === undefined && options.random === undefined;
   for (let start = 0; start < order.length; start += batchSize) {
     const rows = order.subarray(start, Math.min(start + batchSize, order.length));
+    // Rows in order are a view of x; wasm copies it onto its heap, but cpu would keep the view itself.
+    const features =
+      inOrder && tf.getBackend() !== 'cpu'
+        ? x.data.subarray(start * x.cols, (start + rows.length) * x.cols)
+        : gatherRows(x, rows);
     yield {
-      xs: tf.tensor(gatherRows(x, rows), [rows.length, ...rowShape], 'float32'),
+      xs: tf.tensor(features, [rows.length, ...rowShape], 'float32'),
       ys: y === undefined ? null : targets(y, rows, oneHot),
       weights: weights === undefined ? null : tf.tensor1d(gatherValues(weights, rows), 'float32'),
       size: rows.length,

@@ -88,7 +88,10 @@ describe('liveTensorCount', () => {
 
     // A custom loop over JS-built batches, the pattern the models use.
     const optimizer = tf.train.adam(0.01);
-    for (const batch of miniBatches({ x: { rows, cols: 5, data: x }, y: labels }, { batchSize: 32, oneHot: 2, random })) {
+    for (const batch of miniBatches(
+      { x: { rows, cols: 5, data: x }, y: labels },
+      { batchSize: 32, oneHot: 2, random },
+    )) {
       optimizer.minimize(() =>
         tf.losses.softmaxCrossEntropy(batch.ys!, model.apply(batch.xs, { training: true }) as tf.Tensor),
       );

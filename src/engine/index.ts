@@ -22,6 +22,7 @@ export type { MiniBatch, MiniBatchOptions, BatchSource } from './batches.js';
 // Faster stand-ins for tf.layers / tf.train pieces, for custom training loops (see bench/engine-mlp.ts).
 export { Adam, type AdamOptions } from './adam.js';
 export { BatchNorm, type BatchNormOptions } from './batch-norm.js';
+export { customGradient, type CustomGradientResult } from './custom-grad.js';
 export { dropout } from './dropout.js';
 export { softmaxCrossEntropy } from './losses.js';
 
@@ -47,7 +48,8 @@ let pending: Promise<unknown> = Promise.resolve();
 /**
  * Selects and initialises the backend. Idempotent, and declarative: each call brings the engine to the
  * state its options describe (so a later call may switch backend or remove the patches). Calls are
- * serialised. The wasm binary is read from node_modules; nothing is fetched.
+ * serialised. The wasm binary is read from node_modules; nothing is fetched. Call it before the first
+ * tensor op: otherwise tfjs picks and initialises a backend on its own, without these settings.
  */
 export function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   const result = pending.then(() => configure(options));
@@ -79,9 +81,14 @@ function prepareEnvironment(): void {
   // The threaded build would start workers from a blob URL, which fails in Node.
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   const require = createRequire(import.meta.url);
-  const folder = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  const folder = path.join(
+    path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')),
+    'dist',
+  );
   if (!existsSync(path.join(folder, WASM_BINARY))) {
-    throw new IotIdsError(`${path.join(folder, WASM_BINARY)}: wasm binary missing; reinstall @tensorflow/tfjs-backend-wasm`);
+    throw new IotIdsError(
+      `${path.join(folder, WASM_BINARY)}: wasm binary missing; reinstall @tensorflow/tfjs-backend-wasm`,
+    );
   }
   // A file path (not a URL): emscripten then reads the binary with fs instead of fetching it.
   setWasmPaths(folder + path.sep);

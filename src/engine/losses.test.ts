@@ -25,7 +25,9 @@ describe('softmaxCrossEntropy', () => {
       const logits = tf.tensor2d(logitsValues, [rows, classes]);
       const labels = tf.oneHot(tf.tensor1d(labelValues, 'int32'), classes).toFloat();
       const ours = tf.valueAndGrad((l: tf.Tensor) => softmaxCrossEntropy(l, labels))(logits);
-      const reference = tf.valueAndGrad((l: tf.Tensor) => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(labels, l))(logits);
+      const reference = tf.valueAndGrad((l: tf.Tensor) =>
+        tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(labels, l),
+      )(logits);
       expect(ours.value.dataSync()[0]).toBeCloseTo(reference.value.dataSync()[0], 5);
       expect(maxAbsDifference(ours.grad, reference.grad)).toBeLessThan(1e-6);
     });
@@ -34,11 +36,20 @@ describe('softmaxCrossEntropy', () => {
   it('weights rows (Keras sample-weight mean) and differentiates every input', () => {
     tf.tidy(() => {
       const logits = tf.tensor2d(logitsValues, [rows, classes]);
-      const labels = tf.softmax(tf.tensor2d(logitsValues.map((v) => -v / 3), [rows, classes]));
+      const labels = tf.softmax(
+        tf.tensor2d(
+          logitsValues.map((v) => -v / 3),
+          [rows, classes],
+        ),
+      );
       const weights = tf.tensor1d(weightValues);
       const reference = (l: tf.Tensor, y: tf.Tensor, w: tf.Tensor) =>
         tf.mean<tf.Scalar>(tf.mul(w, tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(l)), 1))));
-      const ours = tf.grads((l: tf.Tensor, y: tf.Tensor, w: tf.Tensor) => softmaxCrossEntropy(l, y, w))([logits, labels, weights]);
+      const ours = tf.grads((l: tf.Tensor, y: tf.Tensor, w: tf.Tensor) => softmaxCrossEntropy(l, y, w))([
+        logits,
+        labels,
+        weights,
+      ]);
       const expected = tf.grads(reference)([logits, labels, weights]);
       ours.forEach((gradient, i) => expect(maxAbsDifference(gradient, expected[i])).toBeLessThan(1e-5));
       expect(softmaxCrossEntropy(logits, labels, weights).dataSync()[0]).toBeCloseTo(

@@ -8,24 +8,26 @@ import * as tf from '@tensorflow/tfjs';
 import { IotIdsError } from '../errors.js';
 import { customGradient } from './custom-grad.js';
 
-const meanCrossEntropy = customGradient((logits: tf.Tensor2D, labels: tf.Tensor2D, weights: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  const rows = logits.shape[0];
-  const logProbabilities = tf.logSoftmax(logits);
-  const perRow = tf.neg(tf.sum(tf.mul(labels, logProbabilities), 1, true));
-  const value: tf.Scalar = tf.div(tf.sum(tf.mul(perRow, weights)), rows);
-  save([logProbabilities, labels, weights, perRow]);
-  return {
-    value,
-    gradFunc: (dy: tf.Scalar, [logProbs, labelsSaved, weightsSaved, perRowSaved]: tf.Tensor[]) => {
-      const scale = tf.mul(weightsSaved, tf.div(dy, rows));
-      return [
-        tf.mul(tf.sub(tf.exp(logProbs), labelsSaved), scale),
-        tf.mul(tf.neg(logProbs), scale),
-        tf.mul(perRowSaved, tf.div(dy, rows)),
-      ];
-    },
-  };
-});
+const meanCrossEntropy = customGradient(
+  (logits: tf.Tensor2D, labels: tf.Tensor2D, weights: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    const rows = logits.shape[0];
+    const logProbabilities = tf.logSoftmax(logits);
+    const perRow = tf.neg(tf.sum(tf.mul(labels, logProbabilities), 1, true));
+    const value: tf.Scalar = tf.div(tf.sum(tf.mul(perRow, weights)), rows);
+    save([logProbabilities, labels, weights, perRow]);
+    return {
+      value,
+      gradFunc: (dy: tf.Scalar, [logProbs, labelsSaved, weightsSaved, perRowSaved]: tf.Tensor[]) => {
+        const scale = tf.mul(weightsSaved, tf.div(dy, rows));
+        return [
+          tf.mul(tf.sub(tf.exp(logProbs), labelsSaved), scale),
+          tf.mul(tf.neg(logProbs), scale),
+          tf.mul(perRowSaved, tf.div(dy, rows)),
+        ];
+      },
+    };
+  },
+);
 
 /**
  * Mean over rows of `weight × −Σ labels · log softmax(logits)` (Keras `sample_weight` semantics: the
@@ -43,7 +45,8 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, weight
     throw new IotIdsError(`softmaxCrossEntropy: weights [${weights.shape.join(', ')}] must be [${rows}]`);
   }
   return tf.tidy(() => {
-    const columnWeights: tf.Tensor = weights === undefined ? tf.ones([rows, 1]) : tf.reshape(weights, [rows, 1]);
+    const columnWeights: tf.Tensor =
+      weights === undefined ? tf.ones([rows, 1]) : tf.reshape(weights, [rows, 1]);
     return meanCrossEntropy(logits as tf.Tensor2D, labels as tf.Tensor2D, columnWeights as tf.Tensor2D);
   });
 }

@@ -1,34 +1,49 @@
 /**
- * Workarounds for two performance defects of @tensorflow/tfjs-backend-wasm 4.22 (see
- * /work/shared/notes/engine.md). They lean on backend internals (`dataIdMap`, `makeOutput`, the
- * emscripten heap), so both tfjs packages are pinned to the same exact version and
- * patch-wasm-kernels.test.ts compares every patched kernel with the `cpu` backend.
+ * Workarounds for performance defects of @tensorflow/tfjs-backend-wasm 4.22 (see
+ * /work/shared/notes/engine.md), installed by re-registering the kernels. They lean on backend internals
+ * (`dataIdMap`, `makeOutput`, the emscripten heap), so both tfjs packages are pinned to the same exact
+ * version and the tests beside this file compare every patched kernel with the `cpu` backend.
  *
- * 1. `BatchMatMul` / `_FusedMatMul` with `transposeA` / `transposeB` leave XNNPACK's fast route and run
- *    6–8× slower; every backward pass asks for them. The patched kernels transpose the operand with the
- *    backend's own `Transpose` kernel and call the original kernel untransposed.
+ * 1. `BatchMatMul` / `_FusedMatMul` with `transposeA` / `transposeB` leave XNNPACK's fast route (a naive
+ *    blocked loop runs instead) and are 2–8× slower; every backward pass asks for them. The patched kernels
+ *    transpose the operand with the backend's own `Transpose` kernel and call the original untransposed.
+ *    Batched (3-D) products always take the slow loop, transposed or not.
+ * The others live in wasm-heap-kernels.ts:
  * 2. `Slice` copies its whole input out of the wasm heap on every call (67 ms per batch when slicing the
  *    training set). The patched kernel copies only the requested elements, heap to heap.
+ * 3. `Tile` computes every output element's source index generically; the gradient of `tf.batchNorm`
+ *    (so every `tf.layers.batchNormalization` in training) tiles `[1, 1, 1, units]` to the batch and spent
+ *    1.5 ms (batch 256) to 5 ms (batch 1024) per step in it. The patched kernel copies whole runs and
+ *    doubles them with `copyWithin`.
+ * 4. `GatherV2` likewise costs ~30 ns per element (1 ms for a 256-row batch, whatever the source size),
+ *    and `model.fit` gathers every batch from the dataset tensors. The patched kernel copies whole rows;
+ *    gathers of fewer than 8 contiguous elements keep the shipped kernel.
+ * 5. `Sum` / `Mean` transpose their input so the reduced axes come last; for reductions over the batch
+ *    axis (bias and BatchNorm gradients, batch statistics) that transpose cost ~17× an elementwise op.
+ *    The patched kernels add rows in JS straight from the heap when the reduced axes are the leading ones.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { IotIdsError } from '../errors.js';
+import {
+  heapGather,
+  heapSlice,
+  heapTile,
+  leadingAxesReduction,
+  type KernelArgs,
+  type WasmBackendInternals,
+} from './wasm-heap-kernels.js';
 
 const WASM = 'wasm';
-const PATCHED_KERNELS = [tf.BatchMatMul, tf._FusedMatMul, tf.Slice] as const;
-
-/** The part of tfjs-backend-wasm's `BackendWasm` the patches touch. */
-interface WasmBackendInternals {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-}
-
-interface KernelArgs<Inputs extends string> {
-  inputs: Record<Inputs, tf.TensorInfo>;
-  attrs?: tf.NamedAttrMap;
-}
+const PATCHED_KERNELS = [
+  tf.BatchMatMul,
+  tf._FusedMatMul,
+  tf.Slice,
+  tf.Tile,
+  tf.GatherV2,
+  tf.Sum,
+  tf.Mean,
+] as const;
 
 const originals = new Map<string, tf.KernelConfig>();
 
@@ -38,7 +53,8 @@ export function wasmKernelsPatched(): boolean {
 }
 
 /**
- * Replaces the wasm `BatchMatMul`, `_FusedMatMul` and `Slice` kernels with the patched ones. Idempotent.
+ * Replaces the wasm `BatchMatMul`, `_FusedMatMul`, `Slice`, `Tile`, `GatherV2`, `Sum` and `Mean` kernels with
+ * the patched ones. Idempotent.
  * May run before or after the wasm backend is initialised: the original `setupFunc`s are kept.
  */
 export function patchWasmKernels(): void {
@@ -48,6 +64,10 @@ export function patchWasmKernels(): void {
     [tf.BatchMatMul]: (original) => untransposedMatMul(original, transpose),
     [tf._FusedMatMul]: (original) => untransposedMatMul(original, transpose),
     [tf.Slice]: (original) => heapSlice(original),
+    [tf.Tile]: (original) => heapTile(original),
+    [tf.GatherV2]: (original) => heapGather(original),
+    [tf.Sum]: (original) => leadingAxesReduction(original, 'sum'),
+    [tf.Mean]: (original) => leadingAxesReduction(original, 'mean'),
   };
   for (const name of PATCHED_KERNELS) {
     const original = requireKernel(name);
@@ -69,7 +89,9 @@ export function unpatchWasmKernels(): void {
 function requireKernel(name: string): tf.KernelConfig {
   const config = tf.getKernel(name, WASM);
   if (config === undefined) {
-    throw new IotIdsError(`tfjs-backend-wasm has no ${name} kernel registered; is @tensorflow/tfjs-backend-wasm imported?`);
+    throw new IotIdsError(
+      `tfjs-backend-wasm has no ${name} kernel registered; is @tensorflow/tfjs-backend-wasm imported?`,
+    );
   }
   return config;
 }
@@ -102,66 +124,4 @@ function untransposedMatMul(original: tf.KernelFunc, transpose: tf.KernelFunc): 
       if (bReady !== b) backend.disposeData(bReady.dataId);
     }
   };
-}
-
-function heapSlice(original: tf.KernelFunc): tf.KernelFunc {
-  return (args) => {
-    const { inputs, attrs } = args as unknown as KernelArgs<'x'>;
-    const x = inputs.x;
-    if (x.dtype === 'string' || x.dtype === 'complex64') return original(args);
-    const backend = args.backend as unknown as WasmBackendInternals;
-    const [begin, size] = tf.slice_util.parseSliceParams(
-      x,
-      attrs?.begin as number | number[],
-      attrs?.size as number | number[] | undefined,
-    );
-    const out = backend.makeOutput(size, x.dtype);
-    const count = tf.util.sizeFromShape(size);
-    if (count === 0) return out;
-    // Read offsets and the heap only after makeOutput: its malloc may grow (and so replace) the heap buffer.
-    const heap = backend.wasm.HEAPU8;
-    const bytes = tf.util.bytesPerElement(x.dtype);
-    const xStart = heapOffset(backend, x);
-    const outStart = heapOffset(backend, out);
-    const strides = tf.util.computeStrides(x.shape);
-    if (tf.slice_util.isSliceContinous(x.shape, begin, size)) {
-      const from = xStart + tf.slice_util.computeFlatOffset(begin, strides) * bytes;
-      heap.copyWithin(outStart, from, from + count * bytes);
-      return out;
-    }
-    copyStridedRuns(heap, bytes, xStart, strides, begin, size, outStart);
-    return out;
-  };
-}
-
-function heapOffset(backend: WasmBackendInternals, info: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (data === undefined) throw new IotIdsError('wasm Slice: tensor data is not on the wasm heap');
-  return data.memoryOffset;
-}
-
-/** Copies a non-contiguous slice as runs along the last axis, walking the outer axes like an odometer. */
-function copyStridedRuns(
-  heap: Uint8Array,
-  bytes: number,
-  xStart: number,
-  strides: number[],
-  begin: number[],
-  size: number[],
-  outStart: number,
-): void {
-  const rank = size.length;
-  const runBytes = size[rank - 1] * bytes;
-  const index = new Array<number>(rank - 1).fill(0);
-  let out = outStart;
-  for (;;) {
-    let offset = begin[rank - 1];
-    for (let axis = 0; axis < rank - 1; axis++) offset += (begin[axis] + index[axis]) * strides[axis];
-    const from = xStart + offset * bytes;
-    heap.copyWithin(out, from, from + runBytes);
-    out += runBytes;
-    let axis = rank - 2;
-    while (axis >= 0 && ++index[axis] === size[axis]) index[axis--] = 0;
-    if (axis < 0) return;
-  }
 }
