@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { IotIdsError } from '../errors.js';
+import { DATASET_NAMES } from '../data/registry.js';
+import type { ProtocolName, TaskName } from '../data/schema.js';
+import { TASK_NAMES } from '../data/tasks.js';
+import { modelKinds, parseModelOptions } from '../models/registry.js';
+
+/**
+ * `iot-ids compare --config experiments/<name>.json`: a grid of datasets × models × tasks × protocols, each
+ * combination run once per seed, with per-model options.
+ */
+export interface ExperimentConfig {
+  name: string;
+  grid: { dataset: string[]; model: string[]; task: TaskName[]; protocol: ProtocolName[] };
+  options: Record<string, Record<string, unknown>>;
+  /** Train on this split instead of the protocol's (e.g. KDDTrain+_20Percent for a quick grid). */
+  trainSplit?: string;
+}
+
+/** One cell of the grid for one seed. */
+export interface GridRun {
+  id: string;
+  dataset: string;
+  model: string;
+  task: TaskName;
+  protocol: ProtocolName;
+  seed: number;
+  modelOptions: Record<string, unknown>;
+}
+
+function configSchema() {
+  const datasetName = z.string().refine((d) => DATASET_NAMES.includes(d as never) || d.endsWith('.json'), {
+    message: `unknown dataset; known datasets: ${DATASET_NAMES.join(', ')} (or a schema .json file)`,
+  });
+  return z
+    .object({
+      name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore'),
+      grid: z
+        .object({
+          dataset: z.array(datasetName).min(1),
+          model: z.array(z.enum(modelKinds() as [string, ...string[]])).min(1),
+          task: z.array(z.enum(TASK_NAMES as unknown as [TaskName, ...TaskName[]])).min(1),
+          protocol: z.array(z.enum(['official', 'random-split'])).min(1),
+        })
+        .strict(),
+      options: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+      trainSplit: z.string().optional(),
+    })
+    .strict();
+}
+
+export async function readExperimentConfig(path: string): Promise<ExperimentConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (error) {
+    throw new IotIdsError(`cannot read the experiment config: ${(error as Error).message}`, {
+      kind: 'usage',
+      location: { file: path },
+      cause: error,
+    });
+  }
+  return parseExperimentConfig(raw, path);
+}
+
+export function parseExperimentConfig(raw: unknown, source: string): ExperimentConfig {
+  const parsed = configSchema().safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new IotIdsError(`invalid experiment config: ${issue.message}`, {
+      kind: 'usage',
+      location: { file: source, field: issue.path.join('.') || undefined },
+    });
+  }
+  const config = parsed.data as ExperimentConfig;
+  for (const [model, options] of Object.entries(config.options)) {
+    if (!config.grid.model.includes(model)) {
+      throw new IotIdsError(`options given for model "${model}", which is not in grid.model`, {
+        kind: 'usage',
+        location: { file: source, field: `options.${model}` },
+      });
+    }
+    parseModelOptions(model, options, `${source} (options.${model})`);
+  }
+  return config;
+}
+
+/** Every combination × seed, in a stable order; ids are file-system safe and stable across resumes. */
+export function expandGrid(
+  config: ExperimentConfig,
+  seeds: number,
+  supportsTask: (dataset: string, task: TaskName) => boolean,
+): { runs: GridRun[]; skipped: string[] } {
+  const runs: GridRun[] = [];
+  const skipped: string[] = [];
+  for (const dataset of config.grid.dataset) {
+    for (const task of config.grid.task) {
+      if (!supportsTask(dataset, task)) {
+        skipped.push(`${dataset} has no task "${task}"`);
+        continue;
+      }
+      for (const protocol of config.grid.protocol) {
+        for (const model of config.grid.model) {
+          for (let seed = 1; seed <= seeds; seed++) {
+            const safeDataset = dataset.replace(/[^A-Za-z0-9.-]+/g, '_');
+            runs.push({
+              id: `${safeDataset}__${task}__${protocol}__${model}__seed${seed}`,
+              dataset,
+              model,
+              task,
+              protocol,
+              seed,
+              modelOptions: config.options[model] ?? {},
+            });
+          }
+        }
+      }
+    }
+  }
+  return { runs, skipped };
+}
