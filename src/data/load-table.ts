@@ -1,10 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Readable, pipeline } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
 import { IotIdsError } from '../errors.js';
 import type { CleaningReport } from './cleaning-report.js';
+import { decodeInput, type InputState } from './decode-input.js';
 import { LineSplitter } from './line-splitter.js';
 import type { DatasetSchema } from './schema.js';
 import type { Table } from './table.js';
@@ -73,16 +71,11 @@ async function loadFrom(
     maxRejectedExamples: options.maxRejectedExamples,
   });
   const splitter = new LineSplitter(builder);
-  const source = { bytesRead: 0, gzip: false };
+  const source: InputState = { bytesRead: 0, gzip: false };
   const onProgress = options.onProgress;
   let lastProgress = Date.now();
   try {
-    let first = true;
-    for await (let text of decodeUtf8(decompressIfGzip(countBytes(input, source), source))) {
-      if (first && text.length > 0) {
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        first = false;
-      }
+    for await (const text of decodeInput(input, source)) {
       splitter.push(text);
       if (onProgress !== undefined && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
         lastProgress = Date.now();
@@ -104,51 +97,6 @@ async function loadFrom(
   }
   onProgress?.(builder.report.rowsRead, source.bytesRead, totalBytes);
   return builder.finish();
-}
-
-async function* countBytes(
-  input: NodeJS.ReadableStream | AsyncIterable<Buffer | string>,
-  counter: { bytesRead: number },
-): AsyncGenerator<Buffer> {
-  for await (const chunk of input as AsyncIterable<Buffer | string>) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    counter.bytesRead += bytes.length;
-    yield bytes;
-  }
-}
-
-/** Passes bytes through, gunzipping them when they start with the gzip magic bytes 1f 8b. */
-async function* decompressIfGzip(
-  source: AsyncIterable<Buffer>,
-  state: { gzip: boolean },
-): AsyncGenerator<Buffer> {
-  const iterator = source[Symbol.asyncIterator]();
-  let head: Buffer = Buffer.alloc(0);
-  while (head.length < 2) {
-    const next = await iterator.next();
-    if (next.done === true) break;
-    head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
-  }
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    yield* { [Symbol.asyncIterator]: () => iterator };
-  }
-  state.gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-  if (!state.gzip) {
-    yield* rest();
-    return;
-  }
-  const gunzip = createGunzip();
-  // Errors of either side surface through the gunzip iterator below; the callback has nothing left to do.
-  pipeline(Readable.from(rest()), gunzip, () => {});
-  yield* gunzip as AsyncIterable<Buffer>;
-}
-
-/** Decodes UTF-8 across chunk boundaries; invalid bytes become U+FFFD (the table builder rejects those). */
-async function* decodeUtf8(source: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  for await (const bytes of source) yield decoder.write(bytes);
-  yield decoder.end();
 }
 
 function errorText(error: unknown): string {

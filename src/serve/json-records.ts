@@ -1,0 +1,138 @@
+import type { DatasetSchema } from '../data/schema.js';
+import type { Column, Table } from '../data/table.js';
+import { featureColumnsOf, labelNameOf, UNLABELLED } from './detection-table.js';
+
+/** One problem with one JSON record; `field` is absent when the record as a whole is wrong (not an object). */
+export interface RecordError {
+  /** 0-based position of the record in the input array. */
+  index: number;
+  field?: string;
+  message: string;
+}
+
+export interface RecordsTable {
+  /**
+   * The valid records, in input order. `lineNumbers` holds each row's 1-based record position (index + 1),
+   * so output code can treat records and file lines alike; the label is `UNLABELLED`.
+   */
+  table: Table;
+  /** Every problem found, in record order; a record with any problem is left out of `table`. */
+  errors: RecordError[];
+  /** 0-based input index of each table row. */
+  rowIndices: Int32Array;
+}
+
+/**
+ * Turns JSON objects with one field per column name (the HTTP API's input) into a detection table,
+ * validated like file input: numeric fields must be finite JSON numbers within float32 range (strings such
+ * as "12" are refused rather than guessed), categorical fields non-empty strings (trimmed, as the loader
+ * does). The label and ignored columns may be present, with any value, and are not read; any other field
+ * is an error, so a misspelt column name is never silently dropped.
+ */
+export function recordsToTable(records: readonly unknown[], schema: DatasetSchema): RecordsTable {
+  const features = featureColumnsOf(schema.columns);
+  const known = new Map(schema.columns.map((c) => [c.name, c.type]));
+  const lowerCase = new Map(schema.columns.map((c) => [c.name.toLowerCase(), c.name]));
+  const n = records.length;
+  const numeric = features.map(() => new Float32Array(n));
+  const codes = features.map(() => new Int32Array(n));
+  const dictionaries = features.map(() => new Map<string, number>());
+  const rowIndices = new Int32Array(n);
+  const errors: RecordError[] = [];
+  let kept = 0;
+
+  records.forEach((record, index) => {
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      errors.push({
+        index,
+        message: `expected an object with one field per column, got ${describeValue(record)}`,
+      });
+      return;
+    }
+    const fields = record as Record<string, unknown>;
+    const before = errors.length;
+    for (const key of Object.keys(fields)) {
+      if (known.has(key)) continue;
+      const near = lowerCase.get(key.toLowerCase());
+      errors.push({
+        index,
+        field: key,
+        message:
+          `unknown field, not a column of dataset "${schema.name}"` +
+          (near ? `; did you mean "${near}"?` : ''),
+      });
+    }
+    features.forEach((column, j) => {
+      const value = Object.hasOwn(fields, column.name) ? fields[column.name] : undefined;
+      const problem =
+        value === undefined
+          ? `missing (${column.type === 'numeric' ? 'a number' : 'a string'} is required)`
+          : column.type === 'numeric'
+            ? numericProblem(value)
+            : categoricalProblem(value);
+      if (problem !== undefined) {
+        errors.push({ index, field: column.name, message: problem });
+      } else if (column.type === 'numeric') {
+        numeric[j][kept] = value as number;
+      } else {
+        const text = (value as string).trim();
+        let code = dictionaries[j].get(text);
+        if (code === undefined) {
+          code = dictionaries[j].size;
+          dictionaries[j].set(text, code);
+        }
+        codes[j][kept] = code;
+      }
+    });
+    if (errors.length === before) rowIndices[kept++] = index;
+  });
+
+  const columns: Column[] = features.map((column, j) =>
+    column.type === 'numeric'
+      ? { kind: 'numeric', name: column.name, values: numeric[j].slice(0, kept) }
+      : {
+          kind: 'categorical',
+          name: column.name,
+          codes: codes[j].slice(0, kept),
+          categories: [...dictionaries[j].keys()],
+        },
+  );
+  const lineNumbers = new Uint32Array(kept);
+  for (let i = 0; i < kept; i++) lineNumbers[i] = rowIndices[i] + 1;
+  const table: Table = {
+    nRows: kept,
+    features: columns,
+    label: {
+      kind: 'categorical',
+      name: labelNameOf(schema),
+      codes: new Int32Array(kept),
+      categories: kept > 0 ? [UNLABELLED] : [],
+    },
+    lineNumbers,
+  };
+  return { table, errors, rowIndices: rowIndices.slice(0, kept) };
+}
+
+function numericProblem(value: unknown): string | undefined {
+  if (typeof value !== 'number') return `expected a number, got ${describeValue(value)}`;
+  if (!Number.isFinite(value)) return `expected a finite number, got ${value}`;
+  if (!Number.isFinite(Math.fround(value))) return `${value} is out of float32 range`;
+  return undefined;
+}
+
+function categoricalProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `expected a string, got ${describeValue(value)}`;
+  if (value.trim().length === 0) return 'expected a non-empty string';
+  return undefined;
+}
+
+/** `string "12"`, `null`, `array`, `boolean true`: enough to see what was sent. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') {
+    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
