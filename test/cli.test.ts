@@ -141,6 +141,27 @@ describe.runIf(hasData)('iot-ids train and evaluate on real NSL-KDD (20 % traini
     // The saved model and pipeline reproduce the training run's scores exactly.
     expect(again.splits['KDDTest+'].accuracy).toBe(plus.accuracy);
     expect(again.splits['KDDTest+'].confusion).toEqual(plus.confusion);
+
+    // Detection on raw records: a bad line is reported with its number and the rest is scored.
+    const { gunzipSync } = await import('node:zlib');
+    const lines = gunzipSync(await readFile(join(dataDir, 'nsl-kdd', 'KDDTest+.txt.gz')))
+      .toString('utf8')
+      .split('\n')
+      .slice(0, 50);
+    lines.splice(10, 0, '0,tcp,http,SF,not-a-number');
+    const input = join(dir, 'flows.csv');
+    await writeFile(input, `${lines.join('\n')}\n`);
+    const predictions = join(dir, 'predictions.ndjson');
+    const detected = await cli(['detect', '--model', join(out, 'model'), '-i', input, '-o', predictions]);
+    expect(detected.code).toBe(0);
+    expect(detected.stderr).toMatch(/line 11: wrong column count/);
+    const rows = (await readFile(predictions, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(50);
+    expect(rows[10].line).toBe(12);
+    expect(Object.keys(rows[0].probabilities)).toEqual(['normal', 'dos', 'probe', 'r2l', 'u2r']);
   });
 
   it('labels the random-split protocol as inflated', async () => {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, IotIdsError } from '../errors.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDetect } from './commands/detect.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerFetch } from './commands/fetch.js';
 import { registerTrain } from './commands/train.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerTrain(program);
   registerEvaluate(program);
+  registerDetect(program);
   registerDatasets(program);
   registerFetch(program);
   for (const command of program.commands) command.exitOverride().showHelpAfterError();
@@ -29,6 +31,7 @@ Examples:
   iot-ids fetch nsl-kdd                          download NSL-KDD into the per-user cache
   iot-ids train -d nsl-kdd -m rf -t 5class -p official -s 1 -o runs/rf-1
   iot-ids evaluate --model runs/rf-1/model --split KDDTest-21 -o runs/rf-1-eval
+  zcat flows.csv.gz | iot-ids detect --model runs/rf-1/model -i - -o alerts.ndjson
 
 Exit codes: 0 ok, 1 failure, 2 usage error.`,
   );

@@ -1,0 +1,120 @@
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { IotIdsError } from '../../errors.js';
+import { detectFile, type DetectSummary } from '../../serve/detect-file.js';
+import { terminalProgress } from '../terminal-progress.js';
+import { intOption } from '../parse-options.js';
+
+interface DetectFlags {
+  model: string;
+  input: string;
+  dataset?: string;
+  output?: string;
+  batchRows?: number;
+  thresholds?: string;
+  summary?: string;
+}
+
+export function registerDetect(program: Command): void {
+  program
+    .command('detect')
+    .description(
+      'score flow records from a file or stdin with a saved model; NDJSON predictions out, bad lines reported',
+    )
+    .requiredOption('--model <dir>', 'a saved model directory, e.g. runs/rf-1/model')
+    .requiredOption(
+      '-i, --input <file|->',
+      'CSV (gzip or plain) with or without the label column; - reads stdin',
+    )
+    .option(
+      '-d, --dataset <name|schema.json>',
+      'layout of the input (default: the dataset the model was trained on)',
+    )
+    .option(
+      '-o, --output <file>',
+      'NDJSON predictions {line, label, probability, probabilities, alert} (default stdout)',
+    )
+    .option('--batch-rows <n>', 'records scored per batch (default 4096)', intOption('--batch-rows'))
+    .option(
+      '--thresholds <file.json>',
+      'per-class alert thresholds, e.g. {"dos": 0.9, "u2r": 0.3} (default 0.5)',
+    )
+    .option('--summary <file.json>', 'also write the summary as JSON')
+    .action(async (flags: DetectFlags) => {
+      const thresholds = flags.thresholds ? await readThresholds(flags.thresholds) : undefined;
+      const progress = terminalProgress();
+      progress.start(`detect ${flags.input === '-' ? 'stdin' : flags.input}`, undefined, 'records');
+      const summary = await detectFile({
+        modelDir: flags.model,
+        input: flags.input,
+        dataset: flags.dataset,
+        output: flags.output,
+        batchRows: flags.batchRows,
+        thresholds,
+        onProgress: (p) =>
+          progress.update(p.bytesRead, p.totalBytes, `${p.records} records, ${p.alerts} alerts`),
+      });
+      progress.finish(`${summary.records} records, ${summary.alerts} alerts, ${summary.rejected} rejected`);
+      process.stderr.write(`${formatDetectSummary(summary)}\n`);
+      if (flags.summary) {
+        const { writeJsonAtomic } = await import('../../util/atomic-write.js');
+        await writeJsonAtomic(flags.summary, summary);
+      }
+    });
+}
+
+const thresholdsSchema = z.record(z.string(), z.number().min(0).max(1));
+
+async function readThresholds(path: string): Promise<Record<string, number>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (error) {
+    throw new IotIdsError(`cannot read thresholds: ${(error as Error).message}`, {
+      kind: 'usage',
+      location: { file: path },
+      cause: error,
+    });
+  }
+  const parsed = thresholdsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new IotIdsError(`invalid thresholds: ${issue.message}`, {
+      kind: 'usage',
+      location: { file: path, field: issue.path.join('.') || undefined },
+    });
+  }
+  return parsed.data;
+}
+
+export function formatDetectSummary(s: DetectSummary): string {
+  const lines = [
+    `${s.records.toLocaleString('en-US')} records scored in ${s.seconds.toFixed(2)} s (${Math.round(s.recordsPerSecond).toLocaleString('en-US')} records/s) → ${s.output}`,
+    `alerts: ${s.alerts.toLocaleString('en-US')}${
+      Object.keys(s.alertsByLabel).length
+        ? ` (${Object.entries(s.alertsByLabel)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')})`
+        : ''
+    }`,
+    `predicted: ${
+      Object.entries(s.byLabel)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'nothing'
+    }`,
+  ];
+  if (s.rejected) {
+    lines.push(
+      `rejected lines: ${s.rejected} (${Object.entries(s.rejectedByReason)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+    );
+    for (const r of s.rejectedExamples.slice(0, 5)) {
+      lines.push(
+        `  line ${r.line}${r.field ? `, field "${r.field}"` : ''}: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
