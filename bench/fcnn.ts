@@ -1,0 +1,261 @@
+/**
+ * FCNN training and scoring speed on all of KDDTrain+ (125,973 rows × 122 features after the pipeline,
+ * 5 classes), for the default network ([128, 64]) and for the 122-64-32-5 network of the PyTorch reference:
+ *   - seconds per epoch at batch 256 and at the default batch (median of --epochs epochs; wall and CPU),
+ *   - scoring rows/s at batch 8192 (median of 3 passes over KDDTrain+),
+ *   - where a training step's time goes: engine kernels (the matrix products, from tf.profile), the rest
+ *     of the step (JS loops, tensor copies in and out), Adam, and building the batch,
+ *   - peak RSS.
+ * Reference (PyTorch 1.13, one thread, this kind of machine): ~1.7 s per epoch for 122-64-32-5 with
+ * BatchNorm and Dropout at batch 256, ~1 M rows/s scoring. CPU seconds are steadier than wall seconds on a
+ * shared machine, so the ratio uses them.
+ *
+ *   node --import tsx bench/fcnn.ts [--epochs 3] [--steps 40]
+ * Prints one JSON line and one human line on stdout.
+ */
+import { parseArgs } from 'node:util';
+import { initEngine, tf } from '../src/engine/index.js';
+import { ArrayAdam } from '../src/models/fcnn/adam.js';
+import { FcnnStage } from '../src/models/fcnn/fcnn-stage.js';
+import { FoldedNetwork, PREDICT_BATCH_SIZE } from '../src/models/fcnn/inference.js';
+import { defaultFcnnOptions } from '../src/models/fcnn/options.js';
+import { FcnnParameters } from '../src/models/fcnn/parameters.js';
+import { TrainingStep } from '../src/models/fcnn/training-step.js';
+import type { LabelledSet } from '../src/preprocess/matrix.js';
+import { Random } from '../src/util/random.js';
+import { median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
+
+const PYTORCH = { secondsPerEpochAt256: 1.7, scoringRowsPerSecond: 1_000_000, network: [64, 32] };
+
+const { values: args } = parseArgs({
+  options: {
+    epochs: { type: 'string', default: '3' },
+    steps: { type: 'string', default: '40' },
+  },
+});
+const epochsPerRun = Math.max(1, Number(args.epochs));
+const profiledSteps = Math.max(1, Number(args.steps));
+const defaults = defaultFcnnOptions();
+
+interface EpochTiming {
+  hiddenUnits: number[];
+  batchSize: number;
+  secondsPerEpoch: number;
+  cpuSecondsPerEpoch: number;
+  trainLoss: number;
+}
+
+function network(train: LabelledSet, hiddenUnits: number[]): { params: FcnnParameters; adam: ArrayAdam } {
+  const params = FcnnParameters.initial(train.x.cols, hiddenUnits, train.classes.length, new Random(1));
+  return { params, adam: new ArrayAdam(params.trainable(), defaults.learningRate) };
+}
+
+async function timeEpochs(
+  train: LabelledSet,
+  hiddenUnits: number[],
+  batchSize: number,
+): Promise<EpochTiming> {
+  const { params, adam } = network(train, hiddenUnits);
+  const stage = new FcnnStage(
+    params,
+    adam,
+    { x: train.x, y: train.y, rowWeights: null },
+    { batchSize, dropout: defaults.dropout, seed: 1 },
+  );
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let trainLoss = Number.NaN;
+  for (let epoch = 0; epoch < epochsPerRun; epoch++) {
+    const cpuStart = process.cpuUsage();
+    const start = performance.now();
+    trainLoss = (await stage.trainEpoch(epoch, () => undefined)).loss;
+    const used = process.cpuUsage(cpuStart);
+    wall.push((performance.now() - start) / 1000);
+    cpu.push((used.user + used.system) / 1e6);
+  }
+  return {
+    hiddenUnits,
+    batchSize,
+    secondsPerEpoch: round(median(wall), 3),
+    cpuSecondsPerEpoch: round(median(cpu), 3),
+    trainLoss: round(trainLoss, 4),
+  };
+}
+
+/** CPU seconds and wall seconds of `run`. */
+function timed(run: () => void): { cpu: number; wall: number } {
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  run();
+  const used = process.cpuUsage(cpuStart);
+  return { cpu: (used.user + used.system) / 1e6, wall: (performance.now() - start) / 1000 };
+}
+
+function scoringRowsPerSecond(train: LabelledSet, hiddenUnits: number[]): { cpu: number; wall: number } {
+  const { params } = network(train, hiddenUnits);
+  const folded = new FoldedNetwork(params);
+  folded.predictProba(train.x);
+  const runs = Array.from({ length: 3 }, () => timed(() => folded.predictProba(train.x)));
+  folded.dispose();
+  return {
+    cpu: Math.round(train.x.rows / median(runs.map((r) => r.cpu))),
+    wall: Math.round(train.x.rows / median(runs.map((r) => r.wall))),
+  };
+}
+
+interface StepProfile {
+  hiddenUnits: number[];
+  batchSize: number;
+  /** CPU milliseconds per step: the forward-backward pass, Adam, gathering the batch's rows. */
+  stepMs: number;
+  adamMs: number;
+  batchMs: number;
+  /** Share of the pass spent in engine kernels (tf.profile, wall time), and the rest: JS loops, tensor copies. */
+  kernelShare: number;
+  kernelMs: number;
+  jsAndCopiesMs: number;
+  kernelsPerStep: number;
+  /** Wall milliseconds per step of the slowest kernels. */
+  topKernels: Record<string, number>;
+}
+
+async function profileStep(
+  train: LabelledSet,
+  hiddenUnits: number[],
+  batchSize: number,
+): Promise<StepProfile> {
+  const { params, adam } = network(train, hiddenUnits);
+  const step = new TrainingStep(params, defaults.dropout);
+  const random = new Random(2);
+  const x = new Float32Array(batchSize * train.x.cols);
+  const y = new Int32Array(batchSize);
+  const gather = (b: number) => {
+    for (let i = 0; i < batchSize; i++) {
+      const row = (b * batchSize + i) % train.x.rows;
+      x.set(train.x.data.subarray(row * train.x.cols, (row + 1) * train.x.cols), i * train.x.cols);
+      y[i] = train.y[row];
+    }
+  };
+  const pass = () => step.run(x, y, null, batchSize, random);
+  for (let b = 0; b < 5; b++) {
+    gather(b);
+    pass();
+    adam.apply(step.gradients);
+  }
+  let stepMs = 0;
+  let adamMs = 0;
+  let batchMs = 0;
+  for (let b = 0; b < profiledSteps; b++) {
+    batchMs += timed(() => gather(b)).cpu * 1000;
+    stepMs += timed(pass).cpu * 1000;
+    adamMs += timed(() => adam.apply(step.gradients)).cpu * 1000;
+  }
+  // Kernel times are wall times: their share of the pass's wall time is what carries over to CPU time.
+  const kernelTotals = new Map<string, number>();
+  let kernelWallMs = 0;
+  let passWallMs = 0;
+  let kernelsPerStep = 0;
+  for (let b = 0; b < profiledSteps; b++) {
+    gather(b);
+    const start = performance.now();
+    const info = await tf.profile(() => {
+      pass();
+    });
+    passWallMs += performance.now() - start;
+    kernelsPerStep = info.kernels.length;
+    for (const kernel of info.kernels) {
+      const ms = Number(kernel.kernelTimeMs);
+      // Composite ops (e.g. fusedMatMul__op) are listed besides the kernels inside them.
+      if (tf.getKernel(kernel.name, 'wasm') === undefined) continue;
+      kernelWallMs += ms;
+      const key = `${kernel.name} ${JSON.stringify(kernel.inputShapes.slice(0, 2))}`;
+      kernelTotals.set(key, (kernelTotals.get(key) ?? 0) + ms);
+    }
+    adam.apply(step.gradients);
+  }
+  const per = (ms: number) => round(ms / profiledSteps, 3);
+  const kernelShare = Math.min(1, kernelWallMs / passWallMs);
+  return {
+    hiddenUnits,
+    batchSize,
+    stepMs: per(stepMs),
+    adamMs: per(adamMs),
+    batchMs: per(batchMs),
+    kernelShare: round(kernelShare, 3),
+    kernelMs: per(stepMs * kernelShare),
+    jsAndCopiesMs: per(stepMs * (1 - kernelShare)),
+    kernelsPerStep,
+    topKernels: Object.fromEntries(
+      [...kernelTotals.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 6)
+        .map(([k, ms]) => [k, per(ms)]),
+    ),
+  };
+}
+
+function round(value: number, digits: number): number {
+  return Number(value.toFixed(digits));
+}
+
+async function main(): Promise<void> {
+  const engine = await initEngine();
+  const { train } = await nslKddMatrices('KDDTrain+', 'KDDTest+', '5class');
+  const networks = [defaults.hiddenUnits, PYTORCH.network];
+  const batches = [256, defaults.batchSize];
+  const epochs: EpochTiming[] = [];
+  const profiles: StepProfile[] = [];
+  const scoring: Record<string, { cpu: number; wall: number }> = {};
+  for (const hiddenUnits of networks) {
+    scoring[hiddenUnits.join('-')] = scoringRowsPerSecond(train, hiddenUnits);
+    for (const batchSize of batches) {
+      epochs.push(await timeEpochs(train, hiddenUnits, batchSize));
+      profiles.push(await profileStep(train, hiddenUnits, batchSize));
+    }
+  }
+  const find = (units: number[], batch: number) =>
+    epochs.find((e) => e.hiddenUnits === units && e.batchSize === batch)!;
+  const reference = find(PYTORCH.network, 256);
+  const ratio = {
+    cpuAt256: round(reference.cpuSecondsPerEpoch / PYTORCH.secondsPerEpochAt256, 2),
+    wallAt256: round(reference.secondsPerEpoch / PYTORCH.secondsPerEpochAt256, 2),
+    cpuAtDefaultBatch: round(
+      find(PYTORCH.network, defaults.batchSize).cpuSecondsPerEpoch / PYTORCH.secondsPerEpochAt256,
+      2,
+    ),
+    scoring: round(PYTORCH.scoringRowsPerSecond / scoring[PYTORCH.network.join('-')].cpu, 2),
+  };
+  const peakRss = peakRssMiB();
+  console.log(
+    JSON.stringify({
+      bench: 'fcnn',
+      engine,
+      rows: train.x.rows,
+      features: train.x.cols,
+      classes: train.classes.length,
+      defaultBatchSize: defaults.batchSize,
+      epochsPerMeasurement: epochsPerRun,
+      epochs,
+      scoringRowsPerSecond: scoring,
+      scoringBatchSize: PREDICT_BATCH_SIZE,
+      stepProfiles: profiles,
+      pytorch: PYTORCH,
+      timeVsPytorch: ratio,
+      peakRssMiB: peakRss,
+    }),
+  );
+  const describe = (units: number[]) =>
+    `${units.join('-')}: ${batches.map((b) => `${find(units, b).secondsPerEpoch} s (cpu ${find(units, b).cpuSecondsPerEpoch}) @${b}`).join(', ')}`;
+  const share = (p: StepProfile) =>
+    `${p.hiddenUnits.join('-')}@${p.batchSize} ${p.stepMs} ms = kernels ${p.kernelMs} + js/copies ${p.jsAndCopiesMs}, + adam ${p.adamMs} + batch ${p.batchMs}`;
+  console.log(
+    `fcnn on KDDTrain+ (${train.x.rows} rows), s/epoch: ${networks.map(describe).join('; ')}; ` +
+      `64-32 @256 = ${ratio.cpuAt256}× PyTorch (cpu; wall ${ratio.wallAt256}×), @${defaults.batchSize} ${ratio.cpuAtDefaultBatch}×; ` +
+      `scoring @${PREDICT_BATCH_SIZE} rows/s (cpu/wall): ${Object.entries(scoring)
+        .map(([k, v]) => `${k} ${v.cpu}/${v.wall}`)
+        .join(', ')} (PyTorch ~1 M, ${ratio.scoring}× its time); ` +
+      `cpu ms/step: ${profiles.map(share).join('; ')}; peak RSS ${peakRss} MiB`,
+  );
+}
+
+await main();

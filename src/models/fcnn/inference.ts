@@ -1,0 +1,76 @@
+import { predictInBatches, tf } from '../../engine/index.js';
+import type { Matrix } from '../../preprocess/matrix.js';
+import type { FcnnParameters } from './parameters.js';
+import { BATCH_NORM_EPSILON } from './training-step.js';
+
+/** Rows per engine call when scoring: large batches amortise the per-call cost (bench/fcnn.ts). */
+export const PREDICT_BATCH_SIZE = 8192;
+
+/**
+ * The network in inference mode with each BatchNorm folded into the dense layer before it:
+ * γ (xW − μ) / √(σ² + ε) + β = x (W · s) + (β − μ s) with s = γ / √(σ² + ε), using the moving statistics.
+ * Each hidden block is then one fused matmul + bias + ReLU kernel (dropout is off at inference).
+ */
+export class FoldedNetwork {
+  private readonly kernels: tf.Tensor2D[];
+  private readonly biases: tf.Tensor1D[];
+  private readonly outputKernel: tf.Tensor2D;
+  private readonly outputBias: tf.Tensor1D;
+
+  constructor(params: FcnnParameters) {
+    this.kernels = [];
+    this.biases = [];
+    for (const block of params.hidden) {
+      const scale = new Float64Array(block.units);
+      const shift = new Float32Array(block.units);
+      for (let j = 0; j < block.units; j++) {
+        scale[j] = block.gamma[j] / Math.sqrt(block.movingVariance[j] + BATCH_NORM_EPSILON);
+        shift[j] = block.beta[j] - block.movingMean[j] * scale[j];
+      }
+      const kernel = new Float32Array(block.kernel.length);
+      for (let r = 0; r < block.inputs; r++) {
+        for (let j = 0; j < block.units; j++)
+          kernel[r * block.units + j] = block.kernel[r * block.units + j] * scale[j];
+      }
+      this.kernels.push(tf.tensor2d(kernel, [block.inputs, block.units]));
+      this.biases.push(tf.tensor1d(shift));
+    }
+    this.outputKernel = tf.tensor2d(params.output.kernel, [params.output.inputs, params.output.units]);
+    this.outputBias = tf.tensor1d(params.output.bias);
+  }
+
+  /** Class probabilities, rows × classes. */
+  predictProba(x: Matrix): Matrix {
+    return predictInBatches(x, (xs) => tf.softmax(this.logits(xs)), { batchSize: PREDICT_BATCH_SIZE });
+  }
+
+  dispose(): void {
+    tf.dispose([...this.kernels, ...this.biases, this.outputKernel, this.outputBias]);
+  }
+
+  private logits(xs: tf.Tensor): tf.Tensor2D {
+    let h = xs as tf.Tensor2D;
+    this.kernels.forEach((kernel, b) => {
+      h = tf.fused.matMul({ a: h, b: kernel, bias: this.biases[b], activation: 'relu' }) as tf.Tensor2D;
+    });
+    return tf.fused.matMul({ a: h, b: this.outputKernel, bias: this.outputBias }) as tf.Tensor2D;
+  }
+}
+
+/** Mean cross-entropy (unweighted) and accuracy of probability rows against labels. */
+export function lossAndAccuracy(probabilities: Matrix, y: Int32Array): { loss: number; accuracy: number } {
+  const k = probabilities.cols;
+  const p = probabilities.data;
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < probabilities.rows; i++) {
+    const row = i * k;
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p[row + c] > p[row + best]) best = c;
+    if (best === y[i]) correct++;
+    // Softmax can underflow to 0 in float32; clamp as Keras does (1e-7).
+    loss -= Math.log(Math.max(p[row + y[i]], 1e-7));
+  }
+  const rows = Math.max(1, probabilities.rows);
+  return { loss: loss / rows, accuracy: correct / rows };
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { usageError } from '../../errors.js';
+
+/**
+ * Options of the fully connected network: `hiddenUnits.length` blocks of Dense → BatchNorm → ReLU → Dropout,
+ * then Dense → softmax, trained with Adam on (optionally class-weighted) categorical cross-entropy.
+ */
+export interface FcnnOptions {
+  /** Width of each hidden block, input side first. Default [128, 64]. */
+  hiddenUnits: number[];
+  /** Fraction of each hidden block's outputs zeroed while training (inverted dropout), in [0, 1). Default 0.3. */
+  dropout: number;
+  /** Adam step size. Default 0.001. */
+  learningRate: number;
+  /**
+   * Rows per mini-batch. Default 512: the largest whose validation accuracy on KDDTrain+_20Percent stayed
+   * within seed noise of batch 256 under the other defaults (mean of 3 seeds: 256 → 99.25 %, 512 → 99.22 %,
+   * 1024 → 99.01 %, 2048 → 98.48 %, 4096 → 98.18 %; larger batches take fewer steps per epoch and stop
+   * short of converging in 30 epochs). An epoch's rows are split into ⌈rows / batchSize⌉ batches of equal
+   * size (± 1 row), so no batch is a tiny remainder.
+   */
+  batchSize: number;
+  /** Maximum passes over the training rows. Default 30. */
+  epochs: number;
+  /**
+   * Epochs without a validation-loss improvement (≥ 1e-4) before training stops and the best epoch's weights
+   * are put back; needs a validation set (without one, all `epochs` run). Default 5.
+   */
+  patience: number;
+  /** 'balanced' weighs each row's loss by n / (k · count of its class); null weighs all rows 1. Default null. */
+  classWeight: 'balanced' | null;
+  /** Seed of the initial weights, the row order and the dropout masks. Default 1. */
+  seed: number;
+}
+
+export function defaultFcnnOptions(): FcnnOptions {
+  return {
+    hiddenUnits: [128, 64],
+    dropout: 0.3,
+    learningRate: 1e-3,
+    batchSize: 512,
+    epochs: 30,
+    patience: 5,
+    classWeight: null,
+    seed: 1,
+  };
+}
+
+/** The user-settable options (`seed` comes from the run), as the registry validates them. */
+export const fcnnOptionsSchema = z
+  .object({
+    hiddenUnits: z.array(z.number().int().min(1).max(65_536)).min(1).max(16),
+    dropout: z.number().min(0).lt(1),
+    learningRate: z.number().positive().finite(),
+    batchSize: z.number().int().min(1).max(1_048_576),
+    epochs: z.number().int().min(1).max(100_000),
+    patience: z.number().int().min(1),
+    classWeight: z.union([z.literal('balanced'), z.null()]),
+  })
+  .partial()
+  .strict();
+
+const fullSchema = fcnnOptionsSchema.extend({ seed: z.number().int().optional() }).strict();
+
+/** Fills defaults and rejects invalid values with a usage error naming the option. */
+export function resolveFcnnOptions(partial: Partial<FcnnOptions> = {}): FcnnOptions {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const parsed = fullSchema.safeParse(defined);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.join('.');
+    throw usageError(`fcnn: option ${field ? `"${field}"` : ''} ${issue.message}`.replace('  ', ' '));
+  }
+  const options = { ...defaultFcnnOptions(), ...parsed.data };
+  return { ...options, hiddenUnits: [...options.hiddenUnits] };
+}
