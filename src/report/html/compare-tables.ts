@@ -1,0 +1,147 @@
+import { protocolLabel, seedsLabel, type ChartContext } from '../chart-context.js';
+import { claimMetricLabel, type PaperClaim } from '../paper-claims.js';
+import type { ResultsCell, ResultsRun, Summary } from '../results-file.js';
+import { decimal, difference, interval, meanStd, percent } from './format.js';
+import { html, type SafeHtml } from './html.js';
+import { claimedCell, groupBySource, sourceRow } from './run-tables.js';
+import { num, table, type CellInput } from './table.js';
+
+/** One row per model: mean ± sample std over seeds, with Student-t 95 % intervals for accuracy and macro F1. */
+export function cellSummaryTable(id: string, cells: readonly ResultsCell[], context: ChartContext): SafeHtml {
+  const withInterval = (summary: Summary, style: 'percent' | 'decimal'): CellInput => ({
+    value: html`${meanStd(summary, style)}<br /><span class="small"
+        >95 % CI ${interval(summary, style)}</span
+      >`,
+    num: true,
+  });
+  return table({
+    id,
+    title: 'Mean ± standard deviation over seeds',
+    context,
+    note: 'std: sample (n − 1); 95 % CI: Student t on the mean; precision, recall, F1, ROC-AUC: macro averages',
+    head: [
+      'model',
+      num('seeds'),
+      num('accuracy'),
+      num('precision'),
+      num('recall'),
+      num('F1'),
+      num('ROC-AUC'),
+      num('training time'),
+    ],
+    rows: cells.map((c) => [
+      { value: html`<strong>${c.model}</strong>`, className: 'nowrap' },
+      num(String(c.n)),
+      withInterval(c.metrics.accuracy, 'percent'),
+      num(meanStd(c.metrics.precisionMacro, 'decimal')),
+      num(meanStd(c.metrics.recallMacro, 'decimal')),
+      withInterval(c.metrics.f1Macro, 'decimal'),
+      num(meanStd(c.metrics.rocAucMacro, 'decimal')),
+      num(meanStd(c.metrics.trainSeconds, 'seconds')),
+    ]),
+  });
+}
+
+/** Per model and class: precision, recall, F1, specificity and ROC-AUC, mean ± std over seeds. */
+export function perClassSummaryTable(
+  id: string,
+  cells: readonly ResultsCell[],
+  context: ChartContext,
+): SafeHtml {
+  const rows = cells.flatMap((c) => [
+    { kind: 'group' as const, cells: [{ value: `${c.model} · ${seedsLabel(c.seeds)}`, colspan: 6 }] },
+    ...c.classes.map((name): CellInput[] => {
+      const s = c.perClass[name];
+      return [
+        name,
+        num(meanStd(s.precision, 'decimal')),
+        num(meanStd(s.recall, 'decimal')),
+        num(meanStd(s.f1, 'decimal')),
+        num(meanStd(s.specificity, 'decimal')),
+        num(meanStd(s.rocAuc, 'decimal')),
+      ];
+    }),
+  ]);
+  return table({
+    id,
+    title: 'Per class, mean ± standard deviation over seeds',
+    context,
+    note: 'ROC-AUC one-vs-rest; "–" where a class had no rows',
+    head: ['class', num('precision'), num('recall'), num('F1'), num('specificity'), num('ROC-AUC')],
+    rows,
+  });
+}
+
+/**
+ * Published figures beside each model's mean over seeds: one row per claimed figure, one column per model,
+ * the difference to the claim under each of ours. Claimed figures are shaded and labelled.
+ */
+export function compareClaimsTable(
+  id: string,
+  claims: readonly PaperClaim[],
+  cells: readonly ResultsCell[],
+  context: ChartContext,
+): SafeHtml {
+  const columns = 2 + cells.length;
+  const rows = groupBySource(claims).flatMap(([source, group]) => [
+    sourceRow(source, group[0].setting, columns),
+    ...group.map((claim): CellInput[] => {
+      const style = claim.metric === 'accuracy' ? 'percent' : 'decimal';
+      const claimed =
+        claim.value === null ? null : style === 'percent' ? percent(claim.value) : decimal(claim.value);
+      return [
+        claimMetricLabel(claim),
+        claimedCell(claimed),
+        ...cells.map((c): CellInput => {
+          const ours = claimSummary(claim, c);
+          return {
+            value: html`${meanStd(ours, style)}<br /><span class="small"
+                >${difference(ours.mean, claim.value, style)} vs claim</span
+              >`,
+            num: true,
+          };
+        }),
+      ];
+    }),
+  ]);
+  const seeds = [...new Set(cells.flatMap((c) => c.seeds))];
+  return table({
+    id,
+    title: 'Claimed by the paper, beside ours',
+    context: { ...context, seeds },
+    note: `claimed figures are quoted from the papers, not measured here; ours: mean ± std over seeds, protocol ${protocolLabel(context.protocol)}, split ${context.split}`,
+    head: [
+      'figure',
+      { value: 'claimed by the paper', num: true, className: 'claim' },
+      ...cells.map((c) => num(`ours: ${c.model}`)),
+    ],
+    rows,
+  });
+}
+
+function claimSummary(claim: PaperClaim, cell: ResultsCell): Summary {
+  if (claim.metric === 'accuracy') return cell.metrics.accuracy;
+  const perClass = claim.className === undefined ? undefined : cell.perClass[claim.className];
+  return perClass?.rocAuc ?? { n: 0, mean: null, std: null, ci95: null };
+}
+
+/** Every run that went into the comparison. */
+export function runsTable(id: string, runs: readonly ResultsRun[]): SafeHtml {
+  return table({
+    id,
+    title: 'Runs',
+    note: 'one row per run; accuracy on each evaluated split',
+    head: ['run', 'dataset', 'task', 'protocol', 'model', num('seed'), 'accuracy by split'],
+    rows: runs.map((r) => [
+      r.id,
+      r.dataset,
+      r.task,
+      protocolLabel(r.protocol),
+      r.model,
+      num(String(r.seed)),
+      Object.entries(r.metrics.splits)
+        .map(([name, s]) => `${name} ${percent(s.accuracy)}`)
+        .join(' · '),
+    ]),
+  });
+}
