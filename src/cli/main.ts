@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, IotIdsError } from '../errors.js';
+import { registerCompare } from './commands/compare.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDetect } from './commands/detect.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerFetch } from './commands/fetch.js';
+import { registerReport } from './commands/report.js';
 import { registerTrain } from './commands/train.js';
 
 export function buildProgram(): Command {
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEvaluate(program);
   registerDetect(program);
+  registerReport(program);
+  registerCompare(program);
   registerDatasets(program);
   registerFetch(program);
   for (const command of program.commands) command.exitOverride().showHelpAfterError();
@@ -31,6 +35,8 @@ Examples:
   iot-ids fetch nsl-kdd                          download NSL-KDD into the per-user cache
   iot-ids train -d nsl-kdd -m rf -t 5class -p official -s 1 -o runs/rf-1
   iot-ids evaluate --model runs/rf-1/model --split KDDTest-21 -o runs/rf-1-eval
+  iot-ids report runs/rf-1                       HTML report of one run (figures, tables)
+  iot-ids compare -c experiments/sae-paper.json -s 3   a grid of runs, mean ± std, one report
   zcat flows.csv.gz | iot-ids detect --model runs/rf-1/model -i - -o alerts.ndjson
 
 Exit codes: 0 ok, 1 failure, 2 usage error.`,

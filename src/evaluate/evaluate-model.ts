@@ -7,6 +7,7 @@ import type { TaskName } from '../data/schema.js';
 import { loadSavedModel } from '../models/load-saved-model.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
+import { buildRocFile } from './roc-file.js';
 import { formatClassificationReport } from './classification-report.js';
 import { describeProtocol, type MetricsFile } from './metrics-file.js';
 import { scoreSplit } from './score-split.js';
@@ -74,11 +75,15 @@ export async function evaluateModel(
       createdAt: new Date().toISOString(),
     };
     const metricsPath = join(spec.out, 'metrics.json');
-    await writeJsonAtomic(metricsPath, metrics);
     await writeFileAtomic(
       join(spec.out, 'classification-report.txt'),
       `${spec.split}\n${formatClassificationReport(manifest.classes, test.y, scored.yPred)}`,
     );
+    await writeJsonAtomic(
+      join(spec.out, 'roc.json'),
+      buildRocFile(manifest.classes, test.y, scored.scores, spec.split),
+    );
+    await writeJsonAtomic(metricsPath, metrics);
     return { metrics, metricsPath };
   } finally {
     await model.dispose();

@@ -2,7 +2,7 @@ import { basename, join, resolve } from 'node:path';
 import { IotIdsError } from '../errors.js';
 import type { MetricsFile } from '../evaluate/metrics-file.js';
 import type { HistoryFile } from '../train/history.js';
-import type { RocFile } from './roc-file.js';
+import type { RocFile } from '../evaluate/roc-file.js';
 import {
   isFileNotFound,
   parseHistoryFile,

@@ -4,7 +4,7 @@ import { IotIdsError } from '../errors.js';
 import type { MetricsFile } from '../evaluate/metrics-file.js';
 import type { HistoryFile } from '../train/history.js';
 import type { ResultsFile } from './results-file.js';
-import type { RocFile } from './roc-file.js';
+import type { RocFile } from '../evaluate/roc-file.js';
 
 // Only what the reports read is checked; unknown fields pass through (files may gain fields, never lose them).
 const fraction = z.number();

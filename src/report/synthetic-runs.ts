@@ -7,7 +7,7 @@ import type { HistoryFile } from '../train/history.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { Random } from '../util/random.js';
 import type { ResultsRun } from './results-file.js';
-import { buildRocFile, mergeRocFiles, type RocFile } from './roc-file.js';
+import { buildRocFile, mergeRocFiles, type RocFile } from '../evaluate/roc-file.js';
 
 /**
  * Made-up but internally consistent runs (metrics computed from simulated scores by the real metric code),

@@ -10,6 +10,7 @@ import { describeProtocol, type MetricsFile } from '../evaluate/metrics-file.js'
 import { scoreSplit } from '../evaluate/score-split.js';
 import type { SplitMetrics } from '../evaluate/split-metrics.js';
 import { saveModelDir } from '../models/model-dir.js';
+import { buildRocFile, mergeRocFiles, type RocFile } from '../evaluate/roc-file.js';
 import { modelDescriptor } from '../models/registry.js';
 import { FeaturePipeline } from '../preprocess/pipeline.js';
 import { stratifiedSplit } from '../preprocess/stratified-split.js';
@@ -123,6 +124,7 @@ export async function runTraining(
     const splits: Record<string, SplitMetrics> = {};
     const cleaning: MetricsFile['cleaning']['splits'] = { [trainSplitName]: train.cleaning };
     const reports: string[] = [];
+    const rocFiles: RocFile[] = [];
     for (const name of testNames) {
       const test = heldOut ?? (await loadLabelledSplit(dataset, name, spec.task, loadOptions));
       const transformed = pipeline.transform(test.table);
@@ -137,6 +139,7 @@ export async function runTraining(
         clippedValues: transformed.clipped,
       };
       reports.push(`${name}\n${formatClassificationReport(train.classes, test.y, scored.yPred)}`);
+      rocFiles.push(buildRocFile(train.classes, test.y, scored.scores, name));
     }
 
     const metrics: MetricsFile = {
@@ -157,11 +160,13 @@ export async function runTraining(
       createdAt: new Date().toISOString(),
     };
     const metricsPath = join(spec.out, 'metrics.json');
-    await writeJsonAtomic(metricsPath, metrics);
+    await writeJsonAtomic(join(spec.out, 'roc.json'), mergeRocFiles(...rocFiles));
     await writeFileAtomic(
       join(spec.out, 'classification-report.txt'),
       `${metrics.protocolDescription}\n\n${reports.join('\n')}`,
     );
+    // metrics.json is written last: its presence marks a finished run (compare resumes on it).
+    await writeJsonAtomic(metricsPath, metrics);
     return { metrics, modelDir, metricsPath };
   } finally {
     await model.dispose();

@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { IotIdsError } from '../../errors.js';
 import type { ChartContext } from '../chart-context.js';
-import type { RocClassCurve } from '../roc-file.js';
+import type { RocClassCurve } from '../../evaluate/roc-file.js';
 import { chartConfig, chartTitle, fixed, paletteColour, type SubSpec } from './chart-theme.js';
 
 /** One model's ROC curves on one split; a class without an entry is treated like one without rows. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IotIdsError } from '../errors.js';
-import { rocAucBinary } from '../evaluate/roc.js';
+import { rocAucBinary } from './roc.js';
 import { createMatrix } from '../preprocess/matrix.js';
 import { Random } from '../util/random.js';
 import { buildRocFile, mergeRocFiles } from './roc-file.js';

@@ -1,5 +1,5 @@
 import { IotIdsError } from '../errors.js';
-import { downsampleCurve, rocAucBinary, rocCurve } from '../evaluate/roc.js';
+import { downsampleCurve, rocAucBinary, rocCurve } from './roc.js';
 import type { Matrix } from '../preprocess/matrix.js';
 
 /** One class's one-vs-rest ROC curve, thinned for plotting. Empty arrays when the class is absent. */

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { join, relative } from 'node:path';
+import { buildCompareReport, writeReport } from '../../report/html-report.js';
+import { buildResultsFile, type ResultsRun } from '../../report/results-file.js';
+import { readExperimentConfig } from '../../train/experiment-config.js';
+import { runGrid } from '../../train/run-grid.js';
+import { writeJsonAtomic } from '../../util/atomic-write.js';
+import { intOption } from '../parse-options.js';
+import { terminalProgress } from '../terminal-progress.js';
+
+interface CompareFlags {
+  config: string;
+  seeds: number;
+  out?: string;
+  dataDir?: string;
+  png?: boolean;
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description(
+      'run a grid of models × datasets × tasks × protocols × seeds, then write results.json and report.html; resumes after an interruption',
+    )
+    .requiredOption('-c, --config <file.json>', 'experiment config, e.g. experiments/sae-paper.json')
+    .option('-s, --seeds <n>', 'seeds per grid cell (1..n)', intOption('--seeds'), 3)
+    .option('-o, --out <dir>', 'output folder (default reports/<config name>)')
+    .option(
+      '--data-dir <dir>',
+      'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)',
+    )
+    .option('--png', 'also save every figure as a PNG beside the report')
+    .action(async (flags: CompareFlags) => {
+      const config = await readExperimentConfig(flags.config);
+      const out = flags.out ?? join('reports', config.name);
+      const progress = terminalProgress();
+      const grid = await runGrid(config, {
+        seeds: Math.max(1, flags.seeds),
+        out,
+        dataDir: flags.dataDir,
+        progress,
+        runProgress: progress,
+      });
+      const reportStarted = performance.now();
+      const runs: ResultsRun[] = grid.outcomes.map((o) => ({
+        id: o.run.id,
+        dir: relative(out, o.dir),
+        dataset: o.run.dataset,
+        task: o.run.task,
+        protocol: o.run.protocol,
+        model: o.run.model,
+        seed: o.run.seed,
+        metrics: o.metrics,
+      }));
+      const results = buildResultsFile(config.name, runs);
+      await writeJsonAtomic(join(out, 'results.json'), results);
+      const html = await buildCompareReport(results, { baseDir: out });
+      const written = await writeReport(join(out, 'report.html'), html, { png: flags.png });
+      const reportSeconds = (performance.now() - reportStarted) / 1000;
+      const timings = {
+        trainingAndEvaluationSeconds: grid.trainingSeconds,
+        reportSeconds,
+        reportShare: reportSeconds / (grid.trainingSeconds + reportSeconds),
+        runs: runs.length,
+        reusedRuns: grid.outcomes.filter((o) => o.reused).length,
+      };
+      await writeJsonAtomic(join(out, 'timings.json'), timings);
+      process.stdout.write(
+        `${runs.length} runs (${timings.reusedRuns} kept from an earlier attempt), ${grid.skipped.length} grid cells not applicable\n` +
+          `results: ${join(out, 'results.json')}\nreport:  ${written.html}\n` +
+          `time: runs ${grid.trainingSeconds.toFixed(1)} s, report ${reportSeconds.toFixed(1)} s (${(timings.reportShare * 100).toFixed(1)} %)\n`,
+      );
+    });
+}

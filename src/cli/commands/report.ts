@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { buildRunReport, writeReport } from '../../report/html-report.js';
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('build the self-contained HTML report (figures, tables, cleaning report) of one run')
+    .argument('<runDir>', 'a run directory written by `iot-ids train`, e.g. runs/rf-1')
+    .option('-o, --out <file.html>', 'where the report goes (default <runDir>/report.html)')
+    .option('--png', 'also save every figure as a PNG beside the report')
+    .action(async (runDir: string, flags: { out?: string; png?: boolean }) => {
+      const html = await buildRunReport(runDir);
+      const written = await writeReport(flags.out ?? join(runDir, 'report.html'), html, { png: flags.png });
+      process.stdout.write(`report: ${written.html}\n`);
+      if (written.pngs.length) process.stdout.write(`figures: ${written.pngs.length} PNG files beside it\n`);
+    });
+}
