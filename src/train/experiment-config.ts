@@ -73,7 +73,7 @@ export function parseExperimentConfig(raw: unknown, source: string): ExperimentC
       location: { file: source, field: issue.path.join('.') || undefined },
     });
   }
-  const config = parsed.data as ExperimentConfig;
+  const config = parsed.data;
   for (const [model, options] of Object.entries(config.options)) {
     if (!config.grid.model.includes(model)) {
       throw new IotIdsError(`options given for model "${model}", which is not in grid.model`, {
