@@ -1,0 +1,304 @@
+import {
+  Kafka,
+  logLevel,
+  type Consumer,
+  type ConsumerConfig,
+  type EachBatchPayload,
+  type KafkaMessage,
+  type LogEntry,
+} from 'kafkajs';
+
+import { DATASETS, resolveDataset } from '../../data/registry.js';
+import type { DatasetSchema } from '../../data/schema.js';
+import { IotIdsError, usageError } from '../../errors.js';
+import { checkFeatureColumns } from '../detection-table.js';
+import { Detector, type Prediction } from '../detector.js';
+import type { AnomalyDetector } from '../zero-day/anomaly-detector.js';
+import { anomalousMask } from '../zero-day/anomaly-detector.js';
+import { combineWithClassifier, withAnomalyAlerts } from '../zero-day/combine.js';
+import { loadZeroDay } from '../zero-day/train-zero-day.js';
+import { decodeMessages, type MessageRejection } from './message-records.js';
+
+/** The part of a kafkajs consumer this module uses (so tests can hand in a fake). */
+export type KafkaConsumer = Pick<Consumer, 'connect' | 'subscribe' | 'run' | 'stop' | 'disconnect'>;
+
+/** What creates consumers: a kafkajs `Kafka` instance, or a stand-in with the same `consumer` method. */
+export interface KafkaClient {
+  consumer(config: ConsumerConfig): KafkaConsumer;
+}
+
+/** Where a record came from on the topic. */
+export interface MessageOrigin {
+  topic: string;
+  partition: number;
+  /** Kafka offset (a decimal string, as kafkajs gives it). */
+  offset: string;
+  /** Message key as UTF-8, or null. */
+  key: string | null;
+  /** Producer or broker timestamp, milliseconds since the epoch as a string. */
+  timestamp: string;
+}
+
+/** The verdict on one consumed record. */
+export interface ConsumedPrediction extends Prediction, MessageOrigin {
+  /** Zero-day mode only: the record's reconstruction error. */
+  anomalyScore?: number;
+}
+
+/** A consumed record that raised an alert: an attack class, or `anomaly` in zero-day mode. */
+export type ConsumedAlert = ConsumedPrediction & { alert: true };
+
+/** A message that could not be scored; it is skipped (and its offset committed with the rest). */
+export interface ConsumedRejection extends Omit<MessageRejection, 'index'>, MessageOrigin {}
+
+export interface ConsumerStats {
+  /** Messages handled (scored or rejected) and committed or about to be. */
+  messages: number;
+  records: number;
+  alerts: number;
+  rejected: number;
+  /** Scoring steps run (each ends with an offset commit). */
+  batches: number;
+}
+
+export interface StartConsumerOptions {
+  /** Bootstrap brokers, `host:port`. Required (unless `kafka` is given). */
+  brokers: string[];
+  topic: string;
+  /** Consumer group: processes with the same group share the topic's partitions. */
+  groupId: string;
+  /** Model directory written by `iot-ids train` (…/model). */
+  modelDir: string;
+  /** Called for every scored record, in offset order within a partition. Default: none. */
+  onPrediction?: (prediction: ConsumedPrediction) => void;
+  /**
+   * Called once per scoring step with the step's alerts (never with an empty list) and awaited before
+   * the step's offsets are committed: when it resolves, the alerts must be stored. If it throws, nothing
+   * is committed and the messages are delivered again. Default: none.
+   */
+  onAlert?: (alerts: ConsumedAlert[]) => Promise<void> | void;
+  /** Called for every message that could not be scored (bad JSON, wrong field count…). Default: none. */
+  onReject?: (rejection: ConsumedRejection) => void;
+  /** Most records scored (and committed) per step; a fetched batch larger than this is split. Default 1000. */
+  batchSize?: number;
+  /** A group without committed offsets starts at the topic's beginning instead of its end. Default false. */
+  fromBeginning?: boolean;
+  /** Kafka client id. Default 'iot-ids'. */
+  clientId?: string;
+  /** Alert threshold per attack class (see `DetectorOptions`). Default 0.5 for every class. */
+  thresholds?: Record<string, number>;
+  /** The benign class. Default 'normal'. */
+  normalClass?: string;
+  /**
+   * Zero-day mode: load `<modelDir>/zero-day/` and raise `anomaly` alerts for records the classifier
+   * calls normal but the autoencoder finds anomalous. Default false.
+   */
+  zeroDay?: boolean;
+  /** Built-in dataset or schema file for CSV messages. Default: the model's dataset. */
+  dataset?: string;
+  /**
+   * Receives kafkajs's warnings and errors (connection retries, rebalances). Default: kafkajs's own console
+   * logger, which writes them to stderr as JSON lines.
+   */
+  onLog?: (level: 'error' | 'warn', message: string) => void;
+  /** Creates the Kafka client. Default: kafkajs with the brokers, client id and `onLog`. */
+  kafka?: (config: {
+    brokers: string[];
+    clientId: string;
+    onLog?: StartConsumerOptions['onLog'];
+  }) => KafkaClient;
+}
+
+export interface RunningConsumer {
+  /** Running totals since start. */
+  stats(): ConsumerStats;
+  /**
+   * Stops fetching, lets the step in progress finish (its offsets are committed), leaves the group and
+   * releases the model. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_BATCH_SIZE = 1000;
+
+/**
+ * `iot-ids consume`: scores flow records from a Kafka topic as one member of a consumer group, so several
+ * processes started with the same group split the topic's partitions between them (and take over a
+ * stopped one's partitions). Delivery is at-least-once: a step's offsets are committed only after its
+ * records are scored and its alerts handed to `onAlert` and awaited; a crash before that commit means the
+ * step's messages are scored again by whichever member owns the partition next, so the alert store may
+ * be handed an alert twice (alerts carry topic, partition and offset, so repeats can be recognised). Message formats:
+ * see `message-records.ts`. Resolves once the consumer has joined and started fetching.
+ */
+export async function startConsumer(options: StartConsumerOptions): Promise<RunningConsumer> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw usageError(`batch size must be a positive integer, got ${batchSize}`);
+  }
+  if (!options.kafka && options.brokers.length === 0)
+    throw usageError('at least one broker (host:port) is needed');
+  const detector = await Detector.load(options.modelDir, {
+    thresholds: options.thresholds,
+    normalClass: options.normalClass,
+  });
+  let zeroDay: AnomalyDetector | undefined;
+  let consumer: KafkaConsumer | undefined;
+  try {
+    const schema = await inputSchema(detector, options);
+    if (options.zeroDay) zeroDay = await loadZeroDay(options.modelDir, detector.manifest);
+    const stats: ConsumerStats = { messages: 0, records: 0, alerts: 0, rejected: 0, batches: 0 };
+    const scorer = new StepScorer(detector, zeroDay, schema, options, stats);
+    const clientId = options.clientId ?? 'iot-ids';
+    const client = (options.kafka ?? defaultKafka)({
+      brokers: options.brokers,
+      clientId,
+      onLog: options.onLog,
+    });
+    const active = client.consumer({ groupId: options.groupId });
+    consumer = active;
+    try {
+      await active.connect();
+      await active.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? false });
+      await active.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => processBatch(payload, scorer, batchSize),
+      });
+    } catch (error) {
+      throw new IotIdsError(
+        `cannot consume topic "${options.topic}" as group "${options.groupId}" from ${options.brokers.join(', ') || 'the given client'}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    let stopping: Promise<void> | undefined;
+    return {
+      stats: () => ({ ...stats }),
+      stop: () => {
+        stopping ??= (async () => {
+          try {
+            await active.stop();
+            await active.disconnect();
+          } finally {
+            zeroDay?.dispose();
+            await detector.dispose();
+          }
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await consumer?.disconnect().catch(() => undefined);
+    zeroDay?.dispose();
+    await detector.dispose();
+    throw error;
+  }
+}
+
+/**
+ * One fetched batch (one partition), in steps of at most `batchSize` messages: score, hand over alerts,
+ * then mark and commit the step's last offset. Between steps it heartbeats, and it returns early when the
+ * consumer is stopping or the partition was taken away by a rebalance; the unprocessed rest is then
+ * fetched again by the partition's owner from the last commit.
+ */
+async function processBatch(payload: EachBatchPayload, scorer: StepScorer, batchSize: number): Promise<void> {
+  const { batch } = payload;
+  for (let start = 0; start < batch.messages.length; start += batchSize) {
+    if (!payload.isRunning() || payload.isStale()) return;
+    const messages = batch.messages.slice(start, start + batchSize);
+    await scorer.score(batch.topic, batch.partition, messages);
+    payload.resolveOffset(messages[messages.length - 1].offset);
+    await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+    await payload.heartbeat();
+  }
+}
+
+/** Scores one step of messages and hands its predictions, rejections and alerts on. */
+class StepScorer {
+  constructor(
+    private readonly detector: Detector,
+    private readonly zeroDay: AnomalyDetector | undefined,
+    private readonly schema: DatasetSchema,
+    private readonly options: StartConsumerOptions,
+    private readonly stats: ConsumerStats,
+  ) {}
+
+  async score(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    const origin = (m: KafkaMessage): MessageOrigin => ({
+      topic,
+      partition,
+      offset: m.offset,
+      key: m.key === null ? null : m.key.toString('utf8'),
+      timestamp: m.timestamp,
+    });
+    const decoded = await decodeMessages(
+      messages.map((m) => m.value),
+      this.schema,
+    );
+    const verdicts = new Map<number, ConsumedPrediction>();
+    for (const part of decoded.parts) {
+      const predictions = await this.verdicts(part.table);
+      predictions.forEach((p, row) => {
+        const index = part.messageIndices[row];
+        verdicts.set(index, { ...p, ...origin(messages[index]) });
+      });
+    }
+    const alerts: ConsumedAlert[] = [];
+    // Offset order within the step, whatever the formats were.
+    for (const index of [...verdicts.keys()].sort((a, b) => a - b)) {
+      const verdict = verdicts.get(index)!;
+      this.options.onPrediction?.(verdict);
+      if (verdict.alert) alerts.push(verdict as ConsumedAlert);
+    }
+    for (const { index, ...rejection } of decoded.rejected) {
+      this.options.onReject?.({ ...rejection, ...origin(messages[index]) });
+    }
+    if (alerts.length > 0) await this.options.onAlert?.(alerts);
+    this.stats.messages += messages.length;
+    this.stats.records += verdicts.size;
+    this.stats.alerts += alerts.length;
+    this.stats.rejected += decoded.rejected.length;
+    this.stats.batches++;
+  }
+
+  private async verdicts(
+    table: Parameters<Detector['scoreTable']>[0],
+  ): Promise<(Prediction & { anomalyScore?: number })[]> {
+    const scored = await this.detector.scoreTable(table);
+    const predictions = this.detector.predictions(scored);
+    if (!this.zeroDay) return predictions;
+    const errors = await this.zeroDay.score(this.detector.pipeline.transform(table).x);
+    const flags = combineWithClassifier(
+      predictions,
+      anomalousMask(errors, this.zeroDay.threshold),
+      this.detector.rules.normalClass,
+    );
+    return withAnomalyAlerts(predictions, flags, errors);
+  }
+}
+
+async function inputSchema(detector: Detector, options: StartConsumerOptions): Promise<DatasetSchema> {
+  const name = options.dataset ?? detector.manifest.dataset;
+  if (options.dataset === undefined && !Object.hasOwn(DATASETS, name)) return detector.inputSchema;
+  const { schema } = await resolveDataset(name);
+  checkFeatureColumns(schema, detector.manifest.inputColumns, options.modelDir);
+  return schema;
+}
+
+function defaultKafka(config: {
+  brokers: string[];
+  clientId: string;
+  onLog?: StartConsumerOptions['onLog'];
+}): KafkaClient {
+  const onLog = config.onLog;
+  return new Kafka({
+    brokers: config.brokers,
+    clientId: config.clientId,
+    logLevel: logLevel.WARN,
+    ...(onLog && {
+      logCreator: () => (entry: LogEntry) => {
+        const prefix = entry.namespace ? `[${entry.namespace}] ` : '';
+        onLog(entry.level === logLevel.ERROR ? 'error' : 'warn', `${prefix}${entry.log.message}`);
+      },
+    }),
+  });
+}

@@ -1,0 +1,190 @@
+import { join } from 'node:path';
+
+import { loadLabelledSplit, subsetSplit, type LabelledSplit } from '../../data/labelled-split.js';
+import { dataSearchPath } from '../../data/locate.js';
+import { resolveDataset } from '../../data/registry.js';
+import type { DatasetDefinition } from '../../data/schema.js';
+import { IotIdsError, usageError } from '../../errors.js';
+import { readModelDir, type ModelManifest } from '../../models/model-dir.js';
+import type { Matrix } from '../../preprocess/matrix.js';
+import type { FeaturePipeline } from '../../preprocess/pipeline.js';
+import { stratifiedSplit } from '../../preprocess/stratified-split.js';
+import type { Callback } from '../../train/callbacks.js';
+import { exists, writeDirAtomic } from '../../util/atomic-dir.js';
+import { silentProgress, type ProgressReporter } from '../../util/progress-reporter.js';
+import { AnomalyDetector, type AnomalyDetectorOptions } from './anomaly-detector.js';
+
+/** Folder of a model directory that holds its zero-day anomaly detector. */
+export const ZERO_DAY_FOLDER = 'zero-day';
+const PIPELINE_FILE = 'pipeline.json';
+
+export function zeroDayDir(modelDir: string): string {
+  return join(modelDir, ZERO_DAY_FOLDER);
+}
+
+export interface TrainZeroDayOptions {
+  /** Model directory written by `iot-ids train` (…/model); the detector is saved in its `zero-day/`. */
+  modelDir: string;
+  /** Data directory (lookup continues with IOT_IDS_DATA_DIR, then the cache). Default: none. */
+  dataDir?: string;
+  /** Share of validation-normal rows allowed above the threshold. Default 0.01. */
+  falsePositiveRate?: number;
+  /** Seeds the validation hold-out and the autoencoder. Default: the model's seed. */
+  seed?: number;
+  /** Built-in dataset name or schema file. Default: the model's dataset (a schema-file model needs it here). */
+  dataset?: string;
+  /**
+   * Split whose normal rows train the autoencoder. Default: the dataset's official training split (also for
+   * random-split models, whose hold-out is then left out again, see `testFraction`).
+   */
+  trainSplit?: string;
+  /**
+   * Random-split models only: the hold-out fraction the model was trained with, so its test rows are
+   * excluded again (same seed and stratification; taxonomy overrides are not recorded in a model
+   * directory, so a model trained with them may get a slightly different hold-out). Default 0.2.
+   */
+  testFraction?: number;
+  /** Share of the normal training rows held out to stop training and set the threshold. Default 0.1. */
+  validationFraction?: number;
+  /** The benign class name. Default 'normal'. */
+  normalClass?: string;
+  /** Autoencoder options (layers, epochs, batch size…). Default: `defaultAnomalyDetectorOptions()`. */
+  detector?: Partial<Omit<AnomalyDetectorOptions, 'seed'>>;
+  /** Training callbacks (progress bar, history). Default none. */
+  callbacks?: Callback[];
+  /** Default: silent. */
+  progress?: ProgressReporter;
+}
+
+export interface ZeroDayTraining {
+  /** The fitted detector (still in memory: dispose it when done). */
+  detector: AnomalyDetector;
+  /** Where it was saved. */
+  dir: string;
+  trainRows: number;
+  validationRows: number;
+  /** Wall seconds of the autoencoder's training. */
+  trainSeconds: number;
+}
+
+/**
+ * Zero-day mode, training side: loads the training split the model at `modelDir` was trained on, keeps
+ * its normal rows, encodes them with the model's own fitted pipeline, holds out a share for validation,
+ * trains the autoencoder and writes it into `<modelDir>/zero-day/` (atomically, replacing an older one).
+ * Test splits are never read.
+ */
+export async function trainZeroDay(options: TrainZeroDayOptions): Promise<ZeroDayTraining> {
+  const progress = options.progress ?? silentProgress;
+  const { manifest, pipeline } = await readModelDir(options.modelDir);
+  const seed = options.seed ?? manifest.seed;
+  const data = await normalTrainingRows(manifest, pipeline, options, seed, progress);
+
+  const detector = new AnomalyDetector({ ...options.detector, seed });
+  try {
+    const started = performance.now();
+    await detector.fit(data.train, data.validation, {
+      falsePositiveRate: options.falsePositiveRate,
+      callbacks: options.callbacks,
+    });
+    const trainSeconds = (performance.now() - started) / 1000;
+    detector.info = {
+      ...detector.info,
+      pipelineSha256: manifest.files[PIPELINE_FILE],
+      trainSplit: data.splitName,
+      trainRows: data.train.rows,
+      validationRows: data.validation.rows,
+    };
+    const dir = zeroDayDir(options.modelDir);
+    await writeDirAtomic(dir, (temp) => detector.save(temp));
+    return { detector, dir, trainRows: data.train.rows, validationRows: data.validation.rows, trainSeconds };
+  } catch (error) {
+    detector.dispose();
+    throw error;
+  }
+}
+
+/**
+ * Loads `<modelDir>/zero-day/`, checking it was trained on features from this model's pipeline (a model
+ * retrained in place replaces the whole directory, but a copied-in detector could be stale).
+ */
+export async function loadZeroDay(modelDir: string, manifest?: ModelManifest): Promise<AnomalyDetector> {
+  const dir = zeroDayDir(modelDir);
+  if (!(await exists(dir))) {
+    throw usageError(
+      `${dir} does not exist: train the zero-day anomaly detector for this model first (iot-ids zero-day train)`,
+    );
+  }
+  const { manifest: own } = manifest ? { manifest } : await readModelDir(modelDir);
+  const detector = await AnomalyDetector.load(dir);
+  const expected = own.files[PIPELINE_FILE];
+  const recorded = detector.info.pipelineSha256;
+  if (detector.nFeatures !== own.featureNames.length || (recorded !== undefined && recorded !== expected)) {
+    detector.dispose();
+    throw new IotIdsError(
+      `the zero-day detector was trained on features of another pipeline than this model's; train it again`,
+      { location: { file: join(dir, 'zero-day.json') } },
+    );
+  }
+  return detector;
+}
+
+interface NormalRows {
+  train: Matrix;
+  validation: Matrix;
+  splitName: string;
+}
+
+async function normalTrainingRows(
+  manifest: ModelManifest,
+  pipeline: FeaturePipeline,
+  options: TrainZeroDayOptions,
+  seed: number,
+  progress: ProgressReporter,
+): Promise<NormalRows> {
+  const dataset = await datasetOf(manifest, options);
+  const normalClass = options.normalClass ?? 'normal';
+  const splitName =
+    options.trainSplit ??
+    (manifest.protocol === 'random-split' ? dataset.randomSplitSource : dataset.official.train);
+  const loadOptions = { searchPath: dataSearchPath(options.dataDir), progress };
+  let split: LabelledSplit;
+  if (manifest.protocol === 'random-split') {
+    // Stratified by the model's own task labels, as the training run did, so the same rows are held out.
+    const task = manifest.task as Parameters<typeof loadLabelledSplit>[2];
+    const full = await loadLabelledSplit(dataset, splitName, task, loadOptions);
+    const parts = stratifiedSplit(full.y, options.testFraction ?? 0.2, manifest.seed);
+    split = subsetSplit(full, parts.train, splitName);
+  } else {
+    split = await loadLabelledSplit(dataset, splitName, 'binary', loadOptions);
+  }
+  const normalIndex = split.classes.indexOf(normalClass);
+  if (normalIndex < 0) {
+    throw usageError(`class "${normalClass}" is not a class of ${split.name}: ${split.classes.join(', ')}`);
+  }
+  const normalRows = Int32Array.from(Array.from(split.y.keys()).filter((i) => split.y[i] === normalIndex));
+  if (normalRows.length < 2) {
+    throw new IotIdsError(`${split.name} has ${normalRows.length} normal rows; the autoencoder needs more`, {
+      location: { file: split.path },
+    });
+  }
+  const normal = subsetSplit(split, normalRows, splitName);
+  // One class only: the stratified split is then a seeded random hold-out of the normal rows.
+  const parts = stratifiedSplit(new Int32Array(normal.y.length), options.validationFraction ?? 0.1, seed);
+  progress.start('encode normal rows');
+  const train = pipeline.transform(subsetSplit(normal, parts.train, splitName).table).x;
+  const validation = pipeline.transform(subsetSplit(normal, parts.test, splitName).table).x;
+  progress.finish(`${train.rows} training and ${validation.rows} validation rows`);
+  return { train, validation, splitName };
+}
+
+async function datasetOf(manifest: ModelManifest, options: TrainZeroDayOptions): Promise<DatasetDefinition> {
+  try {
+    return await resolveDataset(options.dataset ?? manifest.dataset);
+  } catch (error) {
+    if (options.dataset !== undefined) throw error;
+    throw usageError(
+      `the model in ${options.modelDir} was trained on dataset "${manifest.dataset}", which is not built in: pass its schema file as the dataset`,
+      error,
+    );
+  }
+}
