@@ -8,6 +8,7 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerFetch } from './commands/fetch.js';
 import { registerReport } from './commands/report.js';
 import { registerTrain } from './commands/train.js';
+import { registerZeroDay } from './commands/zero-day.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEvaluate(program);
   registerDetect(program);
+  registerZeroDay(program);
   registerReport(program);
   registerCompare(program);
   registerDatasets(program);

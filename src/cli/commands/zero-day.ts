@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { trainZeroDay } from '../../serve/zero-day/train-zero-day.js';
+import { progressCallback } from '../../train/progress-callback.js';
+import { intOption, positiveNumberOption } from '../parse-options.js';
+import { terminalProgress } from '../terminal-progress.js';
+
+export function registerZeroDay(program: Command): void {
+  program
+    .command('zero-day')
+    .description(
+      "train the zero-day anomaly detector of a saved model: an autoencoder on the training split's normal rows, thresholded at a validation false-positive rate",
+    )
+    .requiredOption('--model <dir>', 'a saved model directory; the detector goes into its zero-day/ folder')
+    .option(
+      '--fpr <rate>',
+      'false-positive rate on validation normal traffic (default 0.01)',
+      positiveNumberOption('--fpr'),
+    )
+    .option('--epochs <n>', 'maximum autoencoder epochs', intOption('--epochs'))
+    .option('-s, --seed <n>', "seed (default: the model's)", intOption('--seed'))
+    .option(
+      '--data-dir <dir>',
+      'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)',
+    )
+    .action(
+      async (flags: { model: string; fpr?: number; epochs?: number; seed?: number; dataDir?: string }) => {
+        const progress = terminalProgress();
+        const result = await trainZeroDay({
+          modelDir: flags.model,
+          dataDir: flags.dataDir,
+          falsePositiveRate: flags.fpr,
+          seed: flags.seed,
+          detector: flags.epochs !== undefined ? { epochs: flags.epochs } : undefined,
+          callbacks: [progressCallback(progress)],
+          progress,
+        });
+        process.stdout.write(
+          `zero-day detector: ${result.dir} (trained on ${result.trainRows} normal rows, threshold from ${result.validationRows} validation normal rows, ${result.trainSeconds.toFixed(1)} s)\n`,
+        );
+        result.detector.dispose();
+      },
+    );
+}
