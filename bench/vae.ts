@@ -1,0 +1,339 @@
+/**
+ * VAE training and scoring speed on KDDTrain+ (125,973 rows × 122 features, NSL-KDD 5-class) and on KDD Cup
+ * 99's 10 % file (494,021 rows × 115 features, DDoS/U2R/normal), each built by the real loader and pipeline
+ * in its own process so its peak RSS is the whole pipeline's (goal ≤ 1 GiB):
+ *   - seconds per epoch of the 'vae' stage (default network 122-64-32-16, bce) at batch 256 and at the
+ *     default batch (median over --epochs epochs; wall and CPU),
+ *   - scoring rows/s at batch 8192: the encoder's μ (`transform`) and μ + softmax head (`vae` predict),
+ *   - where a step's time goes: engine kernels (tf.profile), the rest of the step (JS loops, copies in and
+ *     out of the engine), Adam, the noise draws and building the batch,
+ *   - with --quality N: the validation loss after each of N epochs at batch 256 (learning rate 0.001), at
+ *     the default batch and rate, and at 1024 (0.004) on KDDTrain+ with 10 % held out: whether a larger
+ *     batch keeps the loss.
+ * Reference: PyTorch 1.13 on one thread needs ~2.2 s per VAE epoch on 126 k rows at batch 256 (the issue;
+ * /work/shared/notes/engine.md lists 1.2 s for its VAE). CPU seconds are steadier than wall seconds on a
+ * shared machine, so the ratio uses them.
+ *
+ *   node --import tsx bench/vae.ts [--epochs 2] [--steps 30] [--quality 0] [--only nsl-kdd|kdd99]
+ * Prints one JSON line and one human line on stdout.
+ */
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { initEngine, tf } from '../src/engine/index.js';
+import type { Matrix } from '../src/preprocess/matrix.js';
+import { takeRows } from '../src/preprocess/matrix.js';
+import { ArrayAdam } from '../src/models/vae/array-adam.js';
+import { defaultVaeOptions } from '../src/models/vae/options.js';
+import { HeadParameters } from '../src/models/vae/softmax-head.js';
+import { VaeParameters } from '../src/models/vae/vae-parameters.js';
+import { VaeStage } from '../src/models/vae/vae-stage.js';
+import { evaluateVae, fillStandardNormal, VaeStep } from '../src/models/vae/vae-step.js';
+import { VariationalAutoencoder } from '../src/models/vae/variational-autoencoder.js';
+import { Random } from '../src/util/random.js';
+import { trainingMatrix } from './lib/kdd99-matrices.js';
+import { median, peakRssMiB } from './lib/nsl-kdd-matrices.js';
+
+const PYTORCH = { secondsPerEpochAt256: 2.2, engineNotesSecondsPerEpoch: 1.2, rows: 125_973 };
+const DATASETS = {
+  'nsl-kdd': { dataset: 'nsl-kdd', split: 'KDDTrain+', task: '5class' },
+  kdd99: { dataset: 'kdd99', split: 'kddcup.data_10_percent', task: 'ddos-u2r-normal' },
+} as const;
+type BenchDataset = keyof typeof DATASETS;
+
+const { values: args } = parseArgs({
+  options: {
+    epochs: { type: 'string', default: '2' },
+    steps: { type: 'string', default: '30' },
+    quality: { type: 'string', default: '0' },
+    only: { type: 'string' },
+  },
+});
+const defaults = defaultVaeOptions();
+const settings = { reconstruction: defaults.reconstruction, beta: defaults.beta };
+
+interface EpochTiming {
+  batchSize: number;
+  secondsPerEpoch: number;
+  cpuSecondsPerEpoch: number;
+  trainLoss: number;
+}
+
+interface StepProfile {
+  batchSize: number;
+  /** Milliseconds per step: the whole step (forward + backward), of which engine kernels, and the rest. */
+  stepMs: number;
+  kernelMs: number;
+  jsAndCopiesMs: number;
+  adamMs: number;
+  noiseMs: number;
+  batchMs: number;
+  kernelsPerStep: number;
+  topKernels: Record<string, number>;
+}
+
+interface DatasetResult {
+  dataset: BenchDataset;
+  rows: number;
+  features: number;
+  loadSeconds: number;
+  epochs: EpochTiming[];
+  scoringRowsPerSecond: { transform: number; classifier: number };
+  stepProfiles: StepProfile[];
+  quality?: { batchSize: number; learningRate: number; valLoss: number[]; seconds: number }[];
+  peakRssMiB: number;
+}
+
+function network(
+  x: Matrix,
+  learningRate = defaults.learningRate,
+): { params: VaeParameters; adam: ArrayAdam } {
+  const params = VaeParameters.initial(x.cols, defaults.encoderUnits, defaults.latentSize, new Random(1));
+  return { params, adam: new ArrayAdam(params.trainable(), learningRate) };
+}
+
+async function timeEpochs(x: Matrix, batchSize: number, epochs: number): Promise<EpochTiming> {
+  const { params, adam } = network(x);
+  const stage = new VaeStage(params, adam, { x }, { batchSize, seed: 1, settings, weightPrefix: '' });
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let trainLoss = Number.NaN;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const cpuStart = process.cpuUsage();
+    const start = performance.now();
+    trainLoss = (await stage.trainEpoch(epoch, () => undefined)).loss;
+    const used = process.cpuUsage(cpuStart);
+    wall.push((performance.now() - start) / 1000);
+    cpu.push((used.user + used.system) / 1e6);
+  }
+  return {
+    batchSize,
+    secondsPerEpoch: round(median(wall), 3),
+    cpuSecondsPerEpoch: round(median(cpu), 3),
+    trainLoss: round(trainLoss, 4),
+  };
+}
+
+async function scoring(x: Matrix): Promise<DatasetResult['scoringRowsPerSecond']> {
+  const { params } = network(x);
+  const vae = new VariationalAutoencoder(defaults);
+  vae.setWeights(params.toWeights());
+  const head = HeadParameters.initial(defaults.latentSize, [32], 5, new Random(2));
+  const transform: number[] = [];
+  const classifier: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const start = performance.now();
+    const features = await vae.transform(x);
+    const middle = performance.now();
+    head.predictProba(features);
+    const end = performance.now();
+    if (r > 0) {
+      transform.push((middle - start) / 1000);
+      classifier.push((end - start) / 1000);
+    }
+  }
+  vae.dispose();
+  return {
+    transform: Math.round(x.rows / median(transform)),
+    classifier: Math.round(x.rows / median(classifier)),
+  };
+}
+
+async function profileStep(x: Matrix, batchSize: number, steps: number): Promise<StepProfile> {
+  const { params, adam } = network(x);
+  const step = new VaeStep(params, settings);
+  const random = new Random(2);
+  const batch = new Float32Array(batchSize * x.cols);
+  const noise = new Float32Array(batchSize * params.latentSize);
+  const gather = (b: number) => {
+    for (let i = 0; i < batchSize; i++) {
+      const row = random.int(x.rows);
+      for (let c = 0; c < x.cols; c++) batch[i * x.cols + c] = x.data[row * x.cols + c];
+    }
+    return b;
+  };
+  const one = () => {
+    fillStandardNormal(noise, noise.length, random);
+    step.run(batch, batchSize, noise);
+    adam.apply(step.gradients);
+  };
+  for (let b = 0; b < 5; b++) one();
+  let stepMs = 0;
+  let adamMs = 0;
+  let noiseMs = 0;
+  let batchMs = 0;
+  for (let b = 0; b < steps; b++) {
+    const t0 = performance.now();
+    gather(b);
+    const t1 = performance.now();
+    fillStandardNormal(noise, noise.length, random);
+    const t2 = performance.now();
+    step.run(batch, batchSize, noise);
+    const t3 = performance.now();
+    adam.apply(step.gradients);
+    const t4 = performance.now();
+    batchMs += t1 - t0;
+    noiseMs += t2 - t1;
+    stepMs += t3 - t2;
+    adamMs += t4 - t3;
+  }
+  const kernelTotals = new Map<string, number>();
+  let kernelMs = 0;
+  let kernelsPerStep = 0;
+  for (let b = 0; b < steps; b++) {
+    gather(b);
+    const info = await tf.profile(() => {
+      step.run(batch, batchSize, noise);
+    });
+    // A fused op is listed twice: as `fusedMatMul__op` (the op's scope) and as its `_FusedMatMul` kernel.
+    const kernels = info.kernels.filter((k) => !k.name.endsWith('__op'));
+    kernelsPerStep = kernels.length;
+    for (const kernel of kernels) {
+      const ms = Number(kernel.kernelTimeMs);
+      kernelMs += ms;
+      const key = `${kernel.name} ${JSON.stringify(kernel.inputShapes.slice(0, 2))}`;
+      kernelTotals.set(key, (kernelTotals.get(key) ?? 0) + ms);
+    }
+    adam.apply(step.gradients);
+  }
+  const per = (ms: number) => round(ms / steps, 3);
+  return {
+    batchSize,
+    stepMs: per(stepMs),
+    kernelMs: per(kernelMs),
+    jsAndCopiesMs: per(Math.max(0, stepMs - kernelMs)),
+    adamMs: per(adamMs),
+    noiseMs: per(noiseMs),
+    batchMs: per(batchMs),
+    kernelsPerStep,
+    topKernels: Object.fromEntries(
+      [...kernelTotals.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 6)
+        .map(([k, ms]) => [k, per(ms)]),
+    ),
+  };
+}
+
+/**
+ * Validation loss (sample-free) after each epoch at batch 256 with the usual 0.001, and at larger batches
+ * with the learning rate scaled along (the defaults: 512 at 0.002), 10 % of the rows held out.
+ */
+async function quality(x: Matrix, epochs: number): Promise<NonNullable<DatasetResult['quality']>> {
+  const order = new Random(7).shuffle(Int32Array.from({ length: x.rows }, (_, i) => i));
+  const cut = Math.floor(x.rows / 10);
+  const validation = takeRows(x, order.subarray(0, cut));
+  const train = takeRows(x, order.subarray(cut));
+  const results = [];
+  for (const [batchSize, learningRate] of [
+    [256, 0.001],
+    [defaults.batchSize, defaults.learningRate],
+    [1024, 0.004],
+  ]) {
+    const { params, adam } = network(train, learningRate);
+    const stage = new VaeStage(
+      params,
+      adam,
+      { x: train },
+      { batchSize, seed: 1, settings, weightPrefix: '' },
+    );
+    const valLoss: number[] = [];
+    const start = performance.now();
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      await stage.trainEpoch(epoch, () => undefined);
+      valLoss.push(round(evaluateVae(params, validation, settings).loss, 4));
+    }
+    results.push({ batchSize, learningRate, valLoss, seconds: round((performance.now() - start) / 1000, 1) });
+  }
+  return results;
+}
+
+async function runOne(name: BenchDataset): Promise<DatasetResult> {
+  await initEngine();
+  const spec = DATASETS[name];
+  const data = await trainingMatrix(spec.dataset, spec.split, spec.task);
+  const epochs = Math.max(1, Number(args.epochs));
+  const batches = [...new Set([256, defaults.batchSize])];
+  const timings: EpochTiming[] = [];
+  const profiles: StepProfile[] = [];
+  for (const batchSize of batches) {
+    timings.push(await timeEpochs(data.x, batchSize, epochs));
+    profiles.push(await profileStep(data.x, batchSize, Math.max(1, Number(args.steps))));
+  }
+  const qualityEpochs = Number(args.quality);
+  return {
+    dataset: name,
+    rows: data.x.rows,
+    features: data.x.cols,
+    loadSeconds: round(data.loadSeconds, 2),
+    epochs: timings,
+    scoringRowsPerSecond: await scoring(data.x),
+    stepProfiles: profiles,
+    ...(qualityEpochs > 0 && name === 'nsl-kdd' ? { quality: await quality(data.x, qualityEpochs) } : {}),
+    peakRssMiB: peakRssMiB(),
+  };
+}
+
+function round(value: number, digits: number): number {
+  return Number(value.toFixed(digits));
+}
+
+async function main(): Promise<void> {
+  if (args.only !== undefined) {
+    if (!(args.only in DATASETS))
+      throw new Error(`--only must be one of ${Object.keys(DATASETS).join(', ')}`);
+    console.log(JSON.stringify(await runOne(args.only as BenchDataset)));
+    return;
+  }
+  const passOn = process.argv.slice(2);
+  const results: DatasetResult[] = (Object.keys(DATASETS) as BenchDataset[]).map((name) => {
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', import.meta.filename, ...passOn, '--only', name],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    if (child.status !== 0) throw new Error(`bench/vae.ts --only ${name} failed with status ${child.status}`);
+    return JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as DatasetResult;
+  });
+  const nsl = results.find((r) => r.dataset === 'nsl-kdd')!;
+  const at = (r: DatasetResult, batch: number) => r.epochs.find((e) => e.batchSize === batch)!;
+  const ratio = {
+    cpuAt256: round(at(nsl, 256).cpuSecondsPerEpoch / PYTORCH.secondsPerEpochAt256, 2),
+    wallAt256: round(at(nsl, 256).secondsPerEpoch / PYTORCH.secondsPerEpochAt256, 2),
+    cpuAtDefaultBatch: round(
+      at(nsl, defaults.batchSize).cpuSecondsPerEpoch / PYTORCH.secondsPerEpochAt256,
+      2,
+    ),
+    cpuAt256VsEngineNotes: round(at(nsl, 256).cpuSecondsPerEpoch / PYTORCH.engineNotesSecondsPerEpoch, 2),
+  };
+  const engine = await initEngine();
+  console.log(
+    JSON.stringify({
+      bench: 'vae',
+      engine,
+      network: { encoderUnits: defaults.encoderUnits, latentSize: defaults.latentSize, ...settings },
+      defaultBatchSize: defaults.batchSize,
+      epochsPerMeasurement: Number(args.epochs),
+      datasets: results,
+      pytorch: PYTORCH,
+      timeVsPytorch: ratio,
+    }),
+  );
+  const describe = (r: DatasetResult) =>
+    `${r.dataset} (${r.rows} × ${r.features}): ${r.epochs.map((e) => `${e.secondsPerEpoch} s (cpu ${e.cpuSecondsPerEpoch}) @${e.batchSize}`).join(', ')}; ` +
+    `scoring ${r.scoringRowsPerSecond.transform} rows/s (μ), ${r.scoringRowsPerSecond.classifier} (μ + head); peak RSS ${r.peakRssMiB} MiB`;
+  const share = (p: StepProfile) =>
+    `@${p.batchSize} ${p.stepMs} ms = kernels ${p.kernelMs} + js/copies ${p.jsAndCopiesMs}, adam ${p.adamMs}, noise ${p.noiseMs}, batch ${p.batchMs}`;
+  console.log(
+    `vae s/epoch: ${results.map(describe).join('; ')}; KDDTrain+ @256 = ${ratio.cpuAt256}× PyTorch's 2.2 s (cpu; wall ${ratio.wallAt256}×), ` +
+      `@${defaults.batchSize} ${ratio.cpuAtDefaultBatch}×; step: ${nsl.stepProfiles.map(share).join('; ')}` +
+      (nsl.quality
+        ? `; val loss after ${nsl.quality[0].valLoss.length} epochs: ${nsl.quality.map((q) => `@${q.batchSize} ${q.valLoss.at(-1)}`).join(', ')}`
+        : ''),
+  );
+}
+
+await main();

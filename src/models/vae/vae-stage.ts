@@ -1,0 +1,97 @@
+import type { Matrix } from '../../preprocess/matrix.js';
+import type { EpochLogs } from '../../train/callbacks.js';
+import type { TrainableStage } from '../../train/fit-stage.js';
+import { Random } from '../../util/random.js';
+import type { NamedWeights } from '../weights-file.js';
+import type { ArrayAdam } from './array-adam.js';
+import type { VaeParameters } from './vae-parameters.js';
+import { evaluateVae, fillStandardNormal, VaeStep, type VaeLossSettings } from './vae-step.js';
+
+export const VAE_STAGE = 'vae';
+
+export interface VaeStageOptions {
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly settings: VaeLossSettings;
+  /** Prepended to every weight name in checkpoints. */
+  readonly weightPrefix: string;
+}
+
+/**
+ * The VAE's unsupervised training stage. Each epoch draws its row order and reparameterisation noise from
+ * a generator seeded by (seed, epoch) alone, so a run resumed after epoch k repeats exactly what the
+ * uninterrupted run would have done from epoch k + 1 on.
+ */
+export class VaeStage implements TrainableStage {
+  readonly name = VAE_STAGE;
+  readonly batchesPerEpoch: number;
+  private readonly step: VaeStep;
+  private readonly batchX: Float32Array;
+  private readonly noise: Float32Array;
+
+  constructor(
+    private readonly params: VaeParameters,
+    private readonly adam: ArrayAdam,
+    private readonly data: { readonly x: Matrix; readonly validation?: Matrix },
+    private readonly options: VaeStageOptions,
+  ) {
+    const batchSize = Math.max(1, Math.min(options.batchSize, data.x.rows));
+    this.batchesPerEpoch = Math.ceil(data.x.rows / batchSize);
+    this.step = new VaeStep(params, options.settings);
+    this.batchX = new Float32Array(batchSize * data.x.cols);
+    this.noise = new Float32Array(batchSize * params.latentSize);
+  }
+
+  trainEpoch(epoch: number, onBatch: (batch: number, loss?: number) => void): Promise<EpochLogs> {
+    const { x } = this.data;
+    const cols = x.cols;
+    const random = epochRandom(this.options.seed, epoch);
+    const order = random.shuffle(Int32Array.from({ length: x.rows }, (_, i) => i));
+    const batchSize = this.batchX.length / cols;
+    const beta = this.options.settings.beta;
+    let lossSum = 0;
+    for (let batch = 0; batch < this.batchesPerEpoch; batch++) {
+      const start = batch * batchSize;
+      const n = Math.min(batchSize, x.rows - start);
+      for (let i = 0; i < n; i++) {
+        const from = order[start + i] * cols;
+        // subarray + set (a memcpy) gathered KDDTrain+'s shuffled rows in 2/3 of an element loop's time.
+        this.batchX.set(x.data.subarray(from, from + cols), i * cols);
+      }
+      fillStandardNormal(this.noise, n * this.params.latentSize, random);
+      const result = this.step.run(this.batchX, n, this.noise);
+      const batchLoss = result.reconstructionSum + beta * result.klSum;
+      // A non-finite loss stops training here, before it can reach the weights.
+      onBatch(batch, batchLoss / n);
+      this.adam.apply(this.step.gradients);
+      lossSum += batchLoss;
+    }
+    return Promise.resolve({ loss: lossSum / x.rows });
+  }
+
+  /** The sample-free loss (z = μ) on the validation rows. */
+  validate(): Promise<Pick<EpochLogs, 'valLoss'>> {
+    const validation = this.data.validation;
+    if (!validation || validation.rows === 0) return Promise.resolve({});
+    return Promise.resolve({ valLoss: evaluateVae(this.params, validation, this.options.settings).loss });
+  }
+
+  /** Network weights plus the optimizer's moments and step count. */
+  getWeights(): NamedWeights {
+    const prefix = this.options.weightPrefix;
+    return { ...this.params.toWeights(prefix), ...this.adam.state(prefix) };
+  }
+
+  setWeights(weights: NamedWeights): void {
+    const source = 'vae checkpoint';
+    this.params.assign(weights, this.options.weightPrefix, source);
+    this.adam.restore(weights, this.options.weightPrefix, source);
+  }
+}
+
+/** The generator of one epoch of a stage: depends on the seed, the stage and the epoch only. */
+export function epochRandom(seed: number, epoch: number, stage = 0): Random {
+  return new Random(
+    (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(stage + 1, 0x85ebca6b) + epoch) >>> 0,
+  );
+}
