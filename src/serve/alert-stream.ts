@@ -1,0 +1,84 @@
+import type { AlertHub } from './alert-hub.js';
+import type { AlertStore } from './alert-store.js';
+
+export interface AlertStreamOptions {
+  /** Replay stored alerts with a larger id first (the SSE `Last-Event-ID`). Default none. */
+  after?: number;
+  /** Alerts replayed at most. Default 500. */
+  maxReplay?: number;
+  /** Comment line sent this often so proxies keep the connection open, in ms. Default 15000. */
+  heartbeatMs?: number;
+  /** Events queued for a client that does not read before it is dropped. Default 1000. */
+  maxQueuedEvents?: number;
+  /** Called once when the stream ends, however it ends. */
+  onEnd?: () => void;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A server-sent event stream of live alerts: `event: alert` (a new alert, `id:` its id, so a reconnecting
+ * EventSource resumes where it stopped) and `event: update` (an open alert gained records). Returns null
+ * when the hub has no room for another subscriber. A client too slow to read is disconnected rather than
+ * buffered for without bound.
+ */
+export function alertEventStream(
+  hub: AlertHub,
+  store: AlertStore,
+  options: AlertStreamOptions = {},
+): { stream: ReadableStream<Uint8Array>; close: () => void } | null {
+  let unsubscribe: (() => void) | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    unsubscribe?.();
+    if (heartbeat) clearInterval(heartbeat);
+    options.onEnd?.();
+  };
+  const send = (text: string): boolean => {
+    if (ended) return false;
+    if ((controller.desiredSize ?? 0) <= 0) {
+      end();
+      controller.error(new Error('client too slow; disconnected'));
+      return false;
+    }
+    controller.enqueue(encoder.encode(text));
+    return true;
+  };
+  unsubscribe = hub.subscribe((event, json) => {
+    const id = event.type === 'alert' ? `id: ${event.data.id}\n` : '';
+    send(`${id}event: ${event.type}\ndata: ${json}\n\n`);
+  });
+  if (unsubscribe === null) return null;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        send('retry: 3000\n\n');
+        if (options.after !== undefined) {
+          const replay = store.list({ after: options.after, limit: options.maxReplay ?? 500 }).alerts;
+          for (const alert of replay) {
+            if (!send(`id: ${alert.id}\nevent: alert\ndata: ${JSON.stringify(alert)}\n\n`)) return;
+          }
+        }
+        heartbeat = setInterval(() => send(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
+        heartbeat.unref();
+      },
+      cancel() {
+        end();
+      },
+    },
+    { highWaterMark: options.maxQueuedEvents ?? 1000 },
+  );
+  return {
+    stream,
+    close: () => {
+      if (ended) return;
+      end();
+      controller.close();
+    },
+  };
+}

@@ -1,0 +1,329 @@
+import type { HttpBindings } from '@hono/node-server';
+import { upgradeWebSocket } from '@hono/node-server';
+import { Hono, type Context } from 'hono';
+import { routePath } from 'hono/route';
+import { IotIdsError } from '../errors.js';
+import type { AlertHub } from './alert-hub.js';
+import type { AlertStore } from './alert-store.js';
+import { alertEventStream } from './alert-stream.js';
+import { bearerToken, webSocketProtocolToken, type TokenCheck } from './bearer-auth.js';
+import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page.js';
+import { emptyDetectResponse, formatDetectResponse } from './detect-response.js';
+import type { DetectionService } from './detection-service.js';
+import { HttpError } from './http-error.js';
+import { recordsToTable } from './json-records.js';
+import { OverloadedError } from './micro-batcher.js';
+import type { ModelSlot, ReloadResult } from './model-slot.js';
+import type { TestMetrics } from './model-test-metrics.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { parseRecords, readBody, recordsFormatOf } from './request-body.js';
+import type { ServiceMetrics } from './service-metrics.js';
+import { clientAddressOf, sourceKeysOf, withSourceField } from './source-key.js';
+
+/** Everything the routes need; built by `startServer`. */
+export interface AppContext {
+  slot: ModelSlot;
+  service: DetectionService;
+  store: AlertStore;
+  hub: AlertHub;
+  metrics: ServiceMetrics;
+  /** null: no token configured (loopback only). */
+  tokenCheck: TokenCheck | null;
+  /** null: rate limiting off. */
+  rateLimiter: RateLimiter | null;
+  sourceField: string | undefined;
+  maxBodyBytes: number;
+  maxRecordsPerRequest: number;
+  /** Test metrics of the served model, read from its run directory. */
+  testMetrics: () => Promise<TestMetrics | null>;
+  reload: () => Promise<ReloadResult>;
+  /** Closers of the open event streams, so shutdown can end them. */
+  liveStreams: Set<() => void>;
+  isClosing: () => boolean;
+  log: (message: string) => void;
+}
+
+type Env = { Bindings: HttpBindings };
+
+/** Paths anyone may fetch: the dashboard shell (it holds no data) and the probes. */
+const PUBLIC_PATHS = new Set(['/', '/dashboard.js', '/dashboard.css', '/healthz', '/readyz']);
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+/** The HTTP API (see README.md in this folder for the reference). */
+export function createApp(ctx: AppContext): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+    const route = routePath(c as Context<Env>, -1);
+    if (route !== '/v1/alerts/stream' && route !== '/v1/alerts/ws') {
+      ctx.metrics.requestDuration.observe(
+        {
+          route: route === '*' || route === '/*' ? 'unmatched' : route,
+          method: c.req.method,
+          status: c.res.status,
+        },
+        (performance.now() - started) / 1000,
+      );
+    }
+  });
+
+  app.use('*', async (c, next) => {
+    if (ctx.rateLimiter) {
+      const decision = ctx.rateLimiter.take(clientAddressOf(c.env.incoming.socket.remoteAddress));
+      if (!decision.allowed) {
+        ctx.metrics.requestsRejected.inc({ reason: 'rate_limited' });
+        throw new HttpError(
+          429,
+          'too many requests; slow down',
+          {},
+          {
+            'retry-after': String(decision.retryAfterSeconds),
+          },
+        );
+      }
+    }
+    if (ctx.tokenCheck && !PUBLIC_PATHS.has(c.req.path)) {
+      const presented =
+        bearerToken(c.req.header('authorization')) ??
+        (c.req.header('upgrade')?.toLowerCase() === 'websocket'
+          ? webSocketProtocolToken(c.req.header('sec-websocket-protocol'))
+          : undefined);
+      if (!ctx.tokenCheck.matches(presented)) {
+        ctx.metrics.requestsRejected.inc({ reason: 'unauthorized' });
+        throw new HttpError(
+          401,
+          presented === undefined ? 'a bearer token is required' : 'invalid bearer token',
+          {},
+          { 'www-authenticate': 'Bearer realm="iot-ids"' },
+        );
+      }
+    }
+    await next();
+  });
+
+  app.get('/', (c) => page(c, DASHBOARD_HTML, 'text/html; charset=utf-8'));
+  app.get('/dashboard.js', (c) => page(c, DASHBOARD_JS, 'text/javascript; charset=utf-8'));
+  app.get('/dashboard.css', (c) => page(c, DASHBOARD_CSS, 'text/css; charset=utf-8'));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    if (ctx.isClosing() || !ctx.store.isOpen) return c.json({ status: 'shutting down' }, 503);
+    return c.json({ status: 'ready', model: ctx.slot.info.id });
+  });
+  app.get('/metrics', async (c) => {
+    ctx.metrics.liveSubscribers.set(ctx.hub.size);
+    return c.body(await ctx.metrics.text(), 200, { 'content-type': ctx.metrics.contentType });
+  });
+
+  app.post('/v1/detect', async (c) => {
+    if (ctx.isClosing()) throw new HttpError(503, 'shutting down', {}, { 'retry-after': '5' });
+    let body: Buffer;
+    try {
+      body = await readBody(c.env.incoming, ctx.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof HttpError) ctx.metrics.requestsRejected.inc({ reason: 'too_large' });
+      throw error;
+    }
+    let started = performance.now();
+    const text = body.toString('utf8');
+    let records: unknown[];
+    try {
+      records = parseRecords(
+        text,
+        recordsFormatOf(c.req.header('content-type'), text),
+        ctx.maxRecordsPerRequest,
+      );
+      ctx.metrics.stageDuration.observe({ stage: 'parse' }, (performance.now() - started) / 1000);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        ctx.metrics.requestsRejected.inc({ reason: error.status === 413 ? 'too_large' : 'malformed' });
+      }
+      throw error;
+    }
+    const detector = ctx.slot.current;
+    if (records.length === 0) return jsonText(c, emptyDetectResponse(ctx.slot.info.id));
+    started = performance.now();
+    const { table, errors, rowIndices } = recordsToTable(
+      records,
+      withSourceField(detector.inputSchema, ctx.sourceField),
+    );
+    ctx.metrics.stageDuration.observe({ stage: 'validate' }, (performance.now() - started) / 1000);
+    if (errors.length > 0) {
+      const invalid = new Set(errors.map((e) => e.index)).size;
+      ctx.metrics.recordsRejected.inc({ reason: 'validation' }, invalid);
+      ctx.metrics.requestsRejected.inc({ reason: 'invalid_records' });
+      throw new HttpError(400, `${invalid} of ${records.length} records are invalid; nothing was scored`, {
+        invalidRecords: invalid,
+        errors: errors.slice(0, 100),
+        errorsTruncated: errors.length > 100,
+      });
+    }
+    const client = clientAddressOf(c.env.incoming.socket.remoteAddress);
+    let outcome;
+    try {
+      outcome = await ctx.service.detect({
+        table,
+        records,
+        rowIndices,
+        source: sourceKeysOf(records, rowIndices, ctx.sourceField, client),
+      });
+    } catch (error) {
+      if (error instanceof OverloadedError) {
+        ctx.metrics.requestsRejected.inc({ reason: 'overloaded' });
+        throw new HttpError(503, error.message, {}, { 'retry-after': '1' });
+      }
+      throw error;
+    }
+    // Acknowledged ⇒ stored: the answer waits until the batch's alerts are durable.
+    await outcome.durable;
+    const withProbabilities = ['1', 'true'].includes(c.req.query('probabilities') ?? '');
+    started = performance.now();
+    const answer = formatDetectResponse(outcome, withProbabilities);
+    ctx.metrics.stageDuration.observe({ stage: 'respond' }, (performance.now() - started) / 1000);
+    return jsonText(c, answer);
+  });
+
+  app.get('/v1/alerts', (c) => {
+    const page = ctx.store.list({
+      class: c.req.query('class') || undefined,
+      since: timeParam(c.req.query('since'), 'since'),
+      until: timeParam(c.req.query('until'), 'until'),
+      before: intParam(c.req.query('before'), 'before'),
+      limit: intParam(c.req.query('limit'), 'limit') ?? 100,
+    });
+    return c.json(page);
+  });
+
+  app.get('/v1/alerts/summary', (c) => {
+    const bucketMs = (intParam(c.req.query('bucket'), 'bucket') ?? 60) * 1000;
+    const since = timeParam(c.req.query('since'), 'since') ?? Date.now() - 60 * 60 * 1000;
+    const info = ctx.slot.info;
+    return c.json({
+      since: new Date(since).toISOString(),
+      bucketSeconds: bucketMs / 1000,
+      classes: info.classes.filter((name) => name !== info.normalClass),
+      buckets: ctx.store.countsOverTime(since - (since % bucketMs), bucketMs),
+      totals: ctx.store.totals(),
+    });
+  });
+
+  app.get('/v1/alerts/stream', (c) => {
+    const after = intParam(c.req.header('last-event-id') ?? c.req.query('after'), 'after');
+    const entry: { close?: () => void } = {};
+    const live = alertEventStream(ctx.hub, ctx.store, {
+      after,
+      onEnd: () => {
+        if (entry.close) ctx.liveStreams.delete(entry.close);
+      },
+    });
+    if (live === null) throw new HttpError(503, 'too many live clients', {}, { 'retry-after': '10' });
+    entry.close = live.close;
+    ctx.liveStreams.add(live.close);
+    return new Response(live.stream, {
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      },
+    });
+  });
+
+  app.get(
+    '/v1/alerts/ws',
+    upgradeWebSocket(() => {
+      let unsubscribe: (() => void) | null = null;
+      return {
+        onOpen(_event, ws) {
+          unsubscribe = ctx.hub.subscribe((event, json) => {
+            ws.send(`{"type":"${event.type}","data":${json}}`);
+          });
+          if (unsubscribe === null) ws.close(1013, 'too many live clients');
+        },
+        onClose() {
+          unsubscribe?.();
+        },
+      };
+    }),
+  );
+  app.get('/v1/alerts/ws', () => {
+    throw new HttpError(400, 'this endpoint speaks WebSocket: send an Upgrade: websocket request');
+  });
+
+  app.get('/v1/alerts/:id', (c) => {
+    const id = intParam(c.req.param('id'), 'id');
+    const alert = id === undefined ? undefined : ctx.store.get(id);
+    if (!alert) throw new HttpError(404, `no alert ${c.req.param('id')}`);
+    return c.json(alert);
+  });
+
+  app.get('/v1/model', async (c) => c.json({ model: ctx.slot.info, testMetrics: await ctx.testMetrics() }));
+
+  app.post('/v1/model/reload', async (c) => {
+    const result = await ctx.reload();
+    return c.json(result, result.ok ? 200 : 422);
+  });
+
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+      return c.json({ error: error.message, ...error.details }, error.status);
+    }
+    if (error instanceof IotIdsError && error.kind === 'usage') {
+      return c.json({ error: error.message }, 400);
+    }
+    ctx.log(
+      `error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return c.json({ error: 'internal error; see the service log' }, 500);
+  });
+
+  return app;
+}
+
+function page(c: Context<Env>, body: string, type: string): Response {
+  return c.body(body, 200, {
+    'content-type': type,
+    'cache-control': 'no-cache',
+    // Everything comes from this origin: no external scripts, styles, fonts or images.
+    'content-security-policy':
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+      "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  });
+}
+
+function jsonText(c: Context<Env>, text: string): Response {
+  return c.body(text, 200, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  });
+}
+
+function intParam(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{1,15}$/.test(value))
+    throw new HttpError(400, `${name} must be a non-negative integer, got "${value}"`);
+  return Number(value);
+}
+
+/** A time as ISO 8601 or milliseconds since the epoch. */
+function timeParam(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const ms = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    throw new HttpError(
+      400,
+      `${name} must be an ISO 8601 time or milliseconds since the epoch, got "${value}"`,
+    );
+  }
+  return ms;
+}

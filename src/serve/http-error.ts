@@ -1,0 +1,17 @@
+/**
+ * An error with an HTTP status, thrown by request handling and turned into a JSON answer
+ * `{ "error": message, ...details }` by the server. Anything else that escapes a handler is a 500.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 404 | 405 | 413 | 415 | 422 | 429 | 503,
+    message: string,
+    /** Extra fields of the JSON answer, e.g. `errors` for validation failures. */
+    readonly details: Record<string, unknown> = {},
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}

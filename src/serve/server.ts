@@ -1,0 +1,234 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { IotIdsError, usageError } from '../errors.js';
+import { AlertHub } from './alert-hub.js';
+import { AlertStore, type StoreSynchronous } from './alert-store.js';
+import { createApp } from './app.js';
+import { checkToken, isLoopbackHost, readTokenFile, TokenCheck } from './bearer-auth.js';
+import { DetectionService } from './detection-service.js';
+import { ModelSlot, type ReloadResult } from './model-slot.js';
+import { readTestMetrics } from './model-test-metrics.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { ServiceMetrics } from './service-metrics.js';
+import { MiniWebSocketServer } from './websocket-server.js';
+
+export interface ServerOptions {
+  /** Model directory written by `iot-ids train` (…/model); its run's metrics.json is read from `..`. */
+  modelDir: string;
+  /** Address to listen on. Anything other than loopback requires a token. Default '127.0.0.1'. */
+  host?: string;
+  /** Port; 0 picks a free one (see `RunningServer.url`). Default 8080. */
+  port?: number;
+  /** Bearer token required on the API (at least 16 printable characters). Default none. */
+  token?: string;
+  /** File holding the bearer token (used when `token` is not given). Default none. */
+  tokenFile?: string;
+  /** SQLite file the alerts are written to (created if missing). Default 'alerts.db'. */
+  store?: string;
+  /** Commit durability of the store, see `StoreSynchronous`. Default 'full'. */
+  storeSynchronous?: StoreSynchronous;
+  /** Alert threshold per attack class. Default 0.5 for every class. */
+  thresholds?: Record<string, number>;
+  /** The benign class, which never raises alerts. Default 'normal'. */
+  normalClass?: string;
+  /** Aggregation window: one alert per class and source key per window. Default 60. */
+  alertWindowSeconds?: number;
+  /** Record field holding the source key (see `source-key.ts`). Default none: the client's address. */
+  sourceField?: string;
+  /** Features listed in an alert's explanation. Default 5. */
+  explainTop?: number;
+  /** New alerts explained per micro-batch at most (the rest get an empty explanation). Default 64. */
+  maxExplanationsPerBatch?: number;
+  /** Largest request body, in bytes; larger ones get 413. Default 16 MiB. */
+  maxBodyBytes?: number;
+  /** Most records in one request; more get 413. Default 20000. */
+  maxRecordsPerRequest?: number;
+  /** Records per micro-batch at most. Default 8192. */
+  maxBatchRecords?: number;
+  /** How long a micro-batch waits for more requests, in ms (0: natural batching). Default 0. */
+  batchWaitMs?: number;
+  /** Records waiting to be scored at most; beyond that requests get 503. Default 100000. */
+  maxQueuedRecords?: number;
+  /** Per-client rate limit, or false for none. Default 200 requests/s, bursts of 400. */
+  rateLimit?: RateLimitOptions | false;
+  /** Time a client has to send the request headers, in ms (slow-loris guard). Default 10000. */
+  headersTimeoutMs?: number;
+  /** Time a client has to send a whole request, in ms. Default 60000. */
+  requestTimeoutMs?: number;
+  /** Idle time before a keep-alive connection is closed, in ms. Default 5000. */
+  keepAliveTimeoutMs?: number;
+  /** Live alert clients (SSE + WebSocket) at most. Default 100. */
+  maxLiveClients?: number;
+  /** Where the service logs (errors, reloads). Default: nowhere. */
+  log?: (message: string) => void;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  host: string;
+  port: number;
+  /**
+   * Loads the model directory again and swaps it in only if it passes validation; otherwise the old model
+   * keeps serving and the result says why. Never rejects. Call it on SIGHUP.
+   */
+  reload(): Promise<ReloadResult>;
+  /**
+   * Stops accepting connections, ends live streams, lets requests in flight finish (their alerts are
+   * committed), then closes the store and the model. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+const CLOSE_GRACE_MS = 5000;
+
+/** Starts the detection service: loads and checks the model, opens the store, listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`invalid port ${port}`);
+  const log = options.log ?? (() => {});
+  const token =
+    options.token !== undefined
+      ? checkToken(options.token)
+      : options.tokenFile !== undefined
+        ? await readTokenFile(options.tokenFile)
+        : undefined;
+  if (token === undefined && !isLoopbackHost(host)) {
+    throw usageError(
+      `refusing to listen on ${host} without a bearer token: pass --token-file, or bind to 127.0.0.1`,
+    );
+  }
+
+  const slot = await ModelSlot.open(options.modelDir, {
+    thresholds: options.thresholds,
+    normalClass: options.normalClass,
+  });
+  let store: AlertStore | undefined;
+  try {
+    store = AlertStore.open(options.store ?? 'alerts.db', { synchronous: options.storeSynchronous });
+    return await listen(options, host, port, token, slot, store, log);
+  } catch (error) {
+    store?.close();
+    await slot.dispose();
+    throw error;
+  }
+}
+
+async function listen(
+  options: ServerOptions,
+  host: string,
+  port: number,
+  token: string | undefined,
+  slot: ModelSlot,
+  store: AlertStore,
+  log: (message: string) => void,
+): Promise<RunningServer> {
+  const metrics = new ServiceMetrics();
+  metrics.setModel(slot.info);
+  const hub = new AlertHub(options.maxLiveClients ?? 100);
+  const service = new DetectionService(
+    slot,
+    store,
+    hub,
+    metrics,
+    {
+      windowSeconds: options.alertWindowSeconds,
+      explainTop: options.explainTop,
+      maxExplanationsPerBatch: options.maxExplanationsPerBatch,
+    },
+    {
+      maxBatchRecords: options.maxBatchRecords,
+      maxWaitMs: options.batchWaitMs,
+      maxQueuedRecords: options.maxQueuedRecords,
+    },
+  );
+  let closing = false;
+  const liveStreams = new Set<() => void>();
+
+  const reload = async (): Promise<ReloadResult> => {
+    const result = await slot.reload(service.recentRecords);
+    metrics.modelReloads.inc({ result: result.ok ? 'ok' : 'refused' });
+    if (result.ok) {
+      metrics.setModel(result.model);
+      log(`model reloaded: ${result.model.id} (was ${result.previous.id})`);
+    } else {
+      log(`model reload refused, still serving ${result.model.id}: ${result.error}`);
+    }
+    return result;
+  };
+
+  const app = createApp({
+    slot,
+    service,
+    store,
+    hub,
+    metrics,
+    tokenCheck: token === undefined ? null : new TokenCheck(token),
+    rateLimiter: options.rateLimit === false ? null : new RateLimiter(options.rateLimit ?? {}),
+    sourceField: options.sourceField,
+    maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
+    maxRecordsPerRequest: options.maxRecordsPerRequest ?? 20_000,
+    // Read on every request: metrics.json may be written after the model (and it is small).
+    testMetrics: () => readTestMetrics(options.modelDir),
+    reload,
+    liveStreams,
+    isClosing: () => closing,
+    log,
+  });
+
+  const wss = new MiniWebSocketServer({ protocol: 'iot-ids' });
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    websocket: { server: wss },
+    serverOptions: {
+      headersTimeout,
+      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      // How often Node checks the two timeouts above (its default, 30 s, would let slow clients linger).
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    },
+  }) as Server;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        new IotIdsError(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`, {
+          kind: error.code === 'EADDRINUSE' || error.code === 'EACCES' ? 'usage' : 'failure',
+          cause: error,
+        }),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (error) => log(`server error: ${error.message}`));
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closed: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      closing = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const end of [...liveStreams]) end();
+      wss.close();
+      await service.drain();
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      await stopped;
+      clearTimeout(grace);
+      await service.drain();
+      store.close();
+      await slot.dispose();
+    })();
+    return closed;
+  };
+
+  return { url: `http://${urlHost}:${address.port}`, host, port: address.port, reload, close };
+}
