@@ -1,0 +1,323 @@
+/**
+ * BiGRU(32) training and scoring speed (src/models/bigru):
+ *   - seconds per epoch on 20,000 synthetic sequences of 8 × 16 (seeded Gaussian, 5 classes from a random
+ *     linear teacher), at batch 256 and at the default batch, for both reset conventions (median of
+ *     --repeats epochs of the real training stage: batch gathering, forward, backward, Adam; wall and CPU),
+ *   - scoring rows/s (batches of 512),
+ *   - where a step's time goes: engine kernels (tf.profile: the matrix products and the copies in and out),
+ *     the rest is the JS gate loops, softmax and Adam,
+ *   - with --latent: the same on real latent sequences (NSL-KDD KDDTrain+_20Percent through the real
+ *     pipeline, a VAE trained for 2 epochs, latent 16 read as 16 × 1 and as 4 × 4),
+ *   - with --layers: one epoch of tf.layers.bidirectional(gru) + model.fit for comparison (slow).
+ * Reference (the issue): PyTorch 1.13 on one thread needs about 2.6 s per BiGRU(32) epoch on 20 k sequences
+ * of 8 × 16 at batch 256 (/work/shared/notes/engine.md lists 0.9 s). CPU seconds are steadier than wall
+ * seconds on a shared machine, so the ratio uses them.
+ *
+ *   node --import tsx bench/bigru.ts [--repeats 3] [--latent] [--layers]
+ * Prints one JSON line and one human line on stdout.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initEngine, tf } from '../src/engine/index.js';
+import { ArrayAdam } from '../src/models/bigru/array-adam.js';
+import { BiGruPass } from '../src/models/bigru/bigru-pass.js';
+import { BiGruStage, lossAndAccuracy, predictProbabilities } from '../src/models/bigru/bigru-stage.js';
+import { defaultBiGruOptions } from '../src/models/bigru/options.js';
+import { BiGruParameters, type BiGruShape } from '../src/models/bigru/parameters.js';
+import { VariationalAutoencoder } from '../src/models/vae/variational-autoencoder.js';
+import type { Matrix } from '../src/preprocess/matrix.js';
+import { Random } from '../src/util/random.js';
+import { benchDataDir, median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
+
+const PYTORCH_SECONDS_PER_EPOCH = { issue: 2.6, engineNotes: 0.9 };
+const ROWS = 20_000;
+const TIMESTEPS = 8;
+const FEATURES = 16;
+const CLASSES = 5;
+const UNITS = 32;
+
+const { values: args } = parseArgs({
+  options: {
+    repeats: { type: 'string', default: '3' },
+    latent: { type: 'boolean', default: false },
+    layers: { type: 'boolean', default: false },
+  },
+});
+const repeats = Number(args.repeats);
+const defaultBatch = defaultBiGruOptions().batchSize;
+
+interface EpochTiming {
+  data: string;
+  sequence: string;
+  resetAfter: boolean;
+  batchSize: number;
+  secondsPerEpoch: number;
+  cpuSecondsPerEpoch: number;
+  trainLoss: number;
+  valLoss?: number;
+}
+
+function timed<T>(run: () => T): { value: T; wallSeconds: number; cpuSeconds: number } {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const value = run();
+  const used = process.cpuUsage(cpu);
+  return {
+    value,
+    wallSeconds: (performance.now() - start) / 1000,
+    cpuSeconds: (used.user + used.system) / 1e6,
+  };
+}
+
+/** Gaussian sequences; labels from a random linear teacher on the flattened sequence, so the task is learnable. */
+function syntheticSequences(random: Random): { x: Matrix; y: Int32Array } {
+  const width = TIMESTEPS * FEATURES;
+  const data = Float32Array.from({ length: ROWS * width }, () => random.normal());
+  const teacher = Float32Array.from({ length: width * CLASSES }, () => random.normal());
+  const y = new Int32Array(ROWS);
+  for (let r = 0; r < ROWS; r++) {
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let c = 0; c < CLASSES; c++) {
+      let score = 0;
+      for (let f = 0; f < width; f++) score += data[r * width + f] * teacher[f * CLASSES + c];
+      if (score > bestScore) [best, bestScore] = [c, score];
+    }
+    y[r] = best;
+  }
+  return { x: { rows: ROWS, cols: width, data }, y };
+}
+
+/** Median epoch of the real training stage over `repeats` epochs (after one warm-up epoch). */
+async function measureEpochs(
+  data: string,
+  train: { x: Matrix; y: Int32Array },
+  shape: BiGruShape,
+  batchSize: number,
+  validation?: { x: Matrix; y: Int32Array },
+): Promise<EpochTiming> {
+  const params = BiGruParameters.initial(shape, new Random(7));
+  const adam = new ArrayAdam(params.trainable(), 1e-3);
+  const stage = new BiGruStage(
+    params,
+    adam,
+    { ...train, rowWeights: null },
+    { batchSize, seed: 7, prefix: '' },
+  );
+  const noop = (): void => undefined;
+  await stage.trainEpoch(0, noop);
+  const runs: { wall: number; cpu: number; loss: number }[] = [];
+  for (let epoch = 1; epoch <= repeats; epoch++) {
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    const logs = await stage.trainEpoch(epoch, noop);
+    const used = process.cpuUsage(cpu);
+    runs.push({
+      wall: (performance.now() - start) / 1000,
+      cpu: (used.user + used.system) / 1e6,
+      loss: logs.loss,
+    });
+  }
+  const valLoss = validation
+    ? lossAndAccuracy(predictProbabilities(params, validation.x), validation.y).valLoss
+    : undefined;
+  return {
+    data,
+    sequence: `${shape.timesteps}×${shape.featuresPerStep}`,
+    resetAfter: shape.resetAfter,
+    batchSize,
+    secondsPerEpoch: round(median(runs.map((r) => r.wall))),
+    cpuSecondsPerEpoch: round(median(runs.map((r) => r.cpu))),
+    trainLoss: round(runs[runs.length - 1].loss, 4),
+    ...(valLoss === undefined ? {} : { valLoss: round(valLoss, 4) }),
+  };
+}
+
+/**
+ * Where one training step's time goes: CPU ms of the whole step and of the forward pass alone, and the share
+ * of the step's wall time inside engine kernels (tf.profile times kernels by wall clock, so the share is
+ * taken against the wall time of the same profiled steps). The rest is the JS gate loops, softmax, Adam and
+ * the copies in and out of the engine.
+ */
+async function profileStep(x: Matrix, y: Int32Array, shape: BiGruShape, batchSize: number) {
+  const params = BiGruParameters.initial(shape, new Random(3));
+  const pass = new BiGruPass(params, batchSize, true);
+  const batchX = x.data.subarray(0, batchSize * x.cols);
+  const labels = y.subarray(0, batchSize);
+  const step = () => {
+    pass.forward(batchX, batchSize);
+    pass.backward(labels, null, batchSize);
+  };
+  for (let i = 0; i < 5; i++) step();
+  const sampled = 10;
+  const stepMs = median(Array.from({ length: sampled }, () => timed(step).cpuSeconds * 1000));
+  const forwardMs = median(
+    Array.from({ length: sampled }, () => timed(() => pass.forward(batchX, batchSize)).cpuSeconds * 1000),
+  );
+  const kernels = new Map<string, { ms: number; calls: number }>();
+  let profiledWallMs = 0;
+  for (let i = 0; i < sampled; i++) {
+    const start = performance.now();
+    const info = await tf.profile(step);
+    profiledWallMs += performance.now() - start;
+    for (const kernel of info.kernels) {
+      const total = kernels.get(kernel.name) ?? { ms: 0, calls: 0 };
+      total.ms += Number(kernel.kernelTimeMs);
+      total.calls += 1 / sampled;
+      kernels.set(kernel.name, total);
+    }
+  }
+  const kernelMs = [...kernels.values()].reduce((sum, k) => sum + k.ms, 0);
+  return {
+    batchSize,
+    stepCpuMs: round(stepMs, 2),
+    forwardCpuMs: round(forwardMs, 2),
+    backwardCpuMs: round(stepMs - forwardMs, 2),
+    engineKernelShare: round(kernelMs / profiledWallMs),
+    kernels: Object.fromEntries(
+      [...kernels.entries()].map(([name, k]) => [
+        name,
+        { callsPerStep: Math.round(k.calls), share: round(k.ms / profiledWallMs) },
+      ]),
+    ),
+  };
+}
+
+function measureScoring(params: BiGruParameters, x: Matrix): number {
+  const runs = Array.from(
+    { length: repeats },
+    () => timed(() => predictProbabilities(params, x)).wallSeconds,
+  );
+  return Math.round(x.rows / median(runs));
+}
+
+/** One epoch of tf.layers.bidirectional(gru(32)) + dense softmax with model.fit, batch 256. */
+async function layersEpoch(x: Matrix, y: Int32Array): Promise<number> {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.bidirectional({
+        layer: tf.layers.gru({ units: UNITS, recurrentActivation: 'sigmoid' }),
+        inputShape: [TIMESTEPS, FEATURES],
+      }),
+      tf.layers.dense({ units: CLASSES, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const xs = tf.tensor3d(x.data, [x.rows, TIMESTEPS, FEATURES]);
+  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), CLASSES));
+  const cpu = process.cpuUsage();
+  await model.fit(xs, ys, { batchSize: 256, epochs: 1, verbose: 0 });
+  const used = process.cpuUsage(cpu);
+  tf.dispose([xs, ys]);
+  model.dispose();
+  return round((used.user + used.system) / 1e6);
+}
+
+/** Latent vectors of NSL-KDD KDDTrain+_20Percent (10 % held out for the validation loss). */
+async function latentSequences(): Promise<{
+  train: { x: Matrix; y: Int32Array };
+  validation: { x: Matrix; y: Int32Array };
+} | null> {
+  if (!existsSync(join(benchDataDir, 'nsl-kdd'))) return null;
+  const { train } = await nslKddMatrices('KDDTrain+_20Percent', 'KDDTest+');
+  const vae = new VariationalAutoencoder({ epochs: 2, seed: 1 });
+  await vae.fit(train.x);
+  const latent = await vae.transform(train.x);
+  vae.dispose();
+  const split = Math.floor(latent.rows * 0.9);
+  const part = (from: number, to: number) => ({
+    x: { rows: to - from, cols: latent.cols, data: latent.data.slice(from * latent.cols, to * latent.cols) },
+    y: train.y.slice(from, to),
+  });
+  return { train: part(0, split), validation: part(split, latent.rows) };
+}
+
+function round(value: number, digits = 2): number {
+  return Number(value.toFixed(digits));
+}
+
+async function main(): Promise<void> {
+  const engine = await initEngine();
+  const random = new Random(42);
+  const synthetic = syntheticSequences(random);
+  const epochs: EpochTiming[] = [];
+  const batches = [...new Set([256, defaultBatch, 1024])];
+  for (const resetAfter of [true, false]) {
+    for (const batchSize of batches) {
+      const shape = {
+        timesteps: TIMESTEPS,
+        featuresPerStep: FEATURES,
+        units: UNITS,
+        classes: CLASSES,
+        resetAfter,
+      };
+      epochs.push(await measureEpochs('synthetic', synthetic, shape, batchSize));
+    }
+  }
+  const shape = {
+    timesteps: TIMESTEPS,
+    featuresPerStep: FEATURES,
+    units: UNITS,
+    classes: CLASSES,
+    resetAfter: true,
+  };
+  const profile = await profileStep(synthetic.x, synthetic.y, shape, 256);
+  const scoringRowsPerSecond = measureScoring(BiGruParameters.initial(shape, new Random(1)), synthetic.x);
+  const layersCpuSecondsPerEpoch = args.layers ? await layersEpoch(synthetic.x, synthetic.y) : undefined;
+
+  const latent = args.latent ? await latentSequences() : null;
+  if (latent) {
+    for (const [timesteps, featuresPerStep] of [
+      [16, 1],
+      [4, 4],
+    ]) {
+      for (const batchSize of batches) {
+        const latentShape = { timesteps, featuresPerStep, units: UNITS, classes: 5, resetAfter: true };
+        epochs.push(
+          await measureEpochs('nsl-kdd-20%-latent', latent.train, latentShape, batchSize, latent.validation),
+        );
+      }
+    }
+  }
+
+  const at = (batchSize: number, resetAfter = true) =>
+    epochs.find(
+      (e) => e.data === 'synthetic' && e.batchSize === batchSize && e.resetAfter === resetAfter,
+    ) as EpochTiming;
+  const reference = at(256);
+  console.log(
+    JSON.stringify({
+      bench: 'bigru',
+      engine,
+      rows: ROWS,
+      sequence: [TIMESTEPS, FEATURES],
+      units: UNITS,
+      repeats,
+      defaultBatch,
+      epochs,
+      profileAt256: profile,
+      scoringRowsPerSecond,
+      layersCpuSecondsPerEpoch,
+      pytorchSecondsPerEpoch: PYTORCH_SECONDS_PER_EPOCH,
+      ratioToPytorchCpu: round(reference.cpuSecondsPerEpoch / PYTORCH_SECONDS_PER_EPOCH.issue),
+      peakRssMiB: peakRssMiB(),
+    }),
+  );
+  const latentLine = epochs
+    .filter((e) => e.data !== 'synthetic')
+    .map((e) => `${e.sequence}@${e.batchSize} ${e.cpuSecondsPerEpoch} s (val ${e.valLoss})`)
+    .join(', ');
+  console.log(
+    `bigru(32) 20k×8×16 cpu s/epoch: ${batches.map((b) => `@${b} ${at(b).cpuSecondsPerEpoch} (wall ${at(b).secondsPerEpoch})`).join(', ')}; ` +
+      `resetAfter false @256 ${at(256, false).cpuSecondsPerEpoch}; ` +
+      `${round(reference.cpuSecondsPerEpoch / PYTORCH_SECONDS_PER_EPOCH.issue)}× PyTorch's ${PYTORCH_SECONDS_PER_EPOCH.issue} s; ` +
+      `step@256 ${profile.stepCpuMs} ms CPU (forward ${profile.forwardCpuMs}, backward ${profile.backwardCpuMs}; ${Math.round(profile.engineKernelShare * 100)} % in engine kernels); ` +
+      `scoring ${scoringRowsPerSecond} rows/s` +
+      (layersCpuSecondsPerEpoch === undefined ? '' : `; tf.layers fit ${layersCpuSecondsPerEpoch} s/epoch`) +
+      (latentLine ? `; latent: ${latentLine}` : '') +
+      `; peak RSS ${peakRssMiB()} MiB`,
+  );
+}
+
+await main();

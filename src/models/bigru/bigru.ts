@@ -1,0 +1,263 @@
+import { join } from 'node:path';
+import { initEngine } from '../../engine/index.js';
+import { IotIdsError, usageError } from '../../errors.js';
+import type { Matrix } from '../../preprocess/matrix.js';
+import type { Callback } from '../../train/callbacks.js';
+import { EarlyStopping } from '../../train/early-stopping.js';
+import { fitStage, resumeStartEpoch, type TrainableStage } from '../../train/fit-stage.js';
+import { Random } from '../../util/random.js';
+import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
+import { readWeights, writeWeights, type NamedWeights } from '../weights-file.js';
+import { ArrayAdam } from './array-adam.js';
+import { BIGRU_STAGE, BiGruStage, balancedRowWeights, predictProbabilities } from './bigru-stage.js';
+import { resolveBiGruOptions, sequenceShape, type BiGruOptions } from './options.js';
+import { BiGruParameters } from './parameters.js';
+
+export type { BiGruOptions } from './options.js';
+
+/** Base name of the saved weights (`bigru-weights.bin` + `bigru-weights.json`), after the caller's prefix. */
+export const BIGRU_WEIGHTS = 'bigru-weights';
+/** Saved beside the parameters: [timesteps, featuresPerStep], which no weight shape records. */
+const SEQUENCE_SHAPE = 'sequenceShape';
+
+/** The other parts of a composite model, whose weights belong in the same checkpoints. */
+export interface OuterWeights {
+  getWeights(): NamedWeights;
+  setWeights(weights: NamedWeights): void;
+}
+
+/** How a composite model runs the BiGRU as one of its stages. */
+export interface WithinComposite {
+  /** The composite's stage names in training order. Default ['bigru']. */
+  readonly stageOrder?: readonly string[];
+  /** Prefix of the BiGRU's names in checkpoints. Default ''. */
+  readonly prefix?: string;
+  /** Weights of the composite's other parts, stored in and restored from the same checkpoints. */
+  readonly outer?: OuterWeights;
+}
+
+/**
+ * Bidirectional GRU classifier (the classifier of the AUTODEEP-ID design, Khan & William): each row is read
+ * as a sequence of `timesteps` steps of `featuresPerStep` values, one GRU reads it forwards and one
+ * backwards, their final states are concatenated and a dense softmax layer classifies them. Adam on
+ * categorical cross-entropy (optionally class-weighted), early stopping on the validation loss when the
+ * context has a validation set.
+ *
+ * - GRU conventions: sigmoid gates, tanh candidate, gate order z, r, n, h' = z ⊙ h + (1 − z) ⊙ n;
+ *   `resetAfter` chooses PyTorch's/Keras ≥ 2.3's candidate (default) or tf.layers.gru's.
+ * - Initialisation as Keras: Glorot-uniform kernels, orthogonal recurrent kernels, zero biases.
+ * - Same seed ⇒ same weights and predictions on the same machine: initial weights come from `seed`, the
+ *   row order from (seed, epoch).
+ */
+export class BiGruClassifier implements Classifier<BiGruOptions> {
+  readonly kind = 'bigru';
+  readonly options: Readonly<BiGruOptions>;
+  private params: BiGruParameters | null = null;
+
+  constructor(options?: Partial<BiGruOptions>) {
+    this.options = Object.freeze(resolveBiGruOptions(options));
+  }
+
+  get fitted(): boolean {
+    return this.params !== null;
+  }
+
+  /** The learned parameters (for composites that train the BiGRU further, e.g. end-to-end fine-tuning). */
+  get parameters(): BiGruParameters | null {
+    return this.params;
+  }
+
+  fit(x: Matrix, y: Int32Array, context: FitContext): Promise<this> {
+    return this.fitWithin(x, y, context, {});
+  }
+
+  /** `fit` as one stage of a composite model (see `WithinComposite`). */
+  async fitWithin(x: Matrix, y: Int32Array, context: FitContext, within: WithinComposite): Promise<this> {
+    const o = this.options;
+    const prefix = within.prefix ?? '';
+    const stageOrder = within.stageOrder ?? [BIGRU_STAGE];
+    checkTrainingSet(x, y, context.nClasses);
+    if (context.validation) {
+      checkTrainingSet(context.validation.x, context.validation.y, context.nClasses, x.cols, 'validation');
+    }
+    const { timesteps, featuresPerStep } = sequenceShape(o, x.cols);
+    await initEngine();
+    const shape = {
+      timesteps,
+      featuresPerStep,
+      units: o.units,
+      classes: context.nClasses,
+      resetAfter: o.resetAfter,
+    };
+    const params = BiGruParameters.initial(shape, new Random(o.seed));
+    const adam = new ArrayAdam(params.trainable(), o.learningRate, prefix);
+    const rowWeights = o.classWeight === 'balanced' ? balancedRowWeights(y, context.nClasses) : null;
+    const inner = new BiGruStage(
+      params,
+      adam,
+      { x, y, rowWeights, validation: context.validation },
+      { batchSize: o.batchSize, seed: o.seed, prefix },
+    );
+    const stage = within.outer ? withOuterWeights(inner, within.outer) : inner;
+    let startEpoch = 0;
+    if (context.resumeFrom) {
+      const start = resumeStartEpoch(context.resumeFrom, BIGRU_STAGE, stageOrder);
+      if (start === 'skip') {
+        params.assign(context.resumeFrom.weights, 'checkpoint', prefix);
+        startEpoch = o.epochs;
+      } else if (context.resumeFrom.state.stage === BIGRU_STAGE) {
+        stage.setWeights(context.resumeFrom.weights);
+        startEpoch = start;
+      }
+    }
+    const callbacks: Callback[] = [...(context.callbacks ?? [])];
+    if (context.validation && context.validation.x.rows > 0) {
+      callbacks.push(
+        new EarlyStopping({ monitor: 'valLoss', patience: o.patience, restoreBestWeights: true }),
+      );
+    }
+    if (context.onProgress) callbacks.push(progressCallback(context.onProgress, o.epochs));
+    if (startEpoch < o.epochs) await fitStage(stage, { epochs: o.epochs, startEpoch, callbacks });
+    else context.onProgress?.(o.epochs, o.epochs, 'epochs');
+    this.params = params;
+    return this;
+  }
+
+  async predictProba(x: Matrix): Promise<Matrix> {
+    const params = this.requireParams();
+    if (x.cols !== params.inputs) {
+      throw usageError(`bigru: input has ${x.cols} features, the model was trained on ${params.inputs}`);
+    }
+    requireFinite(x, 'predict');
+    await initEngine();
+    return predictProbabilities(params, x);
+  }
+
+  async predict(x: Matrix): Promise<Int32Array> {
+    return argmaxRows(await this.predictProba(x));
+  }
+
+  /** Parameters only (no optimizer state), names prefixed with `prefix`. */
+  getWeights(prefix = ''): NamedWeights {
+    return this.requireParams().toWeights(prefix);
+  }
+
+  setWeights(weights: NamedWeights, prefix = ''): void {
+    this.requireParams().assign(weights, 'weights', prefix);
+  }
+
+  /** Writes `<prefix>bigru-weights.bin` and `.json`; returns their names. */
+  async save(dir: string, prefix = ''): Promise<string[]> {
+    const params = this.requireParams();
+    const { timesteps, featuresPerStep } = params.shape;
+    return writeWeights(dir, `${prefix}${BIGRU_WEIGHTS}`, {
+      ...params.toWeights(),
+      [SEQUENCE_SHAPE]: { shape: [2], data: new Float32Array([timesteps, featuresPerStep]) },
+    });
+  }
+
+  /** Reads what `save` wrote; the weights must describe the network the options ask for. */
+  static async load(dir: string, options: Partial<BiGruOptions>, prefix = ''): Promise<BiGruClassifier> {
+    const model = new BiGruClassifier(options);
+    const name = `${prefix}${BIGRU_WEIGHTS}`;
+    const source = join(dir, `${name}.json`);
+    const weights = await readWeights(dir, name);
+    const o = model.options;
+    const sequence = weights[SEQUENCE_SHAPE]?.data;
+    const outputKernel = weights['output/kernel'];
+    if (!sequence || sequence.length !== 2 || !outputKernel || outputKernel.shape.length !== 2) {
+      throw new IotIdsError('bigru: the saved weights lack the sequence shape or the output layer', {
+        location: { file: source },
+      });
+    }
+    const [timesteps, featuresPerStep] = Array.from(sequence);
+    if (featuresPerStep !== o.featuresPerStep || (o.timesteps !== null && timesteps !== o.timesteps)) {
+      throw new IotIdsError(
+        `bigru: the saved network reads ${timesteps} × ${featuresPerStep} steps but the options ask for ${o.timesteps ?? 'any'} × ${o.featuresPerStep}`,
+        { location: { file: source, field: SEQUENCE_SHAPE } },
+      );
+    }
+    const shape = {
+      timesteps,
+      featuresPerStep,
+      units: o.units,
+      classes: outputKernel.shape[1],
+      resetAfter: o.resetAfter,
+    };
+    model.params = BiGruParameters.fromWeights(shape, weights, source);
+    await initEngine();
+    return model;
+  }
+
+  dispose(): Promise<void> {
+    this.params = null;
+    return Promise.resolve();
+  }
+
+  private requireParams(): BiGruParameters {
+    if (!this.params) throw new IotIdsError('bigru: the model is not fitted; call fit() or load() first');
+    return this.params;
+  }
+}
+
+/** `stage` with the outer parts' weights added to (and restored from) its checkpoints. */
+export function withOuterWeights(stage: TrainableStage, outer: OuterWeights): TrainableStage {
+  return {
+    name: stage.name,
+    batchesPerEpoch: stage.batchesPerEpoch,
+    trainEpoch: (epoch, onBatch) => stage.trainEpoch(epoch, onBatch),
+    validate: stage.validate ? () => (stage.validate as NonNullable<typeof stage.validate>)() : undefined,
+    getWeights: () => ({ ...outer.getWeights(), ...stage.getWeights() }),
+    setWeights: (weights) => {
+      outer.setWeights(weights);
+      stage.setWeights(weights);
+    },
+  };
+}
+
+export function progressCallback(
+  onProgress: NonNullable<FitContext['onProgress']>,
+  epochs: number,
+  offset = 0,
+  total = epochs,
+): Callback {
+  return {
+    onEpochEnd: (epoch) => onProgress(offset + epoch + 1, total, 'epochs'),
+    // Early stopping ends a stage before its last epoch: its share of the work is done all the same.
+    onStageEnd: () => onProgress(offset + epochs, total, 'epochs'),
+  };
+}
+
+export function checkTrainingSet(
+  x: Matrix,
+  y: Int32Array,
+  nClasses: number,
+  cols = x.cols,
+  what = 'training',
+  model = 'bigru',
+): void {
+  if (x.rows === 0 || x.cols === 0) throw usageError(`${model}: the ${what} matrix is empty`);
+  if (x.cols !== cols)
+    throw usageError(`${model}: the ${what} matrix has ${x.cols} features, the training matrix ${cols}`);
+  if (y.length !== x.rows) throw usageError(`${model}: ${x.rows} ${what} rows but ${y.length} labels`);
+  if (!Number.isInteger(nClasses) || nClasses < 2) {
+    throw usageError(`${model}: nClasses must be an integer ≥ 2, got ${nClasses}`);
+  }
+  for (let i = 0; i < y.length; i++) {
+    if (!(y[i] >= 0 && y[i] < nClasses)) {
+      throw usageError(`${model}: label ${y[i]} of ${what} row ${i} is outside [0, ${nClasses})`);
+    }
+  }
+  requireFinite(x, what, model);
+}
+
+export function requireFinite(x: Matrix, what: string, model = 'bigru'): void {
+  const { data, cols } = x;
+  for (let j = 0; j < data.length; j++) {
+    if (!Number.isFinite(data[j])) {
+      throw usageError(
+        `${model} ${what}: value ${data[j]} at row ${Math.floor(j / cols)}, column ${j % cols} is not finite`,
+      );
+    }
+  }
+}

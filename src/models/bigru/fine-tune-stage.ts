@@ -1,0 +1,173 @@
+import { tf } from '../../engine/index.js';
+import { IotIdsError } from '../../errors.js';
+import type { Matrix } from '../../preprocess/matrix.js';
+import type { EpochLogs } from '../../train/callbacks.js';
+import type { TrainableStage } from '../../train/fit-stage.js';
+import type { VariationalAutoencoder } from '../vae/variational-autoencoder.js';
+import type { NamedWeights } from '../weights-file.js';
+import { ArrayAdam } from './array-adam.js';
+import { BiGruPass } from './bigru-pass.js';
+import { epochRandom, lossAndAccuracy, predictProbabilities } from './bigru-stage.js';
+import { readInto } from './engine-io.js';
+import type { BiGruParameters } from './parameters.js';
+
+export const FINETUNE_STAGE = 'finetune';
+/** Checkpoint names: the VAE's weights, the BiGRU's, and this stage's two optimizers. */
+export const VAE_PREFIX = 'vae/';
+export const BIGRU_PREFIX = 'bigru/';
+const GRU_ADAM_PREFIX = 'finetune/bigru/';
+const ENCODER_ADAM_PREFIX = 'finetune/encoder/';
+
+export interface FineTuneData {
+  /** The original input rows (not latent vectors). */
+  readonly x: Matrix;
+  readonly y: Int32Array;
+  readonly rowWeights: Float32Array | null;
+  readonly validation?: { readonly x: Matrix; readonly y: Int32Array };
+}
+
+/**
+ * End-to-end fine-tuning of the VAE encoder's mean path and the BiGRU. The BiGRU's hand-written backward
+ * pass yields d loss / d latent; the encoder's gradients are then those of Σ μ(x) ⊙ (d loss / d latent)
+ * taken on the engine's tape (the chain rule, with the latent gradient held constant). Each part has its own
+ * Adam; row order comes from (seed, epoch), as in the BiGRU stage.
+ */
+export class FineTuneStage implements TrainableStage {
+  readonly name = FINETUNE_STAGE;
+  readonly batchesPerEpoch: number;
+  private readonly pass: BiGruPass;
+  private readonly gruAdam: ArrayAdam;
+  private readonly encoderAdam: ArrayAdam;
+  /** Plain copies of the encoder variables, which the encoder's Adam updates. */
+  private readonly encoderValues: Float32Array[];
+  private readonly encoderGradients: Float32Array[];
+  private readonly batchX: Float32Array;
+  private readonly batchY: Int32Array;
+  private readonly batchWeights: Float32Array | null;
+  private readonly latent: Float32Array;
+  private readonly latentGradient: Float32Array;
+
+  constructor(
+    private readonly vae: VariationalAutoencoder,
+    private readonly params: BiGruParameters,
+    private readonly data: FineTuneData,
+    private readonly options: {
+      readonly batchSize: number;
+      readonly seed: number;
+      readonly learningRate: number;
+    },
+  ) {
+    const batchSize = Math.min(options.batchSize, data.x.rows);
+    const latentSize = params.inputs;
+    this.batchesPerEpoch = Math.ceil(data.x.rows / batchSize);
+    this.pass = new BiGruPass(params, batchSize, true);
+    this.gruAdam = new ArrayAdam(params.trainable(), options.learningRate, GRU_ADAM_PREFIX);
+    const variables = vae.trainableEncoderVariables();
+    this.encoderValues = variables.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+    this.encoderGradients = variables.map((v) => new Float32Array(v.size));
+    this.encoderAdam = new ArrayAdam(
+      this.encoderValues.map((values, k) => [`${k}`, values] as const),
+      options.learningRate,
+      ENCODER_ADAM_PREFIX,
+    );
+    this.batchX = new Float32Array(batchSize * data.x.cols);
+    this.batchY = new Int32Array(batchSize);
+    this.batchWeights = data.rowWeights ? new Float32Array(batchSize) : null;
+    this.latent = new Float32Array(batchSize * latentSize);
+    this.latentGradient = new Float32Array(batchSize * latentSize);
+  }
+
+  trainEpoch(epoch: number, onBatch: (batch: number, loss?: number) => void): Promise<EpochLogs> {
+    const { x, y, rowWeights } = this.data;
+    const order = epochRandom(this.options.seed, epoch).shuffle(
+      Int32Array.from({ length: x.rows }, (_, i) => i),
+    );
+    const batchSize = this.batchY.length;
+    let lossSum = 0;
+    let correct = 0;
+    for (let batch = 0; batch < this.batchesPerEpoch; batch++) {
+      const start = batch * batchSize;
+      const n = Math.min(batchSize, x.rows - start);
+      for (let i = 0; i < n; i++) {
+        const row = order[start + i];
+        this.batchX.set(x.data.subarray(row * x.cols, (row + 1) * x.cols), i * x.cols);
+        this.batchY[i] = y[row];
+        if (this.batchWeights && rowWeights) this.batchWeights[i] = rowWeights[row];
+      }
+      const result = this.step(n, (loss) => onBatch(batch, loss));
+      lossSum += result.lossSum;
+      correct += result.correct;
+    }
+    return Promise.resolve({ loss: lossSum / x.rows, accuracy: correct / x.rows });
+  }
+
+  /** Unweighted mean cross-entropy and accuracy on the validation rows, through the current encoder. */
+  async validate(): Promise<Pick<EpochLogs, 'valLoss' | 'valAccuracy'>> {
+    const validation = this.data.validation;
+    if (!validation || validation.x.rows === 0) return {};
+    const latent = await this.vae.transform(validation.x);
+    return lossAndAccuracy(predictProbabilities(this.params, latent), validation.y);
+  }
+
+  getWeights(): NamedWeights {
+    return {
+      ...this.vae.getWeights(VAE_PREFIX),
+      ...this.params.toWeights(BIGRU_PREFIX),
+      ...this.gruAdam.state(),
+      ...this.encoderAdam.state(),
+    };
+  }
+
+  setWeights(weights: NamedWeights): void {
+    const source = 'finetune checkpoint';
+    if (!weights[`${GRU_ADAM_PREFIX}adam/iterations`]) {
+      throw new IotIdsError('vae-bigru: the checkpoint holds no optimizer state for the finetune stage', {
+        location: { file: source },
+      });
+    }
+    this.vae.setWeights(weights, VAE_PREFIX);
+    this.vae.trainableEncoderVariables().forEach((v, k) => this.encoderValues[k].set(v.dataSync()));
+    this.params.assign(weights, source, BIGRU_PREFIX);
+    this.gruAdam.restore(weights, source);
+    this.encoderAdam.restore(weights, source);
+  }
+
+  /** One batch: forward through encoder and BiGRU, both backward passes, both updates. */
+  private step(n: number, report: (loss: number) => void): { lossSum: number; correct: number } {
+    const { latent, latentGradient } = this;
+    const latentSize = this.params.inputs;
+    const variables = this.vae.trainableEncoderVariables();
+    const inputs = tf.tensor2d(this.batchX.subarray(0, n * this.data.x.cols), [n, this.data.x.cols]);
+    let result: { lossSum: number; correct: number };
+    try {
+      const encoded = tf.tidy(() => this.vae.encodeTensor(inputs));
+      readInto(encoded, latent);
+      encoded.dispose();
+      this.pass.forward(latent, n);
+      result = this.pass.backward(this.batchY, this.batchWeights, n, latentGradient);
+      // A non-finite loss stops the loop here, before it reaches the weights.
+      report(result.lossSum / n);
+      const upstream = tf.tensor2d(latentGradient.subarray(0, n * latentSize), [n, latentSize]);
+      try {
+        const { value, grads } = tf.variableGrads(
+          () => tf.sum(tf.mul(this.vae.encodeTensor(inputs), upstream)),
+          variables,
+        );
+        variables.forEach((v, k) => readInto(grads[v.name], this.encoderGradients[k]));
+        tf.dispose([value, ...Object.values(grads)]);
+      } finally {
+        upstream.dispose();
+      }
+    } finally {
+      inputs.dispose();
+    }
+    this.gruAdam.apply(this.pass.gradients);
+    this.encoderAdam.apply(this.encoderGradients);
+    variables.forEach((v, k) => {
+      const value = tf.tensor(this.encoderValues[k], v.shape, 'float32');
+      v.assign(value);
+      value.dispose();
+    });
+    return result;
+  }
+}
