@@ -1,12 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, IotIdsError } from '../errors.js';
 import { registerCompare } from './commands/compare.js';
+import { registerConsume } from './commands/consume.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDetect } from './commands/detect.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerFetch } from './commands/fetch.js';
 import { registerReport } from './commands/report.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { registerZeroDay } from './commands/zero-day.js';
 
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEvaluate(program);
   registerDetect(program);
+  registerServe(program);
+  registerConsume(program);
   registerZeroDay(program);
   registerReport(program);
   registerCompare(program);
@@ -39,6 +43,7 @@ Examples:
   iot-ids evaluate --model runs/rf-1/model --split KDDTest-21 -o runs/rf-1-eval
   iot-ids report runs/rf-1                       HTML report of one run (figures, tables)
   iot-ids compare -c experiments/sae-paper.json -s 3   a grid of runs, mean ± std, one report
+  iot-ids serve --model runs/rf-1/model          detection service + dashboard on http://127.0.0.1:8080/
   zcat flows.csv.gz | iot-ids detect --model runs/rf-1/model -i - -o alerts.ndjson
 
 Exit codes: 0 ok, 1 failure, 2 usage error.`,

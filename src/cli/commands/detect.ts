@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { IotIdsError } from '../../errors.js';
 import { detectFile, type DetectSummary } from '../../serve/detect-file.js';
 import { terminalProgress } from '../terminal-progress.js';
 import { intOption } from '../parse-options.js';
+import { readThresholds } from '../read-thresholds.js';
 
 interface DetectFlags {
   model: string;
@@ -62,30 +60,6 @@ export function registerDetect(program: Command): void {
         await writeJsonAtomic(flags.summary, summary);
       }
     });
-}
-
-const thresholdsSchema = z.record(z.string(), z.number().min(0).max(1));
-
-async function readThresholds(path: string): Promise<Record<string, number>> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8')) as unknown;
-  } catch (error) {
-    throw new IotIdsError(`cannot read thresholds: ${(error as Error).message}`, {
-      kind: 'usage',
-      location: { file: path },
-      cause: error,
-    });
-  }
-  const parsed = thresholdsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new IotIdsError(`invalid thresholds: ${issue.message}`, {
-      kind: 'usage',
-      location: { file: path, field: issue.path.join('.') || undefined },
-    });
-  }
-  return parsed.data;
 }
 
 export function formatDetectSummary(s: DetectSummary): string {

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { AlertStore } from '../../serve/alert-store.js';
+import { startConsumer } from '../../serve/kafka/consumer.js';
+import { kafkaAlertWriter } from '../../serve/kafka/store-alerts.js';
+import { intOption } from '../parse-options.js';
+import { readThresholds } from '../read-thresholds.js';
+
+interface ConsumeFlags {
+  brokers: string;
+  topic: string;
+  group: string;
+  model: string;
+  store: string;
+  thresholds?: string;
+  batchSize?: number;
+  fromBeginning?: boolean;
+  zeroDay?: boolean;
+}
+
+export function registerConsume(program: Command): void {
+  program
+    .command('consume')
+    .description(
+      'score flow records from Kafka as one consumer group (scale out by starting more processes); alerts go to a SQLite store',
+    )
+    .requiredOption('--brokers <host:port,...>', 'Kafka bootstrap brokers')
+    .requiredOption('--topic <name>', 'topic of flow records (one JSON object or CSV line per message)')
+    .option('--group <id>', 'consumer group shared by every scoring process', 'iot-ids')
+    .requiredOption('--model <dir>', 'a saved model directory')
+    .option('--store <file.db>', 'SQLite alert store (WAL)', 'alerts.db')
+    .option('--thresholds <file.json>', 'per-class alert thresholds (default 0.5)')
+    .option('--batch-size <n>', 'records scored per step (default 1000)', intOption('--batch-size'))
+    .option('--from-beginning', 'a new group starts at the oldest message instead of the newest')
+    .option(
+      '--zero-day',
+      "also raise 'anomaly' alerts with the model's zero-day detector (see `iot-ids zero-day`)",
+    )
+    .action(async (flags: ConsumeFlags) => {
+      const store = AlertStore.open(flags.store);
+      const consumer = await startConsumer({
+        brokers: flags.brokers.split(','),
+        topic: flags.topic,
+        groupId: flags.group,
+        modelDir: flags.model,
+        batchSize: flags.batchSize,
+        fromBeginning: flags.fromBeginning,
+        zeroDay: flags.zeroDay,
+        thresholds: flags.thresholds ? await readThresholds(flags.thresholds) : undefined,
+        onAlert: kafkaAlertWriter(store, { model: flags.model }),
+        onLog: (message) => process.stderr.write(`${message}\n`),
+      });
+      process.stderr.write(`consuming ${flags.topic} as group ${flags.group}; alerts → ${flags.store}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          void consumer.stop().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      const stats = consumer.stats();
+      store.close();
+      process.stderr.write(
+        `stopped: ${stats.records} records, ${stats.alerts} alerts, ${stats.rejected} rejected\n`,
+      );
+    });
+}
