@@ -43,7 +43,12 @@ const table: Table = {
     { kind: 'numeric', name: 'bytes', values: new Float32Array([0, 5, 10]) },
     { kind: 'categorical', name: 'proto', codes: new Int32Array([0, 1, 0]), categories: ['tcp', 'udp'] },
   ],
-  label: { kind: 'categorical', name: 'label', codes: new Int32Array([0, 1, 0]), categories: ['normal', 'smurf'] },
+  label: {
+    kind: 'categorical',
+    name: 'label',
+    codes: new Int32Array([0, 1, 0]),
+    categories: ['normal', 'smurf'],
+  },
   lineNumbers: new Uint32Array([1, 2, 3]),
 };
 
@@ -75,7 +80,9 @@ describe('model directory', () => {
     expect(manifest.kind).toBe('fixed');
     expect(manifest.options).toEqual({ bias: 7 });
     expect(Object.keys(manifest.files).sort()).toEqual(['pipeline.json', 'weights.bin']);
-    expect(pipeline.transform(table).x.data).toEqual(new FeaturePipeline().fit(table).transform(table).x.data);
+    expect(pipeline.transform(table).x.data).toEqual(
+      new FeaturePipeline().fit(table).transform(table).x.data,
+    );
     const siblings = await readdir(join(dir, '..'));
     expect(siblings).toEqual(['model']);
   });

@@ -1,7 +1,20 @@
 import { z } from 'zod';
 import { IotIdsError, usageError } from '../errors.js';
 import type { Classifier } from './estimator.js';
+import { FcnnClassifier, type FcnnOptions } from './fcnn/fcnn.js';
+import { fcnnOptionsSchema } from './fcnn/options.js';
 import { RandomForestClassifier, type RandomForestOptions } from './random-forest/forest.js';
+import { saeSoftmaxOptionsSchema, saeSvmOptionsSchema } from './sae/options.js';
+import { svmOptionsSchema, type SvmOptions } from './svm/options.js';
+import { SvmClassifier } from './svm/svm.js';
+import { SaeSoftmaxClassifier, type SaeSoftmaxOptions } from './sae/sae-softmax.js';
+import { SaeSvmClassifier, type SaeSvmClassifierOptions } from './sae/sae-svm.js';
+import { vaeClassifierOptionsSchema, type VaeClassifierOptions } from './vae/options.js';
+import { VaeClassifier } from './vae/vae-classifier.js';
+import { BiGruClassifier, type BiGruOptions } from './bigru/bigru.js';
+import { biGruOptionsSchema } from './bigru/options.js';
+import { VaeBiGruClassifier, type VaeBiGruOptions } from './bigru/vae-bigru.js';
+import { vaeBiGruOptionsSchema } from './bigru/vae-bigru-options.js';
 
 /**
  * Every model the CLI knows: how to validate its options (zod, so an error names the field and the allowed
@@ -40,8 +53,67 @@ const MODELS: Record<string, ModelDescriptor> = {
     title: 'Random Forest on raw (one-hot, min-max) features',
     optionsSchema: rfOptions,
     trainsInEpochs: false,
-    create: (options, seed) => new RandomForestClassifier({ ...(options as Partial<RandomForestOptions>), seed }),
-    load: (dir, options) => RandomForestClassifier.load(dir, options as unknown as RandomForestOptions),
+    create: (options, seed) =>
+      new RandomForestClassifier({ ...(options as Partial<RandomForestOptions>), seed }),
+    load: (dir, options) => RandomForestClassifier.load(dir, options),
+  },
+  svm: {
+    kind: 'svm',
+    title: 'SVM on raw (one-hot, min-max) features',
+    optionsSchema: svmOptionsSchema,
+    trainsInEpochs: true,
+    create: (options, seed) => new SvmClassifier({ ...(options as Partial<SvmOptions>), seed }),
+    load: (dir, options) => SvmClassifier.load(dir, options),
+  },
+  'sae-softmax': {
+    kind: 'sae-softmax',
+    title: 'Sparse autoencoder (self-taught, KL sparsity) + softmax, optionally fine-tuned',
+    optionsSchema: saeSoftmaxOptionsSchema,
+    trainsInEpochs: true,
+    create: (options, seed) => new SaeSoftmaxClassifier({ ...(options as Partial<SaeSoftmaxOptions>), seed }),
+    load: (dir, options) => SaeSoftmaxClassifier.load(dir, options),
+  },
+  'sae-svm': {
+    kind: 'sae-svm',
+    title: 'Sparse autoencoder (self-taught, KL sparsity) + SVM on the codes',
+    optionsSchema: saeSvmOptionsSchema,
+    trainsInEpochs: true,
+    create: (options, seed) =>
+      new SaeSvmClassifier({ ...(options as Partial<SaeSvmClassifierOptions>), seed }),
+    load: (dir, options) => SaeSvmClassifier.load(dir, options),
+  },
+  fcnn: {
+    kind: 'fcnn',
+    title: 'Fully connected network: Dense → BatchNorm → ReLU → Dropout blocks, softmax output',
+    optionsSchema: fcnnOptionsSchema,
+    trainsInEpochs: true,
+    create: (options, seed) => new FcnnClassifier({ ...(options as Partial<FcnnOptions>), seed }),
+    load: (dir, options) => FcnnClassifier.load(dir, options),
+  },
+  vae: {
+    kind: 'vae',
+    title: 'Variational autoencoder features (posterior mean) + a small softmax head',
+    optionsSchema: vaeClassifierOptionsSchema,
+    trainsInEpochs: true,
+    create: (options, seed) => new VaeClassifier({ ...(options as Partial<VaeClassifierOptions>), seed }),
+    load: (dir, options) => VaeClassifier.load(dir, options),
+  },
+  bigru: {
+    kind: 'bigru',
+    title: 'Bidirectional GRU over each row read as a sequence (timesteps × featuresPerStep), softmax output',
+    optionsSchema: biGruOptionsSchema,
+    trainsInEpochs: true,
+    create: (options, seed) => new BiGruClassifier({ ...(options as Partial<BiGruOptions>), seed }),
+    load: (dir, options) => BiGruClassifier.load(dir, options),
+  },
+  'vae-bigru': {
+    kind: 'vae-bigru',
+    title:
+      'AUTODEEP-ID: VAE latent features read as a sequence by a bidirectional GRU, optionally fine-tuned',
+    optionsSchema: vaeBiGruOptionsSchema,
+    trainsInEpochs: true,
+    create: (options, seed) => new VaeBiGruClassifier({ ...(options as Partial<VaeBiGruOptions>), seed }),
+    load: (dir, options) => VaeBiGruClassifier.load(dir, options),
   },
 };
 

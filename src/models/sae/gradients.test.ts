@@ -1,0 +1,161 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { initEngine, liveTensorCount, tf } from '../../engine/index.js';
+import { createMatrix } from '../../preprocess/matrix.js';
+import { Random } from '../../util/random.js';
+import { autoencoderStep, type AutoencoderParameters, type SparsityPenalty } from './autoencoder-step.js';
+import { glorotKernel, type Parameter } from './parameters.js';
+import { rowBatches } from './row-batches.js';
+import { fineTuneStep, headStep, type HeadParameters } from './softmax-step.js';
+
+const FEATURES = 7;
+const HIDDEN = 5;
+const CLASSES = 3;
+const ROWS = 9;
+
+function randomParameter(name: string, shape: number[], random: Random): Parameter {
+  const p = glorotKernel(name, shape[0], shape[1] ?? 1, random);
+  return { ...p, shape };
+}
+
+function fixture(seed: number) {
+  const random = new Random(seed);
+  const x = createMatrix(
+    ROWS,
+    FEATURES,
+    Float32Array.from({ length: ROWS * FEATURES }, () => random.next()),
+  );
+  const labels = Int32Array.from({ length: ROWS }, (_, i) => i % CLASSES);
+  const weights = Float32Array.from({ length: ROWS }, () => 0.5 + random.next());
+  const autoencoder: AutoencoderParameters = [
+    randomParameter('w1', [FEATURES, HIDDEN], random),
+    randomParameter('b1', [HIDDEN], random),
+    randomParameter('w2', [HIDDEN, FEATURES], random),
+    randomParameter('b2', [FEATURES], random),
+  ];
+  const head: HeadParameters = [
+    randomParameter('w3', [HIDDEN, CLASSES], random),
+    randomParameter('b3', [CLASSES], random),
+  ];
+  const order = Int32Array.from({ length: ROWS }, (_, i) => i);
+  const [batch] = [...rowBatches(x, order, ROWS, { labels, weights })];
+  return { x, labels, weights, autoencoder, head, batch };
+}
+
+/** Gradients of a scalar function of the parameters, by the tape, as plain arrays. */
+function tapeGradients(
+  parameters: readonly Parameter[],
+  objective: (vars: tf.Variable[]) => tf.Scalar,
+): Float32Array[] {
+  const vars = parameters.map((p) => tf.variable(tf.tensor(p.values, [...p.shape])));
+  const { grads, value } = tf.variableGrads(() => objective(vars), vars);
+  const out = vars.map((v) => grads[v.name].dataSync() as Float32Array);
+  tf.dispose([...vars, ...Object.values(grads), value]);
+  return out;
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, tolerance = 2e-5): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThan(tolerance);
+}
+
+describe('hand-written gradients match the tape', () => {
+  beforeAll(async () => {
+    await initEngine();
+  });
+
+  it.each<SparsityPenalty>([
+    { kind: 'kl', rho: 0.05, beta: 3, l1: 0 },
+    { kind: 'l1', rho: 0.05, beta: 3, l1: 0.02 },
+  ])('autoencoder with $kind penalty', (penalty) => {
+    const { x, autoencoder, batch } = fixture(1);
+    const before = liveTensorCount();
+    const step = autoencoderStep(batch, autoencoder, penalty);
+    expect(liveTensorCount()).toBe(before);
+    let tapeReconstruction = 0;
+    let tapePenalty = 0;
+    const expected = tapeGradients(autoencoder, ([w1, b1, w2, b2]) => {
+      const xs = tf.tensor2d(x.data, [ROWS, FEATURES]);
+      const h = tf.sigmoid(tf.add(tf.matMul(xs, w1), b1));
+      const r = tf.sigmoid(tf.add(tf.matMul(h, w2), b2));
+      const reconstruction = tf.div(tf.sum(tf.square(tf.sub(r, xs))), 2 * ROWS);
+      const rhoHat = tf.mean(h, 0);
+      const { rho, beta } = penalty;
+      const sparsity =
+        penalty.kind === 'kl'
+          ? tf.mul(
+              beta,
+              tf.sum(
+                tf.add(
+                  tf.mul(rho, tf.log(tf.div(rho, rhoHat))),
+                  tf.mul(1 - rho, tf.log(tf.div(1 - rho, tf.sub(1, rhoHat)))),
+                ),
+              ),
+            )
+          : tf.mul(penalty.l1, tf.div(tf.sum(tf.abs(h)), ROWS));
+      tapeReconstruction = reconstruction.dataSync()[0];
+      tapePenalty = sparsity.dataSync()[0];
+      return tf.add(reconstruction, sparsity);
+    });
+    step.gradients.forEach((g, k) =>
+      expectClose(
+        g.map((v) => v / ROWS),
+        expected[k],
+      ),
+    );
+    expect(step.reconstructionSum / ROWS).toBeCloseTo(tapeReconstruction, 5);
+    expect(step.penalty).toBeCloseTo(tapePenalty, 4);
+  });
+
+  it('softmax head on codes, with row weights', () => {
+    const { head, labels, weights } = fixture(2);
+    const random = new Random(5);
+    const codes = createMatrix(
+      ROWS,
+      HIDDEN,
+      Float32Array.from({ length: ROWS * HIDDEN }, () => random.next()),
+    );
+    const order = Int32Array.from({ length: ROWS }, (_, i) => i);
+    const [batch] = [...rowBatches(codes, order, ROWS, { labels, weights })];
+    const before = liveTensorCount();
+    const step = headStep(batch, head);
+    expect(liveTensorCount()).toBe(before);
+    const expected = tapeGradients(head, ([w3, b3]) =>
+      weightedCrossEntropy(
+        tf.add(tf.matMul(tf.tensor2d(codes.data, [ROWS, HIDDEN]), w3), b3),
+        labels,
+        weights,
+      ),
+    );
+    step.gradients.forEach((g, k) =>
+      expectClose(
+        g.map((v) => v / ROWS),
+        expected[k],
+      ),
+    );
+    expect(step.lossSum).toBeGreaterThan(0);
+  });
+
+  it('fine-tuning through encoder and head', () => {
+    const { x, autoencoder, head, batch } = fixture(3);
+    const before = liveTensorCount();
+    const step = fineTuneStep(batch, [autoencoder[0], autoencoder[1]], head);
+    expect(liveTensorCount()).toBe(before);
+    const expected = tapeGradients([autoencoder[0], autoencoder[1], ...head], ([w1, b1, w3, b3]) => {
+      const h = tf.sigmoid(tf.add(tf.matMul(tf.tensor2d(x.data, [ROWS, FEATURES]), w1), b1));
+      return weightedCrossEntropy(tf.add(tf.matMul(h, w3), b3), batch.labels!, batch.weights!);
+    });
+    step.gradients.forEach((g, k) =>
+      expectClose(
+        g.map((v) => v / ROWS),
+        expected[k],
+      ),
+    );
+  });
+});
+
+function weightedCrossEntropy(logits: tf.Tensor, labels: Int32Array, weights: Float32Array): tf.Scalar {
+  const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES);
+  const perRow = tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1));
+  return tf.div(tf.sum(tf.mul(perRow, tf.tensor1d(weights))), ROWS);
+}
