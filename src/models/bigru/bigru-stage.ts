@@ -4,7 +4,7 @@ import type { EpochLogs } from '../../train/callbacks.js';
 import type { TrainableStage } from '../../train/fit-stage.js';
 import { Random } from '../../util/random.js';
 import type { NamedWeights } from '../weights-file.js';
-import type { ArrayAdam } from './array-adam.js';
+import type { ArrayAdam } from '../array-adam.js';
 import { BiGruPass } from './bigru-pass.js';
 import type { BiGruParameters } from './parameters.js';
 

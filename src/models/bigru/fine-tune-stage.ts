@@ -5,7 +5,7 @@ import type { EpochLogs } from '../../train/callbacks.js';
 import type { TrainableStage } from '../../train/fit-stage.js';
 import type { VariationalAutoencoder } from '../vae/variational-autoencoder.js';
 import type { NamedWeights } from '../weights-file.js';
-import { ArrayAdam } from './array-adam.js';
+import { ArrayAdam } from '../array-adam.js';
 import { BiGruPass } from './bigru-pass.js';
 import { epochRandom, lossAndAccuracy, predictProbabilities } from './bigru-stage.js';
 import { readInto } from './engine-io.js';

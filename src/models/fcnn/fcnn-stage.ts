@@ -4,7 +4,7 @@ import type { EpochLogs } from '../../train/callbacks.js';
 import type { TrainableStage } from '../../train/fit-stage.js';
 import { Random } from '../../util/random.js';
 import type { NamedWeights } from '../weights-file.js';
-import type { ArrayAdam } from './adam.js';
+import type { ArrayAdam } from '../array-adam.js';
 import { FoldedNetwork, lossAndAccuracy } from './inference.js';
 import type { FcnnParameters } from './parameters.js';
 import { TrainingStep } from './training-step.js';

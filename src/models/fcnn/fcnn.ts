@@ -8,7 +8,7 @@ import { fitStage, resumeStartEpoch } from '../../train/fit-stage.js';
 import { Random } from '../../util/random.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
 import { readWeights, writeWeights } from '../weights-file.js';
-import { ArrayAdam } from './adam.js';
+import { ArrayAdam } from '../array-adam.js';
 import { FCNN_STAGE, FcnnStage } from './fcnn-stage.js';
 import { FoldedNetwork } from './inference.js';
 import { resolveFcnnOptions, type FcnnOptions } from './options.js';

@@ -2,7 +2,7 @@ import type { Matrix } from '../../preprocess/matrix.js';
 import type { EpochLogs } from '../../train/callbacks.js';
 import type { TrainableStage } from '../../train/fit-stage.js';
 import type { NamedWeights } from '../weights-file.js';
-import type { ArrayAdam } from './array-adam.js';
+import type { ArrayAdam } from '../array-adam.js';
 import { HeadStep, lossAndAccuracy, type HeadParameters } from './softmax-head.js';
 import { epochRandom } from './vae-stage.js';
 
@@ -86,6 +86,6 @@ export class HeadStage implements TrainableStage {
   setWeights(weights: NamedWeights): void {
     const source = 'vae classifier checkpoint';
     this.head.assign(weights, HEAD_PREFIX, source);
-    this.adam.restore(weights, HEAD_PREFIX, source);
+    this.adam.restore(weights, source, HEAD_PREFIX);
   }
 }

@@ -8,7 +8,7 @@ import { fitStage, resumeStartEpoch } from '../../train/fit-stage.js';
 import { Random } from '../../util/random.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
 import { readWeights, writeWeights } from '../weights-file.js';
-import { ArrayAdam } from './array-adam.js';
+import { ArrayAdam } from '../array-adam.js';
 import { HEAD_STAGE, HeadStage } from './head-stage.js';
 import { resolveVaeClassifierOptions, vaePart, type VaeClassifierOptions } from './options.js';
 import { balancedRowWeights, HeadParameters } from './softmax-head.js';

@@ -9,7 +9,7 @@
  */
 import type { Random } from '../../util/random.js';
 import type { NamedWeights } from '../weights-file.js';
-import type { NamedArray } from './array-adam.js';
+import type { NamedArray } from '../array-adam.js';
 import { glorotLayer, type DenseLayer } from './dense-chain.js';
 import { assignLayers, kernelShape, layersToWeights } from './named-layers.js';
 

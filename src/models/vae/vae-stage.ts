@@ -3,7 +3,7 @@ import type { EpochLogs } from '../../train/callbacks.js';
 import type { TrainableStage } from '../../train/fit-stage.js';
 import { Random } from '../../util/random.js';
 import type { NamedWeights } from '../weights-file.js';
-import type { ArrayAdam } from './array-adam.js';
+import type { ArrayAdam } from '../array-adam.js';
 import type { VaeParameters } from './vae-parameters.js';
 import { evaluateVae, fillStandardNormal, VaeStep, type VaeLossSettings } from './vae-step.js';
 
@@ -85,7 +85,7 @@ export class VaeStage implements TrainableStage {
   setWeights(weights: NamedWeights): void {
     const source = 'vae checkpoint';
     this.params.assign(weights, this.options.weightPrefix, source);
-    this.adam.restore(weights, this.options.weightPrefix, source);
+    this.adam.restore(weights, source, this.options.weightPrefix);
   }
 }
 

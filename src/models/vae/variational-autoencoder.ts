@@ -8,7 +8,7 @@ import { fitStage, resumeStartEpoch } from '../../train/fit-stage.js';
 import { Random } from '../../util/random.js';
 import type { FitContext } from '../estimator.js';
 import { readWeights, writeWeights, type NamedWeights } from '../weights-file.js';
-import { ArrayAdam } from './array-adam.js';
+import { ArrayAdam } from '../array-adam.js';
 import { forwardLayers } from './dense-chain.js';
 import { checkFeatures } from './input-checks.js';
 import { resolveVaeOptions, type VaeOptions } from './options.js';

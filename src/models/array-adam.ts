@@ -1,25 +1,29 @@
-import { IotIdsError } from '../../errors.js';
-import type { NamedWeights } from '../weights-file.js';
+import { IotIdsError } from '../errors.js';
+import type { NamedWeights } from './weights-file.js';
 
 /**
  * Adam over plain arrays, updating the parameters in place (same rule and defaults as `tf.train.adam`:
- * epsilon added after bias correction). Unlike the engine's `Adam` its moments and step count can be read
- * and restored, which a checkpoint needs for `--resume` to continue exactly where training stopped.
+ * epsilon added after bias correction). Its moments and step count can be read and restored, so `--resume`
+ * continues exactly where a run stopped. State names are `<prefix>adam/iterations`, `<prefix>adam/m/<name>`
+ * and `<prefix>adam/v/<name>`; the prefix given to the constructor is the default of `state` and `restore`.
+ * Every deep model with a hand-written training step (fcnn, sae, vae, bigru) uses this one.
  */
+/** A named parameter the optimiser updates in place. */
+export type NamedArray = readonly [name: string, values: Float32Array];
+
 export class ArrayAdam {
-  private readonly parameters: readonly (readonly [string, Float32Array])[];
   private readonly firstMoments: Float32Array[];
   private readonly secondMoments: Float32Array[];
   private step = 0;
 
   constructor(
-    parameters: readonly (readonly [string, Float32Array])[],
+    private readonly parameters: readonly NamedArray[],
     readonly learningRate = 0.001,
+    private readonly prefix = '',
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly epsilon = 1e-7,
   ) {
-    this.parameters = parameters;
     this.firstMoments = parameters.map(([, p]) => new Float32Array(p.length));
     this.secondMoments = parameters.map(([, p]) => new Float32Array(p.length));
   }
@@ -32,11 +36,9 @@ export class ArrayAdam {
   apply(gradients: readonly Float32Array[]): void {
     this.step++;
     const { beta1, beta2, epsilon } = this;
-    // Folding both bias corrections into the step size: lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε·√(1−β2ᵗ)) equals
-    // lr · m̂ / (√v̂ + ε) exactly in real arithmetic and saves two divisions per element.
-    const correction1 = 1 - beta1 ** this.step;
+    // lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε·√(1−β2ᵗ)) equals lr · m̂ / (√v̂ + ε) and saves two divisions per value.
     const root2 = Math.sqrt(1 - beta2 ** this.step);
-    const stepSize = (this.learningRate * root2) / correction1;
+    const stepSize = (this.learningRate * root2) / (1 - beta1 ** this.step);
     const scaledEpsilon = epsilon * root2;
     this.parameters.forEach(([name, values], k) => {
       const g = gradients[k];
@@ -58,12 +60,18 @@ export class ArrayAdam {
     });
   }
 
-  /** `adam/iterations` and `adam/m/<name>`, `adam/v/<name>` per parameter (copies). */
-  state(): NamedWeights {
-    const state: NamedWeights = { 'adam/iterations': { shape: [1], data: new Float32Array([this.step]) } };
+  /** Copies of the moments and the step count. */
+  state(prefix = this.prefix): NamedWeights {
+    const p = prefix;
+    const state: NamedWeights = {
+      [`${p}adam/iterations`]: { shape: [1], data: new Float32Array([this.step]) },
+    };
     this.parameters.forEach(([name], k) => {
-      state[`adam/m/${name}`] = { shape: [this.firstMoments[k].length], data: this.firstMoments[k].slice() };
-      state[`adam/v/${name}`] = {
+      state[`${p}adam/m/${name}`] = {
+        shape: [this.firstMoments[k].length],
+        data: this.firstMoments[k].slice(),
+      };
+      state[`${p}adam/v/${name}`] = {
         shape: [this.secondMoments[k].length],
         data: this.secondMoments[k].slice(),
       };
@@ -71,25 +79,26 @@ export class ArrayAdam {
     return state;
   }
 
-  /** Restores what `state` returned; `source` names the checkpoint in errors. */
-  restore(state: NamedWeights, source: string): void {
-    const iterations = state['adam/iterations'];
+  /** Restores what `state` returned; `source` names the checkpoint in errors. Checks everything before changing anything. */
+  restore(state: NamedWeights, source: string, prefix = this.prefix): void {
+    const p = prefix;
+    const iterations = state[`${p}adam/iterations`];
     if (
       !iterations ||
       iterations.data.length !== 1 ||
       !Number.isInteger(iterations.data[0]) ||
       iterations.data[0] < 0
     ) {
-      throw new IotIdsError('fcnn: the optimizer state "adam/iterations" is missing or invalid', {
-        location: { file: source, field: 'adam/iterations' },
+      throw new IotIdsError(`the optimizer state "${p}adam/iterations" is missing or invalid`, {
+        location: { file: source, field: `${p}adam/iterations` },
       });
     }
     const moments = this.parameters.map(([name, values]) =>
       (['m', 'v'] as const).map((which) => {
-        const key = `adam/${which}/${name}`;
+        const key = `${p}adam/${which}/${name}`;
         const w = state[key];
         if (!w || w.data.length !== values.length) {
-          throw new IotIdsError(`fcnn: the optimizer state "${key}" is missing or has the wrong size`, {
+          throw new IotIdsError(`the optimizer state "${key}" is missing or has the wrong size`, {
             location: { file: source, field: key },
           });
         }
