@@ -18,7 +18,9 @@ const lines = [
   '|---|---|---|---|---|---|---|---|',
 ];
 const cells = [...results.cells].sort((a, b) =>
-  `${a.task}|${a.protocol}|${a.split}|${a.model}`.localeCompare(`${b.task}|${b.protocol}|${b.split}|${b.model}`),
+  `${a.task}|${a.protocol}|${a.split}|${a.model}`.localeCompare(
+    `${b.task}|${b.protocol}|${b.split}|${b.model}`,
+  ),
 );
 for (const c of cells) {
   lines.push(
