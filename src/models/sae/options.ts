@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { usageError } from '../../errors.js';
+import { svmOptionsSchema } from '../svm/options.js';
 
 /**
  * Options of the sparse autoencoder (self-taught learning: features learnt without labels, after Ng's
@@ -107,26 +108,8 @@ export const saeSoftmaxOptionsSchema = z
   .partial()
   .strict();
 
-/** The nested `svm` options of sae-svm (names and ranges of src/models/svm/options.ts). */
-export const nestedSvmOptionsSchema = z
-  .object({
-    kernel: z.enum(['linear', 'rbf']),
-    rffComponents: z
-      .number()
-      .int()
-      .min(1)
-      .max(1 << 16),
-    gamma: z.union([z.literal('scale'), z.number().positive()]),
-    l2: z.number().min(0),
-    epochs: z.number().int().min(1),
-    batchSize: z.number().int().min(1),
-    learningRate: z.number().positive(),
-    patience: z.number().int().min(1),
-    classWeight: z.union([z.literal('balanced'), z.null()]),
-    seed: z.number().int(),
-  })
-  .partial()
-  .strict();
+/** The nested `svm` options of sae-svm: the svm model's own options, plus a seed of its own. */
+export const nestedSvmOptionsSchema = svmOptionsSchema.extend({ seed: z.number().int().optional() });
 
 export const saeSvmOptionsSchema = z
   .object({ ...sparseAutoencoderSchemaShape, svm: nestedSvmOptionsSchema })
