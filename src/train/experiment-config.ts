@@ -16,6 +16,8 @@ export interface ExperimentConfig {
   options: Record<string, Record<string, unknown>>;
   /** Train on this split instead of the protocol's (e.g. KDDTrain+_20Percent for a quick grid). */
   trainSplit?: string;
+  /** Drop exact duplicate training rows in every run (`--dedup`). Default false. */
+  dedup?: boolean;
 }
 
 /** One cell of the grid for one seed. */
@@ -46,6 +48,7 @@ function configSchema() {
         .strict(),
       options: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
       trainSplit: z.string().optional(),
+      dedup: z.boolean().optional(),
     })
     .strict();
 }

@@ -32,6 +32,7 @@ const runConfigSchema = z
       .strict(),
     taxonomyOverrides: z.record(z.string(), z.enum(['normal', 'dos', 'probe', 'r2l', 'u2r'])),
     strict: z.boolean(),
+    dedup: z.boolean(),
   })
   .partial()
   .strict();

@@ -64,6 +64,7 @@ export async function runGrid(
         out: dir,
         dataDir: options.dataDir,
         trainSplit: config.trainSplit,
+        dedup: config.dedup,
       },
       options.runProgress ?? silentProgress,
     );

@@ -40,6 +40,11 @@ export interface RunSpec {
   /** Apply log1p to the dataset's heavy-tailed count columns (its schema's `logColumns`). Default false. */
   log1p?: boolean;
   resample?: ResampleOptions;
+  /**
+   * Remove exact duplicate rows from the training data (after the random-split hold-out, which keeps its
+   * duplicates so the overlap stays visible). Default false.
+   */
+  dedup?: boolean;
   /** Deep models: continue from `<out>/checkpoints/last` when it exists. Default false. */
   resume?: boolean;
   /** First rejected input row is fatal. Default false. */

@@ -15,7 +15,7 @@ import { modelDescriptor } from '../models/registry.js';
 import { FeaturePipeline } from '../preprocess/pipeline.js';
 import { stratifiedSplit } from '../preprocess/stratified-split.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
-import { loadLabelledSplit, subsetSplit, type LabelledSplit } from '../data/labelled-split.js';
+import { dedupSplit, loadLabelledSplit, subsetSplit, type LabelledSplit } from '../data/labelled-split.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
 import type { Callback } from './callbacks.js';
 import { History } from './history.js';
@@ -64,6 +64,10 @@ export async function runTraining(
     testNames = [name];
   } else {
     testNames = [...dataset.official.tests];
+  }
+  if (spec.dedup) {
+    train = dedupSplit(train);
+    progress.note(`--dedup removed ${train.cleaning.dedupRemoved} duplicate training rows`);
   }
   assertEveryClassPresent(train);
 

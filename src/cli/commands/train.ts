@@ -28,6 +28,7 @@ interface TrainFlags {
   dropConstant?: boolean;
   strict?: boolean;
   resume?: boolean;
+  dedup?: boolean;
   nEstimators?: number;
   maxDepth?: number;
   minSamplesLeaf?: number;
@@ -83,6 +84,10 @@ export function registerTrain(program: Command): void {
     .option('--log1p', 'log1p heavy-tailed count columns before min-max scaling')
     .option('--drop-constant', 'drop columns that are constant on the training data')
     .option('--strict', 'stop at the first bad input row instead of skipping and counting it')
+    .option(
+      '--dedup',
+      'drop exact duplicate training rows (KDD Cup 99 is ~70 % duplicates); counted in the report',
+    )
     .option('--resume', 'deep models: continue from <out>/checkpoints/last after a crash')
     .option('--n-estimators <n>', 'rf: number of trees (default 100)', intOption('--n-estimators'))
     .option('--max-depth <n>', 'rf: maximum tree depth (default unlimited)', intOption('--max-depth'))
@@ -155,5 +160,6 @@ export async function trainSpecFromFlags(flags: TrainFlags): Promise<RunSpec> {
     resample,
     strict: flags.strict ?? file.strict,
     resume: flags.resume,
+    dedup: flags.dedup ?? file.dedup,
   };
 }
