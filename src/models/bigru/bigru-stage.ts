@@ -136,12 +136,3 @@ export function lossAndAccuracy(
 export function epochRandom(seed: number, epoch: number): Random {
   return new Random((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
 }
-
-/** Per-row weights n / (k · count of the row's class), as scikit-learn's and Keras's 'balanced'. */
-export function balancedRowWeights(y: Int32Array, nClasses: number): Float32Array {
-  const counts = new Float64Array(nClasses);
-  for (const label of y) counts[label]++;
-  const weights = new Float32Array(y.length);
-  for (let i = 0; i < y.length; i++) weights[i] = y.length / (nClasses * counts[y[i]]);
-  return weights;
-}

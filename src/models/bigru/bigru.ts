@@ -9,7 +9,8 @@ import { Random } from '../../util/random.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
 import { readWeights, writeWeights, type NamedWeights } from '../weights-file.js';
 import { ArrayAdam } from '../array-adam.js';
-import { BIGRU_STAGE, BiGruStage, balancedRowWeights, predictProbabilities } from './bigru-stage.js';
+import { balancedRowWeights } from '../class-weights.js';
+import { BIGRU_STAGE, BiGruStage, predictProbabilities } from './bigru-stage.js';
 import { resolveBiGruOptions, sequenceShape, type BiGruOptions } from './options.js';
 import { BiGruParameters } from './parameters.js';
 

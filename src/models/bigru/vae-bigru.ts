@@ -7,7 +7,8 @@ import { IotIdsError } from '../../errors.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
 import { VariationalAutoencoder } from '../vae/variational-autoencoder.js';
 import { BiGruClassifier, checkTrainingSet, progressCallback, requireFinite } from './bigru.js';
-import { BIGRU_STAGE, balancedRowWeights } from './bigru-stage.js';
+import { balancedRowWeights } from '../class-weights.js';
+import { BIGRU_STAGE } from './bigru-stage.js';
 import { BIGRU_PREFIX, FINETUNE_STAGE, FineTuneStage, VAE_PREFIX } from './fine-tune-stage.js';
 import { sequenceShape } from './options.js';
 import {

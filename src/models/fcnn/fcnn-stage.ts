@@ -5,7 +5,8 @@ import type { TrainableStage } from '../../train/fit-stage.js';
 import { Random } from '../../util/random.js';
 import type { NamedWeights } from '../weights-file.js';
 import type { ArrayAdam } from '../array-adam.js';
-import { FoldedNetwork, lossAndAccuracy } from './inference.js';
+import { lossAndAccuracy } from '../probability-metrics.js';
+import { FoldedNetwork } from './inference.js';
 import type { FcnnParameters } from './parameters.js';
 import { TrainingStep } from './training-step.js';
 

@@ -9,8 +9,9 @@ import type { Callback, EpochLogs } from '../../train/callbacks.js';
 import { ModelCheckpoint, readLastCheckpoint } from '../../train/model-checkpoint.js';
 import { Random } from '../../util/random.js';
 import { gaussianBlobs } from '../contract-cases.js';
-import { FCNN_WEIGHTS, FcnnClassifier, balancedRowWeights } from './fcnn.js';
-import { lossAndAccuracy } from './inference.js';
+import { balancedRowWeights } from '../class-weights.js';
+import { FCNN_WEIGHTS, FcnnClassifier } from './fcnn.js';
+import { lossAndAccuracy } from '../probability-metrics.js';
 
 const blobs = gaussianBlobs({ seed: 3, rows: 600, features: 6, classes: 3, separation: 2 });
 const small = { hiddenUnits: [16, 8], batchSize: 64 };

@@ -13,6 +13,7 @@ import { FCNN_STAGE, FcnnStage } from './fcnn-stage.js';
 import { FoldedNetwork } from './inference.js';
 import { resolveFcnnOptions, type FcnnOptions } from './options.js';
 import { FcnnParameters } from './parameters.js';
+import { balancedRowWeights } from '../class-weights.js';
 
 export type { FcnnOptions } from './options.js';
 
@@ -142,15 +143,6 @@ export class FcnnClassifier implements Classifier<FcnnOptions> {
 
 function notFitted(): IotIdsError {
   return new IotIdsError('fcnn: the model is not fitted; call fit() or load() first');
-}
-
-/** Per-row weights n / (k · count of the row's class), as scikit-learn's and Keras's 'balanced'. */
-export function balancedRowWeights(y: Int32Array, nClasses: number): Float32Array {
-  const counts = new Float64Array(nClasses);
-  for (const label of y) counts[label]++;
-  const weights = new Float32Array(y.length);
-  for (let i = 0; i < y.length; i++) weights[i] = y.length / (nClasses * counts[y[i]]);
-  return weights;
 }
 
 function progressCallback(onProgress: NonNullable<FitContext['onProgress']>, epochs: number): Callback {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { usageError } from '../../errors.js';
+import { balancedClassWeights } from '../class-weights.js';
 
 /** Options of the histogram-binned random forest (names follow scikit-learn's RandomForestClassifier). */
 export interface RandomForestOptions {
@@ -103,10 +104,7 @@ export function resolveClassWeights(
 ): Float64Array {
   const weights = new Float64Array(nClasses).fill(1);
   if (classWeight === 'balanced') {
-    const counts = new Float64Array(nClasses);
-    for (let i = 0; i < y.length; i++) counts[y[i]]++;
-    // An absent class gets weight 0 instead of n / 0: it has no rows to weigh anyway.
-    for (let c = 0; c < nClasses; c++) weights[c] = counts[c] > 0 ? y.length / (nClasses * counts[c]) : 0;
+    weights.set(balancedClassWeights(y, nClasses));
   } else if (Array.isArray(classWeight)) {
     if (classWeight.length !== nClasses) {
       throw usageError(

@@ -12,15 +12,3 @@ export function checkLabels(model: string, x: Matrix, y: Int32Array, nClasses: n
     }
   }
 }
-
-/** scikit-learn's 'balanced' weights n / (k · countᶜ) from the training labels; 0 for an absent class. */
-export function balancedClassWeights(y: Int32Array, nClasses: number): Float64Array {
-  const counts = new Float64Array(nClasses);
-  for (const label of y) counts[label]++;
-  return counts.map((count) => (count > 0 ? y.length / (nClasses * count) : 0));
-}
-
-/** The weight of each row's class. */
-export function rowWeights(y: Int32Array, classWeights: Float64Array): Float32Array {
-  return Float32Array.from(y, (label) => classWeights[label]);
-}

@@ -7,7 +7,8 @@ import type { TrainableStage } from '../../train/fit-stage.js';
 import { Random } from '../../util/random.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
 import { readWeights, writeWeights, type NamedWeights } from '../weights-file.js';
-import { balancedClassWeights, checkLabels, rowWeights } from './labels.js';
+import { balancedClassWeights, rowWeights } from '../class-weights.js';
+import { checkLabels } from './labels.js';
 import { resolveSaeSoftmaxOptions, type SaeSoftmaxOptions } from './options.js';
 import {
   glorotKernel,

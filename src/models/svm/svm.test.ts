@@ -10,7 +10,8 @@ import type { CheckpointState } from '../../train/model-checkpoint.js';
 import { Random } from '../../util/random.js';
 import { gaussianBlobs } from '../contract-cases.js';
 import { writeWeights, type NamedWeights } from '../weights-file.js';
-import { SvmClassifier, balancedClassWeights } from './svm.js';
+import { balancedClassWeights } from '../class-weights.js';
+import { SvmClassifier } from './svm.js';
 
 /** Two concentric rings (radius 1 and 2.5, noise 0.15): no line separates them, an RBF kernel does. */
 function rings(seed: number, rows: number): { x: Matrix; y: Int32Array } {

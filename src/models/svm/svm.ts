@@ -14,6 +14,7 @@ import { decisionValues } from './squared-hinge.js';
 import { SCORING_BATCH, SVM_STAGE, svmStage } from './svm-stage.js';
 import { svmFromNamedWeights, svmToNamedWeights, type SvmState } from './svm-weights.js';
 import { VectorAdam } from './vector-adam.js';
+import { balancedClassWeights } from '../class-weights.js';
 
 export type { SvmOptions } from './options.js';
 
@@ -229,13 +230,6 @@ export class SvmClassifier implements Classifier<SvmOptions> {
     if (!this.state) throw new IotIdsError('svm: the model is not fitted; call fit() or load() first');
     return this.state;
   }
-}
-
-/** n / (nClasses · count_c), scikit-learn's 'balanced'; an absent class gets 0 (it has no rows anyway). */
-export function balancedClassWeights(y: Int32Array, nClasses: number): Float64Array {
-  const counts = new Float64Array(nClasses);
-  for (let i = 0; i < y.length; i++) counts[y[i]]++;
-  return counts.map((count) => (count > 0 ? y.length / (nClasses * count) : 0));
 }
 
 function checkTrainingSet(x: Matrix, y: Int32Array, nClasses: number, what = 'training'): void {

@@ -3,7 +3,8 @@ import type { EpochLogs } from '../../train/callbacks.js';
 import type { TrainableStage } from '../../train/fit-stage.js';
 import type { NamedWeights } from '../weights-file.js';
 import type { ArrayAdam } from '../array-adam.js';
-import { HeadStep, lossAndAccuracy, type HeadParameters } from './softmax-head.js';
+import { lossAndAccuracy } from '../probability-metrics.js';
+import { HeadStep, type HeadParameters } from './softmax-head.js';
 import { epochRandom } from './vae-stage.js';
 
 export const HEAD_STAGE = 'classifier';

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, liveTensorCount, tf } from '../../engine/index.js';
 import { Random } from '../../util/random.js';
-import { balancedRowWeights, HeadParameters, HeadStep, lossAndAccuracy } from './softmax-head.js';
+import { balancedRowWeights } from '../class-weights.js';
+import { lossAndAccuracy } from '../probability-metrics.js';
+import { HeadParameters, HeadStep } from './softmax-head.js';
 
 const ROWS = 11;
 const INPUTS = 5;

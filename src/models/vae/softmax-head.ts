@@ -151,28 +151,3 @@ function softmaxCrossEntropy(
   }
   return { lossSum, correct };
 }
-
-/** Mean cross-entropy (unweighted) and accuracy of probability rows against labels. */
-export function lossAndAccuracy(probabilities: Matrix, y: Int32Array): { loss: number; accuracy: number } {
-  const k = probabilities.cols;
-  const p = probabilities.data;
-  let loss = 0;
-  let correct = 0;
-  for (let i = 0; i < probabilities.rows; i++) {
-    const row = i * k;
-    let best = 0;
-    for (let c = 1; c < k; c++) if (p[row + c] > p[row + best]) best = c;
-    if (best === y[i]) correct++;
-    // Softmax can underflow to 0 in float32; clamp as Keras does.
-    loss -= Math.log(Math.max(p[row + y[i]], 1e-7));
-  }
-  const rows = Math.max(1, probabilities.rows);
-  return { loss: loss / rows, accuracy: correct / rows };
-}
-
-/** Per-row weights n / (k · count of the row's class), as scikit-learn's and Keras's 'balanced'. */
-export function balancedRowWeights(y: Int32Array, classes: number): Float32Array {
-  const counts = new Float64Array(classes);
-  for (const label of y) counts[label]++;
-  return Float32Array.from(y, (label) => y.length / (classes * counts[label]));
-}

@@ -11,7 +11,8 @@ import { readWeights, writeWeights } from '../weights-file.js';
 import { ArrayAdam } from '../array-adam.js';
 import { HEAD_STAGE, HeadStage } from './head-stage.js';
 import { resolveVaeClassifierOptions, vaePart, type VaeClassifierOptions } from './options.js';
-import { balancedRowWeights, HeadParameters } from './softmax-head.js';
+import { balancedRowWeights } from '../class-weights.js';
+import { HeadParameters } from './softmax-head.js';
 import { VAE_STAGE } from './vae-stage.js';
 import { VariationalAutoencoder } from './variational-autoencoder.js';
 
