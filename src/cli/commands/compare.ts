@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { join, relative } from 'node:path';
-import { buildCompareReport, writeReport } from '../../report/html-report.js';
-import { buildResultsFile, type ResultsRun } from '../../report/results-file.js';
-import { readExperimentConfig } from '../../train/experiment-config.js';
-import { runGrid } from '../../train/run-grid.js';
-import { writeJsonAtomic } from '../../util/atomic-write.js';
+
+import type { ResultsRun } from '../../report/results-file.js';
+
 import { intOption } from '../parse-options.js';
 import { terminalProgress } from '../terminal-progress.js';
 
@@ -31,6 +29,11 @@ export function registerCompare(program: Command): void {
     )
     .option('--png', 'also save every figure as a PNG beside the report')
     .action(async (flags: CompareFlags) => {
+      const { buildCompareReport, writeReport } = await import('../../report/html-report.js');
+      const { buildResultsFile } = await import('../../report/results-file.js');
+      const { readExperimentConfig } = await import('../../train/experiment-config.js');
+      const { runGrid } = await import('../../train/run-grid.js');
+      const { writeJsonAtomic } = await import('../../util/atomic-write.js');
       const config = await readExperimentConfig(flags.config);
       const out = flags.out ?? join('reports', config.name);
       const progress = terminalProgress();

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { AlertStore } from '../../serve/alert-store.js';
-import { startConsumer } from '../../serve/kafka/consumer.js';
-import { kafkaAlertWriter } from '../../serve/kafka/store-alerts.js';
+
 import { intOption } from '../parse-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
@@ -36,6 +34,9 @@ export function registerConsume(program: Command): void {
       "also raise 'anomaly' alerts with the model's zero-day detector (see `iot-ids zero-day`)",
     )
     .action(async (flags: ConsumeFlags) => {
+      const { AlertStore } = await import('../../serve/alert-store.js');
+      const { startConsumer } = await import('../../serve/kafka/consumer.js');
+      const { kafkaAlertWriter } = await import('../../serve/kafka/store-alerts.js');
       const store = AlertStore.open(flags.store);
       const consumer = await startConsumer({
         brokers: flags.brokers.split(','),

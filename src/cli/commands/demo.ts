@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { buildRunReport, writeReport } from '../../report/html-report.js';
-import { runTraining, type RunResult } from '../../train/run-training.js';
+
+import type { RunResult } from '../../train/run-training.js';
 import { formatSummaryTable } from '../summary-table.js';
 import { terminalProgress } from '../terminal-progress.js';
 import { intOption } from '../parse-options.js';
@@ -25,6 +25,8 @@ export function registerDemo(program: Command): void {
     .option('-o, --out <dir>', 'where the runs go', 'runs/demo')
     .option('-s, --seed <n>', 'seed', intOption('--seed'), 1)
     .action(async (flags: { dataDir?: string; out: string; seed: number }) => {
+      const { buildRunReport, writeReport } = await import('../../report/html-report.js');
+      const { runTraining } = await import('../../train/run-training.js');
       const progress = terminalProgress();
       process.stdout.write(
         'iot-ids demo: NSL-KDD · 5class · official protocol (train KDDTrain+, test KDDTest+ and KDDTest-21)\n\n',

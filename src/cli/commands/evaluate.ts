@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { evaluateModel } from '../../evaluate/evaluate-model.js';
+
 import { formatSummaryTable } from '../summary-table.js';
 import { terminalProgress } from '../terminal-progress.js';
 
@@ -28,6 +28,7 @@ export function registerEvaluate(program: Command): void {
         dataDir?: string;
         strict?: boolean;
       }) => {
+        const { evaluateModel } = await import('../../evaluate/evaluate-model.js');
         const { metrics, metricsPath } = await evaluateModel(
           {
             modelDir: flags.model,

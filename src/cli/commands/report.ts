@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { buildRunReport, writeReport } from '../../report/html-report.js';
 
 export function registerReport(program: Command): void {
   program
@@ -10,6 +9,7 @@ export function registerReport(program: Command): void {
     .option('-o, --out <file.html>', 'where the report goes (default <runDir>/report.html)')
     .option('--png', 'also save every figure as a PNG beside the report')
     .action(async (runDir: string, flags: { out?: string; png?: boolean }) => {
+      const { buildRunReport, writeReport } = await import('../../report/html-report.js');
       const html = await buildRunReport(runDir);
       const written = await writeReport(flags.out ?? join(runDir, 'report.html'), html, { png: flags.png });
       process.stdout.write(`report: ${written.html}\n`);

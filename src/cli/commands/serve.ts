@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startServer } from '../../serve/server.js';
+
 import { intOption } from '../parse-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
@@ -36,6 +36,7 @@ export function registerServe(program: Command): void {
       intOption('--alert-window'),
     )
     .action(async (flags: ServeFlags) => {
+      const { startServer } = await import('../../serve/server.js');
       const server = await startServer({
         modelDir: flags.model,
         host: flags.host,

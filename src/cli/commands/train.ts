@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { MODEL_KINDS } from '../../models/model-kinds.js';
 import { loadTaxonomyOverrides } from '../../data/taxonomy.js';
 import type { ProtocolName, TaskName } from '../../data/schema.js';
-import { modelKinds, parseModelOptions } from '../../models/registry.js';
-import { readRunConfigFile } from '../../train/run-config-file.js';
-import { runTraining } from '../../train/run-training.js';
 import type { RunSpec } from '../../train/run-spec.js';
 import { formatSummaryTable } from '../summary-table.js';
 import { terminalProgress } from '../terminal-progress.js';
@@ -50,7 +48,7 @@ export function registerTrain(program: Command): void {
       '-d, --dataset <name|schema.json>',
       'nsl-kdd, kdd99, unsw-nb15, or a schema file (default nsl-kdd)',
     )
-    .addOption(new Option('-m, --model <kind>', 'model to train (default rf)').choices(modelKinds()))
+    .addOption(new Option('-m, --model <kind>', 'model to train (default rf)').choices(MODEL_KINDS))
     .addOption(
       new Option('-t, --task <task>', 'label set (default 5class)').choices([
         '5class',
@@ -103,6 +101,7 @@ export function registerTrain(program: Command): void {
     .option('--learning-rate <r>', 'deep models: Adam learning rate', positiveNumberOption('--learning-rate'))
     .option('--patience <n>', 'deep models: early-stopping patience in epochs', intOption('--patience'))
     .action(async (flags: TrainFlags) => {
+      const { runTraining } = await import('../../train/run-training.js');
       const spec = await trainSpecFromFlags(flags);
       const result = await runTraining(spec, terminalProgress());
       process.stdout.write(`${formatSummaryTable(result.metrics)}\n\n`);
@@ -111,6 +110,8 @@ export function registerTrain(program: Command): void {
 }
 
 export async function trainSpecFromFlags(flags: TrainFlags): Promise<RunSpec> {
+  const { parseModelOptions } = await import('../../models/registry.js');
+  const { readRunConfigFile } = await import('../../train/run-config-file.js');
   const file = flags.config ? await readRunConfigFile(flags.config) : {};
   const model = flags.model ?? file.model ?? 'rf';
   const fromFlags: Record<string, unknown> = {};

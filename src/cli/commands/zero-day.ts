@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { trainZeroDay } from '../../serve/zero-day/train-zero-day.js';
-import { progressCallback } from '../../train/progress-callback.js';
+
 import { intOption, positiveNumberOption } from '../parse-options.js';
 import { terminalProgress } from '../terminal-progress.js';
 
@@ -24,6 +23,8 @@ export function registerZeroDay(program: Command): void {
     )
     .action(
       async (flags: { model: string; fpr?: number; epochs?: number; seed?: number; dataDir?: string }) => {
+        const { trainZeroDay } = await import('../../serve/zero-day/train-zero-day.js');
+        const { progressCallback } = await import('../../train/progress-callback.js');
         const progress = terminalProgress();
         const result = await trainZeroDay({
           modelDir: flags.model,
