@@ -24,6 +24,7 @@ import { TrainingStep } from '../src/models/fcnn/training-step.js';
 import type { LabelledSet } from '../src/preprocess/matrix.js';
 import { Random } from '../src/util/random.js';
 import { median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
+import { measureEpochs } from './lib/time-epochs.js';
 
 const PYTORCH = { secondsPerEpochAt256: 1.7, scoringRowsPerSecond: 1_000_000, network: [64, 32] };
 
@@ -62,23 +63,13 @@ async function timeEpochs(
     { x: train.x, y: train.y, rowWeights: null },
     { batchSize, dropout: defaults.dropout, seed: 1 },
   );
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  let trainLoss = Number.NaN;
-  for (let epoch = 0; epoch < epochsPerRun; epoch++) {
-    const cpuStart = process.cpuUsage();
-    const start = performance.now();
-    trainLoss = (await stage.trainEpoch(epoch, () => undefined)).loss;
-    const used = process.cpuUsage(cpuStart);
-    wall.push((performance.now() - start) / 1000);
-    cpu.push((used.user + used.system) / 1e6);
-  }
+  const timing = await measureEpochs(stage, epochsPerRun);
   return {
     hiddenUnits,
     batchSize,
-    secondsPerEpoch: round(median(wall), 3),
-    cpuSecondsPerEpoch: round(median(cpu), 3),
-    trainLoss: round(trainLoss, 4),
+    secondsPerEpoch: round(timing.secondsPerEpoch, 3),
+    cpuSecondsPerEpoch: round(timing.cpuSecondsPerEpoch, 3),
+    trainLoss: round(timing.trainLoss, 4),
   };
 }
 

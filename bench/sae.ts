@@ -104,19 +104,7 @@ async function timeStages(x: Matrix, y: Int32Array, nClasses: number, batchSize:
  * kernels in the profiled step.
  */
 async function profilePretrainStep(x: Matrix, batchSize: number) {
-  const o = defaultSparseAutoencoderOptions();
-  const random = new Random(1);
-  const params: AutoencoderParameters = [
-    glorotKernel('encoder/kernel', x.cols, o.hiddenUnits, random),
-    zeroBias('encoder/bias', o.hiddenUnits),
-    glorotKernel('decoder/kernel', o.hiddenUnits, x.cols, random),
-    zeroBias('decoder/bias', x.cols),
-  ];
-  const adam = new ParameterAdam('bench', params, {
-    learningRate: o.learningRate,
-    weightDecay: o.weightDecay,
-  });
-  const penalty = { kind: o.sparsity, rho: o.rho, beta: o.beta, l1: o.l1 };
+  const { params, adam, penalty } = defaultPretrainStep(x);
   const batches = endlessBatches(x, batchSize);
   const warmup = 5;
   const parts = { gatherBatchJs: [] as number[], engineStep: [] as number[], adamJs: [] as number[] };
@@ -218,19 +206,7 @@ function tapeStepMs(x: Matrix, batchSize: number): number {
 
 /** CPU ms per step of this model's pretraining (batch, fused step, Adam), as `tapeStepMs` measures it. */
 function customStepMs(x: Matrix, batchSize: number): number {
-  const o = defaultSparseAutoencoderOptions();
-  const random = new Random(1);
-  const params: AutoencoderParameters = [
-    glorotKernel('encoder/kernel', x.cols, o.hiddenUnits, random),
-    zeroBias('encoder/bias', o.hiddenUnits),
-    glorotKernel('decoder/kernel', o.hiddenUnits, x.cols, random),
-    zeroBias('decoder/bias', x.cols),
-  ];
-  const adam = new ParameterAdam('bench', params, {
-    learningRate: o.learningRate,
-    weightDecay: o.weightDecay,
-  });
-  const penalty = { kind: o.sparsity, rho: o.rho, beta: o.beta, l1: o.l1 };
+  const { params, adam, penalty } = defaultPretrainStep(x);
   const batches = endlessBatches(x, batchSize);
   const warmup = 5;
   let cpu = process.cpuUsage();
@@ -317,3 +293,20 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** The default model's pretraining parameters, optimiser and sparsity penalty, freshly initialised (seed 1). */
+function defaultPretrainStep(x: Matrix) {
+  const o = defaultSparseAutoencoderOptions();
+  const random = new Random(1);
+  const params: AutoencoderParameters = [
+    glorotKernel('encoder/kernel', x.cols, o.hiddenUnits, random),
+    zeroBias('encoder/bias', o.hiddenUnits),
+    glorotKernel('decoder/kernel', o.hiddenUnits, x.cols, random),
+    zeroBias('decoder/bias', x.cols),
+  ];
+  const adam = new ParameterAdam('bench', params, {
+    learningRate: o.learningRate,
+    weightDecay: o.weightDecay,
+  });
+  return { params, adam, penalty: { kind: o.sparsity, rho: o.rho, beta: o.beta, l1: o.l1 } };
+}

@@ -32,6 +32,7 @@ import { VariationalAutoencoder } from '../src/models/vae/variational-autoencode
 import { Random } from '../src/util/random.js';
 import { trainingMatrix } from './lib/kdd99-matrices.js';
 import { median, peakRssMiB } from './lib/nsl-kdd-matrices.js';
+import { measureEpochs } from './lib/time-epochs.js';
 
 const PYTORCH = { secondsPerEpochAt256: 2.2, engineNotesSecondsPerEpoch: 1.2, rows: 125_973 };
 const DATASETS = {
@@ -94,22 +95,12 @@ function network(
 async function timeEpochs(x: Matrix, batchSize: number, epochs: number): Promise<EpochTiming> {
   const { params, adam } = network(x);
   const stage = new VaeStage(params, adam, { x }, { batchSize, seed: 1, settings, weightPrefix: '' });
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  let trainLoss = Number.NaN;
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    const cpuStart = process.cpuUsage();
-    const start = performance.now();
-    trainLoss = (await stage.trainEpoch(epoch, () => undefined)).loss;
-    const used = process.cpuUsage(cpuStart);
-    wall.push((performance.now() - start) / 1000);
-    cpu.push((used.user + used.system) / 1e6);
-  }
+  const timing = await measureEpochs(stage, epochs);
   return {
     batchSize,
-    secondsPerEpoch: round(median(wall), 3),
-    cpuSecondsPerEpoch: round(median(cpu), 3),
-    trainLoss: round(trainLoss, 4),
+    secondsPerEpoch: round(timing.secondsPerEpoch, 3),
+    cpuSecondsPerEpoch: round(timing.cpuSecondsPerEpoch, 3),
+    trainLoss: round(timing.trainLoss, 4),
   };
 }
 
