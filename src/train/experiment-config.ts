@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
+import { parseJsonValue, readJsonFile } from '../util/read-json-file.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import type { ProtocolName, TaskName } from '../data/schema.js';
 import { TASK_NAMES } from '../data/tasks.js';
@@ -54,29 +54,16 @@ function configSchema() {
 }
 
 export async function readExperimentConfig(path: string): Promise<ExperimentConfig> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8')) as unknown;
-  } catch (error) {
-    throw new IotIdsError(`cannot read the experiment config: ${(error as Error).message}`, {
-      kind: 'usage',
-      location: { file: path },
-      cause: error,
-    });
-  }
-  return parseExperimentConfig(raw, path);
+  const config = await readJsonFile(path, configSchema(), 'experiment config');
+  return checkOptions(config, path);
 }
 
 export function parseExperimentConfig(raw: unknown, source: string): ExperimentConfig {
-  const parsed = configSchema().safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new IotIdsError(`invalid experiment config: ${issue.message}`, {
-      kind: 'usage',
-      location: { file: source, field: issue.path.join('.') || undefined },
-    });
-  }
-  const config = parsed.data;
+  return checkOptions(parseJsonValue(raw, configSchema(), 'experiment config', source), source);
+}
+
+/** Options must name a model of the grid and be valid for it. */
+function checkOptions(config: ExperimentConfig, source: string): ExperimentConfig {
   for (const [model, options] of Object.entries(config.options)) {
     if (!config.grid.model.includes(model)) {
       throw new IotIdsError(`options given for model "${model}", which is not in grid.model`, {

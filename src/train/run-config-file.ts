@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { IotIdsError } from '../errors.js';
+import { readJsonFile } from '../util/read-json-file.js';
 
 /**
  * `--config file.json`: every training choice in one file, so a run can be repeated exactly. Flags given on
@@ -40,23 +39,5 @@ const runConfigSchema = z
 export type RunConfigFile = z.infer<typeof runConfigSchema>;
 
 export async function readRunConfigFile(path: string): Promise<RunConfigFile> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8')) as unknown;
-  } catch (error) {
-    throw new IotIdsError(`cannot read the config: ${(error as Error).message}`, {
-      kind: 'usage',
-      location: { file: path },
-      cause: error,
-    });
-  }
-  const parsed = runConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new IotIdsError(`invalid config: ${issue.message}`, {
-      kind: 'usage',
-      location: { file: path, field: issue.path.join('.') || undefined },
-    });
-  }
-  return parsed.data;
+  return readJsonFile(path, runConfigSchema, 'config');
 }
