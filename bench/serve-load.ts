@@ -1,6 +1,6 @@
 /**
  * Load test of the detection service: `node --import tsx bench/serve-load.ts --model DIR [--seconds 60]
- * [--clients 4] [--records 1000] [--sync full|normal] [--soak]`.
+ * [--clients 4] [--records 1000] [--sync full|normal] [--decoder-threads N] [--soak]`.
  * The service runs in a child process on 127.0.0.1 (so the load generator does not share its event loop);
  * `--clients` concurrent keep-alive clients POST 1000-record JSON bodies cut from the dataset's first
  * test split (KDDTest+ for NSL-KDD) to /v1/detect, each waiting for its answer before sending the next, for
@@ -42,6 +42,9 @@ const seconds = Number(argument('--seconds') ?? (soak ? 600 : 60));
 const clients = Number(argument('--clients') ?? 4);
 const recordsPerRequest = Number(argument('--records') ?? 1000);
 const sync = (argument('--sync') ?? 'full') as 'full' | 'normal';
+/** Threads that parse and validate bodies (the service's default when not given). */
+const decoderThreadsArg = argument('--decoder-threads');
+const decoderThreads = decoderThreadsArg === undefined ? undefined : Number(decoderThreadsArg);
 const WARMUP_SECONDS = 3;
 const DISTINCT_BODIES = 16;
 
@@ -269,6 +272,7 @@ async function main(): Promise<void> {
     port: 0,
     store: join(dir, 'alerts.db'),
     storeSynchronous: sync,
+    decoderThreads,
     rateLimit: false,
   });
   const pid = child.pid!;
@@ -343,6 +347,7 @@ async function main(): Promise<void> {
       clients,
       recordsPerRequest,
       storeSynchronous: sync,
+      decoderThreads: decoderThreads ?? 'default',
       requests: samples.length,
       errors: samples.filter((s) => !s.ok).length,
       errorExamples: errors,
@@ -369,7 +374,8 @@ async function main(): Promise<void> {
         `${clients} clients × ${recordsPerRequest}-record requests, p50 ${result.latencyMs.p50} ms, ` +
         `p99 ${result.latencyMs.p99} ms, ${result.errors} errors, service CPU ${result.serviceCpuPercent}% ` +
         `(${result.recordsPerServiceCpuSecond.toLocaleString('en-US')} records per CPU-second), ` +
-        `RSS ${rssStart} → ${rssEnd} MiB (max ${result.serviceRssMiB.max}), store synchronous=${sync}; ` +
+        `RSS ${rssStart} → ${rssEnd} MiB (max ${result.serviceRssMiB.max}), store synchronous=${sync}, decoder threads ${result.decoderThreads} ` +
+        `(parse and validate run there); ` +
         `per 1000 records: ${Object.entries(stageShare)
           .map(([k, v]) => `${k} ${v} ms`)
           .join(', ')}; commit latency (median) NORMAL ${storeCommit.normal.medianMs} ms, FULL ` +

@@ -5,25 +5,28 @@ import { routePath } from 'hono/route';
 import { IotIdsError } from '../errors.js';
 import type { AlertHub } from './alert-hub.js';
 import type { AlertStore } from './alert-store.js';
+import type { BodyDecoder } from './body-decoder.js';
 import { alertEventStream } from './alert-stream.js';
 import { bearerToken, webSocketProtocolToken, type TokenCheck } from './bearer-auth.js';
 import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page.js';
+import { submittedRecords, type DecodedBody } from './detect-body.js';
 import { emptyDetectResponse, formatDetectResponse } from './detect-response.js';
 import type { DetectionService } from './detection-service.js';
 import { HttpError } from './http-error.js';
-import { recordsToTable } from './json-records.js';
 import { OverloadedError } from './micro-batcher.js';
 import type { ModelSlot, ReloadResult } from './model-slot.js';
 import type { TestMetrics } from './model-test-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { parseRecords, readBody, recordsFormatOf } from './request-body.js';
+import { readBody } from './request-body.js';
 import type { ServiceMetrics } from './service-metrics.js';
-import { clientAddressOf, sourceKeysOf, withSourceField } from './source-key.js';
+import { clientAddressOf, withSourceField } from './source-key.js';
 
 /** Everything the routes need; built by `startServer`. */
 export interface AppContext {
   slot: ModelSlot;
   service: DetectionService;
+  /** Parses and validates request bodies (in a worker thread unless configured otherwise). */
+  bodyDecoder: BodyDecoder;
   store: AlertStore;
   hub: AlertHub;
   metrics: ServiceMetrics;
@@ -132,60 +135,55 @@ export function createApp(ctx: AppContext): Hono<Env> {
       if (error instanceof HttpError) ctx.metrics.requestsRejected.inc({ reason: 'too_large' });
       throw error;
     }
-    let started = performance.now();
-    const text = body.toString('utf8');
-    let records: unknown[];
+    const detector = ctx.slot.current;
+    const client = clientAddressOf(c.env.incoming.socket.remoteAddress);
+    let decoded: DecodedBody;
     try {
-      records = parseRecords(
-        text,
-        recordsFormatOf(c.req.header('content-type'), text),
-        ctx.maxRecordsPerRequest,
-      );
-      ctx.metrics.stageDuration.observe({ stage: 'parse' }, (performance.now() - started) / 1000);
+      decoded = await ctx.bodyDecoder.decode(body, {
+        contentType: c.req.header('content-type'),
+        schema: withSourceField(detector.inputSchema, ctx.sourceField),
+        maxRecords: ctx.maxRecordsPerRequest,
+        sourceField: ctx.sourceField,
+        client,
+      });
     } catch (error) {
       if (error instanceof HttpError) {
         ctx.metrics.requestsRejected.inc({ reason: error.status === 413 ? 'too_large' : 'malformed' });
       }
-      throw error;
+      throw overloadedAs503(error, ctx);
     }
-    const detector = ctx.slot.current;
-    if (records.length === 0) return jsonText(c, emptyDetectResponse(ctx.slot.info.id));
-    started = performance.now();
-    const { table, errors, rowIndices } = recordsToTable(
-      records,
-      withSourceField(detector.inputSchema, ctx.sourceField),
-    );
-    ctx.metrics.stageDuration.observe({ stage: 'validate' }, (performance.now() - started) / 1000);
+    ctx.metrics.stageDuration.observe({ stage: 'parse' }, decoded.parseMs / 1000);
+    if (decoded.recordCount === 0) return jsonText(c, emptyDetectResponse(ctx.slot.info.id));
+    ctx.metrics.stageDuration.observe({ stage: 'validate' }, decoded.validateMs / 1000);
+    const { table, errors, rowIndices } = decoded;
     if (errors.length > 0) {
       const invalid = new Set(errors.map((e) => e.index)).size;
       ctx.metrics.recordsRejected.inc({ reason: 'validation' }, invalid);
       ctx.metrics.requestsRejected.inc({ reason: 'invalid_records' });
-      throw new HttpError(400, `${invalid} of ${records.length} records are invalid; nothing was scored`, {
-        invalidRecords: invalid,
-        errors: errors.slice(0, 100),
-        errorsTruncated: errors.length > 100,
-      });
+      throw new HttpError(
+        400,
+        `${invalid} of ${decoded.recordCount} records are invalid; nothing was scored`,
+        {
+          invalidRecords: invalid,
+          errors: errors.slice(0, 100),
+          errorsTruncated: errors.length > 100,
+        },
+      );
     }
-    const client = clientAddressOf(c.env.incoming.socket.remoteAddress);
     let outcome;
     try {
       outcome = await ctx.service.detect({
         table,
-        records,
-        rowIndices,
-        source: sourceKeysOf(records, rowIndices, ctx.sourceField, client),
+        recordOf: submittedRecords(body, decoded.format, rowIndices),
+        source: decoded.source,
       });
     } catch (error) {
-      if (error instanceof OverloadedError) {
-        ctx.metrics.requestsRejected.inc({ reason: 'overloaded' });
-        throw new HttpError(503, error.message, {}, { 'retry-after': '1' });
-      }
-      throw error;
+      throw overloadedAs503(error, ctx);
     }
     // Acknowledged ⇒ stored: the answer waits until the batch's alerts are durable.
     await outcome.durable;
     const withProbabilities = ['1', 'true'].includes(c.req.query('probabilities') ?? '');
-    started = performance.now();
+    const started = performance.now();
     const answer = formatDetectResponse(outcome, withProbabilities);
     ctx.metrics.stageDuration.observe({ stage: 'respond' }, (performance.now() - started) / 1000);
     return jsonText(c, answer);
@@ -299,6 +297,13 @@ function page(c: Context<Env>, body: string, type: string): Response {
       "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   });
+}
+
+/** A full queue (decoder or micro-batcher) is a 503 the client may retry; anything else passes through. */
+function overloadedAs503(error: unknown, ctx: AppContext): unknown {
+  if (!(error instanceof OverloadedError)) return error;
+  ctx.metrics.requestsRejected.inc({ reason: 'overloaded' });
+  return new HttpError(503, error.message, {}, { 'retry-after': '1' });
 }
 
 function jsonText(c: Context<Env>, text: string): Response {

@@ -11,9 +11,8 @@ import { concatTables } from './table-concat.js';
 /** The valid records of one request, ready to be scored. */
 export interface DetectRequest {
   table: Table;
-  /** The records as submitted; table row r is `records[rowIndices[r]]`. */
-  records: readonly unknown[];
-  rowIndices: Int32Array;
+  /** The record of table row r as submitted, stored with a new alert (called for few rows). */
+  recordOf: (row: number) => unknown;
   /** Source key (see `source-key.ts`) of every table row, or one for all of them. */
   source: string | readonly string[];
 }
@@ -228,7 +227,7 @@ export class DetectionService {
         maxProbability: round6(g.maxProbability),
         // Only a new alert row keeps its explanation and record; skip serialising them otherwise.
         explanation: g.explanation ?? [],
-        record: g.explanation ? items[g.item].records[items[g.item].rowIndices[g.itemRow]] : null,
+        record: g.explanation ? items[g.item].recordOf(g.itemRow) : null,
         model: modelId,
       }));
       const results = this.store.writeGroups(writes);

@@ -87,4 +87,23 @@ describe('recordsToTable', () => {
     const pipeline = new FeaturePipeline().fit(fromFile!);
     expect(pipeline.transform(fromJson).x.data).toEqual(pipeline.transform(fromFile!).x.data);
   });
+  it('reads fields in any order and tests ownership, so a column named like a prototype member is missing', () => {
+    const schema = {
+      ...TINY_SCHEMA,
+      columns: [...TINY_SCHEMA.columns, { name: 'toString', type: 'categorical' as const }],
+    };
+    const { table, errors } = recordsToTable(
+      [
+        { noise: 0.25, toString: 'a', signal: 3.5, proto: 'tcp', duration: 12 },
+        { ...valid },
+        { ...valid, toString: 'b', label: 'x' },
+      ],
+      schema,
+    );
+    expect(errors).toEqual([{ index: 1, field: 'toString', message: 'missing (a string is required)' }]);
+    expect(table.nRows).toBe(2);
+    const column = table.features[4] as CategoricalColumn;
+    expect(Array.from(column.codes, (c) => column.categories[c])).toEqual(['a', 'b']);
+    expect(Array.from((table.features[0] as NumericColumn).values)).toEqual([12, 12]);
+  });
 });

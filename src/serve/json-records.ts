@@ -31,9 +31,12 @@ export interface RecordsTable {
  */
 export function recordsToTable(records: readonly unknown[], schema: DatasetSchema): RecordsTable {
   const features = featureColumnsOf(schema.columns);
+  const names = features.map((c) => c.name);
+  const numericColumn = features.map((c) => c.type === 'numeric');
   const known = new Map(schema.columns.map((c) => [c.name, c.type]));
   const lowerCase = new Map(schema.columns.map((c) => [c.name.toLowerCase(), c.name]));
   const n = records.length;
+  const nf = features.length;
   const numeric = features.map(() => new Float32Array(n));
   const codes = features.map(() => new Int32Array(n));
   const dictionaries = features.map(() => new Map<string, number>());
@@ -41,7 +44,33 @@ export function recordsToTable(records: readonly unknown[], schema: DatasetSchem
   const errors: RecordError[] = [];
   let kept = 0;
 
-  records.forEach((record, index) => {
+  /** Writes a record's features into row `kept`; false at the first value that is not plainly valid. */
+  const writeValid = (fields: Record<string, unknown>): boolean => {
+    for (let j = 0; j < nf; j++) {
+      const value = fields[names[j]];
+      if (numericColumn[j]) {
+        if (typeof value !== 'number' || !Number.isFinite(Math.fround(value))) return false;
+        numeric[j][kept] = value;
+      } else {
+        if (typeof value !== 'string') return false;
+        const text = value.trim();
+        if (text.length === 0) return false;
+        codes[j][kept] = codeOf(dictionaries[j], text);
+      }
+    }
+    return true;
+  };
+
+  /** Every key is a column; when there are as many keys as features, they can only be the features. */
+  const onlyColumns = (fields: Record<string, unknown>): boolean => {
+    const keys = Object.keys(fields);
+    if (keys.length === nf) return true;
+    for (const key of keys) if (!known.has(key)) return false;
+    return true;
+  };
+
+  /** The thorough check, naming every problem; it alone decides about records the fast path refused. */
+  const checkRecord = (record: unknown, index: number): void => {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       errors.push({
         index,
@@ -62,7 +91,8 @@ export function recordsToTable(records: readonly unknown[], schema: DatasetSchem
           (near ? `; did you mean "${near}"?` : ''),
       });
     }
-    features.forEach((column, j) => {
+    for (let j = 0; j < nf; j++) {
+      const column = features[j];
       const value = Object.hasOwn(fields, column.name) ? fields[column.name] : undefined;
       const problem =
         value === undefined
@@ -70,22 +100,28 @@ export function recordsToTable(records: readonly unknown[], schema: DatasetSchem
           : column.type === 'numeric'
             ? numericProblem(value)
             : categoricalProblem(value);
-      if (problem !== undefined) {
-        errors.push({ index, field: column.name, message: problem });
-      } else if (column.type === 'numeric') {
-        numeric[j][kept] = value as number;
-      } else {
-        const text = (value as string).trim();
-        let code = dictionaries[j].get(text);
-        if (code === undefined) {
-          code = dictionaries[j].size;
-          dictionaries[j].set(text, code);
-        }
-        codes[j][kept] = code;
-      }
-    });
-    if (errors.length === before) rowIndices[kept++] = index;
-  });
+      if (problem !== undefined) errors.push({ index, field: column.name, message: problem });
+    }
+    if (errors.length === before && writeValid(fields)) rowIndices[kept++] = index;
+  };
+
+  // The fast path reads fields without Object.hasOwn: JSON.parse builds plain objects, and a value found
+  // on a prototype instead (a column named like an Object.prototype member, say) fails its type test and
+  // goes to the thorough check, which does test ownership.
+  for (let index = 0; index < n; index++) {
+    const record = records[index];
+    if (
+      typeof record === 'object' &&
+      record !== null &&
+      !Array.isArray(record) &&
+      writeValid(record as Record<string, unknown>) &&
+      onlyColumns(record as Record<string, unknown>)
+    ) {
+      rowIndices[kept++] = index;
+    } else {
+      checkRecord(record, index);
+    }
+  }
 
   const columns: Column[] = features.map((column, j) =>
     column.type === 'numeric'
@@ -111,6 +147,15 @@ export function recordsToTable(records: readonly unknown[], schema: DatasetSchem
     lineNumbers,
   };
   return { table, errors, rowIndices: rowIndices.slice(0, kept) };
+}
+
+function codeOf(dictionary: Map<string, number>, text: string): number {
+  let code = dictionary.get(text);
+  if (code === undefined) {
+    code = dictionary.size;
+    dictionary.set(text, code);
+  }
+  return code;
 }
 
 function numericProblem(value: unknown): string | undefined {

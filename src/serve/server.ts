@@ -1,9 +1,11 @@
 import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { IotIdsError, usageError } from '../errors.js';
 import { AlertHub } from './alert-hub.js';
 import { AlertStore, type StoreSynchronous } from './alert-store.js';
+import { createBodyDecoder } from './body-decoder.js';
 import { createApp } from './app.js';
 import { checkToken, isLoopbackHost, readTokenFile, TokenCheck } from './bearer-auth.js';
 import { DetectionService } from './detection-service.js';
@@ -50,6 +52,11 @@ export interface ServerOptions {
   batchWaitMs?: number;
   /** Records waiting to be scored at most; beyond that requests get 503. Default 100000. */
   maxQueuedRecords?: number;
+  /**
+   * Worker threads that parse and validate request bodies; 0 does it on the event loop. Default 1 when the
+   * machine has two or more cores, else 0.
+   */
+  decoderThreads?: number;
   /** Per-client rate limit, or false for none. Default 200 requests/s, bursts of 400. */
   rateLimit?: RateLimitOptions | false;
   /** Time a client has to send the request headers, in ms (slow-loris guard). Default 10000. */
@@ -144,6 +151,10 @@ async function listen(
       maxQueuedRecords: options.maxQueuedRecords,
     },
   );
+  const bodyDecoder = createBodyDecoder({
+    threads: options.decoderThreads ?? (availableParallelism() >= 2 ? 1 : 0),
+    log,
+  });
   let closing = false;
   const liveStreams = new Set<() => void>();
 
@@ -162,6 +173,7 @@ async function listen(
   const app = createApp({
     slot,
     service,
+    bodyDecoder,
     store,
     hub,
     metrics,
@@ -192,21 +204,26 @@ async function listen(
   }) as Server;
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5000;
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(
-        new IotIdsError(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`, {
-          kind: error.code === 'EADDRINUSE' || error.code === 'EACCES' ? 'usage' : 'failure',
-          cause: error,
-        }),
-      );
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        reject(
+          new IotIdsError(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`, {
+            kind: error.code === 'EADDRINUSE' || error.code === 'EACCES' ? 'usage' : 'failure',
+            cause: error,
+          }),
+        );
+      };
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await bodyDecoder.close();
+    throw error;
+  }
   server.on('error', (error) => log(`server error: ${error.message}`));
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -224,6 +241,7 @@ async function listen(
       await stopped;
       clearTimeout(grace);
       await service.drain();
+      await bodyDecoder.close();
       store.close();
       await slot.dispose();
     })();

@@ -12,6 +12,7 @@ interface ServeFlags {
   thresholds?: string;
   sourceField?: string;
   alertWindow?: number;
+  decoderThreads?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -35,6 +36,11 @@ export function registerServe(program: Command): void {
       'alerts of one class and source within a window are folded into one',
       intOption('--alert-window'),
     )
+    .option(
+      '--decoder-threads <n>',
+      'worker threads that parse and validate request bodies; 0: on the event loop (default 1 with ≥ 2 cores)',
+      intOption('--decoder-threads'),
+    )
     .action(async (flags: ServeFlags) => {
       const { startServer } = await import('../../serve/server.js');
       const server = await startServer({
@@ -46,6 +52,7 @@ export function registerServe(program: Command): void {
         thresholds: flags.thresholds ? await readThresholds(flags.thresholds) : undefined,
         sourceField: flags.sourceField,
         alertWindowSeconds: flags.alertWindow,
+        decoderThreads: flags.decoderThreads,
         log: (message) => process.stderr.write(`${message}\n`),
       });
       process.stderr.write(`iot-ids serving ${flags.model} at ${server.url} (dashboard: ${server.url}/)\n`);

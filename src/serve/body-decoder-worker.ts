@@ -1,0 +1,32 @@
+import { parentPort } from 'node:worker_threads';
+import { transferablesOf, type DecodeJob, type DecodeReply } from './body-decoder-protocol.js';
+import { decodeDetectBody } from './detect-body.js';
+import { HttpError } from './http-error.js';
+
+// Entry point of a body decoder thread: parses and validates the /v1/detect bodies it is sent.
+const port = parentPort;
+if (!port) throw new Error('serve/body-decoder-worker.ts must run in a worker thread');
+port.on('message', (job: DecodeJob) => {
+  let reply: DecodeReply;
+  try {
+    const decoded = decodeDetectBody(job.body, job.request);
+    port.postMessage({ id: job.id, ok: true, decoded } satisfies DecodeReply, transferablesOf(decoded));
+    return;
+  } catch (error) {
+    reply =
+      error instanceof HttpError
+        ? {
+            id: job.id,
+            ok: false,
+            message: error.message,
+            httpError: {
+              status: error.status,
+              message: error.message,
+              details: error.details,
+              headers: error.headers,
+            },
+          }
+        : { id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+  port.postMessage(reply);
+});

@@ -1,0 +1,150 @@
+import type { Worker } from 'node:worker_threads';
+import { IotIdsError } from '../errors.js';
+import { spawnWorker } from '../util/spawn-worker.js';
+import type { DecodeJob, DecodeReply } from './body-decoder-protocol.js';
+import { decodeDetectBody, type DecodedBody, type DetectBodyRequest } from './detect-body.js';
+import { HttpError } from './http-error.js';
+import { OverloadedError } from './micro-batcher.js';
+
+/** Parses and validates `/v1/detect` bodies, on the event loop or in worker threads. */
+export interface BodyDecoder {
+  /** Worker threads in use; 0 when bodies are decoded on the event loop. */
+  readonly threads: number;
+  /** Rejects with `HttpError` for a malformed body, `OverloadedError` when too many bodies wait. */
+  decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedBody>;
+  /** Stops the threads; bodies still being decoded fail. */
+  close(): Promise<void>;
+}
+
+export interface BodyDecoderOptions {
+  /** Worker threads; 0 decodes on the event loop. Default 1. */
+  threads?: number;
+  /** Bodies waiting for or in a thread at most; more are refused with `OverloadedError`. Default 256. */
+  maxPending?: number;
+  /** Where thread failures are reported. Default: nowhere. */
+  log?: (message: string) => void;
+}
+
+/**
+ * Parsing JSON and validating records is about 60 % of the event loop's work per record in the service
+ * (docs/benchmarks.md); on a second core it runs beside scoring instead of before it.
+ */
+export function createBodyDecoder(options: BodyDecoderOptions = {}): BodyDecoder {
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 0) {
+    throw new IotIdsError(`decoder threads must be a whole number ≥ 0, got ${threads}`, { kind: 'usage' });
+  }
+  return threads === 0 ? new InlineBodyDecoder() : new WorkerBodyDecoder(threads, options);
+}
+
+class InlineBodyDecoder implements BodyDecoder {
+  readonly threads = 0;
+
+  decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedBody> {
+    return new Promise((resolve) => resolve(decodeDetectBody(body, request)));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+interface Pending {
+  resolve: (decoded: DecodedBody) => void;
+  reject: (error: Error) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  online: boolean;
+  failed: boolean;
+}
+
+class WorkerBodyDecoder implements BodyDecoder {
+  private readonly pool: Thread[] = [];
+  private readonly maxPending: number;
+  private readonly log: (message: string) => void;
+  private nextId = 1;
+  private closed = false;
+  /** Set when a thread could not even start: bodies are then decoded on the event loop. */
+  private fallback: InlineBodyDecoder | null = null;
+
+  constructor(
+    readonly threads: number,
+    options: BodyDecoderOptions,
+  ) {
+    this.maxPending = options.maxPending ?? 256;
+    this.log = options.log ?? (() => {});
+    for (let i = 0; i < threads; i++) this.pool.push(this.spawn());
+  }
+
+  decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedBody> {
+    if (this.fallback) return this.fallback.decode(body, request);
+    if (this.closed) return Promise.reject(new IotIdsError('the body decoder is closed'));
+    let pending = 0;
+    let thread = this.pool[0];
+    for (const t of this.pool) {
+      pending += t.pending.size;
+      if (t.pending.size < thread.pending.size) thread = t;
+    }
+    if (pending >= this.maxPending) return Promise.reject(new OverloadedError(pending));
+    const id = this.nextId++;
+    // A copy with a buffer of its own can be handed over; the caller keeps `body` for `submittedRecords`.
+    const copy = new Uint8Array(body);
+    return new Promise<DecodedBody>((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage({ id, body: copy, request } satisfies DecodeJob, [copy.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.pool.map((t) => t.worker.terminate()));
+  }
+
+  private spawn(): Thread {
+    const worker = spawnWorker(import.meta.url, 'body-decoder-worker');
+    worker.unref();
+    const thread: Thread = { worker, pending: new Map(), online: false, failed: false };
+    worker.on('online', () => {
+      thread.online = true;
+    });
+    worker.on('message', (reply: DecodeReply) => {
+      const job = thread.pending.get(reply.id);
+      if (!job) return;
+      thread.pending.delete(reply.id);
+      if (reply.ok) job.resolve(reply.decoded);
+      else if (reply.httpError) job.reject(toHttpError(reply.httpError));
+      else job.reject(new IotIdsError(`decoding the request body failed: ${reply.message}`));
+    });
+    const failed = (reason: string, error?: unknown): void => {
+      // 'error' is followed by 'exit': handle the first.
+      if (this.closed || thread.failed) return;
+      thread.failed = true;
+      const failure = new IotIdsError(`the body decoder thread ${reason}`, { cause: error });
+      for (const job of thread.pending.values()) job.reject(failure);
+      thread.pending.clear();
+      if (!thread.online) {
+        this.log(`${failure.message}; decoding request bodies on the event loop instead`);
+        this.fallback = new InlineBodyDecoder();
+        return;
+      }
+      this.log(`${failure.message}; starting a new one`);
+      this.pool[this.pool.indexOf(thread)] = this.spawn();
+    };
+    worker.on('error', (error) => failed(`failed: ${error.message}`, error));
+    worker.on('exit', (code) => failed(`exited with code ${code}`));
+    return thread;
+  }
+}
+
+function toHttpError(data: {
+  status: number;
+  message: string;
+  details: Record<string, unknown>;
+  headers: Record<string, string>;
+}): HttpError {
+  return new HttpError(data.status as HttpError['status'], data.message, data.details, data.headers);
+}
