@@ -20,13 +20,17 @@ export type DecodeReply =
   | { id: number; ok: true; decoded: DecodedBody }
   | { id: number; ok: false; httpError?: HttpErrorData; message: string };
 
-/** The decoded table's typed arrays, handed over rather than copied (each has a buffer of its own). */
+/**
+ * The buffers under the decoded table's typed arrays, each once (columns of a kind share one), handed over
+ * rather than copied. They were all allocated by the decode, so nothing else holds them.
+ */
 export function transferablesOf(decoded: DecodedBody): ArrayBuffer[] {
   const { table } = decoded;
-  return [
+  const buffers = new Set<ArrayBufferLike>([
     ...table.features.map((c) => (c.kind === 'numeric' ? c.values.buffer : c.codes.buffer)),
     table.label.codes.buffer,
     table.lineNumbers.buffer,
     decoded.rowIndices.buffer,
-  ] as ArrayBuffer[];
+  ]);
+  return [...buffers] as ArrayBuffer[];
 }

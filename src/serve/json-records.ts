@@ -37,8 +37,14 @@ export function recordsToTable(records: readonly unknown[], schema: DatasetSchem
   const lowerCase = new Map(schema.columns.map((c) => [c.name.toLowerCase(), c.name]));
   const n = records.length;
   const nf = features.length;
-  const numeric = features.map(() => new Float32Array(n));
-  const codes = features.map(() => new Int32Array(n));
+  // One buffer per kind rather than one per column: a table from a decoder thread is handed over buffer by
+  // buffer, and every extra ArrayBuffer is one more for the garbage collector to track.
+  const slot = new Int32Array(nf);
+  let nNumeric = 0;
+  let nCategorical = 0;
+  for (let j = 0; j < nf; j++) slot[j] = numericColumn[j] ? nNumeric++ : nCategorical++;
+  const numericValues = new Float32Array(nNumeric * n);
+  const codeValues = new Int32Array(nCategorical * n);
   const dictionaries = features.map(() => new Map<string, number>());
   const rowIndices = new Int32Array(n);
   const errors: RecordError[] = [];
@@ -50,12 +56,12 @@ export function recordsToTable(records: readonly unknown[], schema: DatasetSchem
       const value = fields[names[j]];
       if (numericColumn[j]) {
         if (typeof value !== 'number' || !Number.isFinite(Math.fround(value))) return false;
-        numeric[j][kept] = value;
+        numericValues[slot[j] * n + kept] = value;
       } else {
         if (typeof value !== 'string') return false;
         const text = value.trim();
         if (text.length === 0) return false;
-        codes[j][kept] = codeOf(dictionaries[j], text);
+        codeValues[slot[j] * n + kept] = codeOf(dictionaries[j], text);
       }
     }
     return true;
@@ -125,11 +131,15 @@ export function recordsToTable(records: readonly unknown[], schema: DatasetSchem
 
   const columns: Column[] = features.map((column, j) =>
     column.type === 'numeric'
-      ? { kind: 'numeric', name: column.name, values: numeric[j].slice(0, kept) }
+      ? {
+          kind: 'numeric',
+          name: column.name,
+          values: numericValues.subarray(slot[j] * n, slot[j] * n + kept),
+        }
       : {
           kind: 'categorical',
           name: column.name,
-          codes: codes[j].slice(0, kept),
+          codes: codeValues.subarray(slot[j] * n, slot[j] * n + kept),
           categories: [...dictionaries[j].keys()],
         },
   );
