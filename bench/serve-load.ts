@@ -17,7 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -193,6 +193,33 @@ function startChild(options: ServerOptions): Promise<{ child: ChildProcess; url:
   });
 }
 
+/** Records/s and latency percentiles per minute of the run, to tell a steady tail from bursts. */
+function perMinute(
+  samples: readonly Sample[],
+  started: number,
+): { minute: number; recordsPerSecond: number; p50: number; p99: number }[] {
+  const minutes = new Map<number, Sample[]>();
+  for (const s of samples) {
+    const minute = Math.floor((s.at - started) / 60_000);
+    let list = minutes.get(minute);
+    if (!list) minutes.set(minute, (list = []));
+    list.push(s);
+  }
+  return [...minutes.entries()].map(([minute, list]) => {
+    const latencies = list
+      .filter((s) => s.ok)
+      .map((s) => s.latencyMs)
+      .sort((a, b) => a - b);
+    const span = Math.max(1, Math.min(60, (list[list.length - 1].at - started) / 1000 - minute * 60));
+    return {
+      minute: minute + 1,
+      recordsPerSecond: Math.round(list.reduce((sum, s) => sum + s.records, 0) / span),
+      p50: Number(percentile(latencies, 50).toFixed(1)),
+      p99: Number(percentile(latencies, 99).toFixed(1)),
+    };
+  });
+}
+
 interface Sample {
   at: number;
   latencyMs: number;
@@ -221,6 +248,29 @@ function post(agent: Agent, url: string, body: Buffer): Promise<{ status: number
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** The service's heap, GC time so far and event-loop lag, from its default process metrics. */
+async function runtimeMetrics(url: string): Promise<{
+  heapUsedMiB: number;
+  gcSeconds: number;
+  gcSecondsByKind: Record<string, number>;
+  lagP99Ms: number;
+}> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+  let gcSeconds = 0;
+  const gcSecondsByKind: Record<string, number> = {};
+  for (const m of text.matchAll(/^iot_ids_nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} ([\d.e+-]+)$/gm)) {
+    gcSeconds += Number(m[2]);
+    gcSecondsByKind[m[1]] = Number(Number(m[2]).toFixed(2));
+  }
+  return {
+    heapUsedMiB: Math.round(value(/^iot_ids_nodejs_heap_size_used_bytes ([\d.e+-]+)$/m) / 2 ** 20),
+    gcSeconds,
+    gcSecondsByKind,
+    lagP99Ms: Number((value(/^iot_ids_nodejs_eventloop_lag_p99_seconds ([\d.e+-]+)$/m) * 1000).toFixed(1)),
+  };
 }
 
 async function stageMetrics(url: string): Promise<Record<string, { seconds: number; count: number }>> {
@@ -289,15 +339,27 @@ async function main(): Promise<void> {
     const rssStart = rssMiB(pid);
     const cpuStart = cpuSeconds(pid);
     const stagesBefore = await stageMetrics(url);
-    const rssSeries: { t: number; rssMiB: number }[] = [{ t: 0, rssMiB: rssStart }];
+    const rssSeries: { t: number; rssMiB: number; loadAverage: number }[] = [
+      { t: 0, rssMiB: rssStart, loadAverage: loadavg()[0] },
+    ];
     const samples: Sample[] = [];
     const errors: string[] = [];
     const started = Date.now();
     const end = started + seconds * 1000;
     const sampler = setInterval(
-      () => rssSeries.push({ t: Math.round((Date.now() - started) / 1000), rssMiB: rssMiB(pid) }),
+      () =>
+        rssSeries.push({
+          t: Math.round((Date.now() - started) / 1000),
+          rssMiB: rssMiB(pid),
+          loadAverage: loadavg()[0],
+        }),
       soak ? 10_000 : 1000,
     );
+    const runtimeSeries: ({ minute: number } & Awaited<ReturnType<typeof runtimeMetrics>>)[] = [];
+    const runtimeSampler = setInterval(() => {
+      const minute = Math.round((Date.now() - started) / 60_000);
+      void runtimeMetrics(url).then((m) => runtimeSeries.push({ minute, ...m }));
+    }, 60_000);
     // Bounded: at most 2000 requests per client per second of run.
     const maxRequests = seconds * 2000;
     await Promise.all(
@@ -322,6 +384,7 @@ async function main(): Promise<void> {
       }),
     );
     clearInterval(sampler);
+    clearInterval(runtimeSampler);
     const elapsed = (Date.now() - started) / 1000;
     const rssEnd = rssMiB(pid);
     const cpuUsed = cpuSeconds(pid) - cpuStart;
@@ -364,6 +427,9 @@ async function main(): Promise<void> {
       recordsPerServiceCpuSecond: cpuUsed > 0 ? Math.round(scored / cpuUsed) : 0,
       serviceRssMiB: { start: rssStart, end: rssEnd, max: Math.max(...rssSeries.map((s) => s.rssMiB)) },
       rssSeries: soak ? rssSeries : undefined,
+      perMinute: seconds >= 120 ? perMinute(samples, started) : undefined,
+      // Heap, cumulative GC seconds and event-loop lag p99 of the service at the end of each minute.
+      runtimePerMinute: seconds >= 120 ? runtimeSeries : undefined,
       serviceStageMsPer1000Records: stageShare,
       inProcessMsPer1000Records: stepsMs,
       storeCommitLatency: storeCommit,

@@ -5,11 +5,11 @@ import { routePath } from 'hono/route';
 import { IotIdsError } from '../errors.js';
 import type { AlertHub } from './alert-hub.js';
 import type { AlertStore } from './alert-store.js';
-import type { BodyDecoder } from './body-decoder.js';
+import type { BodyDecoder, DecodedWithBody } from './body-decoder.js';
 import { alertEventStream } from './alert-stream.js';
 import { bearerToken, webSocketProtocolToken, type TokenCheck } from './bearer-auth.js';
 import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page.js';
-import { submittedRecords, type DecodedBody } from './detect-body.js';
+import { submittedRecords } from './detect-body.js';
 import { emptyDetectResponse, formatDetectResponse } from './detect-response.js';
 import type { DetectionService } from './detection-service.js';
 import { HttpError } from './http-error.js';
@@ -137,7 +137,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
     }
     const detector = ctx.slot.current;
     const client = clientAddressOf(c.env.incoming.socket.remoteAddress);
-    let decoded: DecodedBody;
+    let decoded: DecodedWithBody;
     try {
       decoded = await ctx.bodyDecoder.decode(body, {
         contentType: c.req.header('content-type'),
@@ -174,7 +174,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
     try {
       outcome = await ctx.service.detect({
         table,
-        recordOf: submittedRecords(body, decoded.format, rowIndices),
+        recordOf: submittedRecords(decoded.body, decoded.format, rowIndices),
         source: decoded.source,
       });
     } catch (error) {

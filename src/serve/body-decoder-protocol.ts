@@ -17,7 +17,8 @@ export interface HttpErrorData {
 
 /** Decoder worker → main thread. */
 export type DecodeReply =
-  | { id: number; ok: true; decoded: DecodedBody }
+  /** `body` is the job's body, handed back so the caller can keep it without having copied it. */
+  | { id: number; ok: true; decoded: DecodedBody; body: Uint8Array }
   | { id: number; ok: false; httpError?: HttpErrorData; message: string };
 
 /**

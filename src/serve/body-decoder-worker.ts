@@ -10,7 +10,10 @@ port.on('message', (job: DecodeJob) => {
   let reply: DecodeReply;
   try {
     const decoded = decodeDetectBody(job.body, job.request);
-    port.postMessage({ id: job.id, ok: true, decoded } satisfies DecodeReply, transferablesOf(decoded));
+    port.postMessage({ id: job.id, ok: true, decoded, body: job.body } satisfies DecodeReply, [
+      ...transferablesOf(decoded),
+      job.body.buffer as ArrayBuffer,
+    ]);
     return;
   } catch (error) {
     reply =

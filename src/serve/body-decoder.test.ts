@@ -37,9 +37,9 @@ afterEach(async () => {
 describe('createBodyDecoder', () => {
   it('decodes in a worker thread exactly what decoding on the event loop gives', async () => {
     const input = body(200);
-    const inThread = await open({ threads: 1 }).decode(input, request);
-    const inline = await open({ threads: 0 }).decode(input, request);
     const direct = decodeDetectBody(input, request);
+    const inThread = await open({ threads: 1 }).decode(input.slice(), request);
+    const inline = await open({ threads: 0 }).decode(input.slice(), request);
     for (const decoded of [inThread, inline]) {
       expect(decoded.table).toEqual(direct.table);
       expect(decoded.errors).toEqual(direct.errors);
@@ -49,12 +49,18 @@ describe('createBodyDecoder', () => {
     expect(inThread.table.nRows).toBe(199);
   });
 
-  it('keeps the caller’s body intact and rebuilds HttpError from a thread, status and details included', async () => {
+  it('hands the body back unchanged, moves only bodies that own their buffer, and rebuilds HttpError', async () => {
     const decoder = open({ threads: 2 });
     const input = body(5);
     const copy = input.slice();
-    await decoder.decode(input, request);
-    expect(input).toEqual(copy);
+    const decoded = await decoder.decode(input, request);
+    expect(decoded.body).toEqual(copy);
+    expect(input.byteLength).toBe(0); // moved to the thread and back, not copied
+    const shared = new Uint8Array(copy.byteLength + 8);
+    shared.set(copy, 4);
+    const view = shared.subarray(4, 4 + copy.byteLength);
+    await expect(decoder.decode(view, request)).resolves.toMatchObject({ recordCount: 5 });
+    expect(view).toEqual(copy); // a view into a larger buffer is copied, never detached
     const error = (await decoder
       .decode(bytes('{"a":1}\n{"a":}'), { ...request, contentType: 'application/x-ndjson' })
       .catch((e: unknown) => e)) as HttpError;
@@ -62,18 +68,21 @@ describe('createBodyDecoder', () => {
     expect(error.status).toBe(400);
     expect(error.details).toEqual({ line: 2 });
     const tooMany = (await decoder
-      .decode(input, { ...request, maxRecords: 2 })
+      .decode(copy, { ...request, maxRecords: 2 })
       .catch((e: unknown) => e)) as HttpError;
     expect(tooMany.status).toBe(413);
   });
 
   it('refuses bodies beyond maxPending with OverloadedError and serves again once they are done', async () => {
     const decoder = open({ threads: 1, maxPending: 2 });
-    const input = body(50);
-    const first = [decoder.decode(input, request), decoder.decode(input, request)];
-    await expect(decoder.decode(input, request)).rejects.toBeInstanceOf(OverloadedError);
+    const first = [decoder.decode(body(50), request), decoder.decode(body(50), request)];
+    await expect(decoder.decode(body(50), request)).rejects.toBeInstanceOf(OverloadedError);
     await Promise.all(first);
-    await expect(decoder.decode(input, request)).resolves.toMatchObject({ recordCount: 50 });
+    await expect(decoder.decode(body(50), request)).resolves.toMatchObject({ recordCount: 50 });
+    const detached = body(5);
+    structuredClone(detached, { transfer: [detached.buffer] });
+    await expect(decoder.decode(detached, request)).rejects.toThrow();
+    await expect(decoder.decode(body(5), request)).resolves.toMatchObject({ recordCount: 5 });
   });
 
   it('fails the bodies of a thread that dies, starts a new one, and refuses work once closed', async () => {

@@ -10,10 +10,18 @@ import { OverloadedError } from './micro-batcher.js';
 export interface BodyDecoder {
   /** Worker threads in use; 0 when bodies are decoded on the event loop. */
   readonly threads: number;
-  /** Rejects with `HttpError` for a malformed body, `OverloadedError` when too many bodies wait. */
-  decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedBody>;
+  /**
+   * Rejects with `HttpError` for a malformed body, `OverloadedError` when too many bodies wait. The body
+   * may be handed to the thread (the caller's view is then empty): use the answer's `body` afterwards.
+   */
+  decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedWithBody>;
   /** Stops the threads; bodies still being decoded fail. */
   close(): Promise<void>;
+}
+
+export interface DecodedWithBody extends DecodedBody {
+  /** The request body, for `submittedRecords`. */
+  body: Uint8Array;
 }
 
 export interface BodyDecoderOptions {
@@ -40,8 +48,8 @@ export function createBodyDecoder(options: BodyDecoderOptions = {}): BodyDecoder
 class InlineBodyDecoder implements BodyDecoder {
   readonly threads = 0;
 
-  decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedBody> {
-    return new Promise((resolve) => resolve(decodeDetectBody(body, request)));
+  decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedWithBody> {
+    return new Promise((resolve) => resolve({ ...decodeDetectBody(body, request), body }));
   }
 
   close(): Promise<void> {
@@ -50,7 +58,7 @@ class InlineBodyDecoder implements BodyDecoder {
 }
 
 interface Pending {
-  resolve: (decoded: DecodedBody) => void;
+  resolve: (decoded: DecodedWithBody) => void;
   reject: (error: Error) => void;
 }
 
@@ -79,7 +87,7 @@ class WorkerBodyDecoder implements BodyDecoder {
     for (let i = 0; i < threads; i++) this.pool.push(this.spawn());
   }
 
-  decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedBody> {
+  decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedWithBody> {
     if (this.fallback) return this.fallback.decode(body, request);
     if (this.closed) return Promise.reject(new IotIdsError('the body decoder is closed'));
     let pending = 0;
@@ -90,11 +98,20 @@ class WorkerBodyDecoder implements BodyDecoder {
     }
     if (pending >= this.maxPending) return Promise.reject(new OverloadedError(pending));
     const id = this.nextId++;
-    // A copy with a buffer of its own can be handed over; the caller keeps `body` for `submittedRecords`.
-    const copy = new Uint8Array(body);
-    return new Promise<DecodedBody>((resolve, reject) => {
+    return new Promise<DecodedWithBody>((resolve, reject) => {
+      // The body goes to the thread and comes back with the answer, without a copy, when it has a buffer
+      // of its own (a request read in several chunks does); a view into a shared buffer is copied first,
+      // and so is an empty one: a transfer list holding a detached buffer silently drops the message.
+      const own =
+        body.byteLength > 0 &&
+        body.byteOffset === 0 &&
+        body.byteLength === body.buffer.byteLength &&
+        body.buffer instanceof ArrayBuffer
+          ? body
+          : new Uint8Array(body);
+      // Throws (e.g. a detached body) before anything is pending; the answer comes later.
+      thread.worker.postMessage({ id, body: own, request } satisfies DecodeJob, [own.buffer as ArrayBuffer]);
       thread.pending.set(id, { resolve, reject });
-      thread.worker.postMessage({ id, body: copy, request } satisfies DecodeJob, [copy.buffer]);
     });
   }
 
@@ -115,7 +132,7 @@ class WorkerBodyDecoder implements BodyDecoder {
       const job = thread.pending.get(reply.id);
       if (!job) return;
       thread.pending.delete(reply.id);
-      if (reply.ok) job.resolve(reply.decoded);
+      if (reply.ok) job.resolve({ ...reply.decoded, body: reply.body });
       else if (reply.httpError) job.reject(toHttpError(reply.httpError));
       else job.reject(new IotIdsError(`decoding the request body failed: ${reply.message}`));
     });
