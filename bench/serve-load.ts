@@ -1,6 +1,6 @@
 /**
  * Load test of the detection service: `node --import tsx bench/serve-load.ts --model DIR [--seconds 60]
- * [--clients 4] [--records 1000] [--sync full|normal] [--decoder-threads N] [--soak]`.
+ * [--clients 4] [--records 1000] [--rate R] [--sync full|normal] [--decoder-threads N] [--soak]`.
  * The service runs in a child process on 127.0.0.1 (so the load generator does not share its event loop);
  * `--clients` concurrent keep-alive clients POST 1000-record JSON bodies cut from the dataset's first
  * test split (KDDTest+ for NSL-KDD) to /v1/detect, each waiting for its answer before sending the next, for
@@ -38,6 +38,13 @@ function argument(name: string): string | undefined {
 }
 
 const soak = process.argv.includes('--soak');
+/**
+ * Offered load in records/s. Without it each client sends its next request as soon as the last is answered
+ * (closed loop: the service runs flat out). With it each client sends on a fixed schedule, and a request's
+ * latency counts from its scheduled time, so falling behind shows in the latency instead of hiding.
+ */
+const rateArg = argument('--rate');
+const rate = rateArg === undefined ? undefined : Number(rateArg);
 const seconds = Number(argument('--seconds') ?? (soak ? 600 : 60));
 const clients = Number(argument('--clients') ?? 4);
 const recordsPerRequest = Number(argument('--records') ?? 1000);
@@ -304,8 +311,12 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  if (!(seconds > 0 && seconds <= 3600) || !(clients >= 1 && clients <= 64)) {
-    throw new Error('--seconds must be in (0, 3600] and --clients in [1, 64]');
+  if (
+    !(seconds > 0 && seconds <= 3600) ||
+    !(clients >= 1 && clients <= 64) ||
+    (rate !== undefined && !(rate > 0))
+  ) {
+    throw new Error('--seconds must be in (0, 3600], --clients in [1, 64] and --rate above 0');
   }
   const records = await loadRecords(modelDir);
   const stepsMs = await breakdown(modelDir, records);
@@ -364,8 +375,13 @@ async function main(): Promise<void> {
     const maxRequests = seconds * 2000;
     await Promise.all(
       Array.from({ length: clients }, async (_, c) => {
+        const interval = rate === undefined ? 0 : (clients * recordsPerRequest * 1000) / rate;
+        const first = performance.now() + (c * interval) / clients;
         for (let i = 0; i < maxRequests && Date.now() < end; i++) {
-          const t0 = performance.now();
+          const scheduled = first + i * interval;
+          const wait = scheduled - performance.now();
+          if (rate !== undefined && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          const t0 = rate === undefined ? performance.now() : scheduled;
           try {
             const res = await post(agent, url, bodies[(c * 7 + i) % bodies.length]);
             const ok = res.status === 200;
@@ -409,6 +425,7 @@ async function main(): Promise<void> {
       seconds: Number(elapsed.toFixed(1)),
       clients,
       recordsPerRequest,
+      offeredRecordsPerSecond: rate ?? 'as fast as answered',
       storeSynchronous: sync,
       decoderThreads: decoderThreads ?? 'default',
       requests: samples.length,
@@ -437,7 +454,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
     console.log(
       `serve: ${result.recordsPerSecond.toLocaleString('en-US')} records/s over ${result.seconds} s, ` +
-        `${clients} clients × ${recordsPerRequest}-record requests, p50 ${result.latencyMs.p50} ms, ` +
+        `${clients} clients × ${recordsPerRequest}-record requests` +
+        `${rate === undefined ? '' : ` offered at ${rate.toLocaleString('en-US')} records/s`}, p50 ${result.latencyMs.p50} ms, ` +
         `p99 ${result.latencyMs.p99} ms, ${result.errors} errors, service CPU ${result.serviceCpuPercent}% ` +
         `(${result.recordsPerServiceCpuSecond.toLocaleString('en-US')} records per CPU-second), ` +
         `RSS ${rssStart} → ${rssEnd} MiB (max ${result.serviceRssMiB.max}), store synchronous=${sync}, decoder threads ${result.decoderThreads} ` +

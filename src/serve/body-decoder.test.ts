@@ -80,7 +80,7 @@ describe('createBodyDecoder', () => {
     await Promise.all(first);
     await expect(decoder.decode(body(50), request)).resolves.toMatchObject({ recordCount: 50 });
     const detached = body(5);
-    structuredClone(detached, { transfer: [detached.buffer] });
+    structuredClone(detached, { transfer: [detached.buffer as ArrayBuffer] });
     await expect(decoder.decode(detached, request)).rejects.toThrow();
     await expect(decoder.decode(body(5), request)).resolves.toMatchObject({ recordCount: 5 });
   });
