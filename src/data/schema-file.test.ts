@@ -138,6 +138,15 @@ describe('loadSchemaFile', () => {
   });
 
   it('reports a missing file as a usage error', async () => {
-    await expect(loadSchemaFile(join(dir, 'nope.json'))).rejects.toThrow(/cannot read schema file/);
+    const path = join(dir, 'nope.json');
+    const error = await loadSchemaFile(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IotIdsError);
+    expect((error as IotIdsError).kind).toBe('usage');
+    expect((error as Error).message).toContain(`${path}: cannot read the schema file`);
+  });
+
+  it('accepts a file that starts with a byte-order mark', async () => {
+    const path = await writeSchema('bom.json', `\uFEFF${JSON.stringify(minimal)}`);
+    expect((await loadSchemaFile(path)).name).toBe('toy-flows');
   });
 });

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
+import { readJsonValue } from '../util/read-json-file.js';
 import type { ColumnType, DatasetDefinition, SplitFile, TaskName } from './schema.js';
 import { TASK_NAMES } from './tasks.js';
 
@@ -245,28 +245,8 @@ function toDefinition(file: SchemaFile, baseDir: string): DatasetDefinition {
 
 /** Parses and validates a schema file; every error names the file, the field path and what is allowed. */
 export async function loadSchemaFile(path: string): Promise<DatasetDefinition> {
-  const absolute = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(absolute, 'utf8');
-  } catch (error) {
-    throw new IotIdsError(`cannot read schema file: ${(error as Error).message}`, {
-      kind: 'usage',
-      location: { file: path },
-      cause: error,
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    // V8's message quotes the text around the error, which pinpoints it well enough.
-    throw new IotIdsError(`schema file is not valid JSON: ${(error as Error).message}`, {
-      kind: 'usage',
-      location: { file: path },
-      cause: error,
-    });
-  }
+  const raw = await readJsonValue(path, 'schema file');
+  // Not parseJsonValue: that reports only the first issue, this lists every one with the allowed values.
   const parsed = schemaFileSchema.safeParse(raw);
   if (!parsed.success)
     throw schemaError(
@@ -275,5 +255,5 @@ export async function loadSchemaFile(path: string): Promise<DatasetDefinition> {
     );
   const problems = crossFieldProblems(parsed.data);
   if (problems.length > 0) throw schemaError(path, problems);
-  return toDefinition(parsed.data, dirname(absolute));
+  return toDefinition(parsed.data, dirname(resolve(path)));
 }

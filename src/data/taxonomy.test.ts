@@ -84,7 +84,22 @@ describe('loadTaxonomyOverrides', () => {
     expect((error as IotIdsError).kind).toBe('usage');
     expect((error as Error).message).toContain(path);
     expect((error as Error).message).toContain('field "httptunnel"');
-    expect((error as Error).message).toContain('normal, dos, probe, r2l, u2r');
+    expect((error as Error).message).toContain(
+      'invalid category "remote"; expected one of normal, dos, probe, r2l, u2r',
+    );
+    expect((error as IotIdsError).location).toEqual({ file: path, field: 'httptunnel' });
+  });
+
+  it('rejects a category that is not a string, and checks against the given categories', async () => {
+    const number = await write('number.json', '{ "worm": 5 }');
+    await expect(loadTaxonomyOverrides(number)).rejects.toThrow(/field "worm": .*invalid category 5;/);
+    const custom = await write('custom.json', '{ "scan": "dos" }');
+    await expect(loadTaxonomyOverrides(custom, ['normal', 'recon'])).rejects.toThrow(
+      /expected one of normal, recon/,
+    );
+    expect(await loadTaxonomyOverrides(await write('recon.json', '{ "scan": "recon" }'), ['recon'])).toEqual({
+      scan: 'recon',
+    });
   });
 
   it('rejects JSON that is not an object, and broken JSON', async () => {

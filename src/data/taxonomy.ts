@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
+import { readJsonFile } from '../util/read-json-file.js';
 import type { Taxonomy } from './schema.js';
 
 /** The categories of the KDD'99 task description, `normal` included. */
@@ -110,44 +111,13 @@ export async function loadTaxonomyOverrides(
   path: string,
   allowed: readonly string[] = KDD_CATEGORIES,
 ): Promise<Record<string, string>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new IotIdsError(`cannot read taxonomy overrides: ${(error as Error).message}`, {
-      kind: 'usage',
-      location: { file: path },
-      cause: error,
-    });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new IotIdsError(`not valid JSON: ${(error as Error).message}`, {
-      kind: 'usage',
-      location: { file: path },
-      cause: error,
-    });
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new IotIdsError('expected a JSON object such as { "httptunnel": "r2l" }', {
-      kind: 'usage',
-      location: { file: path },
-    });
-  }
-  const overrides: Record<string, string> = {};
-  for (const [label, category] of Object.entries(parsed)) {
-    if (typeof category !== 'string' || !allowed.includes(category)) {
-      throw new IotIdsError(
-        `invalid category ${JSON.stringify(category)}; expected one of ${allowed.join(', ')}`,
-        {
-          kind: 'usage',
-          location: { file: path, field: label },
-        },
-      );
-    }
-    overrides[label] = category;
-  }
-  return overrides;
+  return readJsonFile(path, overridesSchema(allowed), 'taxonomy overrides');
+}
+
+function overridesSchema(allowed: readonly string[]): z.ZodType<Record<string, string>> {
+  const category = z.custom<string>((value) => typeof value === 'string' && allowed.includes(value), {
+    error: (issue) =>
+      `invalid category ${JSON.stringify(issue.input)}; expected one of ${allowed.join(', ')}`,
+  });
+  return z.record(z.string(), category, { error: 'expected a JSON object such as { "httptunnel": "r2l" }' });
 }

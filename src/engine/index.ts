@@ -25,6 +25,8 @@ export { BatchNorm, type BatchNormOptions } from './batch-norm.js';
 export { customGradient, type CustomGradientResult } from './custom-grad.js';
 export { dropout } from './dropout.js';
 export { softmaxCrossEntropy } from './losses.js';
+// Copies out of tensors without dataSync's allocation (reads the wasm heap).
+export { matMulInto, readInto } from './read-into.js';
 
 export interface EngineOptions {
   /** Backend to run on; `cpu` is plain JS and ~10× slower, kept for reference checks. Default `'wasm'`. */

@@ -8,9 +8,18 @@ import { IotIdsError } from '../errors.js';
  * `run.json, field "modelOptions.nEstimators": invalid config: expected number`.
  */
 export async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T> {
-  let raw: unknown;
+  return parseJsonValue(await readJsonValue(path, what), schema, what, path);
+}
+
+/**
+ * Reads and parses a JSON file without validating it, for readers that report invalid values their own way.
+ * A missing file and a syntax error are usage errors naming the file. A leading byte-order mark is allowed:
+ * editors on Windows add one, and JSON.parse rejects it.
+ */
+export async function readJsonValue(path: string, what: string): Promise<unknown> {
+  let text: string;
   try {
-    raw = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    text = await readFile(path, 'utf8');
   } catch (error) {
     throw new IotIdsError(`cannot read the ${what}: ${(error as Error).message}`, {
       kind: 'usage',
@@ -18,7 +27,16 @@ export async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: 
       cause: error,
     });
   }
-  return parseJsonValue(raw, schema, what, path);
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+  } catch (error) {
+    // V8's message quotes the text around the error, which pinpoints it well enough.
+    throw new IotIdsError(`invalid ${what}: not valid JSON: ${(error as Error).message}`, {
+      kind: 'usage',
+      location: { file: path },
+      cause: error,
+    });
+  }
 }
 
 /** Validates an already parsed value; errors name `source` and the first bad field. */

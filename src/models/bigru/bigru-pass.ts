@@ -1,7 +1,6 @@
-import { tf } from '../../engine/index.js';
+import { matMulInto, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import { sigmoid, tanh } from './activations.js';
-import { matMulInto } from './engine-io.js';
 import type { BiGruParameters } from './parameters.js';
 
 /**

@@ -1,4 +1,4 @@
-import { tf } from '../../engine/index.js';
+import { readInto, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { EpochLogs } from '../../train/callbacks.js';
@@ -8,7 +8,6 @@ import type { NamedWeights } from '../weights-file.js';
 import { ArrayAdam } from '../array-adam.js';
 import { BiGruPass } from './bigru-pass.js';
 import { epochRandom, lossAndAccuracy, predictProbabilities } from './bigru-stage.js';
-import { readInto } from './engine-io.js';
 import type { BiGruParameters } from './parameters.js';
 
 export const FINETUNE_STAGE = 'finetune';

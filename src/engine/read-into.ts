@@ -1,19 +1,20 @@
-import { tf } from '../../engine/index.js';
-
-/** The part of tfjs-backend-wasm's backend read here (the engine's kernel patches lean on the same fields). */
-interface WasmHeapAccess {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-}
-
 /**
- * Copies a float32 tensor's values into `out`. On wasm it reads the heap directly: `dataSync` allocates a
- * fresh buffer per call, which costs about as much as the small matrix product that produced the values.
+ * Copies tensor values into caller-owned arrays. On wasm this reads the heap directly (backend internals,
+ * which is why it lives in the engine): `dataSync` allocates a fresh buffer per call, which costs about as
+ * much as the small matrix product that produced the values.
  */
+import * as tf from '@tensorflow/tfjs';
+
+import type { WasmBackendInternals } from './wasm-heap-kernels.js';
+
+type WasmHeapAccess = Pick<WasmBackendInternals, 'wasm' | 'dataIdMap'>;
+
+/** Copies a float32 tensor's values into `out` (which must hold at least `tensor.size` values). */
 export function readInto(tensor: tf.Tensor, out: Float32Array): void {
   const size = tensor.size;
   if (tf.getBackend() === 'wasm') {
     const backend = tf.backend() as unknown as WasmHeapAccess;
+    // tfjs's DataStorage.get first moves data that lives on another backend onto the heap.
     const data = backend.dataIdMap.get(tensor.dataId);
     if (data !== undefined) {
       const heap = backend.wasm.HEAPU8;
