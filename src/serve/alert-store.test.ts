@@ -4,7 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ALERT_STORE_SCHEMA_VERSION, AlertStore, type AlertGroupWrite } from './alert-store.js';
+import {
+  ALERT_STORE_SCHEMA_VERSION,
+  AlertStore,
+  PRUNE_BATCH_ROWS,
+  type AlertGroupWrite,
+} from './alert-store.js';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
+
+/** An alert of source `sourceKey` whose window starts at `windowStart` and whose last record is at `lastTime`. */
+function aged(sourceKey: string, windowStart: number, lastTime: number): AlertGroupWrite {
+  return group({ sourceKey, windowStart, firstTime: windowStart, lastTime });
+}
 
 function group(overrides: Partial<AlertGroupWrite> = {}): AlertGroupWrite {
   return {
@@ -151,5 +164,75 @@ describe('AlertStore', () => {
 
   it('rejects an unknown synchronous mode', () => {
     expect(() => AlertStore.open(path, { synchronous: 'off' as 'full' })).toThrow(/synchronous/);
+  });
+
+  describe('retention', () => {
+    it('prunes exactly the alerts whose last record is older than the period, and never reuses ids', () => {
+      const store = AlertStore.open(path, { retentionDays: 7, synchronous: 'normal' });
+      const cutoff = NOW - 7 * DAY;
+      const [old, edge, fresh, longLived] = store.writeGroups([
+        aged('old', cutoff - DAY, cutoff - DAY + 1000),
+        aged('edge', cutoff - 60_000, cutoff - 1),
+        aged('fresh', cutoff, cutoff),
+        // Started long ago but its last record is recent: still kept.
+        aged('long-lived', cutoff - 3 * DAY, cutoff + 5000),
+      ]);
+      expect(store.prune(NOW)).toBe(2);
+      expect(store.get(old.id)).toBeUndefined();
+      expect(store.get(edge.id)).toBeUndefined();
+      expect(store.list().alerts.map((a) => a.id)).toEqual([longLived.id, fresh.id]);
+      // Summary totals follow what the store holds.
+      expect(store.totals()).toEqual({ dos: { alerts: 2, records: 6 } });
+      expect(store.prune(NOW)).toBe(0);
+      // AUTOINCREMENT: a new alert never takes a pruned id, even the highest one.
+      expect(store.prune(NOW + 30 * DAY)).toBe(2);
+      const [next] = store.writeGroups([aged('next', NOW, NOW)]);
+      expect(next.id).toBeGreaterThan(longLived.id);
+      store.close();
+    });
+
+    it('never prunes an alert whose aggregation window is still open', () => {
+      // A day-long window with a one-day retention: the alert's last record is over a day old, but its
+      // window (and so the row the writer keeps adding to) runs until NOW + 1 h.
+      const store = AlertStore.open(path, { retentionDays: 1, alertWindowSeconds: 86_400 });
+      const windowStart = NOW - DAY + 3_600_000;
+      const [open] = store.writeGroups([aged('open', windowStart, windowStart + 1000)]);
+      const [closed] = store.writeGroups([aged('closed', windowStart - DAY, windowStart - DAY + 1000)]);
+      expect(store.prune(NOW)).toBe(1);
+      expect(store.get(closed.id)).toBeUndefined();
+      expect(store.get(open.id)?.count).toBe(3);
+      expect(store.findOpenAlert('dos', 'open', windowStart)).toBe(open.id);
+      // Once the window has ended, it goes like any other.
+      expect(store.prune(windowStart + DAY + 2000)).toBe(1);
+      store.close();
+    });
+
+    it('deletes in batches across more rows than one batch', () => {
+      const store = AlertStore.open(path, { retentionDays: 1, synchronous: 'normal' });
+      const n = 2 * PRUNE_BATCH_ROWS + 17;
+      const old = Array.from({ length: n }, (_, i) => aged(`s${i}`, NOW - 3 * DAY, NOW - 3 * DAY + i));
+      store.writeGroups([...old, aged('kept', NOW - 60_000, NOW - 1000)]);
+      expect(store.pruneBatch(NOW, 10)).toBe(10);
+      expect(store.prune(NOW)).toBe(n - 10);
+      expect(store.list().alerts.map((a) => a.sourceKey)).toEqual(['kept']);
+      store.close();
+    });
+
+    it('removes nothing without a retention period', () => {
+      const store = AlertStore.open(path);
+      store.writeGroups([aged('ancient', 0, 1000)]);
+      expect(store.retentionDays).toBeUndefined();
+      expect(store.prune(NOW)).toBe(0);
+      expect(store.list().alerts).toHaveLength(1);
+      store.close();
+    });
+
+    it.each([0, -3, 1.5, Number.NaN])('refuses a retention of %s days as a usage error', (days) => {
+      expect(() => AlertStore.open(path, { retentionDays: days })).toThrow(
+        expect.objectContaining({ kind: 'usage', message: expect.stringMatching(/whole number of days/) }),
+      );
+      // Refused before the file is created.
+      expect(existsSync(path)).toBe(false);
+    });
   });
 });

@@ -21,6 +21,29 @@ export interface AlertStoreOptions {
   synchronous?: StoreSynchronous;
   /** How long a statement waits for a lock held by another connection, in ms. Default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * Alerts whose last record is older than this many days are removed by `prune()` (a whole number ≥ 1).
+   * Default none: every alert is kept and `prune()` removes nothing.
+   */
+  retentionDays?: number;
+  /**
+   * Aggregation window of whoever writes to the store, in seconds: an alert whose window has not ended can
+   * still grow, so `prune()` never removes it whatever its times say. Default 60 (the writers' default).
+   */
+  alertWindowSeconds?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Rows deleted per transaction by `prune()`: short enough that writers sharing the file barely wait. */
+export const PRUNE_BATCH_ROWS = 5000;
+
+/** Checks a retention period (whole days ≥ 1) and returns it; anything else is a usage error. */
+export function checkRetentionDays(days: number): number {
+  if (!Number.isInteger(days) || days < 1) {
+    throw usageError(`alert retention must be a whole number of days ≥ 1, got ${String(days)}`);
+  }
+  return days;
 }
 
 /** A feature's share in an alert's verdict (see `explain.ts`). */
@@ -168,6 +191,7 @@ export class AlertStore {
   private readonly findGroup: Database.Statement;
   private readonly byId: Database.Statement;
   private readonly writeBatch: (groups: readonly AlertGroupWrite[]) => AlertGroupResult[];
+  private readonly deleteExpired: Database.Statement;
   /** null: nothing to sync (normal mode, or an in-memory store). */
   private readonly walSync: WalSync | null;
   private closed = false;
@@ -176,6 +200,9 @@ export class AlertStore {
     private readonly db: Database.Database,
     readonly path: string,
     readonly synchronous: StoreSynchronous,
+    /** See `AlertStoreOptions.retentionDays`; undefined keeps everything. */
+    readonly retentionDays: number | undefined,
+    private readonly windowMs: number,
   ) {
     this.walSync = synchronous === 'full' && path !== ':memory:' ? new WalSync(`${path}-wal`) : null;
     // A conflicting group adds its records to the open alert; the first record's explanation stays.
@@ -193,6 +220,12 @@ export class AlertStore {
       'SELECT id FROM alerts WHERE class = ? AND source_key = ? AND window_start = ?',
     );
     this.byId = db.prepare('SELECT * FROM alerts WHERE id = ?');
+    // Walks alerts_last_time; a single statement is its own transaction. Ids are never reused after a
+    // delete (AUTOINCREMENT), so an id handed out earlier can only turn into a 404, never another alert.
+    this.deleteExpired = db.prepare(
+      `DELETE FROM alerts WHERE id IN (
+         SELECT id FROM alerts WHERE last_time < ? AND window_start <= ? LIMIT ?)`,
+    );
     this.writeBatch = db.transaction((groups: readonly AlertGroupWrite[]) =>
       groups.map((g): AlertGroupResult => {
         const row = this.upsert.get(
@@ -220,6 +253,12 @@ export class AlertStore {
     if (synchronous !== 'full' && synchronous !== 'normal') {
       throw usageError(`store synchronous mode must be "full" or "normal", got "${String(synchronous)}"`);
     }
+    const retentionDays =
+      options.retentionDays === undefined ? undefined : checkRetentionDays(options.retentionDays);
+    const windowSeconds = options.alertWindowSeconds ?? 60;
+    if (!Number.isFinite(windowSeconds) || windowSeconds < 1) {
+      throw usageError(`alert window must be at least 1 second, got ${windowSeconds}`);
+    }
     let db: Database.Database;
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -240,7 +279,7 @@ export class AlertStore {
       // Both modes: SQLite does not sync per commit; `durable()` does it in full mode.
       db.pragma('synchronous = NORMAL');
       migrate(db, path);
-      return new AlertStore(db, path, synchronous);
+      return new AlertStore(db, path, synchronous, retentionDays, Math.round(windowSeconds * 1000));
     } catch (error) {
       db.close();
       if (error instanceof IotIdsError) throw error;
@@ -342,7 +381,40 @@ export class AlertStore {
     return [...buckets.values()];
   }
 
-  /** Alerts (rows) and alerting records (sum of counts) per class over the whole store. */
+  /**
+   * Deletes every alert past the retention period (see `pruneBatch`), `PRUNE_BATCH_ROWS` per transaction,
+   * and returns how many. Synchronous: to let the event loop breathe between batches, call `pruneBatch`
+   * from an async loop instead (alert-retention.ts does).
+   */
+  prune(now: number = Date.now()): number {
+    let total = 0;
+    for (;;) {
+      const deleted = this.pruneBatch(now);
+      total += deleted;
+      if (deleted < PRUNE_BATCH_ROWS) return total;
+    }
+  }
+
+  /**
+   * Deletes at most `maxRows` alerts, in one transaction, whose last record is older than `now` minus
+   * `retentionDays` and whose aggregation window has ended by `now` (an open alert can still grow and its
+   * id is cached by the writer). Returns how many; 0 without a retention period.
+   */
+  pruneBatch(now: number = Date.now(), maxRows: number = PRUNE_BATCH_ROWS): number {
+    this.requireOpen();
+    if (this.retentionDays === undefined) return 0;
+    if (!Number.isInteger(maxRows) || maxRows < 1) {
+      throw usageError(`prune batch must be a positive whole number of rows, got ${maxRows}`);
+    }
+    const cutoff = now - this.retentionDays * DAY_MS;
+    return this.deleteExpired.run(cutoff, now - this.windowMs, maxRows).changes;
+  }
+
+  /**
+   * Alerts (rows) and alerting records (sum of counts) per class over the alerts the store holds: pruning
+   * lowers them, so they always agree with what `list` and `countsOverTime` can show. All-time counts are
+   * the service's Prometheus counters (`iot_ids_alerts_total`, `iot_ids_alerts_created_total`).
+   */
   totals(): Record<string, { alerts: number; records: number }> {
     this.requireOpen();
     const rows = this.db

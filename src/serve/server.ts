@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { IotIdsError, usageError } from '../errors.js';
 import { AlertHub } from './alert-hub.js';
-import { AlertStore, type StoreSynchronous } from './alert-store.js';
+import { startAlertRetention } from './alert-retention.js';
+import { AlertStore, checkRetentionDays, type StoreSynchronous } from './alert-store.js';
 import { createBodyDecoder } from './body-decoder.js';
 import { createApp } from './app.js';
 import { checkToken, isLoopbackHost, readTokenFile, TokenCheck } from './bearer-auth.js';
@@ -30,6 +31,13 @@ export interface ServerOptions {
   store?: string;
   /** Commit durability of the store, see `StoreSynchronous`. Default 'full'. */
   storeSynchronous?: StoreSynchronous;
+  /**
+   * Days an alert is kept after its last record (a whole number ≥ 1); expired alerts are pruned at start
+   * and then every `pruneIntervalMs`. Default none: alerts are kept forever.
+   */
+  retentionDays?: number;
+  /** Time between prunes when `retentionDays` is set, in ms. Default 3600000 (an hour). */
+  pruneIntervalMs?: number;
   /** Alert threshold per attack class. Default 0.5 for every class. */
   thresholds?: Record<string, number>;
   /** The benign class, which never raises alerts. Default 'normal'. */
@@ -96,6 +104,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const port = options.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`invalid port ${port}`);
   const log = options.log ?? (() => {});
+  // Checked before the model is loaded, so a bad flag fails at once.
+  if (options.retentionDays !== undefined) checkRetentionDays(options.retentionDays);
+  const pruneIntervalMs = options.pruneIntervalMs ?? 3_600_000;
+  if (!Number.isInteger(pruneIntervalMs) || pruneIntervalMs < 1) {
+    throw usageError(`prune interval must be a whole number of ms ≥ 1, got ${pruneIntervalMs}`);
+  }
   const token =
     options.token !== undefined
       ? checkToken(options.token)
@@ -114,7 +128,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   let store: AlertStore | undefined;
   try {
-    store = AlertStore.open(options.store ?? 'alerts.db', { synchronous: options.storeSynchronous });
+    store = AlertStore.open(options.store ?? 'alerts.db', {
+      synchronous: options.storeSynchronous,
+      retentionDays: options.retentionDays,
+      alertWindowSeconds: options.alertWindowSeconds,
+    });
     return await listen(options, host, port, token, slot, store, log);
   } catch (error) {
     store?.close();
@@ -225,6 +243,14 @@ async function listen(
     throw error;
   }
   server.on('error', (error) => log(`server error: ${error.message}`));
+  const retention =
+    store.retentionDays === undefined
+      ? null
+      : startAlertRetention(store, {
+          intervalMs: options.pruneIntervalMs,
+          log,
+          onPruned: (count) => metrics.alertsPruned.inc(count),
+        });
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -242,6 +268,7 @@ async function listen(
       clearTimeout(grace);
       await service.drain();
       await bodyDecoder.close();
+      await retention?.stop();
       store.close();
       await slot.dispose();
     })();

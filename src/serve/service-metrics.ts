@@ -15,6 +15,7 @@ export class ServiceMetrics {
   readonly requestsRejected: Counter<'reason'>;
   readonly alertRecords: Counter<'class'>;
   readonly alertsCreated: Counter<'class'>;
+  readonly alertsPruned: Counter;
   readonly batchRecords: Histogram;
   readonly batchRequests: Histogram;
   readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
@@ -55,6 +56,11 @@ export class ServiceMetrics {
       name: 'iot_ids_alerts_created_total',
       help: 'Alert rows opened in the store (one per class, source and window), by class.',
       labelNames: ['class'],
+      registers,
+    });
+    this.alertsPruned = new Counter({
+      name: 'iot_ids_alerts_pruned_total',
+      help: 'Alert rows removed from the store by retention (--retain-days).',
       registers,
     });
     this.batchRecords = new Histogram({

@@ -13,6 +13,7 @@ interface ConsumeFlags {
   batchSize?: number;
   fromBeginning?: boolean;
   zeroDay?: boolean;
+  retainDays?: number;
 }
 
 export function registerConsume(program: Command): void {
@@ -33,11 +34,20 @@ export function registerConsume(program: Command): void {
       '--zero-day',
       "also raise 'anomaly' alerts with the model's zero-day detector (see `iot-ids zero-day`)",
     )
+    .option(
+      '--retain-days <n>',
+      'delete alerts whose last record is older than n days, at start and hourly (default: keep all)',
+      intOption('--retain-days'),
+    )
     .action(async (flags: ConsumeFlags) => {
       const { AlertStore } = await import('../../serve/alert-store.js');
+      const { startAlertRetention } = await import('../../serve/alert-retention.js');
       const { startConsumer } = await import('../../serve/kafka/consumer.js');
       const { kafkaAlertWriter } = await import('../../serve/kafka/store-alerts.js');
-      const store = AlertStore.open(flags.store);
+      const log = (message: string): void => {
+        process.stderr.write(`${message}\n`);
+      };
+      const store = AlertStore.open(flags.store, { retentionDays: flags.retainDays });
       const consumer = await startConsumer({
         brokers: flags.brokers.split(','),
         topic: flags.topic,
@@ -48,8 +58,9 @@ export function registerConsume(program: Command): void {
         zeroDay: flags.zeroDay,
         thresholds: flags.thresholds ? await readThresholds(flags.thresholds) : undefined,
         onAlert: kafkaAlertWriter(store, { model: flags.model }),
-        onLog: (message) => process.stderr.write(`${message}\n`),
+        onLog: (level, message) => log(`kafka ${level}: ${message}`),
       });
+      const retention = store.retentionDays === undefined ? null : startAlertRetention(store, { log });
       process.stderr.write(`consuming ${flags.topic} as group ${flags.group}; alerts → ${flags.store}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
@@ -59,6 +70,7 @@ export function registerConsume(program: Command): void {
         process.once('SIGTERM', stop);
       });
       const stats = consumer.stats();
+      await retention?.stop();
       store.close();
       process.stderr.write(
         `stopped: ${stats.records} records, ${stats.alerts} alerts, ${stats.rejected} rejected\n`,

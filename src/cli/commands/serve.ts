@@ -13,6 +13,7 @@ interface ServeFlags {
   sourceField?: string;
   alertWindow?: number;
   decoderThreads?: number;
+  retainDays?: number;
 }
 
 export function registerServe(program: Command): void {
@@ -41,6 +42,11 @@ export function registerServe(program: Command): void {
       'worker threads that parse and validate request bodies; 0: on the event loop (default 1 with ≥ 2 cores)',
       intOption('--decoder-threads'),
     )
+    .option(
+      '--retain-days <n>',
+      'delete alerts whose last record is older than n days, at start and hourly (default: keep all)',
+      intOption('--retain-days'),
+    )
     .action(async (flags: ServeFlags) => {
       const { startServer } = await import('../../serve/server.js');
       const server = await startServer({
@@ -53,6 +59,7 @@ export function registerServe(program: Command): void {
         sourceField: flags.sourceField,
         alertWindowSeconds: flags.alertWindow,
         decoderThreads: flags.decoderThreads,
+        retentionDays: flags.retainDays,
         log: (message) => process.stderr.write(`${message}\n`),
       });
       process.stderr.write(`iot-ids serving ${flags.model} at ${server.url} (dashboard: ${server.url}/)\n`);
