@@ -13,8 +13,20 @@ export interface EpochLogs {
 export interface LoopControl {
   readonly stage: string;
   stop(reason: string): void;
+  /** The first reason a callback gave for stopping after the current epoch; undefined while none did. */
+  readonly stopReason: string | undefined;
+  /** `checkpointState()` of every callback of the stage that has one, by `checkpointKey`. */
+  callbackStates(): Record<string, CallbackCheckpointState>;
   getWeights(): NamedWeights;
   setWeights(weights: NamedWeights): void;
+}
+
+/** What a callback that keeps state across epochs stores with each checkpoint. */
+export interface CallbackCheckpointState {
+  /** Plain JSON; JSON has no NaN or Infinity, so store those as null. */
+  readonly state: Readonly<Record<string, unknown>>;
+  /** Weights the callback holds (e.g. the best epoch's), stored beside the model's. */
+  readonly weights?: NamedWeights;
 }
 
 /**
@@ -22,6 +34,18 @@ export interface LoopControl {
  * checkpoint is on disk before the next epoch starts.
  */
 export interface Callback {
+  /**
+   * Name under which `checkpointState()` is stored, unique within a stage (letters, digits, '-', '_').
+   * Required when `checkpointState` is implemented.
+   */
+  readonly checkpointKey?: string;
+  /**
+   * State as of the end of the latest epoch, so a resumed stage continues as if never interrupted. Callbacks
+   * with it run their `onEpochEnd` before the others, so a checkpoint written there holds this epoch's state.
+   */
+  checkpointState?(): CallbackCheckpointState;
+  /** On resume: what `checkpointState()` returned when the checkpoint was written; called after `onStageBegin`. */
+  restoreCheckpointState?(saved: CallbackCheckpointState): void;
   onStageBegin?(info: {
     stage: string;
     epochs: number;

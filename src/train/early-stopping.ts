@@ -1,6 +1,18 @@
+import { z } from 'zod';
+import { IotIdsError } from '../errors.js';
 import type { NamedWeights } from '../models/weights-file.js';
 import { cloneWeights } from '../models/weights-file.js';
-import type { Callback, EpochLogs, LoopControl } from './callbacks.js';
+import type { Callback, CallbackCheckpointState, EpochLogs, LoopControl } from './callbacks.js';
+
+const savedStateSchema = z
+  .object({
+    monitor: z.string(),
+    // null while no epoch had a finite figure (JSON has no NaN).
+    best: z.number().nullable(),
+    bestEpoch: z.number().int().min(-1),
+    wait: z.number().int().nonnegative(),
+  })
+  .strict();
 
 export interface EarlyStoppingOptions {
   /** Log to watch; lower is better for losses, higher for accuracies. Default 'valLoss'. */
@@ -13,8 +25,13 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
-/** Stops a stage when the monitored validation figure stops improving; one instance per stage. */
+/**
+ * Stops a stage when the monitored validation figure stops improving; one instance per stage. Its state
+ * (best value and epoch, epochs waited, best weights) goes into every checkpoint, so `--resume` carries on
+ * exactly where the interrupted run was.
+ */
 export class EarlyStopping implements Callback {
+  readonly checkpointKey = 'earlyStopping';
   readonly options: Required<EarlyStoppingOptions>;
   private best = Number.NaN;
   private bestEpoch = -1;
@@ -67,6 +84,38 @@ export class EarlyStopping implements Callback {
         `no ${String(this.options.monitor)} improvement for ${this.options.patience} epochs (best at epoch ${this.bestEpoch + 1})`,
       );
     }
+  }
+
+  checkpointState(): CallbackCheckpointState {
+    const state = {
+      monitor: String(this.options.monitor),
+      best: Number.isNaN(this.best) ? null : this.best,
+      bestEpoch: this.bestEpoch,
+      wait: this.wait,
+    } satisfies z.infer<typeof savedStateSchema>;
+    // bestWeights is replaced, never mutated, so handing out the reference is safe.
+    return this.bestWeights ? { state, weights: this.bestWeights } : { state };
+  }
+
+  restoreCheckpointState(saved: CallbackCheckpointState): void {
+    const parsed = savedStateSchema.safeParse(saved.state);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new IotIdsError(`invalid early-stopping state in the checkpoint: ${issue.message}`, {
+        location: { field: `${this.checkpointKey}.${issue.path.join('.')}` },
+      });
+    }
+    const state = parsed.data;
+    if (state.monitor !== String(this.options.monitor)) {
+      throw new IotIdsError(
+        `the checkpoint's early stopping watched ${state.monitor}, this run watches ${String(this.options.monitor)}; resume with the same options or start afresh`,
+      );
+    }
+    this.best = state.best ?? Number.NaN;
+    this.bestEpoch = state.bestEpoch;
+    this.wait = state.wait;
+    this.bestWeights =
+      this.options.restoreBestWeights && saved.weights ? cloneWeights(saved.weights) : undefined;
   }
 
   onStageEnd(_info: unknown, control: LoopControl): void {

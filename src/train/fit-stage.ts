@@ -1,6 +1,7 @@
 import { IotIdsError } from '../errors.js';
 import type { NamedWeights } from '../models/weights-file.js';
-import type { Callback, EpochLogs, LoopControl } from './callbacks.js';
+import type { Callback, CallbackCheckpointState, EpochLogs, LoopControl } from './callbacks.js';
+import type { CheckpointState } from './model-checkpoint.js';
 
 /**
  * One trainable stage of a model (SAE pretraining, the softmax stage, the FCNN, fine-tuning…). The model
@@ -23,9 +24,15 @@ export interface TrainableStage {
 
 export interface FitStageOptions {
   epochs: number;
+  /** Run in this order, except that callbacks keeping state (`checkpointState`) see each epoch's end first. */
   callbacks?: Callback[];
   /** First epoch to run (0-based): resuming after epoch k starts at k + 1. Default 0. */
   startEpoch?: number;
+  /**
+   * The checkpoint being resumed (`FitContext.resumeFrom`). When it was written in this stage right before
+   * `startEpoch`, callbacks get their saved state back and a stop it had asked for still holds. Default none.
+   */
+  resumeFrom?: { readonly state: CheckpointState };
 }
 
 export interface FitStageResult {
@@ -40,12 +47,22 @@ export interface FitStageResult {
  */
 export async function fitStage(stage: TrainableStage, options: FitStageOptions): Promise<FitStageResult> {
   const callbacks = options.callbacks ?? [];
+  const keyed = keyedCallbacks(callbacks, stage.name);
+  const epochEndOrder = [...keyed.map(([, c]) => c), ...callbacks.filter((c) => !isStateful(c))];
   const startEpoch = options.startEpoch ?? 0;
   let stopReason: string | undefined;
   const control: LoopControl = {
     stage: stage.name,
     stop: (reason) => {
       stopReason ??= reason;
+    },
+    get stopReason() {
+      return stopReason;
+    },
+    callbackStates: () => {
+      const states: Record<string, CallbackCheckpointState> = {};
+      for (const [key, c] of keyed) states[key] = c.checkpointState();
+      return states;
     },
     getWeights: () => stage.getWeights(),
     setWeights: (w) => stage.setWeights(w),
@@ -57,6 +74,16 @@ export async function fitStage(stage: TrainableStage, options: FitStageOptions):
       startEpoch,
       batchesPerEpoch: stage.batchesPerEpoch,
     });
+  }
+  const resumed = options.resumeFrom?.state;
+  if (resumed && resumed.stage === stage.name && resumed.epoch + 1 === startEpoch) {
+    // Checkpoints written before callback states were stored have no `callbacks`: those callbacks start
+    // afresh at the resume point, as every resume did then.
+    for (const [key, c] of keyed) {
+      const saved = resumed.callbacks?.[key];
+      if (saved) c.restoreCheckpointState?.(saved);
+    }
+    stopReason ??= resumed.stopReason;
   }
   const history: EpochLogs[] = [];
   let epoch = startEpoch;
@@ -79,11 +106,32 @@ export async function fitStage(stage: TrainableStage, options: FitStageOptions):
     const logs: EpochLogs = { ...train, ...(stage.validate ? await stage.validate() : {}) };
     logs.seconds = (performance.now() - started) / 1000;
     history.push(logs);
-    for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, control);
+    for (const c of epochEndOrder) await c.onEpochEnd?.(epoch, logs, control);
   }
   const epochsRun = epoch - startEpoch;
   for (const c of callbacks) await c.onStageEnd?.({ stage: stage.name, epochsRun, stopReason }, control);
   return { epochsRun, stopReason, history };
+}
+
+type StatefulCallback = Callback & Required<Pick<Callback, 'checkpointKey' | 'checkpointState'>>;
+
+function isStateful(c: Callback): c is StatefulCallback {
+  return c.checkpointState !== undefined;
+}
+
+/** The callbacks that keep state, by key; a key must be usable as a file name and unique in the stage. */
+function keyedCallbacks(callbacks: readonly Callback[], stageName: string): [string, StatefulCallback][] {
+  const keyed: [string, StatefulCallback][] = [];
+  for (const c of callbacks.filter(isStateful)) {
+    const key = c.checkpointKey as string | undefined;
+    if (key === undefined || !/^[\w-]+$/.test(key) || keyed.some(([k]) => k === key)) {
+      throw new IotIdsError(
+        `stage ${stageName}: a callback with checkpoint state needs its own checkpointKey (letters, digits, '-', '_'); got ${JSON.stringify(key)}`,
+      );
+    }
+    keyed.push([key, c]);
+  }
+  return keyed;
 }
 
 /**

@@ -118,7 +118,8 @@ export class BiGruClassifier implements Classifier<BiGruOptions> {
       );
     }
     if (context.onProgress) callbacks.push(progressCallback(context.onProgress, o.epochs));
-    if (startEpoch < o.epochs) await fitStage(stage, { epochs: o.epochs, startEpoch, callbacks });
+    if (startEpoch < o.epochs)
+      await fitStage(stage, { epochs: o.epochs, startEpoch, callbacks, resumeFrom: context.resumeFrom });
     else context.onProgress?.(o.epochs, o.epochs, 'epochs');
     this.params = params;
     return this;

@@ -137,7 +137,12 @@ export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
           new EarlyStopping({ monitor: 'valLoss', patience: gruOptions.patience, restoreBestWeights: true }),
         );
       }
-      await fitStage(stage, { epochs: fineTuneEpochs, startEpoch, callbacks });
+      await fitStage(stage, {
+        epochs: fineTuneEpochs,
+        startEpoch,
+        callbacks,
+        resumeFrom: context.resumeFrom,
+      });
     }
     context.onProgress?.(total, total, 'epochs');
     return this;

@@ -80,7 +80,7 @@ export class FcnnClassifier implements Classifier<FcnnOptions> {
       );
     }
     if (context.onProgress) callbacks.push(progressCallback(context.onProgress, o.epochs));
-    await fitStage(stage, { epochs: o.epochs, startEpoch, callbacks });
+    await fitStage(stage, { epochs: o.epochs, startEpoch, callbacks, resumeFrom: context.resumeFrom });
     this.replace(params);
     return this;
   }

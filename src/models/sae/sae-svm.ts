@@ -178,6 +178,10 @@ function withAutoencoderWeights(callback: Callback, autoencoder: SparseAutoencod
   const whole = (control: LoopControl): LoopControl => ({
     stage: control.stage,
     stop: (reason) => control.stop(reason),
+    get stopReason() {
+      return control.stopReason;
+    },
+    callbackStates: () => control.callbackStates(),
     getWeights: () => ({ ...autoencoder.getWeights(), ...control.getWeights() }),
     setWeights: (weights) => {
       autoencoder.setWeights(weights, 'the checkpoint');

@@ -81,6 +81,7 @@ export async function runStage(
     epochs,
     startEpoch: start,
     callbacks: [stopping, ...(context.callbacks ?? []), counter],
+    resumeFrom: context.resumeFrom,
   });
   progress.credit(epochs - credited, stage.name);
   return result;

@@ -103,7 +103,12 @@ export class SvmClassifier implements Classifier<SvmOptions> {
       });
     }
     try {
-      await fitStage(stage, { epochs: o.epochs, callbacks, startEpoch: startAt });
+      await fitStage(stage, {
+        epochs: o.epochs,
+        callbacks,
+        startEpoch: startAt,
+        resumeFrom: context.resumeFrom,
+      });
     } catch (error) {
       // A half-trained model must not pass for a fitted one (the checkpoints on disk keep the good epochs).
       this.state = null;

@@ -65,8 +65,8 @@ describe('VaeClassifier (model kind vae)', () => {
     await model.dispose();
   });
 
-  // Without validation rows: early stopping keeps its best epoch in memory only, so a resumed run with it
-  // may restore a different epoch's weights.
+  // Without validation rows, so early stopping is off here; resuming with it is covered by
+  // src/train/early-stopping.test.ts.
   it('resumes in either stage exactly where the uninterrupted run would be', async () => {
     const full = await new VaeClassifier(options).fit(train.x, train.y, { nClasses: 3 });
     const expected = Array.from((await full.predictProba(held.x)).data);

@@ -94,7 +94,12 @@ export class VaeClassifier implements Classifier<VaeClassifierOptions> {
           new EarlyStopping({ monitor: 'valLoss', patience: o.patience, restoreBestWeights: true }),
         );
       }
-      await fitStage(stage, { epochs: o.epochs, startEpoch: start, callbacks: headCallbacks });
+      await fitStage(stage, {
+        epochs: o.epochs,
+        startEpoch: start,
+        callbacks: headCallbacks,
+        resumeFrom: context.resumeFrom,
+      });
       this.replace(vae, head);
     } catch (error) {
       vae.dispose();

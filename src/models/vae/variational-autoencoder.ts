@@ -118,7 +118,7 @@ export class VariationalAutoencoder {
         new EarlyStopping({ monitor: 'valLoss', patience: o.patience, restoreBestWeights: true }),
       );
     }
-    await fitStage(stage, { epochs: o.epochs, startEpoch: start, callbacks });
+    await fitStage(stage, { epochs: o.epochs, startEpoch: start, callbacks, resumeFrom: context.resumeFrom });
     this.install(params);
     return this;
   }
