@@ -5,6 +5,7 @@ import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAlertRetention } from './alert-retention.js';
 import { AlertStore, type AlertGroupWrite } from './alert-store.js';
+import { until } from './test-helpers/until.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
@@ -23,14 +24,6 @@ function alertAt(sourceKey: string, time: number): AlertGroupWrite {
     record: null,
     model: 'rf@test',
   };
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('startAlertRetention', () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertStore, type AlertGroupWrite } from './alert-store.js';
 import { startServer, type RunningServer } from './server.js';
 import { makeTinyModel } from './test-helpers/tiny-model.js';
+import { until } from './test-helpers/until.js';
 
 const DAY = 86_400_000;
 
@@ -40,14 +41,6 @@ async function metricValue(url: string, series: string): Promise<number> {
 async function sourceKeys(url: string): Promise<string[]> {
   const page = (await (await fetch(`${url}/v1/alerts`)).json()) as { alerts: { sourceKey: string }[] };
   return page.alerts.map((a) => a.sourceKey).sort();
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('alert retention in the service', () => {
