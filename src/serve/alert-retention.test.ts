@@ -4,27 +4,12 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAlertRetention } from './alert-retention.js';
-import { AlertStore, type AlertGroupWrite } from './alert-store.js';
+import { AlertStore } from './alert-store.js';
+import { alertAt } from './test-helpers/alert-at.js';
 import { until } from './test-helpers/until.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
-
-function alertAt(sourceKey: string, time: number): AlertGroupWrite {
-  return {
-    class: 'dos',
-    sourceKey,
-    windowStart: time - (time % 60_000),
-    firstTime: time,
-    lastTime: time,
-    count: 1,
-    probability: 0.9,
-    maxProbability: 0.9,
-    explanation: [],
-    record: null,
-    model: 'rf@test',
-  };
-}
 
 describe('startAlertRetention', () => {
   let dir: string;

@@ -5,25 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertStore, type AlertGroupWrite } from './alert-store.js';
 import { startServer, type RunningServer } from './server.js';
 import { makeTinyModel } from './test-helpers/tiny-model.js';
+import { alertAt } from './test-helpers/alert-at.js';
 import { until } from './test-helpers/until.js';
 
 const DAY = 86_400_000;
-
-function alertAt(sourceKey: string, time: number): AlertGroupWrite {
-  return {
-    class: 'dos',
-    sourceKey,
-    windowStart: time - (time % 60_000),
-    firstTime: time,
-    lastTime: time,
-    count: 4,
-    probability: 0.9,
-    maxProbability: 0.9,
-    explanation: [],
-    record: null,
-    model: 'rf@test',
-  };
-}
 
 /** Writes alerts through a connection of its own, as another process sharing the file would. */
 function writeAlerts(storePath: string, groups: AlertGroupWrite[]): void {
@@ -58,7 +43,7 @@ describe('alert retention in the service', () => {
   it('prunes at start and on its timer, counts what it removed, and stops on close', async () => {
     const storePath = join(dir, 'alerts.db');
     const now = Date.now();
-    writeAlerts(storePath, [alertAt('expired', now - 3 * DAY), alertAt('kept', now - DAY)]);
+    writeAlerts(storePath, [alertAt('expired', now - 3 * DAY, 4), alertAt('kept', now - DAY, 4)]);
     const logs: string[] = [];
     let server: RunningServer | undefined;
     try {
@@ -77,14 +62,14 @@ describe('alert retention in the service', () => {
       expect(logs).toContain('alert retention: removed 1 alerts older than 2 days');
 
       // Written after start: only the hourly (here 50 ms) timer can remove it.
-      writeAlerts(storePath, [alertAt('expired-later', Date.now() - 5 * DAY)]);
+      writeAlerts(storePath, [alertAt('expired-later', Date.now() - 5 * DAY, 4)]);
       await until(async () => (await metricValue(url, 'iot_ids_alerts_pruned_total')) === 2);
       expect(await sourceKeys(url)).toEqual(['kept']);
     } finally {
       await server?.close();
     }
     // Closed: the timer is gone, so an expired alert written now stays.
-    writeAlerts(storePath, [alertAt('after-close', Date.now() - 5 * DAY)]);
+    writeAlerts(storePath, [alertAt('after-close', Date.now() - 5 * DAY, 4)]);
     await new Promise((resolve) => setTimeout(resolve, 150));
     const store = AlertStore.open(storePath, { synchronous: 'normal' });
     expect(store.list().alerts.map((a) => a.sourceKey)).toContain('after-close');
@@ -93,7 +78,7 @@ describe('alert retention in the service', () => {
 
   it('keeps every alert without a retention period', async () => {
     const storePath = join(dir, 'forever.db');
-    writeAlerts(storePath, [alertAt('ancient', Date.now() - 400 * DAY)]);
+    writeAlerts(storePath, [alertAt('ancient', Date.now() - 400 * DAY, 4)]);
     const server = await startServer({ modelDir, port: 0, store: storePath, storeSynchronous: 'normal' });
     try {
       expect(await metricValue(server.url, 'iot_ids_alerts_pruned_total')).toBe(0);
