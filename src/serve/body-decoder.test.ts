@@ -85,7 +85,7 @@ describe('createBodyDecoder', () => {
     await expect(decoder.decode(body(5), request)).resolves.toMatchObject({ recordCount: 5 });
   });
 
-  it('fails the bodies of a thread that dies, starts a new one, and refuses work once closed', async () => {
+  it('fails the bodies of a thread that dies, starts a new one, and fails or refuses work once closed', async () => {
     const logs: string[] = [];
     const decoder = open({ threads: 1, log: (m) => logs.push(m) });
     await decoder.decode(body(5), request);
@@ -95,7 +95,9 @@ describe('createBodyDecoder', () => {
     await expect(pending).rejects.toThrow(/decoder thread exited/);
     expect(logs.join('\n')).toMatch(/starting a new one/);
     await expect(decoder.decode(body(5), request)).resolves.toMatchObject({ recordCount: 5 });
+    const inFlight = decoder.decode(body(2000), { ...request, maxRecords: 5000 });
     await decoder.close();
+    await expect(inFlight).rejects.toThrow(/closed/);
     await expect(decoder.decode(body(5), request)).rejects.toThrow(/closed/);
   });
 

@@ -15,7 +15,7 @@ export interface BodyDecoder {
    * may be handed to the thread (the caller's view is then empty): use the answer's `body` afterwards.
    */
   decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedWithBody>;
-  /** Stops the threads; bodies still being decoded fail. */
+  /** Stops the threads; bodies still being decoded fail with "closed". */
   close(): Promise<void>;
 }
 
@@ -118,6 +118,11 @@ class WorkerBodyDecoder implements BodyDecoder {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const closed = new IotIdsError('the body decoder is closed');
+    for (const thread of this.pool) {
+      for (const job of thread.pending.values()) job.reject(closed);
+      thread.pending.clear();
+    }
     await Promise.all(this.pool.map((t) => t.worker.terminate()));
   }
 
