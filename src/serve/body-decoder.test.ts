@@ -95,9 +95,11 @@ describe('createBodyDecoder', () => {
     await expect(pending).rejects.toThrow(/decoder thread exited/);
     expect(logs.join('\n')).toMatch(/starting a new one/);
     await expect(decoder.decode(body(5), request)).resolves.toMatchObject({ recordCount: 5 });
-    const inFlight = decoder.decode(body(2000), { ...request, maxRecords: 5000 });
+    const inFlight = expect(decoder.decode(body(2000), { ...request, maxRecords: 5000 })).rejects.toThrow(
+      /closed/,
+    );
     await decoder.close();
-    await expect(inFlight).rejects.toThrow(/closed/);
+    await inFlight;
     await expect(decoder.decode(body(5), request)).rejects.toThrow(/closed/);
   });
 
