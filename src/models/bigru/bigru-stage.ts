@@ -2,10 +2,10 @@ import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { EpochLogs } from '../../train/callbacks.js';
 import type { TrainableStage } from '../../train/fit-stage.js';
-import { Random } from '../../util/random.js';
 import type { NamedWeights } from '../weights-file.js';
 import type { ArrayAdam } from '../array-adam.js';
 import { BiGruPass } from './bigru-pass.js';
+import { ShuffledBatches, type WeightedRows } from './shuffled-batches.js';
 import type { BiGruParameters } from './parameters.js';
 
 export const BIGRU_STAGE = 'bigru';
@@ -16,11 +16,7 @@ export const BIGRU_STAGE = 'bigru';
  */
 export const PREDICT_BATCH_SIZE = 512;
 
-export interface BiGruStageData {
-  readonly x: Matrix;
-  readonly y: Int32Array;
-  /** Per-row loss weights (class weights), or null for all 1. */
-  readonly rowWeights: Float32Array | null;
+export interface BiGruStageData extends WeightedRows {
   readonly validation?: { readonly x: Matrix; readonly y: Int32Array };
 }
 
@@ -33,9 +29,7 @@ export class BiGruStage implements TrainableStage {
   readonly name = BIGRU_STAGE;
   readonly batchesPerEpoch: number;
   private readonly pass: BiGruPass;
-  private readonly batchX: Float32Array;
-  private readonly batchY: Int32Array;
-  private readonly batchWeights: Float32Array | null;
+  private readonly batches: ShuffledBatches;
 
   constructor(
     private readonly params: BiGruParameters,
@@ -43,39 +37,25 @@ export class BiGruStage implements TrainableStage {
     private readonly data: BiGruStageData,
     private readonly options: { readonly batchSize: number; readonly seed: number; readonly prefix: string },
   ) {
-    const batchSize = Math.min(options.batchSize, data.x.rows);
-    this.batchesPerEpoch = Math.ceil(data.x.rows / batchSize);
-    this.pass = new BiGruPass(params, batchSize, true);
-    this.batchX = new Float32Array(batchSize * data.x.cols);
-    this.batchY = new Int32Array(batchSize);
-    this.batchWeights = data.rowWeights ? new Float32Array(batchSize) : null;
+    this.batches = new ShuffledBatches(data, options.batchSize, options.seed);
+    this.batchesPerEpoch = this.batches.batchesPerEpoch;
+    this.pass = new BiGruPass(params, this.batches.batchSize, true);
   }
 
   trainEpoch(epoch: number, onBatch: (batch: number, loss?: number) => void): Promise<EpochLogs> {
-    const { x, y, rowWeights } = this.data;
-    const order = epochRandom(this.options.seed, epoch).shuffle(
-      Int32Array.from({ length: x.rows }, (_, i) => i),
-    );
-    const batchSize = this.batchY.length;
+    const { x } = this.data;
+    const batches = this.batches;
     let lossSum = 0;
     let correct = 0;
-    for (let batch = 0; batch < this.batchesPerEpoch; batch++) {
-      const start = batch * batchSize;
-      const n = Math.min(batchSize, x.rows - start);
-      for (let i = 0; i < n; i++) {
-        const row = order[start + i];
-        this.batchX.set(x.data.subarray(row * x.cols, (row + 1) * x.cols), i * x.cols);
-        this.batchY[i] = y[row];
-        if (this.batchWeights && rowWeights) this.batchWeights[i] = rowWeights[row];
-      }
-      this.pass.forward(this.batchX, n);
-      const result = this.pass.backward(this.batchY, this.batchWeights, n);
+    batches.forEachBatch(epoch, (batch, n) => {
+      this.pass.forward(batches.x, n);
+      const result = this.pass.backward(batches.y, batches.weights, n);
       // A non-finite loss stops the loop here, before it reaches the weights.
       onBatch(batch, result.lossSum / n);
       this.adam.apply(this.pass.gradients);
       lossSum += result.lossSum;
       correct += result.correct;
-    }
+    });
     return Promise.resolve({ loss: lossSum / x.rows, accuracy: correct / x.rows });
   }
 
@@ -130,9 +110,4 @@ export function lossAndAccuracy(
     if (best === y[i]) correct++;
   }
   return { valLoss: loss / y.length, valAccuracy: correct / y.length };
-}
-
-/** The generator of one epoch: depends on the seed and the epoch only. */
-export function epochRandom(seed: number, epoch: number): Random {
-  return new Random((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
 }

@@ -1,14 +1,14 @@
 import { readInto, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
-import type { Matrix } from '../../preprocess/matrix.js';
 import type { EpochLogs } from '../../train/callbacks.js';
 import type { TrainableStage } from '../../train/fit-stage.js';
 import type { VariationalAutoencoder } from '../vae/variational-autoencoder.js';
 import type { NamedWeights } from '../weights-file.js';
 import { ArrayAdam } from '../array-adam.js';
 import { BiGruPass } from './bigru-pass.js';
-import { epochRandom, lossAndAccuracy, predictProbabilities } from './bigru-stage.js';
+import { lossAndAccuracy, predictProbabilities, type BiGruStageData } from './bigru-stage.js';
 import type { BiGruParameters } from './parameters.js';
+import { ShuffledBatches } from './shuffled-batches.js';
 
 export const FINETUNE_STAGE = 'finetune';
 /** Checkpoint names: the VAE's weights, the BiGRU's, and this stage's two optimizers. */
@@ -17,13 +17,8 @@ export const BIGRU_PREFIX = 'bigru/';
 const GRU_ADAM_PREFIX = 'finetune/bigru/';
 const ENCODER_ADAM_PREFIX = 'finetune/encoder/';
 
-export interface FineTuneData {
-  /** The original input rows (not latent vectors). */
-  readonly x: Matrix;
-  readonly y: Int32Array;
-  readonly rowWeights: Float32Array | null;
-  readonly validation?: { readonly x: Matrix; readonly y: Int32Array };
-}
+/** As the BiGRU stage's data, but `x` holds the original input rows, not latent vectors. */
+export type FineTuneData = BiGruStageData;
 
 /**
  * End-to-end fine-tuning of the VAE encoder's mean path and the BiGRU. The BiGRU's hand-written backward
@@ -40,9 +35,7 @@ export class FineTuneStage implements TrainableStage {
   /** Plain copies of the encoder variables, which the encoder's Adam updates. */
   private readonly encoderValues: Float32Array[];
   private readonly encoderGradients: Float32Array[];
-  private readonly batchX: Float32Array;
-  private readonly batchY: Int32Array;
-  private readonly batchWeights: Float32Array | null;
+  private readonly batches: ShuffledBatches;
   private readonly latent: Float32Array;
   private readonly latentGradient: Float32Array;
 
@@ -56,9 +49,10 @@ export class FineTuneStage implements TrainableStage {
       readonly learningRate: number;
     },
   ) {
-    const batchSize = Math.min(options.batchSize, data.x.rows);
+    this.batches = new ShuffledBatches(data, options.batchSize, options.seed);
+    const batchSize = this.batches.batchSize;
     const latentSize = params.inputs;
-    this.batchesPerEpoch = Math.ceil(data.x.rows / batchSize);
+    this.batchesPerEpoch = this.batches.batchesPerEpoch;
     this.pass = new BiGruPass(params, batchSize, true);
     this.gruAdam = new ArrayAdam(params.trainable(), options.learningRate, GRU_ADAM_PREFIX);
     const variables = vae.trainableEncoderVariables();
@@ -69,34 +63,19 @@ export class FineTuneStage implements TrainableStage {
       options.learningRate,
       ENCODER_ADAM_PREFIX,
     );
-    this.batchX = new Float32Array(batchSize * data.x.cols);
-    this.batchY = new Int32Array(batchSize);
-    this.batchWeights = data.rowWeights ? new Float32Array(batchSize) : null;
     this.latent = new Float32Array(batchSize * latentSize);
     this.latentGradient = new Float32Array(batchSize * latentSize);
   }
 
   trainEpoch(epoch: number, onBatch: (batch: number, loss?: number) => void): Promise<EpochLogs> {
-    const { x, y, rowWeights } = this.data;
-    const order = epochRandom(this.options.seed, epoch).shuffle(
-      Int32Array.from({ length: x.rows }, (_, i) => i),
-    );
-    const batchSize = this.batchY.length;
+    const { x } = this.data;
     let lossSum = 0;
     let correct = 0;
-    for (let batch = 0; batch < this.batchesPerEpoch; batch++) {
-      const start = batch * batchSize;
-      const n = Math.min(batchSize, x.rows - start);
-      for (let i = 0; i < n; i++) {
-        const row = order[start + i];
-        this.batchX.set(x.data.subarray(row * x.cols, (row + 1) * x.cols), i * x.cols);
-        this.batchY[i] = y[row];
-        if (this.batchWeights && rowWeights) this.batchWeights[i] = rowWeights[row];
-      }
+    this.batches.forEachBatch(epoch, (batch, n) => {
       const result = this.step(n, (loss) => onBatch(batch, loss));
       lossSum += result.lossSum;
       correct += result.correct;
-    }
+    });
     return Promise.resolve({ loss: lossSum / x.rows, accuracy: correct / x.rows });
   }
 
@@ -136,14 +115,14 @@ export class FineTuneStage implements TrainableStage {
     const { latent, latentGradient } = this;
     const latentSize = this.params.inputs;
     const variables = this.vae.trainableEncoderVariables();
-    const inputs = tf.tensor2d(this.batchX.subarray(0, n * this.data.x.cols), [n, this.data.x.cols]);
+    const inputs = tf.tensor2d(this.batches.x.subarray(0, n * this.data.x.cols), [n, this.data.x.cols]);
     let result: { lossSum: number; correct: number };
     try {
       const encoded = tf.tidy(() => this.vae.encodeTensor(inputs));
       readInto(encoded, latent);
       encoded.dispose();
       this.pass.forward(latent, n);
-      result = this.pass.backward(this.batchY, this.batchWeights, n, latentGradient);
+      result = this.pass.backward(this.batches.y, this.batches.weights, n, latentGradient);
       // A non-finite loss stops the loop here, before it reaches the weights.
       report(result.lossSum / n);
       const upstream = tf.tensor2d(latentGradient.subarray(0, n * latentSize), [n, latentSize]);

@@ -2,7 +2,7 @@ import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { EpochLogs } from '../../train/callbacks.js';
 import type { TrainableStage } from '../../train/fit-stage.js';
-import { Random } from '../../util/random.js';
+import { epochRandom } from '../../util/epoch-random.js';
 import type { NamedWeights } from '../weights-file.js';
 import type { ArrayAdam } from '../array-adam.js';
 import { lossAndAccuracy } from '../probability-metrics.js';
@@ -116,9 +116,4 @@ export class FcnnStage implements TrainableStage {
     this.params.assign(weights, source);
     this.adam.restore(weights, source);
   }
-}
-
-/** The generator of one epoch: depends on the seed and the epoch only. */
-export function epochRandom(seed: number, epoch: number): Random {
-  return new Random((seed ^ Math.imul(epoch + 1, 0x9e3779b9)) >>> 0);
 }
