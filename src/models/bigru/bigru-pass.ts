@@ -2,6 +2,7 @@ import { matMulInto, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import { sigmoid, tanh } from './activations.js';
 import type { BiGruParameters } from './parameters.js';
+import { transposed } from '../transpose.js';
 
 /**
  * Extra columns on every row of the transposed gradient arrays. Their rows would otherwise be n·T floats
@@ -180,10 +181,10 @@ export class BiGruPass {
       for (let d = 0; d < 2; d++) {
         const u = this.params.directions[d].recurrentKernel;
         if (this.resetAfter) {
-          this.backwardResetAfter(d, n, keep(tf.tensor2d(transpose(u, h, g), [g, h])));
+          this.backwardResetAfter(d, n, keep(tf.tensor2d(transposed(u, h, g), [g, h])));
         } else {
-          const zrT = keep(tf.tensor2d(transpose(columns(u, h, g, 0, 2 * h), h, 2 * h), [2 * h, h]));
-          const candidateT = keep(tf.tensor2d(transpose(columns(u, h, g, 2 * h, g), h, h), [h, h]));
+          const zrT = keep(tf.tensor2d(transposed(columns(u, h, g, 0, 2 * h), h, 2 * h), [2 * h, h]));
+          const candidateT = keep(tf.tensor2d(transposed(columns(u, h, g, 2 * h, g), h, h), [h, h]));
           this.backwardResetBefore(d, n, zrT, candidateT);
         }
       }
@@ -603,11 +604,5 @@ function columns(m: Float32Array, rows: number, cols: number, from: number, to: 
   const width = to - from;
   const out = new Float32Array(rows * width);
   for (let r = 0; r < rows; r++) out.set(m.subarray(r * cols + from, r * cols + to), r * width);
-  return out;
-}
-
-function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c];
   return out;
 }

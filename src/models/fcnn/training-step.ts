@@ -2,6 +2,7 @@ import { tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Random } from '../../util/random.js';
 import type { FcnnParameters } from './parameters.js';
+import { transposed } from '../transpose.js';
 
 /** BatchNorm conventions of the network (fixed, documented on FcnnClassifier). */
 export const BATCH_NORM_MOMENTUM = 0.9;
@@ -115,7 +116,7 @@ export class TrainingStep {
         const block = blocks[b];
         const dh = tf.matMul(
           gradient,
-          tf.tensor2d(transpose(upstream.kernel, upstream.inputs, upstream.units), [
+          tf.tensor2d(transposed(upstream.kernel, upstream.inputs, upstream.units), [
             upstream.units,
             upstream.inputs,
           ]),
@@ -327,13 +328,4 @@ export class TrainingStep {
     this.logitGradientT = new Float32Array(n * this.params.output.units);
     this.capacity = n;
   }
-}
-
-/** `[rows, cols]` → `[cols, rows]`, row-major. */
-function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
-  }
-  return out;
 }

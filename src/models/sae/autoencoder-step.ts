@@ -14,7 +14,7 @@
 import { tf } from '../../engine/index.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Parameter } from './parameters.js';
-import { transposed } from './parameters.js';
+import { transposed } from '../transpose.js';
 import { rowBatches, type RowBatch } from './row-batches.js';
 
 export interface SparsityPenalty {

@@ -34,16 +34,6 @@ export function constantBias(name: string, units: number, value: number): Parame
   return { name, shape: [units], values: new Float32Array(units).fill(value), decays: false };
 }
 
-/** Transpose of a row-major rows × cols block (used for the small kernels the backward pass needs as Wᵀ). */
-export function transposed(values: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let r = 0; r < rows; r++) {
-    const from = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = values[from + c];
-  }
-  return out;
-}
-
 export function parametersToWeights(parameters: readonly Parameter[], into: NamedWeights = {}): NamedWeights {
   for (const p of parameters) into[p.name] = { shape: [...p.shape], data: p.values.slice() };
   return into;

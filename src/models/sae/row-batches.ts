@@ -1,5 +1,6 @@
 import type { Matrix } from '../../preprocess/matrix.js';
 import { Random } from '../../util/random.js';
+import { transposeInto } from '../transpose.js';
 
 /** One mini-batch as plain arrays; the step functions upload what they need. */
 export interface RowBatch {
@@ -65,21 +66,5 @@ export function* rowBatches(
       xsT.fill(1, cols * size);
     }
     yield { size, xs, xsT, labels, weights };
-  }
-}
-
-const TILE = 16;
-
-/** rows × cols → cols × rows in 16 × 16 tiles, so neither side is walked with a stride of a whole row. */
-function transposeInto(values: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  for (let r0 = 0; r0 < rows; r0 += TILE) {
-    const r1 = Math.min(r0 + TILE, rows);
-    for (let c0 = 0; c0 < cols; c0 += TILE) {
-      const c1 = Math.min(c0 + TILE, cols);
-      for (let c = c0; c < c1; c++) {
-        const to = c * rows;
-        for (let r = r0; r < r1; r++) out[to + r] = values[r * cols + c];
-      }
-    }
   }
 }

@@ -7,7 +7,8 @@
 import { predictInBatches, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
-import { transposed, type Parameter } from './parameters.js';
+import { transposed } from '../transpose.js';
+import type { Parameter } from './parameters.js';
 import type { RowBatch } from './row-batches.js';
 
 /** `[kernel H×C, bias C]`. */

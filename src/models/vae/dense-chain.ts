@@ -14,6 +14,7 @@
  */
 import { tf } from '../../engine/index.js';
 import type { Random } from '../../util/random.js';
+import { transposeInto } from '../transpose.js';
 
 /** One Dense layer's parameters as plain arrays (updated in place by the optimiser). */
 export interface DenseLayer {
@@ -167,32 +168,6 @@ export class DenseChain {
     }
     for (let j = 0; j < cols; j++) out[j] = totals[j];
   }
-}
-
-const TILE = 16;
-
-/**
- * rows × cols → cols × rows into `out` (grown when too short; the array written is returned), in 16 × 16
- * tiles so neither side is walked with a stride of a whole row for long.
- */
-export function transposeInto(
-  values: Float32Array,
-  rows: number,
-  cols: number,
-  out: Float32Array,
-): Float32Array {
-  const target = out.length >= rows * cols ? out : new Float32Array(rows * cols);
-  for (let r0 = 0; r0 < rows; r0 += TILE) {
-    const r1 = Math.min(r0 + TILE, rows);
-    for (let c0 = 0; c0 < cols; c0 += TILE) {
-      const c1 = Math.min(c0 + TILE, cols);
-      for (let c = c0; c < c1; c++) {
-        const to = c * rows;
-        for (let r = r0; r < r1; r++) target[to + r] = values[r * cols + c];
-      }
-    }
-  }
-  return target;
 }
 
 /**
