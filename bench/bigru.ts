@@ -29,6 +29,8 @@ import { VariationalAutoencoder } from '../src/models/vae/variational-autoencode
 import type { Matrix } from '../src/preprocess/matrix.js';
 import { Random } from '../src/util/random.js';
 import { benchDataDir, median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
+import { linearTeacherData } from './lib/teacher-data.js';
+import { timed } from './lib/timed.js';
 
 const PYTORCH_SECONDS_PER_EPOCH = { issue: 2.6, engineNotes: 0.9 };
 const ROWS = 20_000;
@@ -56,37 +58,6 @@ interface EpochTiming {
   cpuSecondsPerEpoch: number;
   trainLoss: number;
   valLoss?: number;
-}
-
-function timed<T>(run: () => T): { value: T; wallSeconds: number; cpuSeconds: number } {
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  const value = run();
-  const used = process.cpuUsage(cpu);
-  return {
-    value,
-    wallSeconds: (performance.now() - start) / 1000,
-    cpuSeconds: (used.user + used.system) / 1e6,
-  };
-}
-
-/** Gaussian sequences; labels from a random linear teacher on the flattened sequence, so the task is learnable. */
-function syntheticSequences(random: Random): { x: Matrix; y: Int32Array } {
-  const width = TIMESTEPS * FEATURES;
-  const data = Float32Array.from({ length: ROWS * width }, () => random.normal());
-  const teacher = Float32Array.from({ length: width * CLASSES }, () => random.normal());
-  const y = new Int32Array(ROWS);
-  for (let r = 0; r < ROWS; r++) {
-    let best = 0;
-    let bestScore = -Infinity;
-    for (let c = 0; c < CLASSES; c++) {
-      let score = 0;
-      for (let f = 0; f < width; f++) score += data[r * width + f] * teacher[f * CLASSES + c];
-      if (score > bestScore) [best, bestScore] = [c, score];
-    }
-    y[r] = best;
-  }
-  return { x: { rows: ROWS, cols: width, data }, y };
 }
 
 /** Median epoch of the real training stage over `repeats` epochs (after one warm-up epoch). */
@@ -240,7 +211,7 @@ function round(value: number, digits = 2): number {
 async function main(): Promise<void> {
   const engine = await initEngine();
   const random = new Random(42);
-  const synthetic = syntheticSequences(random);
+  const synthetic = linearTeacherData(random, ROWS, TIMESTEPS * FEATURES, CLASSES);
   const epochs: EpochTiming[] = [];
   const batches = [...new Set([256, defaultBatch, 1024])];
   for (const resetAfter of [true, false]) {

@@ -27,6 +27,9 @@ import {
 } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import { Random } from '../src/util/random.js';
+import { median } from './lib/nsl-kdd-matrices.js';
+import { linearTeacherData } from './lib/teacher-data.js';
+import { timed } from './lib/timed.js';
 
 const ROWS = 125_973;
 const FEATURES = 122;
@@ -48,39 +51,6 @@ const measuredSteps = Number(args.steps);
 interface Timing {
   wallMs: number;
   cpuMs: number;
-}
-
-function timed(run: () => void): Timing {
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  run();
-  const used = process.cpuUsage(cpu);
-  return { wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** Gaussian features; labels from a random linear teacher so the task is learnable. */
-function syntheticData(random: Random): { x: Matrix; y: Int32Array } {
-  const data = new Float32Array(ROWS * FEATURES);
-  for (let i = 0; i < data.length; i++) data[i] = random.normal();
-  const teacher = Float32Array.from({ length: FEATURES * CLASSES }, () => random.normal());
-  const y = new Int32Array(ROWS);
-  for (let r = 0; r < ROWS; r++) {
-    let best = 0;
-    let bestScore = -Infinity;
-    for (let c = 0; c < CLASSES; c++) {
-      let score = 0;
-      for (let f = 0; f < FEATURES; f++) score += data[r * FEATURES + f] * teacher[f * CLASSES + c];
-      if (score > bestScore) [best, bestScore] = [c, score];
-    }
-    y[r] = best;
-  }
-  return { x: { rows: ROWS, cols: FEATURES, data }, y };
 }
 
 function layersModel(softmaxOutput: boolean): tf.Sequential {
@@ -195,7 +165,10 @@ async function measureLoop(
       };
       take(warmup);
       const t = timed(() => take(measuredSteps));
-      runs.push({ wallMs: t.wallMs / measuredSteps, cpuMs: t.cpuMs / measuredSteps });
+      runs.push({
+        wallMs: (t.wallSeconds * 1000) / measuredSteps,
+        cpuMs: (t.cpuSeconds * 1000) / measuredSteps,
+      });
       batches.return(undefined);
     }
     step.dispose();
@@ -257,12 +230,12 @@ function measurePredict(x: Matrix, random: Random): { layers: number; engine: nu
         const probabilities = model.predict(datasetTensor, { batchSize: PREDICT_BATCH }) as tf.Tensor;
         probabilities.dataSync();
         probabilities.dispose();
-      }).wallMs,
+      }).wallSeconds * 1000,
     );
     engineRuns.push(
       timed(() => {
         predictInBatches(x, (xs) => tf.softmax(engine.logits(xs, false)), { batchSize: PREDICT_BATCH });
-      }).wallMs,
+      }).wallSeconds * 1000,
     );
   }
   datasetTensor.dispose();
@@ -279,7 +252,8 @@ function measureDatasetSlice(x: Matrix): number {
   const datasetTensor = tf.tensor2d(x.data, [x.rows, x.cols]);
   const runs = Array.from(
     { length: 15 },
-    (_, i) => timed(() => tf.slice(datasetTensor, [i * 256, 0], [256, FEATURES]).dispose()).wallMs,
+    (_, i) =>
+      timed(() => tf.slice(datasetTensor, [i * 256, 0], [256, FEATURES]).dispose()).wallSeconds * 1000,
   );
   datasetTensor.dispose();
   return median(runs);
@@ -330,7 +304,7 @@ async function main(): Promise<void> {
   const engine = await initEngine();
   seedEngine(42);
   const random = new Random(42);
-  const { x, y } = syntheticData(random);
+  const { x, y } = linearTeacherData(random, ROWS, FEATURES, CLASSES);
   const epochs: EpochResult[] = [];
   const predictRowsPerSecond: Record<string, { layers: number; engine: number }> = {};
   const datasetSliceMs: Record<string, number> = {};

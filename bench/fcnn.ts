@@ -25,6 +25,7 @@ import type { LabelledSet } from '../src/preprocess/matrix.js';
 import { Random } from '../src/util/random.js';
 import { median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
 import { measureEpochs } from './lib/time-epochs.js';
+import { timed } from './lib/timed.js';
 
 const PYTORCH = { secondsPerEpochAt256: 1.7, scoringRowsPerSecond: 1_000_000, network: [64, 32] };
 
@@ -73,15 +74,6 @@ async function timeEpochs(
   };
 }
 
-/** CPU seconds and wall seconds of `run`. */
-function timed(run: () => void): { cpu: number; wall: number } {
-  const cpuStart = process.cpuUsage();
-  const start = performance.now();
-  run();
-  const used = process.cpuUsage(cpuStart);
-  return { cpu: (used.user + used.system) / 1e6, wall: (performance.now() - start) / 1000 };
-}
-
 function scoringRowsPerSecond(train: LabelledSet, hiddenUnits: number[]): { cpu: number; wall: number } {
   const { params } = network(train, hiddenUnits);
   const folded = new FoldedNetwork(params);
@@ -89,8 +81,8 @@ function scoringRowsPerSecond(train: LabelledSet, hiddenUnits: number[]): { cpu:
   const runs = Array.from({ length: 3 }, () => timed(() => folded.predictProba(train.x)));
   folded.dispose();
   return {
-    cpu: Math.round(train.x.rows / median(runs.map((r) => r.cpu))),
-    wall: Math.round(train.x.rows / median(runs.map((r) => r.wall))),
+    cpu: Math.round(train.x.rows / median(runs.map((r) => r.cpuSeconds))),
+    wall: Math.round(train.x.rows / median(runs.map((r) => r.wallSeconds))),
   };
 }
 
@@ -137,9 +129,9 @@ async function profileStep(
   let adamMs = 0;
   let batchMs = 0;
   for (let b = 0; b < profiledSteps; b++) {
-    batchMs += timed(() => gather(b)).cpu * 1000;
-    stepMs += timed(pass).cpu * 1000;
-    adamMs += timed(() => adam.apply(step.gradients)).cpu * 1000;
+    batchMs += timed(() => gather(b)).cpuSeconds * 1000;
+    stepMs += timed(pass).cpuSeconds * 1000;
+    adamMs += timed(() => adam.apply(step.gradients)).cpuSeconds * 1000;
   }
   // Kernel times are wall times: their share of the pass's wall time is what carries over to CPU time.
   const kernelTotals = new Map<string, number>();
