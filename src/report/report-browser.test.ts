@@ -3,14 +3,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchHeadlessChromium } from '../../test/headless-chromium.js';
 import { extractFigures } from './html/figure.js';
 import { buildCompareReport, buildRunReport } from './html-report.js';
 import { buildResultsFile } from './results-file.js';
 import { syntheticResultsRuns, writeSyntheticRunDir } from './synthetic-runs.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const screenshotDir = process.env.IOT_IDS_SCREENSHOT_DIR ?? tmpdir();
 
 describe.runIf(existsSync(CHROMIUM))('reports in headless Chromium', () => {
@@ -19,19 +19,7 @@ describe.runIf(existsSync(CHROMIUM))('reports in headless Chromium', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'iot-ids-report-browser-'));
-    browser = await chromium.launchPersistentContext(join(root, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+    browser = await launchHeadlessChromium(join(root, 'profile'), {
       // The reports must be complete without any script.
       javaScriptEnabled: false,
       viewport: { width: 1280, height: 900 },

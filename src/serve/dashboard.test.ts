@@ -2,11 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchHeadlessChromium } from '../../test/headless-chromium.js';
 import { postRecords, startTinyServer, tinyRecords, type TinyServer } from './test-helpers/tiny-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const screenshotDir = process.env.IOT_IDS_SCREENSHOT_DIR ?? tmpdir();
 
 /** Test metrics as `iot-ids train` writes them beside the model directory (only the fields shown). */
@@ -51,19 +51,7 @@ describe.runIf(existsSync(CHROMIUM))('dashboard in headless Chromium', () => {
       expect((await postRecords(tiny.url, records)).status).toBe(200);
     }
     profile = await mkdtemp(join(tmpdir(), 'iot-ids-dashboard-profile-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+    browser = await launchHeadlessChromium(profile, {
       viewport: { width: 1400, height: 1000 },
     });
   });
