@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 import { initEngine, miniBatches, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
-import { readWeights, writeWeights, type NamedWeights } from '../../models/weights-file.js';
+import { readWeights, writeWeights, type NamedWeights } from '../weights-file.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Callback, EpochLogs } from '../../train/callbacks.js';
 import { EarlyStopping } from '../../train/early-stopping.js';
