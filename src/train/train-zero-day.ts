@@ -9,7 +9,7 @@ import { readModelDir, type ModelManifest } from '../models/model-dir.js';
 import type { Matrix } from '../preprocess/matrix.js';
 import type { FeaturePipeline } from '../preprocess/pipeline.js';
 import { stratifiedSplit } from '../preprocess/stratified-split.js';
-import type { Callback } from './callbacks.js';
+import type { Callback } from '../fit/callbacks.js';
 import { exists, writeDirAtomic } from '../util/atomic-dir.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
 import { AnomalyDetector, type AnomalyDetectorOptions } from '../models/zero-day/anomaly-detector.js';
