@@ -109,6 +109,7 @@ export class ArgusCsvParser implements FlowLineParser {
       origIpBytes,
       respPkts,
       respIpBytes: totBytes - origIpBytes,
+      line: n,
     };
     return h.of('Label') < 0 ? record : { ...record, label: get('Label') };
   }

@@ -100,6 +100,7 @@ export function eveFlowRecord(
     origIpBytes,
     respPkts,
     respIpBytes,
+    line: n,
   };
 }
 

@@ -114,6 +114,7 @@ export class NfdumpCsvParser implements FlowLineParser {
       origIpBytes: counts.ibyt,
       respPkts: counts.opkt,
       respIpBytes: counts.obyt,
+      line: n,
     };
   }
 }

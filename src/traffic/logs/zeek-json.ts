@@ -80,6 +80,7 @@ export function zeekJsonRecord(
     origIpBytes: counts[2],
     respPkts: counts[3],
     respIpBytes: counts[4],
+    line: n,
   };
   const detailedKey = DETAILED_LABEL_COLUMNS.find((k) => k in o);
   if (!('label' in o) && detailedKey === undefined) return record;

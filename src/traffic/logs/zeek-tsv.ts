@@ -193,6 +193,7 @@ export class ZeekTsvParser implements FlowLineParser {
       origIpBytes,
       respPkts,
       respIpBytes,
+      line: n,
     };
     if (L.label < 0 && L.detailedLabel < 0) return record;
     return { ...record, label: this.text(f, L.label), detailedLabel: this.text(f, L.detailedLabel) };
