@@ -37,6 +37,8 @@ export interface ConnRecord {
   /** Label columns of labelled logs (IoT-23's `label` and `detailed-label`, Argus's `Label`). */
   readonly label?: string;
   readonly detailedLabel?: string;
+  /** 1-based line of the source log the record was read from (flow logs only), for messages and output. */
+  readonly line?: number;
   /** True for an interim record of a connection still open (live scoring), false or absent when final. */
   readonly interim?: boolean;
 }
