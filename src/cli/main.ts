@@ -7,6 +7,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDetect } from './commands/detect.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerFetch } from './commands/fetch.js';
+import { registerFlows } from './commands/flows.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerTrain(program);
   registerEvaluate(program);
+  registerFlows(program);
   registerDetect(program);
   registerServe(program);
   registerConsume(program);

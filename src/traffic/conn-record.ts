@@ -59,6 +59,19 @@ export class SkipTally {
     if (entry.examples.length < this.maxExamples) entry.examples.push(position);
   }
 
+  /** Adds every count and example of another tally (the reader's and the meter's skips, say). */
+  addAll(other: SkipTally): void {
+    for (const [reason, e] of other.byReason) {
+      let entry = this.byReason.get(reason);
+      if (!entry) {
+        entry = { count: 0, examples: [] };
+        this.byReason.set(reason, entry);
+      }
+      entry.count += e.count;
+      for (const x of e.examples) if (entry.examples.length < this.maxExamples) entry.examples.push(x);
+    }
+  }
+
   get total(): number {
     let n = 0;
     for (const e of this.byReason.values()) n += e.count;
