@@ -75,7 +75,7 @@ Examples:
       const progress = terminalProgress();
       progress.start(`read ${flags.input === '-' ? 'stdin' : flags.input}`, undefined, 'connections');
       const { records, summary } = await readConnections(flags.input, {
-        format: flags.format as import('../../traffic/logs/traffic-format.js').TrafficFormat | undefined,
+        format: flags.format,
         meter: {
           tcpTimeout: flags.tcpTimeout,
           udpTimeout: flags.udpTimeout,
@@ -88,7 +88,7 @@ Examples:
       const output = flags.out ? await openFileOutput(flags.out) : streamOutput(process.stdout);
       try {
         await writeFlows(records, output, {
-          features: flags.features as 'conn' | 'kdd-traffic' | undefined,
+          features: flags.features,
           format: outputFormat,
         });
         await output.commit();
