@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredAlert } from './alert-store.js';
+import { MAX_STORED_FIELD_CHARS } from './storable-record.js';
+import { postRecords, startTinyServer, tinyRecords, type TinyServer } from './test-helpers/tiny-server.js';
+
+describe('one hostile record affects no other request', () => {
+  let tiny: TinyServer;
+
+  beforeAll(async () => {
+    tiny = await startTinyServer({ rateLimit: false, sourceField: 'sensor' });
+  });
+  afterAll(async () => {
+    await tiny.cleanup();
+  });
+
+  it('stores an alert whose label is nested 100,000 deep while other clients are answered 200', async () => {
+    const [record] = tinyRecords(61, 1, 'dos');
+    const nested = '['.repeat(100_000) + ']'.repeat(100_000);
+    const hostile = `[${JSON.stringify({ ...record, sensor: 'attacker' }).slice(0, -1)},"label":${nested}}]`;
+    const others = Array.from({ length: 12 }, (_, i) =>
+      postRecords(
+        tiny.url,
+        tinyRecords(70 + i, 5, 'dos').map((r) => ({ ...r, sensor: `client-${i}` })),
+      ),
+    );
+    const [attack, ...answers] = await Promise.all([postRecords(tiny.url, hostile), ...others]);
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    expect(attack.status).toBe(200);
+    const id = attack.body.predictions[0].alertId;
+    const alert = (await (await fetch(`${tiny.url}/v1/alerts/${id}`)).json()) as StoredAlert;
+    expect(alert.sourceKey).toBe('attacker');
+    expect((alert.record as Record<string, unknown>).label).toBe('[not stored: an array]');
+  });
+
+  it('stores a 4 MB label cut to its field limit, and lists it in a small page', async () => {
+    const [record] = tinyRecords(62, 1, 'probe');
+    const { status, body } = await postRecords(tiny.url, [
+      { ...record, sensor: 'big', label: 'L'.repeat(4_000_000) },
+    ]);
+    expect(status).toBe(200);
+    const res = await fetch(`${tiny.url}/v1/alerts?limit=1000`);
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text.length).toBeLessThan(200_000);
+    const page = JSON.parse(text) as { alerts: StoredAlert[] };
+    const alert = page.alerts.find((a) => a.id === body.predictions[0].alertId)!;
+    const label = (alert.record as Record<string, string>).label;
+    expect(label.slice(0, MAX_STORED_FIELD_CHARS)).toBe('L'.repeat(MAX_STORED_FIELD_CHARS));
+    expect(label).toContain('[cut: 4000000 characters]');
+  });
+});
