@@ -48,4 +48,20 @@ describe('one hostile record affects no other request', () => {
     expect(label.slice(0, MAX_STORED_FIELD_CHARS)).toBe('L'.repeat(MAX_STORED_FIELD_CHARS));
     expect(label).toContain('[cut: 4000000 characters]');
   });
+
+  it('rejects invalid UTF-8 in a category value like the CSV loader does', async () => {
+    const [record] = tinyRecords(63, 1, 'dos');
+    const json = JSON.stringify([{ ...record, proto: 'tcpX' }]);
+    const at = json.indexOf('tcpX') + 3;
+    const body = Buffer.from(json, 'utf8');
+    body[at] = 0xc3; // a lead byte followed by '"': not UTF-8
+    const res = await fetch(`${tiny.url}/v1/detect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(400);
+    const answer = (await res.json()) as { errors: { index: number; field: string; message: string }[] };
+    expect(answer.errors).toEqual([{ index: 0, field: 'proto', message: 'invalid UTF-8' }]);
+  });
 });
