@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTinyModel, tinyLine, tinyRows } from '../src/serve/test-helpers/tiny-model.js';
+import { makeTinyModel, tinyLine, tinyRows } from '../src/detection/test-helpers/tiny-model.js';
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '..');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredAlert } from './alert-store.js';
-import { MAX_STORED_FIELD_CHARS } from './storable-record.js';
+import type { StoredAlert } from '../alerts/alert-store.js';
+import { MAX_STORED_FIELD_CHARS } from '../alerts/storable-record.js';
 import { postRecords, startTinyServer, tinyRecords, type TinyServer } from './test-helpers/tiny-server.js';
 
 describe('one hostile record affects no other request', () => {

@@ -1,5 +1,5 @@
 import type { DatasetSchema } from '../data/schema.js';
-import { MAX_SOURCE_KEY_LENGTH } from './storable-record.js';
+import { MAX_SOURCE_KEY_LENGTH } from '../alerts/storable-record.js';
 
 /**
  * Who sent a record, for alert aggregation ("one alert per class and source per window"). KDD-style records
