@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import type { WebSocket } from 'ws';
 import { routePath } from 'hono/route';
 import { IotIdsError } from '../errors.js';
 import type { AlertHub } from '../alerts/alert-hub.js';
@@ -47,6 +48,9 @@ export interface AppContext {
 }
 
 type Env = { Bindings: HttpBindings };
+
+/** Unsent bytes allowed to pile up for a live WebSocket client before it is dropped. */
+const MAX_WEBSOCKET_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** Paths anyone may fetch: the dashboard shell (it holds no data) and the probes. */
 const PUBLIC_PATHS = new Set(['/', '/dashboard.js', '/dashboard.css', '/healthz', '/readyz']);
@@ -240,7 +244,14 @@ export function createApp(ctx: AppContext): Hono<Env> {
       let unsubscribe: (() => void) | null = null;
       return {
         onOpen(_event, ws) {
+          const socket = ws.raw as WebSocket | undefined;
           unsubscribe = ctx.hub.subscribe((event, json) => {
+            // A client that stops reading is dropped rather than buffered for without bound.
+            if ((socket?.bufferedAmount ?? 0) > MAX_WEBSOCKET_BUFFERED_BYTES) {
+              unsubscribe?.();
+              socket?.terminate();
+              return;
+            }
             ws.send(`{"type":"${event.type}","data":${json}}`);
           });
           if (unsubscribe === null) ws.close(1013, 'too many live clients');

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
 import { IotIdsError, usageError } from '../errors.js';
 import { AlertHub } from '../alerts/alert-hub.js';
 import { startAlertRetention } from '../alerts/alert-retention.js';
@@ -14,7 +15,6 @@ import { ModelSlot, type ReloadResult } from '../detection/model-slot.js';
 import { readTestMetrics } from './model-test-metrics.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { ServiceMetrics } from './service-metrics.js';
-import { MiniWebSocketServer } from './websocket-server.js';
 
 export interface ServerOptions {
   /** Model directory written by `iot-ids train` (…/model); its run's metrics.json is read from `..`. */
@@ -141,6 +141,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 }
 
+/** Largest message accepted from a WebSocket client (the service only sends; clients say little). */
+const MAX_WEBSOCKET_MESSAGE_BYTES = 64 * 1024;
+
 async function listen(
   options: ServerOptions,
   host: string,
@@ -208,7 +211,15 @@ async function listen(
     log,
   });
 
-  const wss = new MiniWebSocketServer({ protocol: 'iot-ids' });
+  // `ws` does the protocol (RFC 6455 with its validation: oversized or fragmented control frames and
+  // invalid UTF-8 close the connection); @hono/node-server routes the upgrade through the app, so the
+  // same middleware (rate limit, token, Host and Origin checks) runs first.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has('iot-ids') ? 'iot-ids' : false),
+  });
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const server = createAdaptorServer({
     fetch: app.fetch,
@@ -260,6 +271,7 @@ async function listen(
       closing = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const end of [...liveStreams]) end();
+      for (const client of wss.clients) client.close(1001, 'server shutting down');
       wss.close();
       await service.drain();
       server.closeIdleConnections();
