@@ -4,7 +4,7 @@
  */
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 413 | 415 | 422 | 429 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 421 | 422 | 429 | 503,
     message: string,
     /** Extra fields of the JSON answer, e.g. `errors` for validation failures. */
     readonly details: Record<string, unknown> = {},
@@ -13,5 +13,16 @@ export class HttpError extends Error {
   ) {
     super(message);
     this.name = 'HttpError';
+  }
+}
+
+/**
+ * The client went away before its request was read: counted as
+ * an aborted request, never logged as an error or counted as a 500.
+ */
+export class ClientAbortedError extends HttpError {
+  constructor() {
+    super(400, 'the client closed the connection mid-request');
+    this.name = 'ClientAbortedError';
   }
 }

@@ -10,6 +10,7 @@ import { AlertStore, checkRetentionDays, type StoreSynchronous } from '../alerts
 import { createBodyDecoder } from './body-decoder.js';
 import { createApp } from './app.js';
 import { checkToken, isLoopbackHost, readTokenFile, TokenCheck } from './bearer-auth.js';
+import { browserGuard } from './browser-guard.js';
 import { DetectionService } from './detection-service.js';
 import { ModelSlot, type ReloadResult } from '../detection/model-slot.js';
 import { readTestMetrics } from './model-test-metrics.js';
@@ -21,6 +22,12 @@ export interface ServerOptions {
   modelDir: string;
   /** Address to listen on. Anything other than loopback requires a token. Default '127.0.0.1'. */
   host?: string;
+  /**
+   * Host names besides the bound address (and, on loopback, `localhost`) that requests may name in their
+   * `Host` header, e.g. the gateway's DNS name behind which clients reach it. Others are answered 421
+   * (DNS rebinding). Bound to a wildcard address without any: every Host is accepted. Default none.
+   */
+  allowedHosts?: string[];
   /** Port; 0 picks a free one (see `RunningServer.url`). Default 8080. */
   port?: number;
   /** Bearer token required on the API (at least 16 printable characters). Default none. */
@@ -200,6 +207,7 @@ async function listen(
     metrics,
     tokenCheck: token === undefined ? null : new TokenCheck(token),
     rateLimiter: options.rateLimit === false ? null : new RateLimiter(options.rateLimit ?? {}),
+    browserGuard: browserGuard(host, token !== undefined, options.allowedHosts),
     sourceField: options.sourceField,
     maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
     maxRecordsPerRequest: options.maxRecordsPerRequest ?? 20_000,
