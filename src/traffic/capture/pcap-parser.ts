@@ -23,7 +23,8 @@ export class PcapParser implements CaptureParser {
   private readonly frame = newRawFrame();
   private headerRead = false;
   private littleEndian = true;
-  private fractionScale = 1e-6;
+  /** Fraction units per second: 1e6 (microsecond magic) or 1e9 (nanosecond magic). */
+  private fractionUnits = 1e6;
   private snapLength = 0;
   private linkType = 0;
   framesRead = 0;
@@ -65,7 +66,8 @@ export class PcapParser implements CaptureParser {
       } else {
         frame.index = index;
         frame.byteOffset = offset;
-        frame.ts = u32(b, at, le) + u32(b, at + 4, le) * this.fractionScale;
+        // Same arithmetic as the pcapng reader (seconds + fraction / units), so both give identical doubles.
+        frame.ts = u32(b, at, le) + u32(b, at + 4, le) / this.fractionUnits;
         frame.capturedLength = captured;
         frame.wireLength = Math.max(u32(b, at + 12, le), captured);
         frame.linkType = this.linkType;
@@ -108,7 +110,7 @@ export class PcapParser implements CaptureParser {
       });
     }
     const magic = u32(b, 0, this.littleEndian);
-    this.fractionScale = magic === 0xa1b23c4d ? 1e-9 : 1e-6;
+    this.fractionUnits = magic === 0xa1b23c4d ? 1e9 : 1e6;
     const major = u16(b, 4, this.littleEndian);
     if (major !== 2) {
       throw new IotIdsError(`unsupported pcap version ${major}`, {

@@ -141,7 +141,7 @@ export class PcapngParser implements CaptureParser {
         }
         const hi = u32(b, at + 12, le);
         const lo = u32(b, at + 16, le);
-        const ts = (hi * 4294967296) / iface.unitsPerSecond + lo / iface.unitsPerSecond + iface.offsetSeconds;
+        const ts = timestampSeconds(hi, lo, iface.unitsPerSecond) + iface.offsetSeconds;
         this.emit(b, at + 28, captured, Math.max(wire, captured), ts, iface.linkType, index, offset);
         return;
       }
@@ -223,4 +223,32 @@ export class PcapngParser implements CaptureParser {
   private fail(message: string, offset: number): never {
     throw new IotIdsError(`${message} at byte ${offset}`, { location: { file: this.file } });
   }
+}
+
+/**
+ * Seconds from a 64-bit count of `units` per second, computed as whole seconds + fraction / units (the way
+ * pcap's seconds + microseconds are), so a capture converted between the formats keeps identical times.
+ */
+export function timestampSeconds(hi: number, lo: number, units: number): number {
+  let sec: number;
+  let frac: number;
+  if (hi < 0x200000) {
+    const total = hi * 4294967296 + lo; // below 2^53: exact
+    sec = Math.floor(total / units);
+    frac = total - sec * units;
+    if (frac < 0) {
+      sec--;
+      frac += units;
+    } else if (frac >= units) {
+      sec++;
+      frac -= units;
+    }
+  } else {
+    // Nanosecond (or finer) counts pass 2^53: exact integer arithmetic.
+    const total = (BigInt(hi) << 32n) | BigInt(lo);
+    const u = BigInt(units);
+    sec = Number(total / u);
+    frac = Number(total % u);
+  }
+  return sec + frac / units;
 }

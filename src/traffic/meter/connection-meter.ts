@@ -64,7 +64,11 @@ function mix(h: number, v: number): number {
  * timeout, close delay, table eviction or `flush()`. Time is packet time: nothing here reads the clock.
  */
 export class ConnectionMeter {
-  private readonly table = new Map<number, Connection>();
+  /** Hash buckets (chained through Connection.chainNext); a power of two, about two per allowed connection. */
+  private readonly buckets: (Connection | null)[];
+  private readonly mask: number;
+  /** Finished connection objects kept for reuse. */
+  private readonly pool: Connection[] = [];
   private readonly heads: (Connection | null)[] = [null, null, null, null];
   private readonly tails: (Connection | null)[] = [null, null, null, null];
   private readonly timeouts: number[];
@@ -94,6 +98,10 @@ export class ConnectionMeter {
     ];
     this.maxConnections = options.maxConnections ?? 500_000;
     this.interimInterval = options.interimInterval ?? 0;
+    let slots = 1024;
+    while (slots < Math.min(this.maxConnections, 1 << 22) * 2) slots *= 2;
+    this.buckets = new Array<Connection | null>(slots).fill(null);
+    this.mask = slots - 1;
     // The first packet sets the interim schedule going.
     if (this.interimInterval > 0) this.nextInterim = -Infinity;
     for (const [name, v] of [
@@ -144,7 +152,7 @@ export class ConnectionMeter {
     const hd = mix(mix(mix(mix(dp, d0), d1), d2), d3);
     const hash = mix(hs + hd, (hs ^ hd) + proto) | 0;
 
-    let conn = this.table.get(hash) ?? null;
+    let conn: Connection | null = this.buckets[hash & this.mask] ?? null;
     let isOrig = true;
     while (conn) {
       if (conn.protocol === proto) {
@@ -191,7 +199,8 @@ export class ConnectionMeter {
       if (this.size >= this.maxConnections) this.evictOldest();
       // A connection first seen at a SYN-ACK is turned round: its receiver sent the (missed) SYN.
       const flip = proto === TCP && (flags & 0x12) === 0x12;
-      conn = new Connection(hash, this.nextId++, proto, v6 ? 6 : 4);
+      conn = this.pool.pop() ?? new Connection();
+      conn.reset(hash, this.nextId++, proto, v6 ? 6 : 4);
       if (flip) {
         conn.o0 = d0;
         conn.o1 = d1;
@@ -219,8 +228,8 @@ export class ConnectionMeter {
       }
       conn.startTs = ts;
       conn.lastInterimTs = ts;
-      conn.chainNext = this.table.get(hash) ?? null;
-      this.table.set(hash, conn);
+      conn.chainNext = this.buckets[hash & this.mask]!;
+      this.buckets[hash & this.mask] = conn;
       this.size++;
       this.stats.connections++;
       this.append(conn, proto === TCP ? ListId.Tcp : proto === UDP ? ListId.Udp : ListId.Icmp);
@@ -274,8 +283,8 @@ export class ConnectionMeter {
     ack: number,
     len: number,
   ): void {
-    const sender = isOrig ? conn.orig! : conn.resp!;
-    const peer = isOrig ? conn.resp! : conn.orig!;
+    const sender = isOrig ? conn.orig : conn.resp;
+    const peer = isOrig ? conn.resp : conn.orig;
     const syn = (flags & 0x02) !== 0;
     const fin = (flags & 0x01) !== 0;
     const rst = (flags & 0x04) !== 0;
@@ -290,7 +299,7 @@ export class ConnectionMeter {
       if (!peer.initialized) peer.init(ack, false);
       peer.acked(ack);
     }
-    advanceTcpState(sender, peer, isOrig, flags, len, conn.orig!);
+    advanceTcpState(sender, peer, isOrig, flags, len, conn.orig);
 
     const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
     if (bits > 1) {
@@ -307,8 +316,8 @@ export class ConnectionMeter {
     }
     if (retransmission) conn.addHistory(H_RETRANS, 'T', isOrig);
 
-    const o = conn.orig!.state;
-    const r = conn.resp!.state;
+    const o = conn.orig.state;
+    const r = conn.resp.state;
     const done =
       o === TcpState.Reset || r === TcpState.Reset || (o === TcpState.Closed && r === TcpState.Closed);
     if (done && conn.list !== ListId.Closing) {
@@ -320,9 +329,9 @@ export class ConnectionMeter {
   /** A new SYN on a finished connection's 5-tuple starts a new connection (Zeek's port reuse). */
   private isReuse(conn: Connection, isOrig: boolean, flags: number, seq: number): boolean {
     if ((flags & 0x17) !== 0x02) return false; // a bare SYN only
-    const sender = isOrig ? conn.orig! : conn.resp!;
-    const o = conn.orig!.state;
-    const r = conn.resp!.state;
+    const sender = isOrig ? conn.orig : conn.resp;
+    const o = conn.orig.state;
+    const r = conn.resp.state;
     const closed = (s: TcpState) => s === TcpState.Closed || s === TcpState.Reset;
     if (!(closed(o) || closed(r))) return false;
     return !(sender.initialized && sender.startSeq === seq && sender.state !== TcpState.Inactive && isOrig);
@@ -385,10 +394,10 @@ export class ConnectionMeter {
   private finish(conn: Connection, interim: boolean): void {
     this.unlink(conn);
     // Remove from its hash chain.
-    const first = this.table.get(conn.hash)!;
+    const slot = conn.hash & this.mask;
+    const first = this.buckets[slot]!;
     if (first === conn) {
-      if (conn.chainNext) this.table.set(conn.hash, conn.chainNext);
-      else this.table.delete(conn.hash);
+      this.buckets[slot] = conn.chainNext;
     } else {
       let c = first;
       while (c.chainNext && c.chainNext !== conn) c = c.chainNext;
@@ -397,7 +406,9 @@ export class ConnectionMeter {
     conn.chainNext = null;
     this.size--;
     this.stats.open = this.size;
-    this.onRecord(this.record(conn, interim));
+    const record = this.record(conn, interim);
+    if (this.pool.length < 4096) this.pool.push(conn);
+    this.onRecord(record);
   }
 
   private record(c: Connection, interim: boolean): ConnRecord {
@@ -408,10 +419,10 @@ export class ConnectionMeter {
     let connState: string;
     let missed = 0;
     if (c.protocol === TCP) {
-      origBytes = c.orig!.size(c.resp!);
-      respBytes = c.resp!.size(c.orig!);
-      connState = tcpConnState(c.orig!, c.resp!, c.history);
-      missed = c.orig!.missed(c.resp!) + c.resp!.missed(c.orig!);
+      origBytes = c.orig.size(c.resp);
+      respBytes = c.resp.size(c.orig);
+      connState = tcpConnState(c.orig, c.resp, c.history);
+      missed = c.orig.missed(c.resp) + c.resp.missed(c.orig);
     } else {
       origBytes = c.origPayload;
       respBytes = c.respPayload;

@@ -47,18 +47,32 @@ export class Connection {
   history = '';
   /** History letters already recorded, one bit per letter and side (see `addHistory`). */
   historySeen = 0;
-  readonly orig: TcpEndpoint | null;
-  readonly resp: TcpEndpoint | null;
+  /** TCP endpoints (allocated for every connection so a recycled object serves any protocol). */
+  readonly orig = new TcpEndpoint();
+  readonly resp = new TcpEndpoint();
+  hash = 0;
+  id = 0;
+  protocol = 0;
+  ipVersion: 4 | 6 = 4;
 
-  constructor(
-    readonly hash: number,
-    readonly id: number,
-    readonly protocol: number,
-    readonly ipVersion: 4 | 6,
-  ) {
-    const tcp = protocol === 6;
-    this.orig = tcp ? new TcpEndpoint() : null;
-    this.resp = tcp ? new TcpEndpoint() : null;
+  /** Makes a finished (or new) object a fresh connection: the meter recycles them to spare the GC. */
+  reset(hash: number, id: number, protocol: number, ipVersion: 4 | 6): void {
+    this.hash = hash;
+    this.id = id;
+    this.protocol = protocol;
+    this.ipVersion = ipVersion;
+    this.chainNext = this.listPrev = this.listNext = null;
+    this.o0 = this.o1 = this.o2 = this.o3 = this.r0 = this.r1 = this.r2 = this.r3 = 0;
+    this.origPort = this.respPort = 0;
+    this.startTs = this.lastTs = this.lastInterimTs = 0;
+    this.origPkts = this.respPkts = this.origIpBytes = this.respIpBytes = 0;
+    this.origPayload = this.respPayload = this.wrongFragments = this.urgentPackets = 0;
+    this.history = '';
+    this.historySeen = 0;
+    if (protocol === 6) {
+      this.orig.reset();
+      this.resp.reset();
+    }
   }
 
   /**

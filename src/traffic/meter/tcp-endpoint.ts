@@ -34,6 +34,15 @@ export class TcpEndpoint {
   /** Payload segments lying wholly inside payload already seen (Zeek's `T` history letter). */
   retransmissions = 0;
 
+  /** Back to a never-seen endpoint (the object is recycled for another connection). */
+  reset(): void {
+    this.state = this.prevState = TcpState.Inactive;
+    this.initialized = this.finSeen = false;
+    this.startSeq = this.lastRaw = this.lastRel = 0;
+    this.highSeq = this.highAck = this.dataEnd = this.dataSeen = this.retransmissions = 0;
+    this.gaps = null;
+  }
+
   setState(state: TcpState): void {
     this.prevState = this.state;
     this.state = state;
@@ -47,8 +56,8 @@ export class TcpEndpoint {
     this.lastRel = 0;
     this.highSeq = this.highAck = this.dataEnd = this.dataSeen = 0;
     this.gaps = null;
-    // Data of a partial connection starts at relative 1, as if after a SYN octet.
-    if (!syn) this.dataEnd = 1;
+    // Data starts at relative 1: after the SYN octet, or where it would have been for a partial connection.
+    this.dataEnd = 1;
   }
 
   /** Relative, unwrapped position of a raw sequence number near the last one seen. */
