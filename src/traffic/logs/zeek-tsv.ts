@@ -58,11 +58,11 @@ export class ZeekTsvParser implements FlowLineParser {
     }
     const c = text.charCodeAt(0);
     if (c === 35 /* # */) {
-      this.header(text, lineNumber);
+      if (this.header(text, lineNumber)) this.ctx.headerLines++;
       return undefined;
     }
     if ((c === 9 || c === 32) && text.trimStart().startsWith('#')) {
-      this.header(text.trimStart(), lineNumber);
+      if (this.header(text.trimStart(), lineNumber)) this.ctx.headerLines++;
       return undefined;
     }
     if (this.layout === undefined) {
@@ -72,13 +72,16 @@ export class ZeekTsvParser implements FlowLineParser {
     return this.row(text, lineNumber, this.layout);
   }
 
-  private header(text: string, lineNumber: number): void {
+  /** Applies a `#` line; false when it was rejected (and counted as skipped). */
+  private header(text: string, lineNumber: number): boolean {
     if (text.startsWith('#separator')) {
       const value = unescapeZeek(text.slice('#separator'.length).trim());
-      if (value.length === 0)
+      if (value.length === 0) {
         this.ctx.skipped.add('empty #separator (kept the previous one)', at(lineNumber));
-      else this.separator = value;
-      return;
+        return false;
+      }
+      this.separator = value;
+      return true;
     }
     const parts = splitFields(text, this.separator, -1);
     const key = parts[0];
@@ -86,29 +89,28 @@ export class ZeekTsvParser implements FlowLineParser {
     switch (key) {
       case '#unset_field':
         if (values.length > 0) this.unset = values[0];
-        return;
+        return true;
       case '#empty_field':
         if (values.length > 0) this.empty = values[0];
-        return;
+        return true;
       case '#types':
         this.types = values;
-        return;
+        return true;
       case '#fields':
-        this.setFields(values, lineNumber);
-        return;
+        return this.setFields(values, lineNumber);
       default:
         // #set_separator (sets are not split: ConnRecord has no set fields), #path, #open, #close, comments.
-        return;
+        return true;
     }
   }
 
-  private setFields(names: string[], lineNumber: number): void {
+  private setFields(names: string[], lineNumber: number): boolean {
     const missing = ZEEK_REQUIRED_COLUMNS.filter((name) => !names.includes(name));
     if (missing.length > 0) {
       this.layout = undefined;
       this.noLayoutReason = `#fields header lacks ${missing.join(', ')}`;
       this.ctx.skipped.add(this.noLayoutReason, at(lineNumber));
-      return;
+      return false;
     }
     const col = (name: string): number => names.indexOf(name);
     const detailed = DETAILED_LABEL_COLUMNS.map(col).find((i) => i >= 0) ?? -1;
@@ -136,6 +138,7 @@ export class ZeekTsvParser implements FlowLineParser {
       label: col('label'),
       detailedLabel: detailed,
     };
+    return true;
   }
 
   private row(text: string, n: number, L: Layout): ConnRecord | undefined {
