@@ -42,6 +42,7 @@ export class ArgusCsvParser implements FlowLineParser {
         return void skip.add(`header lacks ${missing.join(', ')}`, at(n));
       }
       this.header = header;
+      this.ctx.headerLines++;
       return undefined;
     }
     const h = this.header;

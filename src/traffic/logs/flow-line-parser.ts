@@ -13,6 +13,8 @@ export interface FlowLineParser {
 export interface ParserContext {
   readonly file: string;
   readonly skipped: SkipTally;
+  /** Header and metadata lines accepted (neither records nor skipped), so every line is accounted for. */
+  headerLines: number;
 }
 
 /** Position text used in the tally: `line 12` or `line 12, field "orig_bytes"`. */

@@ -42,6 +42,7 @@ export class NfdumpCsvParser implements FlowLineParser {
       const missing = header.missing(REQUIRED);
       this.header = missing.length > 0 ? undefined : header;
       if (missing.length > 0) skip.add(`header lacks ${missing.join(', ')}`, at(n));
+      else this.ctx.headerLines++;
       return undefined;
     }
     if (trimmed === 'Summary') this.inSummary = true;

@@ -2,7 +2,9 @@ import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DETECT_BYTES, detectTrafficFormat, type TrafficFormat } from './traffic-format.js';
 
-export type TrafficSource = NodeJS.ReadableStream | AsyncIterable<Buffer | string | Uint8Array>;
+/** A file stream, stdin, any async byte iterable, or an array of byte chunks (benchmarks, tests). */
+export type TrafficSource =
+  NodeJS.ReadableStream | AsyncIterable<Buffer | string | Uint8Array> | Iterable<Buffer | Uint8Array>;
 
 export interface OpenedTrafficInput {
   /** The detected format (undefined when the first bytes match none). */

@@ -23,6 +23,8 @@ export interface FlowLogStats {
   gzip: boolean;
   lines: number;
   records: number;
+  /** Header and metadata lines (Zeek `#` lines, CSV headers): lines = records + headerLines + skipped.total. */
+  headerLines: number;
   /** Lines that gave no record, by reason with positions (headers and `#` metadata are not counted). */
   skipped: SkipTally;
 }
@@ -55,7 +57,15 @@ export function createFlowLineParser(format: FlowLogFormat, ctx: ParserContext):
  */
 export async function openFlowLog(source: TrafficSource, options: FlowLogOptions = {}): Promise<FlowLog> {
   const file = options.file ?? 'input';
-  const opened = await openTrafficInput(source);
+  let opened: Awaited<ReturnType<typeof openTrafficInput>>;
+  try {
+    opened = await openTrafficInput(source);
+  } catch (error) {
+    throw new IotIdsError(`cannot read the input: ${(error as Error).message}`, {
+      location: { file },
+      cause: error,
+    });
+  }
   const detected = opened.format;
   if (options.format === undefined && (detected === 'pcap' || detected === 'pcapng')) {
     throw new IotIdsError(
@@ -74,17 +84,26 @@ export async function openFlowLog(source: TrafficSource, options: FlowLogOptions
       { kind: 'usage', location: { file } },
     );
   }
-  const stats: FlowLogStats = { format, gzip: opened.gzip, lines: 0, records: 0, skipped: new SkipTally() };
-  const parser = createFlowLineParser(format, { file, skipped: stats.skipped });
-  return { stats, batches: () => readBatches(opened.chunks, parser, stats, file) };
+  const stats: FlowLogStats = {
+    format,
+    gzip: opened.gzip,
+    lines: 0,
+    records: 0,
+    headerLines: 0,
+    skipped: new SkipTally(),
+  };
+  const ctx: ParserContext = { file, skipped: stats.skipped, headerLines: 0 };
+  const parser = createFlowLineParser(format, ctx);
+  return { stats, batches: () => readBatches(opened.chunks, parser, stats, ctx) };
 }
 
 async function* readBatches(
   chunks: AsyncIterable<Buffer>,
   parser: FlowLineParser,
   stats: FlowLogStats,
-  file: string,
+  ctx: ParserContext,
 ): AsyncGenerator<ConnRecord[]> {
+  const file = ctx.file;
   let batch: ConnRecord[] = [];
   const lines = new TextLines({
     line(text, n) {
@@ -113,6 +132,7 @@ async function* readBatches(
   }
   lines.end();
   stats.lines = lines.linesSeen;
+  stats.headerLines = ctx.headerLines;
   if (batch.length > 0) {
     stats.records += batch.length;
     yield batch;

@@ -24,7 +24,13 @@ function tally(values: string[]): Record<string, number> {
 describe.skipIf(!hasTraffic)('flow-log readers on the shared logs', () => {
   it('IoT-23 conn.log (three-space labels): 23,145 records with the published label counts', async () => {
     const { records, stats } = await readFlowLog(createReadStream(iot23), { file: iot23 });
-    expect(stats).toMatchObject({ format: 'zeek-tsv', gzip: true, records: 23_145 });
+    expect(stats).toMatchObject({
+      format: 'zeek-tsv',
+      gzip: true,
+      records: 23_145,
+      headerLines: 8,
+      lines: 23_153,
+    });
     expect(stats.skipped.total).toBe(0);
     expect(tally(records.map((r) => r.detailedLabel ?? '?'))).toEqual({
       DDoS: 14_394,
@@ -72,6 +78,7 @@ describe.skipIf(!hasTraffic)('flow-log readers on the shared logs', () => {
     expect(stats.format).toBe('eve');
     expect(records).toHaveLength(3_512);
     expect(stats.lines).toBe(5_000);
+    expect(stats.lines).toBe(records.length + stats.headerLines + stats.skipped.total);
     expect(stats.skipped.counts()).toEqual({
       'event_type "alert" (not a flow)': 745,
       'event_type "dns" (not a flow)': 680,
