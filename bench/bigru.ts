@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
-import { ArrayAdam } from '../src/models/array-adam.js';
+import { ArrayAdam } from '../src/fit/adam.js';
 import { BiGruPass } from '../src/models/bigru/bigru-pass.js';
 import { BiGruStage, lossAndAccuracy, predictProbabilities } from '../src/models/bigru/bigru-stage.js';
 import { defaultBiGruOptions } from '../src/models/bigru/options.js';

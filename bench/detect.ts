@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DATASETS } from '../src/data/registry.js';
-import { detectFile, type DetectSummary } from '../src/serve/detect-file.js';
-import { streamRecordBatches } from '../src/serve/record-batches.js';
+import { detectFile, type DetectSummary } from '../src/detection/detect-file.js';
+import { streamRecordBatches } from '../src/detection/record-batches.js';
 import { runTraining } from '../src/train/run-training.js';
 import { benchDataDir, median, peakRssMiB } from './lib/nsl-kdd-matrices.js';
 

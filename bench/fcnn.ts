@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
-import { ArrayAdam } from '../src/models/array-adam.js';
+import { ArrayAdam } from '../src/fit/adam.js';
 import { FcnnStage } from '../src/models/fcnn/fcnn-stage.js';
 import { FoldedNetwork, PREDICT_BATCH_SIZE } from '../src/models/fcnn/inference.js';
 import { defaultFcnnOptions } from '../src/models/fcnn/options.js';

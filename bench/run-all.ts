@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const here = import.meta.dirname;
-const skip = new Set(['run-all.ts', 'seed-results.ts']);
+const skip = new Set(['run-all.ts', 'seed-results.ts', 'probability-hashes.ts']);
 const wanted = process.argv.slice(2);
 const benches = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !skip.has(f))

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 
 import { Adam, initEngine, tf } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
-import type { Callback } from '../src/train/callbacks.js';
+import type { Callback } from '../src/fit/callbacks.js';
 import { autoencoderStep, type AutoencoderParameters } from '../src/models/sae/autoencoder-step.js';
 import { defaultSparseAutoencoderOptions } from '../src/models/sae/options.js';
 import { glorotKernel, ParameterAdam, zeroBias } from '../src/models/sae/parameters.js';

@@ -24,11 +24,11 @@ import { fileURLToPath } from 'node:url';
 import { loadTable } from '../src/data/load-table.js';
 import { resolveDataset } from '../src/data/registry.js';
 import type { Table } from '../src/data/table.js';
-import { Detector } from '../src/serve/detector.js';
+import { Detector } from '../src/detection/detector.js';
 import { formatDetectResponse } from '../src/serve/detect-response.js';
-import { recordsToTable } from '../src/serve/json-records.js';
+import { recordsToTable } from '../src/detection/json-records.js';
 import { startServer, type ServerOptions } from '../src/serve/server.js';
-import { WalSync } from '../src/serve/wal-sync.js';
+import { WalSync } from '../src/alerts/wal-sync.js';
 import Database from 'libsql';
 import { benchDataDir, median } from './lib/nsl-kdd-matrices.js';
 

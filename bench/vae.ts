@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import { takeRows } from '../src/preprocess/matrix.js';
-import { ArrayAdam } from '../src/models/array-adam.js';
+import { ArrayAdam } from '../src/fit/adam.js';
 import { defaultVaeOptions } from '../src/models/vae/options.js';
 import { HeadParameters } from '../src/models/vae/softmax-head.js';
 import { VaeParameters } from '../src/models/vae/vae-parameters.js';

@@ -18,9 +18,9 @@ import { parseArgs } from 'node:util';
 import { initEngine } from '../src/engine/index.js';
 import { takeRows } from '../src/preprocess/matrix.js';
 import { stratifiedSplit } from '../src/preprocess/stratified-split.js';
-import type { Callback } from '../src/train/callbacks.js';
-import { AnomalyDetector, STAGE_NAME } from '../src/serve/zero-day/anomaly-detector.js';
-import { evaluateZeroDay, formatZeroDayMarkdown } from '../src/serve/zero-day/evaluate-zero-day.js';
+import type { Callback } from '../src/fit/callbacks.js';
+import { AnomalyDetector, STAGE_NAME } from '../src/models/zero-day/anomaly-detector.js';
+import { evaluateZeroDay, formatZeroDayMarkdown } from '../src/train/evaluate-zero-day.js';
 import { benchDataDir, median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
 
 const SCORING_REPEATS = 3;

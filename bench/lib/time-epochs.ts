@@ -1,4 +1,4 @@
-import type { TrainableStage } from '../../src/train/fit-stage.js';
+import type { TrainableStage } from '../../src/fit/fit-stage.js';
 import { median } from './nsl-kdd-matrices.js';
 
 /**

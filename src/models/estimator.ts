@@ -1,7 +1,7 @@
 import type { Matrix } from '../preprocess/matrix.js';
-import type { Callback } from '../train/callbacks.js';
-import type { CheckpointState } from '../train/model-checkpoint.js';
-import type { NamedWeights } from './weights-file.js';
+import type { Callback } from '../fit/callbacks.js';
+import type { CheckpointState } from '../fit/model-checkpoint.js';
+import type { NamedWeights } from '../fit/weights-file.js';
 
 /**
  * The estimator contract every model follows (after scikit-learn): the constructor takes options only,

@@ -1,7 +1,7 @@
 import { basename, join, resolve } from 'node:path';
 import { IotIdsError } from '../errors.js';
 import type { MetricsFile } from '../evaluate/metrics-file.js';
-import type { HistoryFile } from '../train/history.js';
+import type { HistoryFile } from '../fit/history.js';
 import type { RocFile } from '../evaluate/roc-file.js';
 import {
   isFileNotFound,

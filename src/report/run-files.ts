@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
 import type { MetricsFile } from '../evaluate/metrics-file.js';
-import type { HistoryFile } from '../train/history.js';
+import type { HistoryFile } from '../fit/history.js';
 import type { ResultsFile } from './results-file.js';
 import type { RocFile } from '../evaluate/roc-file.js';
 

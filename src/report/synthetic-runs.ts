@@ -3,7 +3,7 @@ import type { SplitCleaning } from '../data/labelled-split.js';
 import { describeProtocol, type MetricsFile } from '../evaluate/metrics-file.js';
 import { computeSplitMetrics, type SplitMetrics } from '../evaluate/split-metrics.js';
 import { createMatrix } from '../preprocess/matrix.js';
-import type { HistoryFile } from '../train/history.js';
+import type { HistoryFile } from '../fit/history.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { Random } from '../util/random.js';
 import type { ResultsRun } from './results-file.js';

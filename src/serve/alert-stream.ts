@@ -1,5 +1,5 @@
-import type { AlertHub } from './alert-hub.js';
-import type { AlertStore } from './alert-store.js';
+import type { AlertHub } from '../alerts/alert-hub.js';
+import type { AlertStore } from '../alerts/alert-store.js';
 
 export interface AlertStreamOptions {
   /** Replay stored alerts with a larger id first (the SSE `Last-Event-ID`). Default none. */

@@ -4,7 +4,7 @@ import { createBodyDecoder, type BodyDecoder } from './body-decoder.js';
 import { decodeDetectBody, type DetectBodyRequest } from './detect-body.js';
 import { HttpError } from './http-error.js';
 import { OverloadedError } from './micro-batcher.js';
-import { TINY_SCHEMA, tinyRows } from './test-helpers/tiny-model.js';
+import { TINY_SCHEMA, tinyRows } from '../detection/test-helpers/tiny-model.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 

@@ -3,7 +3,7 @@ import type { NumericColumn } from '../data/table.js';
 import { decodeDetectBody, submittedRecords, type DetectBodyRequest } from './detect-body.js';
 import { HttpError } from './http-error.js';
 import { withSourceField } from './source-key.js';
-import { TINY_SCHEMA } from './test-helpers/tiny-model.js';
+import { TINY_SCHEMA } from '../detection/test-helpers/tiny-model.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 

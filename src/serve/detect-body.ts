@@ -1,6 +1,6 @@
 import type { DatasetSchema } from '../data/schema.js';
 import type { Table } from '../data/table.js';
-import { recordsToTable, type RecordError } from './json-records.js';
+import { recordsToTable, type RecordError } from '../detection/json-records.js';
 import { parseRecords, recordsFormatOf, type RecordsFormat } from './request-body.js';
 import { sourceKeysOf } from './source-key.js';
 

@@ -1,12 +1,12 @@
 import { selectRows, type Table } from '../data/table.js';
 import { usageError } from '../errors.js';
-import type { AlertHub, LiveEvent } from './alert-hub.js';
-import type { AlertGroupWrite, AlertStore, StoredContribution } from './alert-store.js';
-import { explain } from './explain.js';
+import type { AlertHub, LiveEvent } from '../alerts/alert-hub.js';
+import type { AlertGroupWrite, AlertStore, StoredContribution } from '../alerts/alert-store.js';
+import { explain } from '../detection/explain.js';
 import { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
-import type { ModelSlot } from './model-slot.js';
+import type { ModelSlot } from '../detection/model-slot.js';
 import type { ServiceMetrics } from './service-metrics.js';
-import { concatTables } from './table-concat.js';
+import { concatTables } from '../detection/table-concat.js';
 
 /** The valid records of one request, ready to be scored. */
 export interface DetectRequest {

@@ -4,9 +4,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertStore } from './alert-store.js';
+import { AlertStore } from '../alerts/alert-store.js';
 import { startChildServer, type ChildServer } from './test-helpers/child-server.js';
-import { makeTinyModel } from './test-helpers/tiny-model.js';
+import { makeTinyModel } from '../detection/test-helpers/tiny-model.js';
 import { postRecords, tinyRecords } from './test-helpers/tiny-server.js';
 
 describe('kill -9 under load', () => {

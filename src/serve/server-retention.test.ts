@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertStore, type AlertGroupWrite } from './alert-store.js';
+import { AlertStore, type AlertGroupWrite } from '../alerts/alert-store.js';
 import { startServer, type RunningServer } from './server.js';
-import { makeTinyModel } from './test-helpers/tiny-model.js';
-import { alertAt } from './test-helpers/alert-at.js';
-import { until } from './test-helpers/until.js';
+import { makeTinyModel } from '../detection/test-helpers/tiny-model.js';
+import { alertAt } from '../alerts/test-helpers/alert-at.js';
+import { until } from '../../test/until.js';
 
 const DAY = 86_400_000;
 

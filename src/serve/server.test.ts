@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredAlert } from './alert-store.js';
-import { AlertStore } from './alert-store.js';
+import type { StoredAlert } from '../alerts/alert-store.js';
+import { AlertStore } from '../alerts/alert-store.js';
 import { startServer } from './server.js';
 import { postRecords, startTinyServer, tinyRecords, type TinyServer } from './test-helpers/tiny-server.js';
 import { TestWebSocket } from './test-helpers/ws-client.js';

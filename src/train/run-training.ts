@@ -17,10 +17,10 @@ import { stratifiedSplit } from '../preprocess/stratified-split.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { dedupSplit, loadLabelledSplit, subsetSplit, type LabelledSplit } from '../data/labelled-split.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
-import type { Callback } from './callbacks.js';
-import { History } from './history.js';
-import { ModelCheckpoint, readLastCheckpoint } from './model-checkpoint.js';
-import { progressCallback } from './progress-callback.js';
+import type { Callback } from '../fit/callbacks.js';
+import { History } from '../fit/history.js';
+import { ModelCheckpoint, readLastCheckpoint } from '../fit/model-checkpoint.js';
+import { progressCallback } from '../fit/progress-callback.js';
 import { resampleTraining } from './resample-training.js';
 import type { RunSpec } from './run-spec.js';
 

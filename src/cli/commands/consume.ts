@@ -40,10 +40,10 @@ export function registerConsume(program: Command): void {
       intOption('--retain-days'),
     )
     .action(async (flags: ConsumeFlags) => {
-      const { AlertStore } = await import('../../serve/alert-store.js');
-      const { startAlertRetention } = await import('../../serve/alert-retention.js');
-      const { startConsumer } = await import('../../serve/kafka/consumer.js');
-      const { kafkaAlertWriter } = await import('../../serve/kafka/store-alerts.js');
+      const { AlertStore } = await import('../../alerts/alert-store.js');
+      const { startAlertRetention } = await import('../../alerts/alert-retention.js');
+      const { startConsumer } = await import('../../kafka/consumer.js');
+      const { kafkaAlertWriter } = await import('../../kafka/store-alerts.js');
       const log = (message: string): void => {
         process.stderr.write(`${message}\n`);
       };

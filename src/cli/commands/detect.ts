@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { DetectSummary } from '../../serve/detect-file.js';
+import type { DetectSummary } from '../../detection/detect-file.js';
 import { terminalProgress } from '../terminal-progress.js';
 import { intOption } from '../parse-options.js';
 import { readThresholds } from '../read-thresholds.js';
@@ -40,7 +40,7 @@ export function registerDetect(program: Command): void {
     )
     .option('--summary <file.json>', 'also write the summary as JSON')
     .action(async (flags: DetectFlags) => {
-      const { detectFile } = await import('../../serve/detect-file.js');
+      const { detectFile } = await import('../../detection/detect-file.js');
       const thresholds = flags.thresholds ? await readThresholds(flags.thresholds) : undefined;
       const progress = terminalProgress();
       progress.start(`detect ${flags.input === '-' ? 'stdin' : flags.input}`, undefined, 'records');

@@ -23,8 +23,8 @@ export function registerZeroDay(program: Command): void {
     )
     .action(
       async (flags: { model: string; fpr?: number; epochs?: number; seed?: number; dataDir?: string }) => {
-        const { trainZeroDay } = await import('../../serve/zero-day/train-zero-day.js');
-        const { progressCallback } = await import('../../train/progress-callback.js');
+        const { trainZeroDay } = await import('../../train/train-zero-day.js');
+        const { progressCallback } = await import('../../fit/progress-callback.js');
         const progress = terminalProgress();
         const result = await trainZeroDay({
           modelDir: flags.model,

@@ -1,9 +1,9 @@
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
-import type { EpochLogs } from '../../train/callbacks.js';
-import type { TrainableStage } from '../../train/fit-stage.js';
-import type { NamedWeights } from '../weights-file.js';
-import type { ArrayAdam } from '../array-adam.js';
+import type { EpochLogs } from '../../fit/callbacks.js';
+import type { TrainableStage } from '../../fit/fit-stage.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
+import type { ArrayAdam } from '../../fit/adam.js';
 import { BiGruPass } from './bigru-pass.js';
 import { ShuffledBatches, type WeightedRows } from './shuffled-batches.js';
 import type { BiGruParameters } from './parameters.js';

@@ -1,10 +1,10 @@
 import { readInto, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
-import type { EpochLogs } from '../../train/callbacks.js';
-import type { TrainableStage } from '../../train/fit-stage.js';
+import type { EpochLogs } from '../../fit/callbacks.js';
+import type { TrainableStage } from '../../fit/fit-stage.js';
 import type { VariationalAutoencoder } from '../vae/variational-autoencoder.js';
-import type { NamedWeights } from '../weights-file.js';
-import { ArrayAdam } from '../array-adam.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
+import { ArrayAdam } from '../../fit/adam.js';
 import { BiGruPass } from './bigru-pass.js';
 import { lossAndAccuracy, predictProbabilities, type BiGruStageData } from './bigru-stage.js';
 import type { BiGruParameters } from './parameters.js';

@@ -1,6 +1,6 @@
 import { IotIdsError } from '../../errors.js';
 import type { Random } from '../../util/random.js';
-import type { NamedWeights } from '../weights-file.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
 
 /**
  * One direction of the GRU. Gates are stored side by side in Keras order (update z, reset r, candidate n):

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, liveTensorCount } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
-import type { Callback } from '../../train/callbacks.js';
+import type { Callback } from '../../fit/callbacks.js';
 import { gaussianBlobs } from '../contract-cases.js';
-import { readWeights, type NamedWeights } from '../weights-file.js';
+import { readWeights, type NamedWeights } from '../../fit/weights-file.js';
 import { VaeBiGruClassifier, type VaeBiGruOptions } from './vae-bigru.js';
 
 const blobs = gaussianBlobs({ seed: 4, rows: 300, features: 6, classes: 3 });

@@ -1,8 +1,8 @@
 import { smote } from '../../preprocess/smote.js';
 import type { Matrix } from '../../preprocess/matrix.js';
-import type { Callback } from '../../train/callbacks.js';
-import { EarlyStopping } from '../../train/early-stopping.js';
-import { fitStage, resumeStartEpoch } from '../../train/fit-stage.js';
+import type { Callback } from '../../fit/callbacks.js';
+import { EarlyStopping } from '../../fit/early-stopping.js';
+import { fitStage, resumeStartEpoch } from '../../fit/fit-stage.js';
 import { IotIdsError } from '../../errors.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
 import { VariationalAutoencoder } from '../vae/variational-autoencoder.js';

@@ -1,10 +1,10 @@
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
-import type { EpochLogs } from '../../train/callbacks.js';
-import type { TrainableStage } from '../../train/fit-stage.js';
+import type { EpochLogs } from '../../fit/callbacks.js';
+import type { TrainableStage } from '../../fit/fit-stage.js';
 import { epochRandom } from '../../util/epoch-random.js';
-import type { NamedWeights } from '../weights-file.js';
-import type { ArrayAdam } from '../array-adam.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
+import type { ArrayAdam } from '../../fit/adam.js';
 import { lossAndAccuracy } from '../probability-metrics.js';
 import { FoldedNetwork } from './inference.js';
 import type { FcnnParameters } from './parameters.js';

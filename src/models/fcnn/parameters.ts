@@ -1,6 +1,6 @@
 import { IotIdsError } from '../../errors.js';
 import type { Random } from '../../util/random.js';
-import type { NamedWeights } from '../weights-file.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
 
 /** One Dense → BatchNorm block. The Dense layer has no bias: BatchNorm's mean subtraction would cancel it. */
 export interface HiddenBlock {

@@ -5,7 +5,7 @@
  */
 import { IotIdsError } from '../../errors.js';
 import type { Random } from '../../util/random.js';
-import type { NamedWeights } from '../weights-file.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
 
 export interface Parameter {
   /** Name in weight files and checkpoints, e.g. `encoder/kernel`. */

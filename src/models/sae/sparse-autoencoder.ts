@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { initEngine, predictInBatches, type tf } from '../../engine/index.js';
 import { IotIdsError, usageError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
-import type { TrainableStage } from '../../train/fit-stage.js';
+import type { TrainableStage } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
-import { readWeights, writeWeights, type NamedWeights } from '../weights-file.js';
+import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
 import {
   autoencoderStep,
   encode,

@@ -1,13 +1,8 @@
-import type { Callback } from '../../train/callbacks.js';
-import { EarlyStopping } from '../../train/early-stopping.js';
-import {
-  fitStage,
-  resumeStartEpoch,
-  type FitStageResult,
-  type TrainableStage,
-} from '../../train/fit-stage.js';
+import type { Callback } from '../../fit/callbacks.js';
+import { EarlyStopping } from '../../fit/early-stopping.js';
+import { fitStage, resumeStartEpoch, type FitStageResult, type TrainableStage } from '../../fit/fit-stage.js';
 import type { FitContext } from '../estimator.js';
-import type { NamedWeights } from '../weights-file.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
 
 /** What the SAE models take from a FitContext to run their stages. */
 export type StageContext = Pick<FitContext, 'callbacks' | 'resumeFrom' | 'onProgress'>;

@@ -1,9 +1,9 @@
 import { createMatrix, type Matrix } from '../../preprocess/matrix.js';
-import type { EpochLogs } from '../../train/callbacks.js';
-import type { CheckpointState } from '../../train/model-checkpoint.js';
+import type { EpochLogs } from '../../fit/callbacks.js';
+import type { CheckpointState } from '../../fit/model-checkpoint.js';
 import { gaussianBlobs } from '../contract-cases.js';
-import type { NamedWeights } from '../weights-file.js';
-import { cloneWeights } from '../weights-file.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
+import { cloneWeights } from '../../fit/weights-file.js';
 
 /** Gaussian blobs min-max scaled into [0, 1] per column, as the pipeline hands features to the models. */
 export function scaledBlobs(options: { seed: number; rows: number; features: number; classes: number }): {

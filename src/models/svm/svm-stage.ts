@@ -1,8 +1,8 @@
 import type { Matrix } from '../../preprocess/matrix.js';
-import type { EpochLogs } from '../../train/callbacks.js';
-import type { TrainableStage } from '../../train/fit-stage.js';
+import type { EpochLogs } from '../../fit/callbacks.js';
+import type { TrainableStage } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
-import type { NamedWeights } from '../weights-file.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
 import { BatchFeatures } from './batch-features.js';
 import {
   decisionValues,

@@ -1,5 +1,5 @@
 import { IotIdsError, type InputLocation } from '../../errors.js';
-import type { NamedWeights, WeightTensor } from '../weights-file.js';
+import type { NamedWeights, WeightTensor } from '../../fit/weights-file.js';
 import { RandomFourierFeatures } from './random-fourier.js';
 import type { LinearDecision } from './squared-hinge.js';
 import { VectorAdam } from './vector-adam.js';

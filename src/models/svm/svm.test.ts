@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, liveTensorCount } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import { createMatrix, type Matrix } from '../../preprocess/matrix.js';
-import type { EpochLogs } from '../../train/callbacks.js';
-import type { CheckpointState } from '../../train/model-checkpoint.js';
+import type { EpochLogs } from '../../fit/callbacks.js';
+import type { CheckpointState } from '../../fit/model-checkpoint.js';
 import { Random } from '../../util/random.js';
 import { gaussianBlobs } from '../contract-cases.js';
-import { writeWeights, type NamedWeights } from '../weights-file.js';
+import { writeWeights, type NamedWeights } from '../../fit/weights-file.js';
 import { balancedClassWeights } from '../class-weights.js';
 import { SvmClassifier } from './svm.js';
 

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { IotIdsError, usageError } from '../../errors.js';
 import { createMatrix, type Matrix } from '../../preprocess/matrix.js';
-import type { Callback } from '../../train/callbacks.js';
-import { EarlyStopping } from '../../train/early-stopping.js';
-import { fitStage, resumeStartEpoch } from '../../train/fit-stage.js';
+import type { Callback } from '../../fit/callbacks.js';
+import { EarlyStopping } from '../../fit/early-stopping.js';
+import { fitStage, resumeStartEpoch } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
-import { readWeights, writeWeights, type NamedWeights } from '../weights-file.js';
+import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
 import { BatchFeatures } from './batch-features.js';
 import { resolveSvmOptions, type SvmOptions } from './options.js';
 import { RandomFourierFeatures, scaleGamma } from './random-fourier.js';

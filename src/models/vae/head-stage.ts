@@ -1,8 +1,8 @@
 import type { Matrix } from '../../preprocess/matrix.js';
-import type { EpochLogs } from '../../train/callbacks.js';
-import type { TrainableStage } from '../../train/fit-stage.js';
-import type { NamedWeights } from '../weights-file.js';
-import type { ArrayAdam } from '../array-adam.js';
+import type { EpochLogs } from '../../fit/callbacks.js';
+import type { TrainableStage } from '../../fit/fit-stage.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
+import type { ArrayAdam } from '../../fit/adam.js';
 import { lossAndAccuracy } from '../probability-metrics.js';
 import { HeadStep, type HeadParameters } from './softmax-head.js';
 import { epochRandom } from './vae-stage.js';

@@ -1,5 +1,5 @@
 import { IotIdsError } from '../../errors.js';
-import type { NamedWeights } from '../weights-file.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
 import type { DenseLayer } from './dense-chain.js';
 
 /** A Dense layer with its name in weight files (`<prefix><name>/kernel`, `<prefix><name>/bias`). */

@@ -7,8 +7,8 @@ import { predictInBatches, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Random } from '../../util/random.js';
-import type { NamedWeights } from '../weights-file.js';
-import type { NamedArray } from '../array-adam.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
+import type { NamedArray } from '../../fit/adam.js';
 import { DenseChain, forwardLayers, glorotLayer, layerTensors, type DenseLayer } from './dense-chain.js';
 import { assignLayers, kernelShape, layersToWeights, type NamedLayer } from './named-layers.js';
 

@@ -8,8 +8,8 @@
  * Kernels are `[inputs, units]`, row-major.
  */
 import type { Random } from '../../util/random.js';
-import type { NamedWeights } from '../weights-file.js';
-import type { NamedArray } from '../array-adam.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
+import type { NamedArray } from '../../fit/adam.js';
 import { glorotLayer, type DenseLayer } from './dense-chain.js';
 import { assignLayers, kernelShape, layersToWeights } from './named-layers.js';
 

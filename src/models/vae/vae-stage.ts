@@ -1,9 +1,9 @@
 import type { Matrix } from '../../preprocess/matrix.js';
-import type { EpochLogs } from '../../train/callbacks.js';
-import type { TrainableStage } from '../../train/fit-stage.js';
+import type { EpochLogs } from '../../fit/callbacks.js';
+import type { TrainableStage } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
-import type { NamedWeights } from '../weights-file.js';
-import type { ArrayAdam } from '../array-adam.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
+import type { ArrayAdam } from '../../fit/adam.js';
 import type { VaeParameters } from './vae-parameters.js';
 import { evaluateVae, fillStandardNormal, VaeStep, type VaeLossSettings } from './vae-step.js';
 

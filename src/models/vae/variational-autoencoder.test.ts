@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, liveTensorCount, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import { createMatrix, type Matrix } from '../../preprocess/matrix.js';
-import type { EpochLogs } from '../../train/callbacks.js';
-import { ModelCheckpoint, readLastCheckpoint } from '../../train/model-checkpoint.js';
+import type { EpochLogs } from '../../fit/callbacks.js';
+import { ModelCheckpoint, readLastCheckpoint } from '../../fit/model-checkpoint.js';
 import { flowLikeRows } from './test-fixtures.js';
 import { VariationalAutoencoder, type VaeOptions } from './variational-autoencoder.js';
 

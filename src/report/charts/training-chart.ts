@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { IotIdsError } from '../../errors.js';
-import type { HistoryFile } from '../../train/history.js';
+import type { HistoryFile } from '../../fit/history.js';
 import type { ChartContext } from '../chart-context.js';
 import { chartConfig, chartTitle, paletteColour, type SubSpec } from './chart-theme.js';
 

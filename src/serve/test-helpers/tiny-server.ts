@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Random } from '../../util/random.js';
 import { startServer, type RunningServer, type ServerOptions } from '../server.js';
-import { makeTinyModel, tinyRow, TINY_CLASSES } from './tiny-model.js';
+import { makeTinyModel, tinyRow, TINY_CLASSES } from '../../detection/test-helpers/tiny-model.js';
 
 /** A record of the tiny dataset as the HTTP API takes it; its class follows from `signal`. */
 export interface TinyRecord {

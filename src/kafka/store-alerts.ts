@@ -1,4 +1,4 @@
-import type { AlertGroupWrite, AlertStore } from '../alert-store.js';
+import type { AlertGroupWrite, AlertStore } from '../alerts/alert-store.js';
 import type { ConsumedAlert } from './consumer.js';
 
 /**

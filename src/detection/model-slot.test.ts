@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordsToTable } from './json-records.js';
 import { ModelSlot, probeTable } from './model-slot.js';
 import { makeTinyModel } from './test-helpers/tiny-model.js';
-import { tinyRecords } from './test-helpers/tiny-server.js';
+import { tinyRecords } from '../serve/test-helpers/tiny-server.js';
 
 describe('ModelSlot', () => {
   let dir: string;

@@ -1,4 +1,4 @@
-import type { NamedWeights } from '../models/weights-file.js';
+import type { NamedWeights } from './weights-file.js';
 
 /** Figures of one epoch. `valLoss` / `valAccuracy` come from the validation part of the training data. */
 export interface EpochLogs {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAlertRetention } from './alert-retention.js';
 import { AlertStore } from './alert-store.js';
 import { alertAt } from './test-helpers/alert-at.js';
-import { until } from './test-helpers/until.js';
+import { until } from '../../test/until.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
-import { readWeights, writeWeights, type NamedWeights } from '../models/weights-file.js';
+import { readWeights, writeWeights, type NamedWeights } from './weights-file.js';
 import { writeDirAtomic, exists } from '../util/atomic-dir.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import type { Callback, CallbackCheckpointState, EpochLogs, LoopControl } from './callbacks.js';

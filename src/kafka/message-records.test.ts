@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { rawLabelAt } from '../../data/table.js';
-import { UNLABELLED } from '../detection-table.js';
-import { TINY_SCHEMA, tinyLine, tinyRows } from '../test-helpers/tiny-model.js';
+import { rawLabelAt } from '../data/table.js';
+import { UNLABELLED } from '../detection/detection-table.js';
+import { TINY_SCHEMA, tinyLine, tinyRows } from '../detection/test-helpers/tiny-model.js';
 import { decodeMessages, REJECTIONS } from './message-records.js';
 
 const rows = tinyRows(5, 6);

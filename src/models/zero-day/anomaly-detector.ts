@@ -4,11 +4,11 @@ import { z } from 'zod';
 
 import { initEngine, miniBatches, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
-import { readWeights, writeWeights, type NamedWeights } from '../../models/weights-file.js';
+import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
 import type { Matrix } from '../../preprocess/matrix.js';
-import type { Callback, EpochLogs } from '../../train/callbacks.js';
-import { EarlyStopping } from '../../train/early-stopping.js';
-import { fitStage, type TrainableStage } from '../../train/fit-stage.js';
+import type { Callback, EpochLogs } from '../../fit/callbacks.js';
+import { EarlyStopping } from '../../fit/early-stopping.js';
+import { fitStage, type TrainableStage } from '../../fit/fit-stage.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
 import { Random } from '../../util/random.js';
 import { AutoencoderNetwork } from './autoencoder-network.js';

@@ -6,7 +6,7 @@
  */
 import { Adam, predictInBatches, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
-import type { NamedWeights } from '../../models/weights-file.js';
+import type { NamedWeights } from '../../fit/weights-file.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Random } from '../../util/random.js';
 

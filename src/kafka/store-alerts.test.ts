@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AlertStore } from '../alert-store.js';
+import { AlertStore } from '../alerts/alert-store.js';
 import type { ConsumedAlert } from './consumer.js';
 import { kafkaAlertWriter } from './store-alerts.js';
 

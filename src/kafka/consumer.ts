@@ -8,15 +8,15 @@ import {
   type LogEntry,
 } from 'kafkajs';
 
-import { DATASETS, resolveDataset } from '../../data/registry.js';
-import type { DatasetSchema } from '../../data/schema.js';
-import { IotIdsError, usageError } from '../../errors.js';
-import { checkFeatureColumns } from '../detection-table.js';
-import { Detector, type Prediction } from '../detector.js';
-import type { AnomalyDetector } from '../zero-day/anomaly-detector.js';
-import { anomalousMask } from '../zero-day/anomaly-detector.js';
-import { combineWithClassifier, withAnomalyAlerts } from '../zero-day/combine.js';
-import { loadZeroDay } from '../zero-day/train-zero-day.js';
+import { DATASETS, resolveDataset } from '../data/registry.js';
+import type { DatasetSchema } from '../data/schema.js';
+import { IotIdsError, usageError } from '../errors.js';
+import { checkFeatureColumns } from '../detection/detection-table.js';
+import { Detector, type Prediction } from '../detection/detector.js';
+import type { AnomalyDetector } from '../models/zero-day/anomaly-detector.js';
+import { anomalousMask } from '../models/zero-day/anomaly-detector.js';
+import { combineWithClassifier, withAnomalyAlerts } from '../models/zero-day/combine.js';
+import { loadZeroDay } from '../train/train-zero-day.js';
 import { decodeMessages, type MessageRejection } from './message-records.js';
 
 /** The part of a kafkajs consumer this module uses (so tests can hand in a fake). */

@@ -2,8 +2,8 @@ import { readdir, readFile, rm, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readModelDir } from '../../models/model-dir.js';
-import { makeTinyModel, tinyRows } from '../test-helpers/tiny-model.js';
+import { readModelDir } from '../models/model-dir.js';
+import { makeTinyModel, tinyRows } from '../detection/test-helpers/tiny-model.js';
 import { loadZeroDay, trainZeroDay, zeroDayDir } from './train-zero-day.js';
 
 describe('trainZeroDay', () => {

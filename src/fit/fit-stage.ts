@@ -1,5 +1,5 @@
 import { IotIdsError } from '../errors.js';
-import type { NamedWeights } from '../models/weights-file.js';
+import type { NamedWeights } from './weights-file.js';
 import type { Callback, CallbackCheckpointState, EpochLogs, LoopControl } from './callbacks.js';
 import type { CheckpointState } from './model-checkpoint.js';
 

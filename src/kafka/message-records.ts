@@ -1,8 +1,8 @@
-import type { DatasetSchema } from '../../data/schema.js';
-import type { Table } from '../../data/table.js';
-import { countFields } from '../input-layouts.js';
-import { recordsToTable } from '../json-records.js';
-import { streamRecordBatches } from '../record-batches.js';
+import type { DatasetSchema } from '../data/schema.js';
+import type { Table } from '../data/table.js';
+import { countFields } from '../detection/input-layouts.js';
+import { recordsToTable } from '../detection/json-records.js';
+import { streamRecordBatches } from '../detection/record-batches.js';
 
 /**
  * The formats a Kafka message value may have. Each message holds exactly one flow record, either

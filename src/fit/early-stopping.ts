@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
-import type { NamedWeights } from '../models/weights-file.js';
-import { cloneWeights } from '../models/weights-file.js';
+import type { NamedWeights } from './weights-file.js';
+import { cloneWeights } from './weights-file.js';
 import type { Callback, CallbackCheckpointState, EpochLogs, LoopControl } from './callbacks.js';
 
 const savedStateSchema = z

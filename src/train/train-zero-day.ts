@@ -1,18 +1,18 @@
 import { join } from 'node:path';
 
-import { loadLabelledSplit, subsetSplit, type LabelledSplit } from '../../data/labelled-split.js';
-import { dataSearchPath } from '../../data/locate.js';
-import { resolveDataset } from '../../data/registry.js';
-import type { DatasetDefinition } from '../../data/schema.js';
-import { IotIdsError, usageError } from '../../errors.js';
-import { readModelDir, type ModelManifest } from '../../models/model-dir.js';
-import type { Matrix } from '../../preprocess/matrix.js';
-import type { FeaturePipeline } from '../../preprocess/pipeline.js';
-import { stratifiedSplit } from '../../preprocess/stratified-split.js';
-import type { Callback } from '../../train/callbacks.js';
-import { exists, writeDirAtomic } from '../../util/atomic-dir.js';
-import { silentProgress, type ProgressReporter } from '../../util/progress-reporter.js';
-import { AnomalyDetector, type AnomalyDetectorOptions } from './anomaly-detector.js';
+import { loadLabelledSplit, subsetSplit, type LabelledSplit } from '../data/labelled-split.js';
+import { dataSearchPath } from '../data/locate.js';
+import { resolveDataset } from '../data/registry.js';
+import type { DatasetDefinition } from '../data/schema.js';
+import { IotIdsError, usageError } from '../errors.js';
+import { readModelDir, type ModelManifest } from '../models/model-dir.js';
+import type { Matrix } from '../preprocess/matrix.js';
+import type { FeaturePipeline } from '../preprocess/pipeline.js';
+import { stratifiedSplit } from '../preprocess/stratified-split.js';
+import type { Callback } from '../fit/callbacks.js';
+import { exists, writeDirAtomic } from '../util/atomic-dir.js';
+import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
+import { AnomalyDetector, type AnomalyDetectorOptions } from '../models/zero-day/anomaly-detector.js';
 
 /** Folder of a model directory that holds its zero-day anomaly detector. */
 export const ZERO_DAY_FOLDER = 'zero-day';

@@ -2,11 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Detector } from '../detector.js';
-import { recordsToTable } from '../json-records.js';
-import { makeTinyModel, TINY_SCHEMA, tinyLine, tinyRows, type TinyRow } from '../test-helpers/tiny-model.js';
-import { ANOMALY_CLASS } from '../zero-day/combine.js';
-import { loadZeroDay, trainZeroDay } from '../zero-day/train-zero-day.js';
+import { Detector } from '../detection/detector.js';
+import { recordsToTable } from '../detection/json-records.js';
+import {
+  makeTinyModel,
+  TINY_SCHEMA,
+  tinyLine,
+  tinyRows,
+  type TinyRow,
+} from '../detection/test-helpers/tiny-model.js';
+import { ANOMALY_CLASS } from '../models/zero-day/combine.js';
+import { loadZeroDay, trainZeroDay } from '../train/train-zero-day.js';
 import {
   startConsumer,
   type ConsumedAlert,

@@ -1,18 +1,18 @@
 import { join } from 'node:path';
 
-import { loadLabelledSplit } from '../../data/labelled-split.js';
-import { dataSearchPath } from '../../data/locate.js';
-import { resolveDataset } from '../../data/registry.js';
-import { rawLabelAt, type Table } from '../../data/table.js';
-import { IotIdsError } from '../../errors.js';
-import { argmaxRows } from '../../models/estimator.js';
-import { runTraining } from '../../train/run-training.js';
-import { silentProgress, type ProgressReporter } from '../../util/progress-reporter.js';
-import { Detector } from '../detector.js';
-import type { AnomalyDetectorOptions } from './anomaly-detector.js';
-import { anomalousMask } from './anomaly-detector.js';
-import { combineWithClassifier } from './combine.js';
-import { fractionAbove, thresholdAtFalsePositiveRate } from './threshold.js';
+import { loadLabelledSplit } from '../data/labelled-split.js';
+import { dataSearchPath } from '../data/locate.js';
+import { resolveDataset } from '../data/registry.js';
+import { rawLabelAt, type Table } from '../data/table.js';
+import { IotIdsError } from '../errors.js';
+import { argmaxRows } from '../models/estimator.js';
+import { runTraining } from './run-training.js';
+import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
+import { Detector } from '../detection/detector.js';
+import type { AnomalyDetectorOptions } from '../models/zero-day/anomaly-detector.js';
+import { anomalousMask } from '../models/zero-day/anomaly-detector.js';
+import { combineWithClassifier } from '../models/zero-day/combine.js';
+import { fractionAbove, thresholdAtFalsePositiveRate } from '../models/zero-day/threshold.js';
 import { trainZeroDay } from './train-zero-day.js';
 
 export interface EvaluateZeroDayOptions {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { NamedWeights } from '../models/weights-file.js';
+import type { NamedWeights } from './weights-file.js';
 import type { Callback, EpochLogs } from './callbacks.js';
 import { EarlyStopping } from './early-stopping.js';
 import { fitStage, type FitStageResult, type TrainableStage } from './fit-stage.js';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../engine/index.js';
-import { ArrayAdam } from './array-adam.js';
+import { ArrayAdam } from './adam.js';
 
 describe('ArrayAdam', () => {
   beforeAll(async () => {
