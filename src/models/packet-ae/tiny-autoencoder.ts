@@ -19,7 +19,7 @@ export interface TinyAutoencoderState {
 
 /**
  * One small autoencoder of the ensemble: sigmoid hidden and output layers with tied weights, inputs scaled
- * to [0, 1] by the minimum and maximum seen while training, one SGD step per sample (the denoising
+ * to [0, 1] by the minimum and maximum seen while training (inputs outside that range are not clipped), one SGD step per sample (the denoising
  * autoencoder's update without corruption). Reads its inputs through an index list into a wider vector, so
  * the ensemble never copies sub-vectors; all buffers are allocated once.
  */
@@ -32,6 +32,8 @@ export class TinyAutoencoder {
   readonly min: Float64Array;
   readonly max: Float64Array;
   trained = 0;
+  /** 1 / (max − min + ε) per input, kept with the ranges so normalising is a multiplication. */
+  private readonly scale: Float64Array;
   private readonly input: Float64Array;
   private readonly hidden: Float64Array;
   private readonly output: Float64Array;
@@ -46,6 +48,8 @@ export class TinyAutoencoder {
     this.min = state.min;
     this.max = state.max;
     this.trained = state.trained;
+    this.scale = new Float64Array(this.nVisible);
+    for (let i = 0; i < this.nVisible; i++) this.scale[i] = 1 / (this.max[i] - this.min[i] + RANGE_EPSILON);
     this.input = new Float64Array(this.nVisible);
     this.hidden = new Float64Array(this.nHidden);
     this.output = new Float64Array(this.nVisible);
@@ -73,10 +77,20 @@ export class TinyAutoencoder {
   /** Updates the min-max ranges with `x[indices]`, takes one SGD step and returns the RMSE before it. */
   train(x: Float64Array, indices: Int32Array | null, learningRate: number): number {
     const n = this.nVisible;
+    const min = this.min;
+    const max = this.max;
     for (let i = 0; i < n; i++) {
       const v = x[indices ? indices[i] : i];
-      if (v < this.min[i]) this.min[i] = v;
-      if (v > this.max[i]) this.max[i] = v;
+      let changed = false;
+      if (v < min[i]) {
+        min[i] = v;
+        changed = true;
+      }
+      if (v > max[i]) {
+        max[i] = v;
+        changed = true;
+      }
+      if (changed) this.scale[i] = 1 / (max[i] - min[i] + RANGE_EPSILON);
     }
     this.trained++;
     const rmse = this.forward(x, indices);
@@ -86,12 +100,17 @@ export class TinyAutoencoder {
     const hidden = this.hidden;
     const output = this.output;
     const hiddenDelta = this.hiddenDelta;
-    // output now holds the reconstruction error (x − z); back-propagate it through the tied weights.
+    // output now holds the reconstruction error (x − z); back-propagate it through the tied weights
+    // (all of the delta from the old weights first, then the update).
+    hiddenDelta.fill(0);
+    for (let i = 0; i < n; i++) {
+      const ei = output[i];
+      const row = i * m;
+      for (let j = 0; j < m; j++) hiddenDelta[j] += ei * w[row + j];
+    }
     for (let j = 0; j < m; j++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += output[i] * w[i * m + j];
       const h = hidden[j];
-      hiddenDelta[j] = s * h * (1 - h);
+      hiddenDelta[j] *= h * (1 - h);
     }
     for (let i = 0; i < n; i++) {
       const xi = input[i];
@@ -118,18 +137,23 @@ export class TinyAutoencoder {
     const input = this.input;
     const hidden = this.hidden;
     const output = this.output;
+    const min = this.min;
+    const scale = this.scale;
+    if (indices) for (let i = 0; i < n; i++) input[i] = (x[indices[i]] - min[i]) * scale[i];
+    else for (let i = 0; i < n; i++) input[i] = (x[i] - min[i]) * scale[i];
+    // Encoder as a sum of weight rows (contiguous), then the sigmoid.
+    hidden.set(this.hiddenBias);
     for (let i = 0; i < n; i++) {
-      const lo = this.min[i];
-      input[i] = (x[indices ? indices[i] : i] - lo) / (this.max[i] - lo + RANGE_EPSILON);
+      const xi = input[i];
+      if (xi === 0) continue;
+      const row = i * m;
+      for (let j = 0; j < m; j++) hidden[j] += xi * w[row + j];
     }
-    for (let j = 0; j < m; j++) {
-      let a = this.hiddenBias[j];
-      for (let i = 0; i < n; i++) a += input[i] * w[i * m + j];
-      hidden[j] = 1 / (1 + Math.exp(-a));
-    }
+    for (let j = 0; j < m; j++) hidden[j] = 1 / (1 + Math.exp(-hidden[j]));
+    const visibleBias = this.visibleBias;
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      let a = this.visibleBias[i];
+      let a = visibleBias[i];
       const row = i * m;
       for (let j = 0; j < m; j++) a += hidden[j] * w[row + j];
       const e = input[i] - 1 / (1 + Math.exp(-a));
