@@ -102,7 +102,7 @@ export class TinyAutoencoder {
     const hiddenDelta = this.hiddenDelta;
     // output now holds the reconstruction error (x − z); back-propagate it through the tied weights
     // (all of the delta from the old weights first, then the update).
-    hiddenDelta.fill(0);
+    for (let j = 0; j < m; j++) hiddenDelta[j] = 0;
     for (let i = 0; i < n; i++) {
       const ei = output[i];
       const row = i * m;
@@ -141,11 +141,12 @@ export class TinyAutoencoder {
     const scale = this.scale;
     if (indices) for (let i = 0; i < n; i++) input[i] = (x[indices[i]] - min[i]) * scale[i];
     else for (let i = 0; i < n; i++) input[i] = (x[i] - min[i]) * scale[i];
-    // Encoder as a sum of weight rows (contiguous), then the sigmoid.
-    hidden.set(this.hiddenBias);
+    // Encoder as a sum of weight rows (contiguous), then the sigmoid. Plain loops, not set()/fill(): on
+    // arrays this small the built-ins' call overhead costs more than the work.
+    const hiddenBias = this.hiddenBias;
+    for (let j = 0; j < m; j++) hidden[j] = hiddenBias[j];
     for (let i = 0; i < n; i++) {
       const xi = input[i];
-      if (xi === 0) continue;
       const row = i * m;
       for (let j = 0; j < m; j++) hidden[j] += xi * w[row + j];
     }
