@@ -5,6 +5,8 @@ import { IotIdsError } from '../../errors.js';
 import { exists, writeDirAtomic } from '../../util/atomic-dir.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
 import { MODEL_FORMAT_VERSION, sha256File } from '../model-dir.js';
+import { featureNames } from '../../traffic/packet-stats/feature-layout.js';
+import { resolvePacketStatsOptions } from '../../traffic/packet-stats/packet-stats.js';
 import { packetAeOptionsSchema } from './options.js';
 import { PacketAe } from './packet-ae.js';
 
@@ -147,5 +149,25 @@ export async function loadPacketAeModel(
       },
     );
   }
+  if (manifest.features.extractor === 'packet-stats') checkPacketStatsSource(manifest.features, manifestPath);
   return { detector, manifest: { ...manifest, options: { ...options.data } } };
+}
+
+/** The packet statistics a model was trained on must be rebuilt exactly: valid options, the same names. */
+function checkPacketStatsSource(features: FeatureSource, manifestPath: string): void {
+  let expected: string[];
+  try {
+    const options = resolvePacketStatsOptions(features.options);
+    expected = featureNames(options.layout, options.lambdas);
+  } catch (error) {
+    throw new IotIdsError(`invalid packet-stats options: ${(error as Error).message}`, {
+      location: { file: manifestPath, field: 'features.options' },
+      cause: error,
+    });
+  }
+  if (expected.join('\n') !== features.featureNames.join('\n')) {
+    throw new IotIdsError('the feature names do not match the packet-stats options they were saved with', {
+      location: { file: manifestPath, field: 'features.featureNames' },
+    });
+  }
 }

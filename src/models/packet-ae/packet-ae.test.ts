@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PacketStats } from '../../traffic/packet-stats/packet-stats.js';
 import { loadPacketAeModel, savePacketAeModel, type FeatureSource } from './model-dir.js';
 import { PacketAe } from './packet-ae.js';
 import { syntheticRows } from './test-data.js';
@@ -132,6 +133,21 @@ describe('PacketAe (KitNET)', () => {
     loaded.learnOne(x);
     const probe = data.anomaly();
     expect(loaded.scoreOne(probe)).toBe(detector.scoreOne(probe));
+  });
+
+  it('checks that packet-stats features can be rebuilt exactly from the manifest', async () => {
+    const data = syntheticRows(100, 7);
+    const detector = new PacketAe({ ...SMALL, calibrationSamples: 10 });
+    for (let i = 0; i < detector.samplesBeforeDetection; i++) detector.process(data.benign());
+    const stats = new PacketStats();
+    const good = { extractor: 'packet-stats', options: { ...stats.options }, featureNames: [...stats.names] };
+    const dir = join(await tempDir(), 'model');
+    await savePacketAeModel(dir, detector, good);
+    const { manifest } = await loadPacketAeModel(dir);
+    expect(manifest.features.options).toMatchObject({ layout: 'reference-100' });
+    const renamed = { ...good, featureNames: good.featureNames.map((n, i) => (i === 3 ? 'other' : n)) };
+    await savePacketAeModel(dir, detector, renamed);
+    await expect(loadPacketAeModel(dir)).rejects.toThrow(/do not match/);
   });
 
   it('rejects a damaged model directory', async () => {
