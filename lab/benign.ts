@@ -45,6 +45,8 @@ export function startBenign(
   const root = new Random(plan.seed);
   const c = plan.clients;
   const loops: Promise<void>[] = [];
+  /** The long-lived publishers end on their own once their stdin closes, after sending every line. */
+  const publishers: Promise<unknown>[] = [];
   /** Repeats `action` every `minMs`–`maxMs` (uniform, seeded) until the lab ends. */
   const every = (minMs: number, maxMs: number, action: (rng: Random) => Promise<void>): void => {
     const rng = new Random(root.nextUint32());
@@ -72,9 +74,11 @@ export function startBenign(
       [...mqtt, '-A', address, '-i', `sensor-${i}`, '-t', `sensors/${i}/telemetry`, '-l', '-k', '30'],
       { stdio: ['pipe', 'ignore', 'pipe'] },
     );
+    publishers.push(pub.exited);
     const stdin = pub.child.stdin as Writable;
     stdin.on('error', () => bump('errors'));
-    signal.addEventListener('abort', () => stdin.end(), { once: true });
+    // End of input a moment after the last reading: mosquitto_pub drops a line that arrives with the EOF.
+    signal.addEventListener('abort', () => void sleep(300).then(() => stdin.end()), { once: true });
     every(1000, 3000, () => {
       stdin.write(`${sensor.reading()}\n`);
       bump('mqtt-publishes');
@@ -166,7 +170,8 @@ export function startBenign(
       if (answered) bump('ntp-answers');
     });
   }
-  return { counts, done: Promise.all(loops).then(() => undefined) };
+  const done = Promise.all(loops).then(() => Promise.race([Promise.all(publishers), sleep(5000)]));
+  return { counts, done: done.then(() => undefined) };
 }
 
 /** A sensor's reading: a seeded random walk around a plausible value, as one JSON line. */

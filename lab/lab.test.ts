@@ -230,6 +230,12 @@ describe.skipIf(reason !== null)('the traffic lab (quick run in its own namespac
       .filter((x) => x.dport === 1883)
       .reduce((n, x) => n + x.mqttPublishes, 0);
     expect(publishes).toBe(flood.bound);
+    const sessions = new Set(
+      fromAttacker(flood)
+        .filter((x) => x.dport === 1883 && x.syn)
+        .map((x) => x.sport),
+    );
+    expect(sessions.size).toBe(16);
   });
 
   it('benign traffic runs throughout: MQTT telemetry, HTTP polls, DNS and NTP request/response', () => {

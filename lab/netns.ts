@@ -54,29 +54,49 @@ export function createLabNamespace(name: string): void {
       throw new Error(`namespace ${name} has devices other than lo: ${links.join(' | ')}`);
     }
   } catch (error) {
-    destroyLabNamespace(name);
+    void destroyLabNamespace(name, 0);
     throw error;
   }
 }
 
-/** Kills whatever still runs in the namespace (by pid) and deletes it. Safe to call twice. */
-export function destroyLabNamespace(name: string): void {
-  let pids: string[] = [];
+/** The pids of the processes running in the namespace; null when it does not exist. */
+function pidsIn(name: string): number[] | null {
   try {
-    pids = ip(['netns', 'pids', name])
+    return ip(['netns', 'pids', name])
       .split('\n')
       .map((s) => s.trim())
-      .filter((s) => /^\d+$/.test(s));
+      .filter((s) => /^\d+$/.test(s))
+      .map(Number);
   } catch {
-    return; // already gone
+    return null;
   }
+}
+
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
   for (const pid of pids) {
     try {
-      process.kill(Number(pid), 'SIGKILL');
+      process.kill(pid, signal);
     } catch {
       // exited meanwhile
     }
   }
+}
+
+/**
+ * Ends whatever still runs in the namespace — by pid: SIGTERM first, so a capture attached from outside
+ * (`watch --netns`) flushes and reports, SIGKILL after `graceMs` — and deletes it. Safe to call twice.
+ */
+export async function destroyLabNamespace(name: string, graceMs = 2000): Promise<void> {
+  const pids = pidsIn(name);
+  if (pids === null) return; // already gone
+  signalAll(pids, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  let left = pids;
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = pidsIn(name) ?? [];
+  }
+  signalAll(left, 'SIGKILL');
   try {
     ip(['netns', 'del', name]);
   } catch {

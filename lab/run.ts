@@ -24,11 +24,14 @@ export function missingLabTool(): string | null {
   return null;
 }
 
-const USAGE = `usage: node --import tsx lab/run.ts [--out DIR] [--seed N] [--scale F | --quick]
+const USAGE = `usage: node --import tsx lab/run.ts [--out DIR] [--seed N] [--scale F | --quick] [--netns NAME]
+                                   [--start-delay S]
   --out DIR   output directory (run.pcap, ground-truth.json); default runs/lab/seed-N
   --seed N    seeds benign timings, telemetry values and the guessed credentials (default 1)
   --scale F   multiplies every phase length and count (default 1: about 2.5 minutes)
-  --quick     --scale 0.2 (about 40 s), for tests`;
+  --quick     --scale 0.2 (about 30 s), for tests
+  --netns NAME       name of the lab's namespace (default iotids-lab-PID); it must not exist yet
+  --start-delay S    wait S seconds after creating the namespace, so a capture can attach first`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -37,6 +40,8 @@ async function main(): Promise<number> {
       seed: { type: 'string', default: '1' },
       scale: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      netns: { type: 'string' },
+      'start-delay': { type: 'string', default: '0' },
       inside: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -62,9 +67,17 @@ async function main(): Promise<number> {
     process.stderr.write(`lab: cannot run: ${reason}\n`);
     return 3;
   }
-  const namespace = `iotids-lab-${process.pid}`;
+  const namespace = values.netns ?? `iotids-lab-${process.pid}`;
+  const startDelay = Number(values['start-delay']);
+  if (!/^[\w.-]{1,32}$/.test(namespace) || !(startDelay >= 0 && startDelay <= 60)) {
+    process.stderr.write(`lab: --netns must be a plain name and --start-delay in [0, 60]\n${USAGE}\n`);
+    return 2;
+  }
   createLabNamespace(namespace);
+  process.stdout.write(`[lab] namespace ${namespace} ready (loopback only)\n`);
   try {
+    // Time for a watcher to attach (`iot-ids watch --netns NAME --interface lo`) before any traffic flows.
+    await new Promise((r) => setTimeout(r, startDelay * 1000));
     const self = fileURLToPath(import.meta.url);
     const args = ['--out', out, '--seed', String(seed), '--scale', String(scale), '--inside'];
     const inner = spawn(
@@ -86,7 +99,7 @@ async function main(): Promise<number> {
     process.off('SIGTERM', forward);
     return code;
   } finally {
-    destroyLabNamespace(namespace);
+    await destroyLabNamespace(namespace);
   }
 }
 
