@@ -28,7 +28,7 @@ const USAGE = `usage: node --import tsx lab/run.ts [--out DIR] [--seed N] [--sca
                                    [--start-delay S]
   --out DIR   output directory (run.pcap, ground-truth.json); default runs/lab/seed-N
   --seed N    seeds benign timings, telemetry values and the guessed credentials (default 1)
-  --scale F   multiplies every phase length and count (default 1: about 2.5 minutes)
+  --scale F   multiplies every phase length and count (default 1: about 1.5 minutes)
   --quick     --scale 0.2 (about 30 s), for tests
   --netns NAME       name of the lab's namespace (default iotids-lab-PID); it must not exist yet
   --start-delay S    wait S seconds after creating the namespace, so a capture can attach first`;
