@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadTable } from '../../src/data/load-table.js';
 import { DATASETS } from '../../src/data/registry.js';
 import { accuracy } from '../../src/evaluate/classification-metrics.js';
-import { ArrayAdam } from '../../src/models/array-adam.js';
+import { Adam } from '../../src/fit/adam.js';
 import { BiGruStage } from '../../src/models/bigru/bigru-stage.js';
 import { defaultBiGruOptions } from '../../src/models/bigru/options.js';
 import { BiGruParameters } from '../../src/models/bigru/parameters.js';
@@ -19,7 +19,7 @@ import { defaultVaeOptions } from '../../src/models/vae/options.js';
 import { VaeParameters } from '../../src/models/vae/vae-parameters.js';
 import { VaeStage } from '../../src/models/vae/vae-stage.js';
 import type { LabelledSet, Matrix } from '../../src/preprocess/matrix.js';
-import type { TrainableStage } from '../../src/train/fit-stage.js';
+import type { TrainableStage } from '../../src/fit/fit-stage.js';
 import { Random } from '../../src/util/random.js';
 import { biGruTrainingFlops, denseForwardFlops, denseTrainingFlops, type LayerShape } from './flops.js';
 import { benchDataDir, nslKddMatrices } from './nsl-kdd-matrices.js';
@@ -158,7 +158,7 @@ async function fcnnCases(shared: SharedData, epochs: number): Promise<BenchCase[
         warmup: true,
         iotIds: epochRunner(() => {
           const params = FcnnParameters.initial(train.x.cols, hiddenUnits, classes, new Random(1));
-          const adam = new ArrayAdam(params.trainable(), defaults.learningRate);
+          const adam = new Adam(params.trainable(), { learningRate: defaults.learningRate });
           const rows = { x: train.x, y: train.y, rowWeights: null };
           return new FcnnStage(params, adam, rows, { batchSize, dropout: defaults.dropout, seed: 1 });
         }, epochs),
@@ -227,7 +227,7 @@ async function vaeCases(shared: SharedData, epochs: number): Promise<BenchCase[]
     warmup: true,
     iotIds: epochRunner(() => {
       const params = VaeParameters.initial(train.x.cols, o.encoderUnits, o.latentSize, new Random(1));
-      const adam = new ArrayAdam(params.trainable(), o.learningRate);
+      const adam = new Adam(params.trainable(), { learningRate: o.learningRate });
       const settings = { reconstruction: o.reconstruction, beta: o.beta };
       return new VaeStage(params, adam, { x: train.x }, { batchSize, seed: 1, settings, weightPrefix: '' });
     }, epochs),
@@ -264,7 +264,7 @@ async function biGruCases(shared: SharedData, epochs: number): Promise<BenchCase
       warmup: true,
       iotIds: epochRunner(() => {
         const params = BiGruParameters.initial(shape, new Random(7));
-        const adam = new ArrayAdam(params.trainable(), o.learningRate);
+        const adam = new Adam(params.trainable(), { learningRate: o.learningRate });
         const rows = { ...synthetic, rowWeights: null };
         return new BiGruStage(params, adam, rows, { batchSize, seed: 7, prefix: '' });
       }, epochs),
