@@ -5,6 +5,7 @@ import { dataSearchPath } from '../data/locate.js';
 import { resolveDataset } from '../data/registry.js';
 import type { TaskName } from '../data/schema.js';
 import { loadSavedModel } from '../models/load-saved-model.js';
+import { restrictClasses } from '../train/class-coverage.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
 import { buildRocFile } from './roc-file.js';
@@ -40,11 +41,13 @@ export async function evaluateModel(
         { kind: 'usage', location: { file: spec.modelDir } },
       );
     }
-    const test = await loadLabelledSplit(dataset, spec.split, manifest.task as TaskName, {
+    const loaded = await loadLabelledSplit(dataset, spec.split, manifest.task as TaskName, {
       searchPath: dataSearchPath(spec.dataDir),
       strict: spec.strict,
       progress,
     });
+    // A class the model was trained without (absent from its training file) cannot be scored against it.
+    const test = restrictClasses(loaded, manifest.classes);
     const transformed = pipeline.transform(test.table);
     progress.start(`score ${spec.split}`, test.table.nRows, 'rows');
     const scored = await scoreSplit(model, transformed.x, test.y, manifest.classes);
