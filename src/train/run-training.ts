@@ -159,6 +159,7 @@ export async function runTraining(
       classes: train.classes,
       inputColumns: [...dataset.schema.columns],
       featureNames: pipeline.featureNames,
+      datasetDefinition: dataset,
     });
 
     // The test splits are read here, after every choice has been made, and only once.
