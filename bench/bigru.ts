@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
-import { ArrayAdam } from '../src/fit/adam.js';
+import { Adam } from '../src/fit/adam.js';
 import { BiGruPass } from '../src/models/bigru/bigru-pass.js';
 import { BiGruStage, lossAndAccuracy, predictProbabilities } from '../src/models/bigru/bigru-stage.js';
 import { defaultBiGruOptions } from '../src/models/bigru/options.js';
@@ -69,7 +69,7 @@ async function measureEpochs(
   validation?: { x: Matrix; y: Int32Array },
 ): Promise<EpochTiming> {
   const params = BiGruParameters.initial(shape, new Random(7));
-  const adam = new ArrayAdam(params.trainable(), 1e-3);
+  const adam = new Adam(params.trainable(), { learningRate: 1e-3 });
   const stage = new BiGruStage(
     params,
     adam,

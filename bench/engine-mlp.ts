@@ -15,7 +15,6 @@
 import { parseArgs } from 'node:util';
 
 import {
-  Adam,
   BatchNorm,
   dropout,
   initEngine,
@@ -25,6 +24,7 @@ import {
   softmaxCrossEntropy,
   tf,
 } from '../src/engine/index.js';
+import { VariableAdam } from '../src/models/variable-adam.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import { Random } from '../src/util/random.js';
 import { median } from './lib/nsl-kdd-matrices.js';
@@ -203,7 +203,7 @@ function layersCustomStep(): Step {
 
 function engineCustomStep(random: Random): Step & { model: ReturnType<typeof engineModel> } {
   const model = engineModel(random);
-  const adam = new Adam(model.trainable, { learningRate: 1e-3 });
+  const adam = new VariableAdam(model.trainable, { learningRate: 1e-3 });
   return {
     model,
     run: (xs, ys) =>

@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
-import { ArrayAdam } from '../src/fit/adam.js';
+import { Adam } from '../src/fit/adam.js';
 import { FcnnStage } from '../src/models/fcnn/fcnn-stage.js';
 import { FoldedNetwork, PREDICT_BATCH_SIZE } from '../src/models/fcnn/inference.js';
 import { defaultFcnnOptions } from '../src/models/fcnn/options.js';
@@ -47,9 +47,9 @@ interface EpochTiming {
   trainLoss: number;
 }
 
-function network(train: LabelledSet, hiddenUnits: number[]): { params: FcnnParameters; adam: ArrayAdam } {
+function network(train: LabelledSet, hiddenUnits: number[]): { params: FcnnParameters; adam: Adam } {
   const params = FcnnParameters.initial(train.x.cols, hiddenUnits, train.classes.length, new Random(1));
-  return { params, adam: new ArrayAdam(params.trainable(), defaults.learningRate) };
+  return { params, adam: new Adam(params.trainable(), { learningRate: defaults.learningRate }) };
 }
 
 async function timeEpochs(

@@ -5,10 +5,13 @@
  * output (the raw float32 bytes). Run it before and after a change that must not move any figure: equal
  * hashes mean bit-identical probabilities.
  *
- *   IOT_IDS_DATA_DIR=/work/shared/data node --import tsx bench/probability-hashes.ts [--only fcnn,rf]
- * Prints one JSON line and one human line per model on stdout.
+ *   IOT_IDS_DATA_DIR=/work/shared/data node --import tsx bench/probability-hashes.ts [--only fcnn,rf] [--dump dir]
+ * Prints one JSON line and one human line per model on stdout. `--dump` also writes each model's scores
+ * (`<kind>.f32`, raw float32) so the size of a change can be measured when a hash moves.
  */
 import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { modelDescriptor } from '../src/models/registry.js';
 import { createMatrix, type Matrix } from '../src/preprocess/matrix.js';
@@ -37,7 +40,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   },
 };
 
-const { values: args } = parseArgs({ options: { only: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { only: { type: 'string' }, dump: { type: 'string' } } });
 const kinds = args.only ? args.only.split(',') : Object.keys(CONFIGS);
 
 function firstRows(m: Matrix, from: number, count: number): Matrix {
@@ -66,6 +69,10 @@ for (const kind of kinds) {
     const scores = await model.predictProba(testX);
     const bytes = new Uint8Array(scores.data.buffer, scores.data.byteOffset, scores.data.byteLength);
     hashes[kind] = createHash('sha256').update(bytes).digest('hex');
+    if (args.dump) {
+      await mkdir(args.dump, { recursive: true });
+      await writeFile(join(args.dump, `${kind}.f32`), bytes);
+    }
   } finally {
     await model.dispose();
   }

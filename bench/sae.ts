@@ -16,14 +16,15 @@
  */
 import { parseArgs } from 'node:util';
 
-import { Adam, initEngine, tf } from '../src/engine/index.js';
+import { initEngine, tf } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import type { Callback } from '../src/fit/callbacks.js';
 import { autoencoderStep, type AutoencoderParameters } from '../src/models/sae/autoencoder-step.js';
 import { defaultSparseAutoencoderOptions } from '../src/models/sae/options.js';
-import { glorotKernel, ParameterAdam, zeroBias } from '../src/models/sae/parameters.js';
+import { glorotKernel, SaeOptimizer, zeroBias } from '../src/models/sae/parameters.js';
 import { epochOrder, rowBatches, type RowBatch } from '../src/models/sae/row-batches.js';
 import { SaeSoftmaxClassifier } from '../src/models/sae/sae-softmax.js';
+import { VariableAdam } from '../src/models/variable-adam.js';
 import { Random } from '../src/util/random.js';
 import { median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
 
@@ -170,7 +171,7 @@ function tapeStepMs(x: Matrix, batchSize: number): number {
   const w2 = variable(glorotKernel('w2', o.hiddenUnits, x.cols, random));
   const b2 = variable(zeroBias('b2', x.cols));
   const vars = [w1, b1, w2, b2];
-  const adam = new Adam(vars, { learningRate: o.learningRate });
+  const adam = new VariableAdam(vars, { learningRate: o.learningRate });
   const { rho, beta, weightDecay } = o;
   const step = (xs: Float32Array, rows: number) =>
     tf.tidy(() => {
@@ -304,7 +305,7 @@ function defaultPretrainStep(x: Matrix) {
     glorotKernel('decoder/kernel', o.hiddenUnits, x.cols, random),
     zeroBias('decoder/bias', x.cols),
   ];
-  const adam = new ParameterAdam('bench', params, {
+  const adam = new SaeOptimizer('bench', params, {
     learningRate: o.learningRate,
     weightDecay: o.weightDecay,
   });

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import { takeRows } from '../src/preprocess/matrix.js';
-import { ArrayAdam } from '../src/fit/adam.js';
+import { Adam } from '../src/fit/adam.js';
 import { defaultVaeOptions } from '../src/models/vae/options.js';
 import { HeadParameters } from '../src/models/vae/softmax-head.js';
 import { VaeParameters } from '../src/models/vae/vae-parameters.js';
@@ -84,12 +84,9 @@ interface DatasetResult {
   peakRssMiB: number;
 }
 
-function network(
-  x: Matrix,
-  learningRate = defaults.learningRate,
-): { params: VaeParameters; adam: ArrayAdam } {
+function network(x: Matrix, learningRate = defaults.learningRate): { params: VaeParameters; adam: Adam } {
   const params = VaeParameters.initial(x.cols, defaults.encoderUnits, defaults.latentSize, new Random(1));
-  return { params, adam: new ArrayAdam(params.trainable(), learningRate) };
+  return { params, adam: new Adam(params.trainable(), { learningRate }) };
 }
 
 async function timeEpochs(x: Matrix, batchSize: number, epochs: number): Promise<EpochTiming> {

@@ -1,5 +1,6 @@
 import { closeSync, fdatasync, fsync, open, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { IotIdsError } from '../errors.js';
 
 /**
  * Makes an SQLite WAL durable without blocking the event loop: `sync()` fdatasyncs the `-wal` file on
@@ -18,7 +19,7 @@ export class WalSync {
 
   /** Resolves once everything committed before the call is on disk. */
   sync(): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`${this.walPath}: closed`));
+    if (this.closed) return Promise.reject(new IotIdsError(`${this.walPath}: closed`));
     if (!this.running) {
       this.running = this.flush().finally(() => {
         this.running = null;

@@ -40,7 +40,7 @@ export async function loadTable(
   let size: number;
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new Error('not a regular file');
+    if (!info.isFile()) throw new IotIdsError('not a regular file');
     size = info.size;
   } catch (error) {
     throw new IotIdsError(`cannot read file: ${errorText(error)}`, { location: { file }, cause: error });

@@ -2,6 +2,7 @@
  * What a flow file looks like. Built-in datasets declare theirs in `registry.ts`; any other CSV can be used
  * through a JSON schema file validated by `schema-file.ts`.
  */
+import { IotIdsError } from '../errors.js';
 export type ColumnType = 'numeric' | 'categorical' | 'label' | 'ignore';
 
 export interface ColumnSpec {
@@ -88,7 +89,9 @@ export interface DatasetDefinition {
 export function labelColumnOf(schema: DatasetSchema): ColumnSpec {
   const labels = schema.columns.filter((c) => c.type === 'label');
   if (labels.length !== 1) {
-    throw new Error(`schema "${schema.name}" must have exactly one label column, found ${labels.length}`);
+    throw new IotIdsError(
+      `schema "${schema.name}" must have exactly one label column, found ${labels.length}`,
+    );
   }
   return labels[0];
 }

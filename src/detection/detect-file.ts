@@ -164,7 +164,7 @@ async function openInput(
   const path = options.input;
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new Error('not a regular file');
+    if (!info.isFile()) throw new IotIdsError('not a regular file');
     return {
       name: path,
       stream: createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }),

@@ -20,7 +20,6 @@ export { wasmKernelsPatched };
 export { miniBatches, predictInBatches } from './batches.js';
 export type { MiniBatch, MiniBatchOptions, BatchSource } from './batches.js';
 // Faster stand-ins for tf.layers / tf.train pieces, for custom training loops (see bench/engine-mlp.ts).
-export { Adam, type AdamOptions } from './adam.js';
 export { BatchNorm, type BatchNormOptions } from './batch-norm.js';
 export { customGradient, type CustomGradientResult } from './custom-grad.js';
 export { dropout } from './dropout.js';

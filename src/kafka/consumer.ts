@@ -17,7 +17,7 @@ import { Detector, type Prediction } from '../detection/detector.js';
 import type { AnomalyDetector } from '../models/zero-day/anomaly-detector.js';
 import { anomalousMask } from '../models/zero-day/anomaly-detector.js';
 import { combineWithClassifier, withAnomalyAlerts } from '../models/zero-day/combine.js';
-import { loadZeroDay } from '../train/train-zero-day.js';
+import { loadZeroDay } from '../models/zero-day/zero-day-dir.js';
 import { decodeMessages, type MessageRejection } from './message-records.js';
 
 /** The part of a kafkajs consumer this module uses (so tests can hand in a fake). */

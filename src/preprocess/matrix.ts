@@ -1,3 +1,5 @@
+import { IotIdsError } from '../errors.js';
+
 /** Dense row-major float matrix: the only feature format models see. */
 export interface Matrix {
   readonly rows: number;
@@ -8,7 +10,7 @@ export interface Matrix {
 export function createMatrix(rows: number, cols: number, data?: Float32Array): Matrix {
   const buffer = data ?? new Float32Array(rows * cols);
   if (buffer.length !== rows * cols) {
-    throw new RangeError(`matrix data has ${buffer.length} values, expected ${rows} × ${cols}`);
+    throw new IotIdsError(`matrix data has ${buffer.length} values, expected ${rows} × ${cols}`);
   }
   return { rows, cols, data: buffer };
 }

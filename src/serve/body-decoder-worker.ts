@@ -2,10 +2,11 @@ import { parentPort } from 'node:worker_threads';
 import { transferablesOf, type DecodeJob, type DecodeReply } from './body-decoder-protocol.js';
 import { decodeDetectBody } from './detect-body.js';
 import { HttpError } from './http-error.js';
+import { IotIdsError } from '../errors.js';
 
 // Entry point of a body decoder thread: parses and validates the /v1/detect bodies it is sent.
 const port = parentPort;
-if (!port) throw new Error('serve/body-decoder-worker.ts must run in a worker thread');
+if (!port) throw new IotIdsError('serve/body-decoder-worker.ts must run in a worker thread');
 port.on('message', (job: DecodeJob) => {
   let reply: DecodeReply;
   try {

@@ -1,8 +1,11 @@
+import { IotIdsError } from '../errors.js';
+
 /**
  * An error with an HTTP status, thrown by request handling and turned into a JSON answer
  * `{ "error": message, ...details }` by the server. Anything else that escapes a handler is a 500.
+ * It is the project's error class with a status: 4xx are the client's mistakes (`usage`), 503 a failure.
  */
-export class HttpError extends Error {
+export class HttpError extends IotIdsError {
   constructor(
     readonly status: 400 | 401 | 404 | 405 | 413 | 415 | 422 | 429 | 503,
     message: string,
@@ -10,8 +13,10 @@ export class HttpError extends Error {
     readonly details: Record<string, unknown> = {},
     /** Extra response headers, e.g. Retry-After. */
     readonly headers: Record<string, string> = {},
+    /** What went wrong underneath (a parse error, a closed socket), kept for logs. */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { kind: status < 500 ? 'usage' : 'failure', cause });
     this.name = 'HttpError';
   }
 }

@@ -5,10 +5,9 @@ import { dataSearchPath } from '../data/locate.js';
 import { resolveDataset } from '../data/registry.js';
 import { rawLabelAt, type Table } from '../data/table.js';
 import { IotIdsError } from '../errors.js';
-import { argmaxRows } from '../models/estimator.js';
+import { loadSavedModel } from '../models/load-saved-model.js';
 import { runTraining } from './run-training.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
-import { Detector } from '../detection/detector.js';
 import type { AnomalyDetectorOptions } from '../models/zero-day/anomaly-detector.js';
 import { anomalousMask } from '../models/zero-day/anomaly-detector.js';
 import { combineWithClassifier } from '../models/zero-day/combine.js';
@@ -192,11 +191,12 @@ export async function evaluateZeroDay(options: EvaluateZeroDayOptions): Promise<
       detector: options.detector,
       progress,
     });
-    const detector = await Detector.load(run.modelDir);
+    const saved = await loadSavedModel(run.modelDir);
     try {
-      const { x } = detector.pipeline.transform(test.table);
-      const predicted = argmaxRows(await detector.probabilitiesOf(x));
-      const classifierLabels = Array.from(predicted, (c) => detector.classes[c]);
+      const { x } = saved.pipeline.transform(test.table);
+      // The classifier's verdict is the arg-max of its scores, as in detection.
+      const predicted = await saved.model.predict(x);
+      const classifierLabels = Array.from(predicted, (c) => saved.manifest.classes[c]);
       const errors = await zeroDay.detector.score(x);
       const validationErrors = zeroDay.detector.getValidationErrors();
       const byRate = rates.map((rate): ZeroDayRateFigures => {
@@ -226,7 +226,7 @@ export async function evaluateZeroDay(options: EvaluateZeroDayOptions): Promise<
           .join(', ')}`,
       );
     } finally {
-      await detector.dispose();
+      await saved.model.dispose();
       zeroDay.detector.dispose();
     }
   }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelDir } from '../models/model-dir.js';
 import { makeTinyModel, tinyRows } from '../detection/test-helpers/tiny-model.js';
-import { loadZeroDay, trainZeroDay, zeroDayDir } from './train-zero-day.js';
+import { loadZeroDay, zeroDayDir } from '../models/zero-day/zero-day-dir.js';
+import { trainZeroDay } from './train-zero-day.js';
 
 describe('trainZeroDay', () => {
   let dir: string;

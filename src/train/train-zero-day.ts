@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-
 import { loadLabelledSplit, subsetSplit, type LabelledSplit } from '../data/labelled-split.js';
 import { dataSearchPath } from '../data/locate.js';
 import { datasetForModel } from '../models/model-dataset.js';
@@ -10,17 +8,10 @@ import type { Matrix } from '../preprocess/matrix.js';
 import type { FeaturePipeline } from '../preprocess/pipeline.js';
 import { stratifiedSplit } from '../preprocess/stratified-split.js';
 import type { Callback } from '../fit/callbacks.js';
-import { exists, writeDirAtomic } from '../util/atomic-dir.js';
+import { writeDirAtomic } from '../util/atomic-dir.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
 import { AnomalyDetector, type AnomalyDetectorOptions } from '../models/zero-day/anomaly-detector.js';
-
-/** Folder of a model directory that holds its zero-day anomaly detector. */
-export const ZERO_DAY_FOLDER = 'zero-day';
-const PIPELINE_FILE = 'pipeline.json';
-
-export function zeroDayDir(modelDir: string): string {
-  return join(modelDir, ZERO_DAY_FOLDER);
-}
+import { PIPELINE_FILE, zeroDayDir } from '../models/zero-day/zero-day-dir.js';
 
 export interface TrainZeroDayOptions {
   /** Model directory written by `iot-ids train` (…/model); the detector is saved in its `zero-day/`. */
@@ -101,31 +92,6 @@ export async function trainZeroDay(options: TrainZeroDayOptions): Promise<ZeroDa
     detector.dispose();
     throw error;
   }
-}
-
-/**
- * Loads `<modelDir>/zero-day/`, checking it was trained on features from this model's pipeline (a model
- * retrained in place replaces the whole directory, but a copied-in detector could be stale).
- */
-export async function loadZeroDay(modelDir: string, manifest?: ModelManifest): Promise<AnomalyDetector> {
-  const dir = zeroDayDir(modelDir);
-  if (!(await exists(dir))) {
-    throw usageError(
-      `${dir} does not exist: train the zero-day anomaly detector for this model first (iot-ids zero-day train)`,
-    );
-  }
-  const { manifest: own } = manifest ? { manifest } : await readModelDir(modelDir);
-  const detector = await AnomalyDetector.load(dir);
-  const expected = own.files[PIPELINE_FILE];
-  const recorded = detector.info.pipelineSha256;
-  if (detector.nFeatures !== own.featureNames.length || (recorded !== undefined && recorded !== expected)) {
-    detector.dispose();
-    throw new IotIdsError(
-      `the zero-day detector was trained on features of another pipeline than this model's; train it again`,
-      { location: { file: join(dir, 'zero-day.json') } },
-    );
-  }
-  return detector;
 }
 
 interface NormalRows {

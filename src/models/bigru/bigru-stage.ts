@@ -3,7 +3,7 @@ import type { Matrix } from '../../preprocess/matrix.js';
 import type { EpochLogs } from '../../fit/callbacks.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
-import type { ArrayAdam } from '../../fit/adam.js';
+import type { Adam } from '../../fit/adam.js';
 import { BiGruPass } from './bigru-pass.js';
 import { ShuffledBatches, type WeightedRows } from './shuffled-batches.js';
 import type { BiGruParameters } from './parameters.js';
@@ -33,7 +33,7 @@ export class BiGruStage implements TrainableStage {
 
   constructor(
     private readonly params: BiGruParameters,
-    private readonly adam: ArrayAdam,
+    private readonly adam: Adam,
     private readonly data: BiGruStageData,
     private readonly options: { readonly batchSize: number; readonly seed: number; readonly prefix: string },
   ) {

@@ -8,7 +8,7 @@ import { fitStage, resumeStartEpoch, type TrainableStage } from '../../fit/fit-s
 import { Random } from '../../util/random.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
 import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
-import { ArrayAdam } from '../../fit/adam.js';
+import { Adam } from '../../fit/adam.js';
 import { balancedRowWeights } from '../class-weights.js';
 import { BIGRU_STAGE, BiGruStage, predictProbabilities } from './bigru-stage.js';
 import { resolveBiGruOptions, sequenceShape, type BiGruOptions } from './options.js';
@@ -91,7 +91,7 @@ export class BiGruClassifier implements Classifier<BiGruOptions> {
       resetAfter: o.resetAfter,
     };
     const params = BiGruParameters.initial(shape, new Random(o.seed));
-    const adam = new ArrayAdam(params.trainable(), o.learningRate, prefix);
+    const adam = new Adam(params.trainable(), { learningRate: o.learningRate, prefix });
     const rowWeights = o.classWeight === 'balanced' ? balancedRowWeights(y, context.nClasses) : null;
     const inner = new BiGruStage(
       params,

@@ -4,7 +4,7 @@ import type { EpochLogs } from '../../fit/callbacks.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
 import type { VariationalAutoencoder } from '../vae/variational-autoencoder.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
-import { ArrayAdam } from '../../fit/adam.js';
+import { Adam } from '../../fit/adam.js';
 import { BiGruPass } from './bigru-pass.js';
 import { lossAndAccuracy, predictProbabilities, type BiGruStageData } from './bigru-stage.js';
 import type { BiGruParameters } from './parameters.js';
@@ -30,8 +30,8 @@ export class FineTuneStage implements TrainableStage {
   readonly name = FINETUNE_STAGE;
   readonly batchesPerEpoch: number;
   private readonly pass: BiGruPass;
-  private readonly gruAdam: ArrayAdam;
-  private readonly encoderAdam: ArrayAdam;
+  private readonly gruAdam: Adam;
+  private readonly encoderAdam: Adam;
   /** Plain copies of the encoder variables, which the encoder's Adam updates. */
   private readonly encoderValues: Float32Array[];
   private readonly encoderGradients: Float32Array[];
@@ -54,14 +54,19 @@ export class FineTuneStage implements TrainableStage {
     const latentSize = params.inputs;
     this.batchesPerEpoch = this.batches.batchesPerEpoch;
     this.pass = new BiGruPass(params, batchSize, true);
-    this.gruAdam = new ArrayAdam(params.trainable(), options.learningRate, GRU_ADAM_PREFIX);
+    this.gruAdam = new Adam(params.trainable(), {
+      learningRate: options.learningRate,
+      prefix: GRU_ADAM_PREFIX,
+    });
     const variables = vae.trainableEncoderVariables();
     this.encoderValues = variables.map((v) => Float32Array.from(v.dataSync() as Float32Array));
     this.encoderGradients = variables.map((v) => new Float32Array(v.size));
-    this.encoderAdam = new ArrayAdam(
+    this.encoderAdam = new Adam(
       this.encoderValues.map((values, k) => [`${k}`, values] as const),
-      options.learningRate,
-      ENCODER_ADAM_PREFIX,
+      {
+        learningRate: options.learningRate,
+        prefix: ENCODER_ADAM_PREFIX,
+      },
     );
     this.latent = new Float32Array(batchSize * latentSize);
     this.latentGradient = new Float32Array(batchSize * latentSize);

@@ -4,7 +4,7 @@ import type { EpochLogs } from '../../fit/callbacks.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
 import { epochRandom } from '../../util/epoch-random.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
-import type { ArrayAdam } from '../../fit/adam.js';
+import type { Adam } from '../../fit/adam.js';
 import { lossAndAccuracy } from '../probability-metrics.js';
 import { FoldedNetwork } from './inference.js';
 import type { FcnnParameters } from './parameters.js';
@@ -35,7 +35,7 @@ export class FcnnStage implements TrainableStage {
 
   constructor(
     private readonly params: FcnnParameters,
-    private readonly adam: ArrayAdam,
+    private readonly adam: Adam,
     private readonly data: FcnnStageData,
     private readonly options: { readonly batchSize: number; readonly dropout: number; readonly seed: number },
   ) {

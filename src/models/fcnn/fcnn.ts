@@ -8,7 +8,7 @@ import { fitStage, resumeStartEpoch } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
 import { readWeights, writeWeights } from '../../fit/weights-file.js';
-import { ArrayAdam } from '../../fit/adam.js';
+import { Adam } from '../../fit/adam.js';
 import { FCNN_STAGE, FcnnStage } from './fcnn-stage.js';
 import { FoldedNetwork } from './inference.js';
 import { resolveFcnnOptions, type FcnnOptions } from './options.js';
@@ -55,7 +55,7 @@ export class FcnnClassifier implements Classifier<FcnnOptions> {
       checkTrainingSet(context.validation.x, context.validation.y, context.nClasses, x.cols, 'validation');
     await initEngine();
     const params = FcnnParameters.initial(x.cols, o.hiddenUnits, context.nClasses, new Random(o.seed));
-    const adam = new ArrayAdam(params.trainable(), o.learningRate);
+    const adam = new Adam(params.trainable(), { learningRate: o.learningRate });
     const stage = new FcnnStage(
       params,
       adam,

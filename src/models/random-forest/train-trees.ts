@@ -81,7 +81,7 @@ function trainInWorkers({
       try {
         worker = spawnForestWorker({ data, params });
       } catch (error) {
-        return finish(error instanceof Error ? error : new Error(String(error)));
+        return finish(error instanceof Error ? error : new IotIdsError(String(error)));
       }
       workers.push(worker);
       worker.on('message', (result: GrowResult) => {

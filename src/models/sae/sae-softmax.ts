@@ -12,7 +12,7 @@ import { checkLabels } from './labels.js';
 import { resolveSaeSoftmaxOptions, type SaeSoftmaxOptions } from './options.js';
 import {
   glorotKernel,
-  ParameterAdam,
+  SaeOptimizer,
   parametersToWeights,
   weightsToParameters,
   zeroBias,
@@ -40,8 +40,8 @@ const AUTOENCODER_FILE = 'autoencoder';
 
 interface Head {
   readonly params: HeadParameters;
-  readonly classifierOptimizer: ParameterAdam;
-  readonly fineTuneOptimizer: ParameterAdam;
+  readonly classifierOptimizer: SaeOptimizer;
+  readonly fineTuneOptimizer: SaeOptimizer;
 }
 
 /**
@@ -211,11 +211,11 @@ export class SaeSoftmaxClassifier implements Classifier<SaeSoftmaxOptions> {
     const [encoderKernel, encoderBias] = this.autoencoder.parameters;
     this.head = {
       params,
-      classifierOptimizer: new ParameterAdam(`optimizer/${CLASSIFIER_STAGE}`, params, {
+      classifierOptimizer: new SaeOptimizer(`optimizer/${CLASSIFIER_STAGE}`, params, {
         learningRate: o.learningRate,
         weightDecay: o.weightDecay,
       }),
-      fineTuneOptimizer: new ParameterAdam(
+      fineTuneOptimizer: new SaeOptimizer(
         `optimizer/${FINETUNE_STAGE}`,
         [encoderKernel, encoderBias, ...params],
         {
@@ -299,7 +299,7 @@ function labelledStage(
   options: Readonly<SaeSoftmaxOptions>,
   train: LabelledRows,
   step: (batch: Parameters<typeof headStep>[0]) => ClassifierStep,
-  optimizer: ParameterAdam,
+  optimizer: SaeOptimizer,
   validate?: () => { valLoss: number; valAccuracy: number },
 ): TrainableStage {
   const rows = train.x.rows;

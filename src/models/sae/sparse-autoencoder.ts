@@ -17,7 +17,7 @@ import {
 import { resolveSparseAutoencoderOptions, type SparseAutoencoderOptions } from './options.js';
 import {
   glorotKernel,
-  ParameterAdam,
+  SaeOptimizer,
   parametersToWeights,
   weightsToParameters,
   zeroBias,
@@ -46,7 +46,7 @@ export interface AutoencoderFitContext extends StageContext {
  */
 export class SparseAutoencoder {
   readonly options: Readonly<SparseAutoencoderOptions>;
-  private state: { params: AutoencoderParameters; optimizer: ParameterAdam } | null = null;
+  private state: { params: AutoencoderParameters; optimizer: SaeOptimizer } | null = null;
   private trained = false;
 
   constructor(options: Partial<SparseAutoencoderOptions> = {}) {
@@ -79,7 +79,7 @@ export class SparseAutoencoder {
       glorotKernel('decoder/kernel', hidden, features, random),
       zeroBias('decoder/bias', features),
     ];
-    const optimizer = new ParameterAdam(`optimizer/${PRETRAIN_STAGE}`, params, {
+    const optimizer = new SaeOptimizer(`optimizer/${PRETRAIN_STAGE}`, params, {
       learningRate: this.options.learningRate,
       weightDecay: this.options.weightDecay,
     });
@@ -239,7 +239,7 @@ export class SparseAutoencoder {
     return this.requireState().params;
   }
 
-  private requireState(): { params: AutoencoderParameters; optimizer: ParameterAdam } {
+  private requireState(): { params: AutoencoderParameters; optimizer: SaeOptimizer } {
     if (!this.state) {
       throw new IotIdsError('sparse autoencoder: the model is not fitted; call fit() or load() first');
     }

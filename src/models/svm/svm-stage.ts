@@ -11,7 +11,7 @@ import {
   type BatchGradient,
 } from './squared-hinge.js';
 import type { SvmState } from './svm-weights.js';
-import type { VectorAdam } from './vector-adam.js';
+import type { Adam } from '../../fit/adam.js';
 
 export const SVM_STAGE = 'svm';
 /** Rows scored at once when validating or predicting: large enough to amortise, small in memory. */
@@ -26,13 +26,11 @@ export interface SvmStageConfig {
   /** Class weights (indexed by class) applied to validation rows too, so valLoss is the trained loss. */
   readonly classWeights: Float64Array | null;
   readonly batchSize: number;
-  readonly learningRate: number;
-  readonly l2: number;
   readonly seed: number;
   /** The live model: the stage updates `state.head` in place and steps `adam`. */
   readonly model: {
     state(): SvmState;
-    adam(): VectorAdam;
+    adam(): Adam;
     getWeights(): NamedWeights;
     setWeights(weights: NamedWeights): void;
   };
@@ -88,10 +86,7 @@ export function svmStage(config: SvmStageConfig): TrainableStage {
           weights ? weights.subarray(0, rows) : null,
           gradient,
         );
-        adam.update([head.weight, head.bias], [gradient.weight, gradient.bias], config.learningRate, [
-          config.l2,
-          0,
-        ]);
+        adam.apply([gradient.weight, gradient.bias]);
         lossSum += result.lossSum;
         correct += result.correct;
         onBatch(batch, result.lossSum / rows);

@@ -2,7 +2,7 @@ import { IotIdsError, type InputLocation } from '../../errors.js';
 import type { NamedWeights, WeightTensor } from '../../fit/weights-file.js';
 import { RandomFourierFeatures } from './random-fourier.js';
 import type { LinearDecision } from './squared-hinge.js';
-import { VectorAdam } from './vector-adam.js';
+import type { Adam } from '../../fit/adam.js';
 
 /** What a fitted SVM is: the linear decision functions and, for the RBF kernel, the random feature map. */
 export interface SvmState {
@@ -28,7 +28,7 @@ export const SVM_WEIGHT_NAMES = {
 const N = SVM_WEIGHT_NAMES;
 
 /** The learned tensors (copies), plus the optimiser state when `adam` is given (checkpoints). */
-export function svmToNamedWeights(state: SvmState, adam?: VectorAdam): NamedWeights {
+export function svmToNamedWeights(state: SvmState, adam?: Adam): NamedWeights {
   const { head, rff } = state;
   const weights: NamedWeights = {
     [N.weight]: { shape: [head.nClasses, head.nFeatures], data: head.weight.slice() },
@@ -39,9 +39,9 @@ export function svmToNamedWeights(state: SvmState, adam?: VectorAdam): NamedWeig
     weights[N.rffBias] = { shape: [rff.components], data: rff.bias.slice() };
   }
   if (adam) {
-    const [mw, mb] = adam.firstMoments;
-    const [vw, vb] = adam.secondMoments;
-    weights[N.adamStep] = { shape: [1], data: Float32Array.of(adam.step) };
+    const { m: mw, v: vw } = adam.moments(0);
+    const { m: mb, v: vb } = adam.moments(1);
+    weights[N.adamStep] = { shape: [1], data: Float32Array.of(adam.iterations) };
     weights[N.adamWeightM] = { shape: [head.nClasses, head.nFeatures], data: mw.slice() };
     weights[N.adamWeightV] = { shape: [head.nClasses, head.nFeatures], data: vw.slice() };
     weights[N.adamBiasM] = { shape: [head.nClasses], data: mb.slice() };
@@ -50,15 +50,21 @@ export function svmToNamedWeights(state: SvmState, adam?: VectorAdam): NamedWeig
   return weights;
 }
 
+/** The optimiser's saved moments (weight, then bias) and step count. */
+export interface SvmAdamState {
+  readonly step: number;
+  readonly moments: readonly (readonly [m: Float32Array, v: Float32Array])[];
+}
+
 /**
- * Rebuilds the state (and the optimiser, when its tensors are present) from named weights, checking every
+ * Rebuilds the state (and the optimiser's, when its tensors are present) from named weights, checking every
  * shape; names without the `svm/` prefix are ignored (they belong to a composite's other parts). `where`
  * says where the weights came from, for error messages.
  */
 export function svmFromNamedWeights(
   weights: NamedWeights,
   where: InputLocation,
-): { state: SvmState; adam: VectorAdam | null } {
+): { state: SvmState; adam: SvmAdamState | null } {
   const fail = (message: string, field?: string): never => {
     throw new IotIdsError(`svm weights: ${message}`, { location: { ...where, field } });
   };
@@ -100,17 +106,21 @@ export function svmFromNamedWeights(
       expectShape(N.rffBias, [nFeatures]),
     );
   }
-  let adam: VectorAdam | null = null;
+  let adam: SvmAdamState | null = null;
   if (weights[N.adamStep]) {
     const step = expectShape(N.adamStep, [1])[0];
     if (!Number.isInteger(step) || step < 0)
       fail(`tensor "${N.adamStep}" must be a whole number`, N.adamStep);
-    adam = new VectorAdam([nClasses * nFeatures, nClasses]);
-    adam.step = step;
-    adam.firstMoments[0].set(expectShape(N.adamWeightM, [nClasses, nFeatures]));
-    adam.secondMoments[0].set(expectShape(N.adamWeightV, [nClasses, nFeatures]));
-    adam.firstMoments[1].set(expectShape(N.adamBiasM, [nClasses]));
-    adam.secondMoments[1].set(expectShape(N.adamBiasV, [nClasses]));
+    adam = {
+      step,
+      moments: [
+        [
+          expectShape(N.adamWeightM, [nClasses, nFeatures]),
+          expectShape(N.adamWeightV, [nClasses, nFeatures]),
+        ],
+        [expectShape(N.adamBiasM, [nClasses]), expectShape(N.adamBiasV, [nClasses])],
+      ],
+    };
   }
   return { state: { head, rff }, adam };
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { IotIdsError, usageError } from '../../errors.js';
 import { createMatrix, type Matrix } from '../../preprocess/matrix.js';
+import { Adam } from '../../fit/adam.js';
 import type { Callback } from '../../fit/callbacks.js';
 import { EarlyStopping } from '../../fit/early-stopping.js';
 import { fitStage, resumeStartEpoch } from '../../fit/fit-stage.js';
@@ -12,8 +13,13 @@ import { resolveSvmOptions, type SvmOptions } from './options.js';
 import { RandomFourierFeatures, scaleGamma } from './random-fourier.js';
 import { decisionValues } from './squared-hinge.js';
 import { SCORING_BATCH, SVM_STAGE, svmStage } from './svm-stage.js';
-import { svmFromNamedWeights, svmToNamedWeights, type SvmState } from './svm-weights.js';
-import { VectorAdam } from './vector-adam.js';
+import {
+  SVM_WEIGHT_NAMES,
+  svmFromNamedWeights,
+  svmToNamedWeights,
+  type SvmAdamState,
+  type SvmState,
+} from './svm-weights.js';
 import { balancedClassWeights } from '../class-weights.js';
 
 export type { SvmOptions } from './options.js';
@@ -33,7 +39,7 @@ export class SvmClassifier implements Classifier<SvmOptions> {
   readonly kind = 'svm';
   readonly options: Readonly<SvmOptions>;
   private state: SvmState | null = null;
-  private adam: VectorAdam | null = null;
+  private adam: Adam | null = null;
 
   constructor(options?: Partial<SvmOptions>) {
     this.options = Object.freeze(resolveSvmOptions(options));
@@ -68,7 +74,7 @@ export class SvmClassifier implements Classifier<SvmOptions> {
     }
     const state = this.requireFitted();
     if (state.rff) await RandomFourierFeatures.ready();
-    this.adam ??= new VectorAdam([state.head.weight.length, state.head.bias.length]);
+    this.adam ??= this.newAdam(state);
 
     const startEpoch = resumeStartEpoch(context.resumeFrom, SVM_STAGE, [SVM_STAGE]);
     const classWeights = o.classWeight === 'balanced' ? balancedClassWeights(y, nClasses) : null;
@@ -79,8 +85,6 @@ export class SvmClassifier implements Classifier<SvmOptions> {
       validation: context.validation,
       classWeights,
       batchSize: o.batchSize,
-      learningRate: o.learningRate,
-      l2: o.l2,
       seed: o.seed,
       model: {
         state: () => this.requireFitted(),
@@ -168,7 +172,7 @@ export class SvmClassifier implements Classifier<SvmOptions> {
   setWeights(weights: NamedWeights): void {
     const { state, adam } = svmFromNamedWeights(weights, {});
     this.state = state;
-    this.adam = adam;
+    this.adam = adam ? this.newAdam(state, adam) : null;
   }
 
   dispose(): Promise<void> {
@@ -225,10 +229,32 @@ export class SvmClassifier implements Classifier<SvmOptions> {
     }
   }
 
-  private resetAdam(): VectorAdam {
-    const { head } = this.requireFitted();
-    this.adam = new VectorAdam([head.weight.length, head.bias.length]);
+  private resetAdam(): Adam {
+    this.adam = this.newAdam(this.requireFitted());
     return this.adam;
+  }
+
+  /**
+   * The optimiser over the decision functions, with coupled L2 on the weights (part of the objective the SVM
+   * minimises) and none on the biases; `saved` continues a checkpoint's moments.
+   */
+  private newAdam(state: SvmState, saved?: SvmAdamState): Adam {
+    const { head } = state;
+    const adam = new Adam(
+      [
+        ['weight', head.weight],
+        ['bias', head.bias],
+      ],
+      { learningRate: this.options.learningRate, decay: [this.options.l2, 0] },
+    );
+    if (saved) {
+      saved.moments.forEach(([m, v], k) => {
+        adam.moments(k).m.set(m);
+        adam.moments(k).v.set(v);
+      });
+      adam.restoreIterations(saved.step, 'checkpoint', SVM_WEIGHT_NAMES.adamStep);
+    }
+    return adam;
   }
 
   private requireFitted(): SvmState {

@@ -2,7 +2,7 @@ import type { Matrix } from '../../preprocess/matrix.js';
 import type { EpochLogs } from '../../fit/callbacks.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
-import type { ArrayAdam } from '../../fit/adam.js';
+import type { Adam } from '../../fit/adam.js';
 import { lossAndAccuracy } from '../probability-metrics.js';
 import { HeadStep, type HeadParameters } from './softmax-head.js';
 import { epochRandom } from './vae-stage.js';
@@ -33,7 +33,7 @@ export class HeadStage implements TrainableStage {
 
   constructor(
     private readonly head: HeadParameters,
-    private readonly adam: ArrayAdam,
+    private readonly adam: Adam,
     private readonly data: HeadStageData,
     private readonly options: { readonly batchSize: number; readonly seed: number },
     private readonly otherWeights: () => NamedWeights,

@@ -8,7 +8,7 @@ import { fitStage, resumeStartEpoch } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
 import { readWeights, writeWeights } from '../../fit/weights-file.js';
-import { ArrayAdam } from '../../fit/adam.js';
+import { Adam } from '../../fit/adam.js';
 import { HEAD_STAGE, HeadStage } from './head-stage.js';
 import { resolveVaeClassifierOptions, vaePart, type VaeClassifierOptions } from './options.js';
 import { balancedRowWeights } from '../class-weights.js';
@@ -71,7 +71,7 @@ export class VaeClassifier implements Classifier<VaeClassifierOptions> {
         context.nClasses,
         new Random(o.seed ^ 0x6a09e667),
       );
-      const adam = new ArrayAdam(head.trainable(), o.learningRate);
+      const adam = new Adam(head.trainable(), { learningRate: o.learningRate });
       const stage = new HeadStage(
         head,
         adam,

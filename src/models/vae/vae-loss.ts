@@ -6,6 +6,7 @@
  *   KL(q(z|x) ‖ N(0, I)) = ½ Σ_j (μ_j² + σ_j² − 1 − log σ_j²)
  *   loss = reconstruction + β · KL, averaged over the rows of a batch.
  */
+import { IotIdsError } from '../../errors.js';
 export type ReconstructionKind = 'mse' | 'bce';
 
 // softplus(o) = max(o, 0) − log f with f = σ(o) for o > 0 and 1 − σ(o) otherwise: f ∈ [0.5, 1], the accurate
@@ -36,7 +37,7 @@ export function reconstructionSum(
     }
     return total;
   }
-  if (!logits) throw new Error('reconstructionSum: the bce term needs the logits');
+  if (!logits) throw new IotIdsError('reconstructionSum: the bce term needs the logits');
   let linear = 0;
   let logs = 0;
   let product = 1;

@@ -3,7 +3,7 @@ import type { EpochLogs } from '../../fit/callbacks.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
-import type { ArrayAdam } from '../../fit/adam.js';
+import type { Adam } from '../../fit/adam.js';
 import type { VaeParameters } from './vae-parameters.js';
 import { evaluateVae, fillStandardNormal, VaeStep, type VaeLossSettings } from './vae-step.js';
 
@@ -31,7 +31,7 @@ export class VaeStage implements TrainableStage {
 
   constructor(
     private readonly params: VaeParameters,
-    private readonly adam: ArrayAdam,
+    private readonly adam: Adam,
     private readonly data: { readonly x: Matrix; readonly validation?: Matrix },
     private readonly options: VaeStageOptions,
   ) {

@@ -8,7 +8,7 @@ import { fitStage, resumeStartEpoch } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
 import type { FitContext } from '../estimator.js';
 import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
-import { ArrayAdam } from '../../fit/adam.js';
+import { Adam } from '../../fit/adam.js';
 import { forwardLayers } from './dense-chain.js';
 import { checkFeatures } from './input-checks.js';
 import { resolveVaeOptions, type VaeOptions } from './options.js';
@@ -99,7 +99,7 @@ export class VariationalAutoencoder {
       return this;
     }
     const params = VaeParameters.initial(x.cols, o.encoderUnits, o.latentSize, new Random(o.seed));
-    const adam = new ArrayAdam(params.trainable(), o.learningRate);
+    const adam = new Adam(params.trainable(), { learningRate: o.learningRate });
     const stage = new VaeStage(
       params,
       adam,

@@ -4,18 +4,19 @@
  * 8 units loses whole dimensions when a unit dies) and the output is a sigmoid, since every feature the
  * pipeline produces lies in [0, 1]. The loss is the mean squared reconstruction error.
  */
-import { Adam, predictInBatches, tf } from '../../engine/index.js';
+import { predictInBatches, tf } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Random } from '../../util/random.js';
+import { VariableAdam } from '../variable-adam.js';
 
 export class AutoencoderNetwork {
   /** Units per layer, input and output included, e.g. [122, 32, 8, 32, 122]. */
   readonly layerSizes: readonly number[];
   /** Kernels then biases, each under its weight-file name (tfjs's own variable names are per process). */
   private readonly parameters: readonly { readonly name: string; readonly variable: tf.Variable }[];
-  private optimizer: Adam | undefined;
+  private optimizer: VariableAdam | undefined;
 
   private constructor(layerSizes: readonly number[], initial: NamedWeights) {
     this.layerSizes = layerSizes;
@@ -88,7 +89,7 @@ export class AutoencoderNetwork {
    */
   trainStep(xs: tf.Tensor, learningRate: number): number {
     const variables = this.variables;
-    this.optimizer ??= new Adam(variables, { learningRate });
+    this.optimizer ??= new VariableAdam(variables, { learningRate });
     const optimizer = this.optimizer;
     optimizer.learningRate = learningRate;
     const loss = tf.tidy(() => {

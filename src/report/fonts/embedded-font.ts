@@ -8,6 +8,7 @@ import {
   DEJAVU_SANS_FAMILY,
 } from './dejavu-sans-subset.js';
 import { readAdvanceWidths, type AdvanceWidths } from './font-metrics.js';
+import { IotIdsError } from '../../errors.js';
 
 /** The one font family of every chart and report: embedded, so no machine needs it installed. */
 export const CHART_FONT_FAMILY = DEJAVU_SANS_FAMILY;
@@ -77,7 +78,7 @@ function writeFaces(dir: string): string[] {
       const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
       writeFileSync(temp, bytes);
       renameSync(temp, path);
-      if (!sameBytes(path, bytes)) throw new Error(`font file ${path} was changed while being written`);
+      if (!sameBytes(path, bytes)) throw new IotIdsError(`font file ${path} was changed while being written`);
     }
     return path;
   });

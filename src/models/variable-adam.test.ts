@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { Random } from '../util/random.js';
-import { Adam } from './adam.js';
-import { initEngine, liveTensorCount, tf } from './index.js';
+import { VariableAdam as Adam } from './variable-adam.js';
+import { initEngine, liveTensorCount, tf } from '../engine/index.js';
 
-describe('Adam', () => {
+describe('VariableAdam', () => {
   beforeAll(async () => {
     await initEngine();
   });
