@@ -27,3 +27,8 @@ export function fractionOption(flag: string): (value: string) => number {
     return n;
   };
 }
+
+/** For repeatable options: `--webhook a --webhook b` gives ['a', 'b']. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
