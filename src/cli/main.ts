@@ -8,6 +8,7 @@ import { registerDetect } from './commands/detect.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerFetch } from './commands/fetch.js';
 import { registerFlows } from './commands/flows.js';
+import { registerModels } from './commands/models.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerZeroDay(program);
   registerReport(program);
   registerCompare(program);
+  registerModels(program);
   registerDatasets(program);
   registerFetch(program);
   for (const command of program.commands) command.exitOverride().showHelpAfterError();

@@ -217,12 +217,12 @@ describe('detectFile', () => {
     const input = join(dir, 'x.csv');
     await writeFile(input, inputText());
     await expect(detectFile({ modelDir, input, stdout: new PassThrough() })).rejects.toThrow(
-      /trained on dataset "tiny", which is not built in: pass its schema file/,
+      /trained on dataset "tiny", which is not built in, and was saved before models kept their dataset schema: pass its schema file with -d/,
     );
     await expect(
       detectFile({ modelDir, input, dataset: 'nsl-kdd', stdout: new PassThrough() }),
     ).rejects.toThrow(
-      /dataset "nsl-kdd" does not match the model in .*: feature column 2 is "protocol_type" \(categorical\) but the model was trained with "proto" \(categorical\)/,
+      /-d nsl-kdd contradicts the dataset the model in .* was trained on \("tiny"\): the model has 6 columns, -d has 43; column 2 is "proto" \(categorical\) in the model but "protocol_type" \(categorical\) in -d/,
     );
     await expect(
       detectFile({
