@@ -8,6 +8,7 @@ import { FeaturePipeline } from '../preprocess/pipeline.js';
 import { writeDirAtomic, exists } from '../util/atomic-dir.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import type { Classifier } from './estimator.js';
+import { readJsonValue } from '../util/read-json-file.js';
 
 export const MODEL_FORMAT_VERSION = 1;
 const MANIFEST = 'manifest.json';
@@ -86,7 +87,7 @@ export async function readModelDir(
   if (!(await exists(manifestPath))) {
     throw new IotIdsError(`not a model directory: ${MANIFEST} is missing`, { location: { file: dir } });
   }
-  const manifest = parseManifest(await readJson(manifestPath), manifestPath);
+  const manifest = parseManifest(await readJsonValue(manifestPath, undefined, 'failure'), manifestPath);
   if (manifest.formatVersion !== MODEL_FORMAT_VERSION) {
     throw new IotIdsError(
       `model format version ${manifest.formatVersion} is not supported (this iot-ids reads version ${MODEL_FORMAT_VERSION})`,
@@ -121,7 +122,7 @@ export async function readModelDir(
   }
   let pipeline: FeaturePipeline;
   try {
-    pipeline = FeaturePipeline.fromJSON(await readJson(pipelinePath));
+    pipeline = FeaturePipeline.fromJSON(await readJsonValue(pipelinePath, undefined, 'failure'));
   } catch (error) {
     throw new IotIdsError(`invalid fitted pipeline: ${(error as Error).message}`, {
       location: { file: pipelinePath },
@@ -146,18 +147,6 @@ function parseManifest(value: unknown, path: string): ModelManifest {
     });
   }
   return parsed.data;
-}
-
-async function readJson(path: string): Promise<unknown> {
-  const text = await readFile(path, 'utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new IotIdsError(`not valid JSON: ${(error as Error).message}`, {
-      location: { file: path },
-      cause: error,
-    });
-  }
 }
 
 export async function sha256File(path: string): Promise<string> {
