@@ -40,6 +40,7 @@ export const REJECT_REASONS = {
   invalidUtf8: 'invalid UTF-8',
   malformedQuotes: 'malformed quotes',
   lineTooLong: 'line too long',
+  invalidTime: 'invalid date or time',
 } as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[keyof typeof REJECT_REASONS];

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +12,7 @@ import { loadTable, loadTableFromStream } from './load-table.js';
 import { DATASETS } from './registry.js';
 import type { DatasetSchema } from './schema.js';
 import { rawLabelAt, type CategoricalColumn, type NumericColumn, type Table } from './table.js';
+import { dataAvailable } from '../../test/available.js';
 
 const SCHEMA: DatasetSchema = {
   name: 'toy',
@@ -380,23 +380,26 @@ describe('loadTable: bad input', () => {
 
 const dataDir = resolve(import.meta.dirname, '../..', process.env.IOT_IDS_DATA_DIR ?? '../shared/data');
 
-describe.skipIf(!existsSync(join(dataDir, 'nsl-kdd')))('loadTable on NSL-KDD', () => {
-  it('loads KDDTest+ completely and finds the 610 test rows that also occur in KDDTrain+', async () => {
-    const schema = DATASETS['nsl-kdd'].schema;
-    const test = await loadTable(join(dataDir, 'nsl-kdd/KDDTest+.txt.gz'), schema);
-    expect(test.report).toMatchObject({
-      rowsRead: 22_544,
-      rowsKept: 22_544,
-      rowsRejected: 0,
-      duplicateRows: 0,
-    });
-    expect(test.table.features).toHaveLength(41);
-    const protocol = test.table.features.find((c) => c.name === 'protocol_type') as CategoricalColumn;
-    expect([...protocol.categories].sort()).toEqual(['icmp', 'tcp', 'udp']);
-    expect(test.table.label.categories).toHaveLength(38);
+describe.runIf(dataAvailable(join(dataDir, 'nsl-kdd'), 'loadTable on NSL-KDD'))(
+  'loadTable on NSL-KDD',
+  () => {
+    it('loads KDDTest+ completely and finds the 610 test rows that also occur in KDDTrain+', async () => {
+      const schema = DATASETS['nsl-kdd'].schema;
+      const test = await loadTable(join(dataDir, 'nsl-kdd/KDDTest+.txt.gz'), schema);
+      expect(test.report).toMatchObject({
+        rowsRead: 22_544,
+        rowsKept: 22_544,
+        rowsRejected: 0,
+        duplicateRows: 0,
+      });
+      expect(test.table.features).toHaveLength(41);
+      const protocol = test.table.features.find((c) => c.name === 'protocol_type') as CategoricalColumn;
+      expect([...protocol.categories].sort()).toEqual(['icmp', 'tcp', 'udp']);
+      expect(test.table.label.categories).toHaveLength(38);
 
-    const train = await loadTable(join(dataDir, 'nsl-kdd/KDDTrain+.txt.gz'), schema);
-    expect(train.table.nRows).toBe(125_973);
-    expect(countOverlap(train.rowKeys, test.rowKeys)).toBe(610);
-  });
-});
+      const train = await loadTable(join(dataDir, 'nsl-kdd/KDDTrain+.txt.gz'), schema);
+      expect(train.table.nRows).toBe(125_973);
+      expect(countOverlap(train.rowKeys, test.rowKeys)).toBe(610);
+    });
+  },
+);

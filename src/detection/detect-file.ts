@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { describeRejectedRow, type RejectedRow } from '../data/cleaning-report.js';
-import { DATASETS, resolveDataset } from '../data/registry.js';
+import { datasetForModel } from '../models/model-dataset.js';
 import type { DatasetSchema } from '../data/schema.js';
-import { IotIdsError, usageError } from '../errors.js';
+import { IotIdsError } from '../errors.js';
 import type { ByteSource } from '../data/decode-input.js';
 import { checkFeatureColumns } from './detection-table.js';
 import { Detector, type ScoredTable } from './detector.js';
@@ -17,7 +17,7 @@ export interface DetectFileOptions {
   input: string;
   /**
    * Built-in dataset name or schema file (.json) describing the input's columns, delimiter and header.
-   * Default: the model's dataset (a model trained on a schema file needs that file here).
+   * Default: the dataset stored in the model directory (models from before it was stored need it here).
    */
   dataset?: string;
   /** NDJSON file, written to a temporary file and renamed into place when complete. Default: stdout, streamed. */
@@ -153,18 +153,7 @@ async function run(
 
 /** The dataset's schema for reading the input, checked against the columns the model was trained on. */
 async function inputSchema(detector: Detector, options: DetectFileOptions): Promise<DatasetSchema> {
-  const trainedOn = detector.manifest.dataset;
-  let name = options.dataset;
-  if (name === undefined) {
-    if (!Object.hasOwn(DATASETS, trainedOn)) {
-      throw usageError(
-        `the model in ${options.modelDir} was trained on dataset "${trainedOn}", which is not built in: ` +
-          'pass its schema file as the dataset',
-      );
-    }
-    name = trainedOn;
-  }
-  const { schema } = await resolveDataset(name);
+  const { schema } = await datasetForModel(detector.manifest, options.modelDir, options.dataset);
   checkFeatureColumns(schema, detector.manifest.inputColumns, options.modelDir);
   return schema;
 }

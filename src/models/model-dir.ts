@@ -4,7 +4,7 @@ import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
-import type { ColumnSpec } from '../data/schema.js';
+import type { ColumnSpec, DatasetDefinition } from '../data/schema.js';
 import { FeaturePipeline } from '../preprocess/pipeline.js';
 import { recoverDirAtomic, writeDirAtomic } from '../util/atomic-dir.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
@@ -42,6 +42,14 @@ export interface ModelManifest {
   /** Raw columns the pipeline expects (the feature schema), in file order. */
   inputColumns: ColumnSpec[];
   featureNames: string[];
+  /**
+   * The whole dataset definition the model was trained with (columns and types, header, delimiter,
+   * taxonomy, time and group columns, split files), so `evaluate`, `detect` and `consume` need only the
+   * model directory. Absent in models saved before it was stored.
+   */
+  datasetDefinition?: DatasetDefinition;
+  /** Name of the feature set the input columns come from (e.g. a traffic feature extractor), if any. */
+  featureSet?: string;
   /** SHA-256 of every file in the directory except the manifest itself; no other file may be there. */
   files: Record<string, string>;
   /** Size in bytes of every file in `files`: the most that is read of it. */
@@ -67,6 +75,17 @@ const manifestSchema = z.object({
     z.object({ name: z.string(), type: z.enum(['numeric', 'categorical', 'label', 'ignore']) }),
   ),
   featureNames: z.array(z.string()),
+  // Checked in depth where it is used (models/model-dataset.ts); here only its outline.
+  datasetDefinition: z
+    .looseObject({
+      name: z.string(),
+      schema: z.looseObject({ name: z.string(), columns: z.array(z.looseObject({ name: z.string() })) }),
+      splits: z.array(z.looseObject({ name: z.string(), file: z.string() })),
+      official: z.looseObject({ train: z.string(), tests: z.array(z.string()) }),
+      tasks: z.array(z.string()),
+    })
+    .optional(),
+  featureSet: z.string().optional(),
   files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
   fileSizes: z.record(z.string(), z.number().int().nonnegative()),
   createdAt: z.string(),
@@ -358,7 +377,7 @@ function parseManifest(value: unknown, path: string): ModelManifest {
       location: { file: path, field: issue.path.join('.') || undefined },
     });
   }
-  return parsed.data;
+  return parsed.data as ModelManifest;
 }
 
 function parseJson(bytes: Buffer, path: string): unknown {

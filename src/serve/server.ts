@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { IotIdsError, usageError } from '../errors.js';
+import type { AlertForwarder } from '../alerts/alert-forwarder.js';
 import { AlertHub } from '../alerts/alert-hub.js';
 import { startAlertRetention } from '../alerts/alert-retention.js';
 import { AlertStore, checkRetentionDays, type StoreSynchronous } from '../alerts/alert-store.js';
@@ -84,6 +85,8 @@ export interface ServerOptions {
   maxLiveClients?: number;
   /** Where the service logs (errors, reloads). Default: nowhere. */
   log?: (message: string) => void;
+  /** Where each new alert is also sent (webhook, syslog), once it is durable. Closed with the server. */
+  forwarders?: readonly AlertForwarder[];
 }
 
 export interface RunningServer {
@@ -162,7 +165,14 @@ async function listen(
 ): Promise<RunningServer> {
   const metrics = new ServiceMetrics();
   metrics.setModel(slot.info);
-  const hub = new AlertHub(options.maxLiveClients ?? 100);
+  const forwarders = options.forwarders ?? [];
+  // One hub slot per forwarder besides the live clients; the hub publishes only committed alerts.
+  const hub = new AlertHub((options.maxLiveClients ?? 100) + forwarders.length);
+  for (const forwarder of forwarders) {
+    hub.subscribe((event) => {
+      if (event.type === 'alert') forwarder.forward(event.data);
+    });
+  }
   const service = new DetectionService(
     slot,
     store,
@@ -288,6 +298,7 @@ async function listen(
       clearTimeout(grace);
       await service.drain();
       await bodyDecoder.close();
+      await Promise.all(forwarders.map((f) => f.close()));
       await retention?.stop();
       store.close();
       await slot.dispose();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { intOption } from '../parse-options.js';
+import { collect, intOption } from '../parse-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
 interface ConsumeFlags {
@@ -15,6 +15,8 @@ interface ConsumeFlags {
   zeroDay?: boolean;
   retainDays?: number;
   sessionTimeout?: number;
+  webhook: string[];
+  syslog: string[];
 }
 
 export function registerConsume(program: Command): void {
@@ -45,6 +47,18 @@ export function registerConsume(program: Command): void {
       'how long the group waits for a silent member before giving its partitions to others (default 30000)',
       intOption('--session-timeout'),
     )
+    .option(
+      '--webhook <url>',
+      'also POST each new alert as JSON to this URL, retrying with backoff (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--syslog <udp|tcp://host:port>',
+      'also send each new alert to a syslog collector as RFC 5424, e.g. udp://127.0.0.1:514 (repeatable)',
+      collect,
+      [],
+    )
     .action(async (flags: ConsumeFlags) => {
       const { AlertStore } = await import('../../alerts/alert-store.js');
       const { startAlertRetention } = await import('../../alerts/alert-retention.js');
@@ -53,6 +67,8 @@ export function registerConsume(program: Command): void {
       const log = (message: string): void => {
         process.stderr.write(`${message}\n`);
       };
+      const { openForwarders } = await import('../../alerts/alert-forwarder.js');
+      const forwarders = await openForwarders({ webhooks: flags.webhook, syslog: flags.syslog, log });
       const store = AlertStore.open(flags.store, { retentionDays: flags.retainDays });
       const consumer = await startConsumer({
         brokers: flags.brokers.split(','),
@@ -63,7 +79,7 @@ export function registerConsume(program: Command): void {
         fromBeginning: flags.fromBeginning,
         zeroDay: flags.zeroDay,
         thresholds: flags.thresholds ? await readThresholds(flags.thresholds) : undefined,
-        onAlert: kafkaAlertWriter(store, { model: flags.model }),
+        onAlert: kafkaAlertWriter(store, { model: flags.model, forwarders }),
         onLog: (level, message) => log(`kafka ${level}: ${message}`),
         consumerConfig:
           flags.sessionTimeout === undefined
@@ -87,6 +103,7 @@ export function registerConsume(program: Command): void {
       await consumer.stop();
       const stats = consumer.stats();
       await retention?.stop();
+      await Promise.all(forwarders.map((f) => f.close()));
       store.close();
       process.stderr.write(
         `stopped: ${stats.records} records, ${stats.alerts} alerts, ${stats.rejected} rejected\n`,
