@@ -64,9 +64,9 @@ function mix(h: number, v: number): number {
  * timeout, close delay, table eviction or `flush()`. Time is packet time: nothing here reads the clock.
  */
 export class ConnectionMeter {
-  /** Hash buckets (chained through Connection.chainNext); a power of two, about two per allowed connection. */
-  private readonly buckets: (Connection | null)[];
-  private readonly mask: number;
+  /** Hash buckets (chained through Connection.chainNext); a power of two, grown to stay above twice the open count. */
+  private buckets: (Connection | null)[] = new Array<Connection | null>(1024).fill(null);
+  private mask = 1023;
   /** Finished connection objects kept for reuse. */
   private readonly pool: Connection[] = [];
   private readonly heads: (Connection | null)[] = [null, null, null, null];
@@ -98,10 +98,6 @@ export class ConnectionMeter {
     ];
     this.maxConnections = options.maxConnections ?? 500_000;
     this.interimInterval = options.interimInterval ?? 0;
-    let slots = 1024;
-    while (slots < Math.min(this.maxConnections, 1 << 22) * 2) slots *= 2;
-    this.buckets = new Array<Connection | null>(slots).fill(null);
-    this.mask = slots - 1;
     // The first packet sets the interim schedule going.
     if (this.interimInterval > 0) this.nextInterim = -Infinity;
     for (const [name, v] of [
@@ -233,6 +229,7 @@ export class ConnectionMeter {
       this.size++;
       this.stats.connections++;
       this.append(conn, proto === TCP ? ListId.Tcp : proto === UDP ? ListId.Udp : ListId.Icmp);
+      if (this.size * 2 > this.buckets.length && this.buckets.length < 1 << 23) this.grow();
     } else {
       this.unlink(conn);
       this.append(conn, conn.list);
@@ -335,6 +332,21 @@ export class ConnectionMeter {
     const closed = (s: TcpState) => s === TcpState.Closed || s === TcpState.Reset;
     if (!(closed(o) || closed(r))) return false;
     return !(sender.initialized && sender.startSeq === seq && sender.state !== TcpState.Inactive && isOrig);
+  }
+
+  /** Doubles the bucket array and re-chains every open connection (amortised O(1) per connection). */
+  private grow(): void {
+    const buckets = new Array<Connection | null>(this.buckets.length * 2).fill(null);
+    const mask = buckets.length - 1;
+    for (let list = 0; list < 4; list++) {
+      for (let c: Connection | null = this.heads[list] ?? null; c; c = c.listNext) {
+        const slot = c.hash & mask;
+        c.chainNext = buckets[slot]!;
+        buckets[slot] = c;
+      }
+    }
+    this.buckets = buckets;
+    this.mask = mask;
   }
 
   private append(conn: Connection, list: ListId): void {
