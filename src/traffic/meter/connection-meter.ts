@@ -187,6 +187,11 @@ export class ConnectionMeter {
     }
 
     const flags = p.tcpFlags;
+    // Expiry is exact at lookup (the lists below are only re-ordered lazily, see `expire`).
+    if (conn && ts - conn.lastTs > this.timeouts[conn.list]) {
+      this.finish(conn, false);
+      conn = null;
+    }
     if (conn && proto === TCP && this.isReuse(conn, isOrig, flags, p.tcpSeq)) {
       this.finish(conn, false);
       conn = null;
@@ -221,6 +226,7 @@ export class ConnectionMeter {
         conn.r3 = d3; // prettier-ignore
         conn.origPort = sp;
         conn.respPort = dp;
+        isOrig = true;
       }
       conn.startTs = ts;
       conn.lastInterimTs = ts;
@@ -230,9 +236,6 @@ export class ConnectionMeter {
       this.stats.connections++;
       this.append(conn, proto === TCP ? ListId.Tcp : proto === UDP ? ListId.Udp : ListId.Icmp);
       if (this.size * 2 > this.buckets.length && this.buckets.length < 1 << 23) this.grow();
-    } else {
-      this.unlink(conn);
-      this.append(conn, conn.list);
     }
     conn.lastTs = ts;
 
@@ -351,6 +354,7 @@ export class ConnectionMeter {
 
   private append(conn: Connection, list: ListId): void {
     conn.list = list;
+    conn.queuedTs = this.now;
     conn.listNext = null;
     conn.listPrev = this.tails[list]!;
     if (conn.listPrev) conn.listPrev.listNext = conn;
@@ -371,22 +375,37 @@ export class ConnectionMeter {
     for (let list = 0; list < 4; list++) {
       const timeout = this.timeouts[list];
       let head = this.heads[list]!;
-      while (head && head.lastTs + timeout < now) {
-        this.finish(head, false);
+      // Lists are ordered by when a connection was queued, not by its last packet: a packet does not move
+      // its connection (that would touch three objects per packet). A head whose time is up is finished
+      // if it really was idle, else queued again at the tail.
+      while (head && head.queuedTs + timeout < now) {
+        if (head.lastTs + timeout < now) this.finish(head, false);
+        else {
+          this.unlink(head);
+          this.append(head, list);
+        }
         head = this.heads[list]!;
       }
     }
   }
 
+  /** Finishes the least recently active connection (heads active since they were queued go to the tail). */
   private evictOldest(): void {
-    let oldest: Connection | null = null;
-    for (let list = 0; list < 4; list++) {
-      const h = this.heads[list]!;
-      if (h && (!oldest || h.lastTs < oldest.lastTs)) oldest = h;
-    }
-    if (oldest) {
+    for (;;) {
+      let oldest: Connection | null = null;
+      for (let list = 0; list < 4; list++) {
+        const h = this.heads[list]!;
+        if (h && (!oldest || h.queuedTs < oldest.queuedTs)) oldest = h;
+      }
+      if (!oldest) return;
+      if (oldest.lastTs > oldest.queuedTs) {
+        this.unlink(oldest);
+        this.append(oldest, oldest.list);
+        continue;
+      }
       this.stats.evictions++;
       this.finish(oldest, false);
+      return;
     }
   }
 
