@@ -233,6 +233,7 @@ export class ConnectionMeter {
       conn.chainNext = this.buckets[hash & this.mask]!;
       this.buckets[hash & this.mask] = conn;
       this.size++;
+      this.stats.open = this.size;
       this.stats.connections++;
       this.append(conn, proto === TCP ? ListId.Tcp : proto === UDP ? ListId.Udp : ListId.Icmp);
       if (this.size * 2 > this.buckets.length && this.buckets.length < 1 << 23) this.grow();
