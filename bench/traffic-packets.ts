@@ -4,6 +4,7 @@
  * lib/synthetic-capture.ts) through reader → decoder → connection meter → connection records, TRAFFIC_REPEATS
  * times (default 3), and reports packets/s (median), the generator's own speed (measured alone, so the
  * path's share can be told apart) and RSS sampled every million packets (flat memory = bounded tables).
+ * TRAFFIC_PREGENERATED (default 1 M) packets are also generated up front and timed on the path alone.
  * Prints one JSON line, then one human-readable line.
  */
 import { loadavg } from 'node:os';
@@ -60,12 +61,29 @@ async function pathRun(): Promise<PathRun> {
   };
 }
 
+/**
+ * The path alone on PREGENERATED packets generated before timing (about 110 bytes each stay in memory, so
+ * this run's RSS is not the streaming figure): no generator work interleaved with the path's.
+ */
+const PREGENERATED = Number(process.env.TRAFFIC_PREGENERATED ?? 1_000_000);
+async function pregeneratedRun(chunks: Buffer[]): Promise<{ pps: number; cpuPps: number }> {
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  await meterCapture(Readable.from(chunks), { onRecord: () => {} });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return { pps: PREGENERATED / seconds, cpuPps: PREGENERATED / ((cpu.user + cpu.system) / 1e6) };
+}
+
 const load = loadavg()[0];
 const generator = generatorOnly();
 const genPps = generator.pps;
 const runs: PathRun[] = [];
 for (let i = 0; i < repeats; i++) runs.push(await pathRun());
 const pps = runs.map((r) => r.pps);
+const chunks = [...syntheticCapture(PREGENERATED)];
+const pre: { pps: number; cpuPps: number }[] = [];
+for (let i = 0; i < repeats; i++) pre.push(await pregeneratedRun(chunks));
 const result = {
   bench: 'traffic-packets',
   packets,
@@ -80,6 +98,9 @@ const result = {
   pathOnlyPacketsPerCpuSecondMedian: Math.round(
     1 / (1 / median(runs.map((r) => r.cpuPps)) - 1 / generator.cpuPps),
   ),
+  pregeneratedPackets: PREGENERATED,
+  pregeneratedPacketsPerSecondMedian: Math.round(median(pre.map((r) => r.pps))),
+  pregeneratedPacketsPerCpuSecondMedian: Math.round(median(pre.map((r) => r.cpuPps))),
   connections: runs[0].records,
   rssMiBEveryMillionPackets: runs.at(-1)!.rssMiB,
   peakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
@@ -93,6 +114,7 @@ console.log(
     `(${result.packetsPerSecond.map((p) => (p / 1e6).toFixed(2)).join(' / ')}; ` +
     `${(result.packetsPerCpuSecondMedian / 1e6).toFixed(2)} M per CPU second, ` +
     `${(result.pathOnlyPacketsPerCpuSecondMedian / 1e6).toFixed(2)} M without the generator's share; generator alone ` +
-    `${(genPps / 1e6).toFixed(2)} M/s), ${result.connections} connections, RSS ${result.rssMiBEveryMillionPackets.join(' → ')} MiB, ` +
+    `${(genPps / 1e6).toFixed(2)} M/s; pre-generated ${(result.pregeneratedPacketsPerSecondMedian / 1e6).toFixed(2)} M/s, ` +
+    `${(result.pregeneratedPacketsPerCpuSecondMedian / 1e6).toFixed(2)} M per CPU second), ${result.connections} connections, RSS ${result.rssMiBEveryMillionPackets.join(' → ')} MiB, ` +
     `load ${result.loadAverage1m}`,
 );
