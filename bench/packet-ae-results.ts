@@ -23,21 +23,7 @@ import { packetScoreSeriesSpec } from '../src/report/charts.js';
 import { renderSvg } from '../src/report/render.js';
 import { PacketStats } from '../src/traffic/packet-stats/packet-stats.js';
 import type { PacketView } from '../src/traffic/packet-view.js';
-
-/**
- * The pcap reader (src/traffic/read-packets.ts) is written on another branch; it is imported by a path held in a
- * variable so this script type-checks without it and stops with a clear message where it is missing.
- */
-type ReadPackets = (
-  readable: NodeJS.ReadableStream,
-  options: { file?: string; onPacket: (packet: PacketView) => void },
-) => Promise<{ frames: number; decoded: number }>;
-const readerPath = '../src/traffic/read-packets.js';
-const { readPackets } = (await import(readerPath).catch((error: unknown) => {
-  throw new Error(
-    `bench/packet-ae-results.ts needs the pcap reader src/traffic/read-packets.ts, not in this tree (${(error as Error).message})`,
-  );
-})) as { readPackets: ReadPackets };
+import { readPackets } from '../src/traffic/read-packets.js';
 
 const { values: args } = parseArgs({
   options: {
