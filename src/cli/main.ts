@@ -7,6 +7,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDetect } from './commands/detect.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerFetch } from './commands/fetch.js';
+import { registerFlows } from './commands/flows.js';
 import { registerModels } from './commands/models.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerTrain(program);
   registerEvaluate(program);
+  registerFlows(program);
   registerDetect(program);
   registerServe(program);
   registerConsume(program);

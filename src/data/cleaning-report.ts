@@ -32,6 +32,8 @@ export interface CleaningReport {
 export const REJECT_REASONS = {
   wrongColumnCount: 'wrong column count',
   nonNumeric: 'non-numeric value',
+  /** A number JavaScript would read (hex, octal, binary, a plus sign, non-ASCII padding) but not decimal. */
+  nonDecimal: 'non-decimal number',
   nanOrInf: 'NaN or Inf',
   outOfRange: 'out of float32 range',
   empty: 'empty value',

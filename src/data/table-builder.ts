@@ -45,6 +45,12 @@ const INITIAL_CAPACITY = 4096;
 const REPLACEMENT_CHAR = '\uFFFD';
 /** Spellings of NaN and infinity seen in exported flow files (Number() only knows 'NaN' and 'Infinity'). */
 const NAN_OR_INF_TEXT = /^\s*[+-]?(nan|inf|infinity)\s*$/i;
+/**
+ * What a numeric field may hold: a decimal number (`-12`, `3.5`, `.5`, `1e-3`) with ASCII spaces or tabs
+ * around. `Number()` also reads `0x1F`, `0o17`, `0b101`, `+5` and padding of any Unicode space; such fields
+ * are rejected as 'non-decimal number' rather than scored as something the exporter did not mean.
+ */
+const DECIMAL_TEXT = /^[ \t]*-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[ \t]*$/;
 
 /** A string category dictionary; values are copied on insert so they do not pin the chunk they came from. */
 class Dictionary {
@@ -370,6 +376,8 @@ export class TableBuilder implements LineSink {
         const reason =
           value === value || NAN_OR_INF_TEXT.test(raw) ? REJECT_REASONS.nanOrInf : REJECT_REASONS.nonNumeric;
         this.rowProblem = this.problem(lineNumber, reason, j, raw);
+      } else if (this.rowProblem === undefined && !DECIMAL_TEXT.test(raw)) {
+        this.rowProblem = this.problem(lineNumber, REJECT_REASONS.nonDecimal, j, raw);
       } else if (this.rowProblem === undefined && !Number.isFinite(Math.fround(value))) {
         this.rowProblem = this.problem(lineNumber, REJECT_REASONS.outOfRange, j, raw);
       }

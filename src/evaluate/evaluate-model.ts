@@ -4,7 +4,7 @@ import { dataSearchPath } from '../data/locate.js';
 import type { TaskName } from '../data/schema.js';
 import { loadSavedModel } from '../models/load-saved-model.js';
 import { datasetForModel } from '../models/model-dataset.js';
-import { restrictClasses } from '../data/restrict-classes.js';
+import { restrictClasses } from '../data/class-coverage.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
 import { buildRocFile } from './roc-file.js';

@@ -15,8 +15,7 @@ import { buildRocFile, mergeRocFiles, type RocFile } from '../evaluate/roc-file.
 import { modelDescriptor } from '../models/registry.js';
 import { FeaturePipeline } from '../preprocess/pipeline.js';
 import { stratifiedSplit } from '../preprocess/stratified-split.js';
-import { restrictClasses } from '../data/restrict-classes.js';
-import { classCoverage } from './class-coverage.js';
+import { classCoverage, restrictClasses } from '../data/class-coverage.js';
 import { holdOut } from './hold-out.js';
 import { overlapWarning, refuseLabelLeaks } from './label-leakage.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
