@@ -1,3 +1,4 @@
+import { describeInput } from '../detection/input-fields.js';
 import type { HttpBindings } from '@hono/node-server';
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
@@ -308,7 +309,14 @@ export function createApp(ctx: AppContext): Hono<Env> {
     return c.json(alert);
   });
 
-  app.get('/v1/model', async (c) => c.json({ model: ctx.slot.info, testMetrics: await ctx.testMetrics() }));
+  app.get('/v1/model', async (c) =>
+    c.json({
+      model: ctx.slot.info,
+      // The fields a record needs, with what training saw of each, and an example record.
+      input: describeInput(ctx.slot.current.pipeline.toJSON()),
+      testMetrics: await ctx.testMetrics(),
+    }),
+  );
 
   app.post('/v1/model/reload', async (c) => {
     const result = await ctx.reload();
