@@ -9,6 +9,7 @@ import { evaluateModel } from '../evaluate/evaluate-model.js';
 import { readModelDir } from '../models/model-dir.js';
 import { KDD_TRAFFIC_COLUMNS } from '../traffic/features/kdd-traffic.js';
 import { runTraining } from '../train/run-training.js';
+import { trainZeroDay } from '../train/train-zero-day.js';
 import { dataAvailable } from '../../test/available.js';
 import { loadLabelledSplit } from './labelled-split.js';
 import { dataSearchPath } from './locate.js';
@@ -126,6 +127,11 @@ describe('a labelled conn log as a dataset', () => {
     const summary = await detectFile({ modelDir: result.modelDir, input: logPath, output: out });
     expect(summary.records).toBe(40);
     expect(Object.values(summary.traffic?.skipped ?? {}).reduce((a, b) => a + b, 0)).toBe(1);
+
+    // Zero-day training sees the benign rows of the training part only: 14 of the earliest 28 connections.
+    const zeroDay = await trainZeroDay({ modelDir: result.modelDir, detector: { epochs: 1 } });
+    zeroDay.detector.dispose();
+    expect(zeroDay.trainRows + zeroDay.validationRows).toBe(14);
 
     const evaluated = await evaluateModel({
       modelDir: result.modelDir,

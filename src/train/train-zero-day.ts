@@ -1,3 +1,4 @@
+import { holdOut } from './hold-out.js';
 import { loadLabelledSplit, subsetSplit, type LabelledSplit } from '../data/labelled-split.js';
 import { dataSearchPath } from '../data/locate.js';
 import { datasetForModel } from '../models/model-dataset.js';
@@ -30,9 +31,10 @@ export interface TrainZeroDayOptions {
    */
   trainSplit?: string;
   /**
-   * Random-split models only: the hold-out fraction the model was trained with, so its test rows are
-   * excluded again (same seed and stratification; taxonomy overrides are not recorded in a model
-   * directory, so a model trained with them may get a slightly different hold-out). Default 0.2.
+   * One-file models (random-, time- and group-split): the hold-out fraction the model was trained with, so
+   * its test rows are excluded again (same seed and stratification; taxonomy overrides are not recorded in a
+   * model directory, so a random-split model trained with them may get a slightly different hold-out).
+   * Default 0.2 for random-split, 0.3 for time- and group-split.
    */
   testFraction?: number;
   /** Share of the normal training rows held out to stop training and set the threshold. Default 0.1. */
@@ -111,7 +113,7 @@ async function normalTrainingRows(
   const normalClass = options.normalClass ?? 'normal';
   const splitName =
     options.trainSplit ??
-    (manifest.protocol === 'random-split' ? dataset.randomSplitSource : dataset.official.train);
+    (manifest.protocol === 'official' ? dataset.official.train : dataset.randomSplitSource);
   const loadOptions = { searchPath: dataSearchPath(options.dataDir), progress };
   let split: LabelledSplit;
   if (manifest.protocol === 'random-split') {
@@ -120,6 +122,14 @@ async function normalTrainingRows(
     const full = await loadLabelledSplit(dataset, splitName, task, loadOptions);
     const parts = stratifiedSplit(full.y, options.testFraction ?? 0.2, manifest.seed);
     split = subsetSplit(full, parts.train, splitName);
+  } else if (manifest.protocol === 'time-split' || manifest.protocol === 'group-split') {
+    // A one-file model's test part (latest rows, or held-out groups) stays unseen here too: the same cut
+    // (it depends on times or groups and the seed, not on the task's labels) is made again.
+    const full = await loadLabelledSplit(dataset, splitName, 'binary', loadOptions);
+    split = holdOut(full, manifest.protocol, {
+      testFraction: options.testFraction,
+      seed: manifest.seed,
+    }).train;
   } else {
     split = await loadLabelledSplit(dataset, splitName, 'binary', loadOptions);
   }
