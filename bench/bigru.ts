@@ -9,9 +9,8 @@
  *   - with --latent: the same on real latent sequences (NSL-KDD KDDTrain+_20Percent through the real
  *     pipeline, a VAE trained for 2 epochs, latent 16 read as 16 × 1 and as 4 × 4),
  *   - with --layers: one epoch of tf.layers.bidirectional(gru) + model.fit for comparison (slow).
- * Reference (the issue): PyTorch 1.13 on one thread needs about 2.6 s per BiGRU(32) epoch on 20 k sequences
- * of 8 × 16 at batch 256 (/work/shared/notes/engine.md lists 0.9 s). CPU seconds are steadier than wall
- * seconds on a shared machine, so the ratio uses them.
+ * The comparison with PyTorch (same network, batches and data, in alternating rounds) is
+ * `bench/side-by-side.ts bigru`; this script holds no reference figure.
  *
  *   node --import tsx bench/bigru.ts [--repeats 3] [--latent] [--layers]
  * Prints one JSON line and one human line on stdout.
@@ -32,7 +31,6 @@ import { benchDataDir, median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-
 import { linearTeacherData } from './lib/teacher-data.js';
 import { timed } from './lib/timed.js';
 
-const PYTORCH_SECONDS_PER_EPOCH = { issue: 2.6, engineNotes: 0.9 };
 const ROWS = 20_000;
 const TIMESTEPS = 8;
 const FEATURES = 16;
@@ -256,7 +254,6 @@ async function main(): Promise<void> {
     epochs.find(
       (e) => e.data === 'synthetic' && e.batchSize === batchSize && e.resetAfter === resetAfter,
     ) as EpochTiming;
-  const reference = at(256);
   console.log(
     JSON.stringify({
       bench: 'bigru',
@@ -270,8 +267,6 @@ async function main(): Promise<void> {
       profileAt256: profile,
       scoringRowsPerSecond,
       layersCpuSecondsPerEpoch,
-      pytorchSecondsPerEpoch: PYTORCH_SECONDS_PER_EPOCH,
-      ratioToPytorchCpu: round(reference.cpuSecondsPerEpoch / PYTORCH_SECONDS_PER_EPOCH.issue),
       peakRssMiB: peakRssMiB(),
     }),
   );
@@ -282,7 +277,6 @@ async function main(): Promise<void> {
   console.log(
     `bigru(32) 20k×8×16 cpu s/epoch: ${batches.map((b) => `@${b} ${at(b).cpuSecondsPerEpoch} (wall ${at(b).secondsPerEpoch})`).join(', ')}; ` +
       `resetAfter false @256 ${at(256, false).cpuSecondsPerEpoch}; ` +
-      `${round(reference.cpuSecondsPerEpoch / PYTORCH_SECONDS_PER_EPOCH.issue)}× PyTorch's ${PYTORCH_SECONDS_PER_EPOCH.issue} s; ` +
       `step@256 ${profile.stepCpuMs} ms CPU (forward ${profile.forwardCpuMs}, backward ${profile.backwardCpuMs}; ${Math.round(profile.engineKernelShare * 100)} % in engine kernels); ` +
       `scoring ${scoringRowsPerSecond} rows/s` +
       (layersCpuSecondsPerEpoch === undefined ? '' : `; tf.layers fit ${layersCpuSecondsPerEpoch} s/epoch`) +

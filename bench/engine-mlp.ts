@@ -30,7 +30,6 @@ const FEATURES = 122;
 const CLASSES = 5;
 const DROPOUT = 0.3;
 const PREDICT_BATCH = 8192;
-const PYTORCH_SECONDS_PER_EPOCH = { low: 1.2, high: 1.7 };
 
 const { values: args } = parseArgs({
   options: {
@@ -341,14 +340,13 @@ async function main(): Promise<void> {
       epochs,
       predictRowsPerSecond,
       datasetSliceMs,
-      pytorchSecondsPerEpoch: PYTORCH_SECONDS_PER_EPOCH,
     }),
   );
   const line = (loop: Loop) =>
     `${loop} ${find(loop, true, 256).secondsPerEpoch}/${find(loop, false, 256).secondsPerEpoch} s@256, ${find(loop, true, 1024).secondsPerEpoch}/${find(loop, false, 1024).secondsPerEpoch} s@1024`;
   console.log(
     `engine-mlp (s/epoch patched/shipped): ${(['layers-fit', 'layers-custom', 'engine-custom'] as const).map(line).join('; ')}; ` +
-      `best@256 ${best.loop} ${best.secondsPerEpoch} s = ${(best.secondsPerEpoch / PYTORCH_SECONDS_PER_EPOCH.high).toFixed(1)}–${(best.secondsPerEpoch / PYTORCH_SECONDS_PER_EPOCH.low).toFixed(1)}× PyTorch; ` +
+      `best@256 ${best.loop} ${best.secondsPerEpoch} s; ` +
       `predict@8192 rows/s patched layers ${predictRowsPerSecond.patched.layers}, engine ${predictRowsPerSecond.patched.engine}, shipped layers ${predictRowsPerSecond.shipped.layers}; ` +
       `dataset-tensor slice ${datasetSliceMs.patched}/${datasetSliceMs.shipped} ms`,
   );

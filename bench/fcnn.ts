@@ -6,9 +6,8 @@
  *   - where a training step's time goes: engine kernels (the matrix products, from tf.profile), the rest
  *     of the step (JS loops, tensor copies in and out), Adam, and building the batch,
  *   - peak RSS.
- * Reference (PyTorch 1.13, one thread, this kind of machine): ~1.7 s per epoch for 122-64-32-5 with
- * BatchNorm and Dropout at batch 256, ~1 M rows/s scoring. CPU seconds are steadier than wall seconds on a
- * shared machine, so the ratio uses them.
+ * The comparison with PyTorch (same networks, batches and data, in alternating rounds) is
+ * `bench/side-by-side.ts fcnn score`; this script holds no reference figure.
  *
  *   node --import tsx bench/fcnn.ts [--epochs 3] [--steps 40]
  * Prints one JSON line and one human line on stdout.
@@ -27,7 +26,8 @@ import { median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
 import { measureEpochs } from './lib/time-epochs.js';
 import { timed } from './lib/timed.js';
 
-const PYTORCH = { secondsPerEpochAt256: 1.7, scoringRowsPerSecond: 1_000_000, network: [64, 32] };
+/** The 122-64-32-5 network of the side-by-side comparison, beside the default one. */
+const COMPARED_NETWORK = [64, 32];
 
 const { values: args } = parseArgs({
   options: {
@@ -184,7 +184,7 @@ function round(value: number, digits: number): number {
 async function main(): Promise<void> {
   const engine = await initEngine();
   const { train } = await nslKddMatrices('KDDTrain+', 'KDDTest+', '5class');
-  const networks = [defaults.hiddenUnits, PYTORCH.network];
+  const networks = [defaults.hiddenUnits, COMPARED_NETWORK];
   const batches = [256, defaults.batchSize];
   const epochs: EpochTiming[] = [];
   const profiles: StepProfile[] = [];
@@ -198,16 +198,6 @@ async function main(): Promise<void> {
   }
   const find = (units: number[], batch: number) =>
     epochs.find((e) => e.hiddenUnits === units && e.batchSize === batch)!;
-  const reference = find(PYTORCH.network, 256);
-  const ratio = {
-    cpuAt256: round(reference.cpuSecondsPerEpoch / PYTORCH.secondsPerEpochAt256, 2),
-    wallAt256: round(reference.secondsPerEpoch / PYTORCH.secondsPerEpochAt256, 2),
-    cpuAtDefaultBatch: round(
-      find(PYTORCH.network, defaults.batchSize).cpuSecondsPerEpoch / PYTORCH.secondsPerEpochAt256,
-      2,
-    ),
-    scoring: round(PYTORCH.scoringRowsPerSecond / scoring[PYTORCH.network.join('-')].cpu, 2),
-  };
   const peakRss = peakRssMiB();
   console.log(
     JSON.stringify({
@@ -222,8 +212,6 @@ async function main(): Promise<void> {
       scoringRowsPerSecond: scoring,
       scoringBatchSize: PREDICT_BATCH_SIZE,
       stepProfiles: profiles,
-      pytorch: PYTORCH,
-      timeVsPytorch: ratio,
       peakRssMiB: peakRss,
     }),
   );
@@ -233,10 +221,9 @@ async function main(): Promise<void> {
     `${p.hiddenUnits.join('-')}@${p.batchSize} ${p.stepMs} ms = kernels ${p.kernelMs} + js/copies ${p.jsAndCopiesMs}, + adam ${p.adamMs} + batch ${p.batchMs}`;
   console.log(
     `fcnn on KDDTrain+ (${train.x.rows} rows), s/epoch: ${networks.map(describe).join('; ')}; ` +
-      `64-32 @256 = ${ratio.cpuAt256}× PyTorch (cpu; wall ${ratio.wallAt256}×), @${defaults.batchSize} ${ratio.cpuAtDefaultBatch}×; ` +
       `scoring @${PREDICT_BATCH_SIZE} rows/s (cpu/wall): ${Object.entries(scoring)
         .map(([k, v]) => `${k} ${v.cpu}/${v.wall}`)
-        .join(', ')} (PyTorch ~1 M, ${ratio.scoring}× its time); ` +
+        .join(', ')}; ` +
       `cpu ms/step: ${profiles.map(share).join('; ')}; peak RSS ${peakRss} MiB`,
   );
 }

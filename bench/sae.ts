@@ -9,9 +9,8 @@
  *   node --import tsx bench/sae.ts [--epochs 3] [--batches 256,default] [--profile-steps 60]
  *
  * Epoch times are wall seconds from the training loop (no validation split, so no validation pass);
- * `cpu` is this process's CPU time over the same epochs, steadier on a shared machine. The peer figure is
- * PyTorch 1.13, one thread, on the same network (KL + L1 sparse autoencoder): 0.8 s per epoch at batch
- * 256 (/work/shared/notes/engine.md).
+ * `cpu` is this process's CPU time over the same epochs, steadier on a shared machine. The comparison with
+ * PyTorch on the same network, batches and data, in alternating rounds, is `bench/side-by-side.ts sae`.
  * Prints one JSON line and one human line.
  */
 import { parseArgs } from 'node:util';
@@ -28,7 +27,6 @@ import { VariableAdam } from '../src/models/variable-adam.js';
 import { Random } from '../src/util/random.js';
 import { median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
 
-const PYTORCH_PRETRAIN_SECONDS_PER_EPOCH = 0.8;
 const SCORING_REPEATS = 3;
 
 const { values: args } = parseArgs({
@@ -253,7 +251,6 @@ async function main(): Promise<void> {
     return { batchSize, customCpuMsPerStep: custom, tapeCpuMsPerStep: tape, speedup: round(tape / custom) };
   });
 
-  const pretrainAt = (b: number) => runs[b].stages.pretrain.secondsPerEpoch;
   const result = {
     bench: 'sae',
     engine,
@@ -264,10 +261,6 @@ async function main(): Promise<void> {
     runs,
     pretrainStepProfile: profiles,
     pretrainStepVersusTape: stepVersusTape,
-    pytorchPretrainSecondsPerEpoch: PYTORCH_PRETRAIN_SECONDS_PER_EPOCH,
-    pretrainRatioToPytorch: Object.fromEntries(
-      batchSizes.map((b) => [b, round(pretrainAt(b) / PYTORCH_PRETRAIN_SECONDS_PER_EPOCH)]),
-    ),
     peakRssMiB: peakRssMiB(),
   };
   console.log(JSON.stringify(result));
@@ -285,7 +278,6 @@ async function main(): Promise<void> {
   console.log(
     `SAE on KDDTrain+ (${train.x.rows} × ${train.x.cols}), s/epoch (median of ${epochs}): ` +
       batchSizes.map((b) => `batch ${b}: ${stageLine(b)}`).join('; ') +
-      `; pretrain = ${batchSizes.map((b) => `${result.pretrainRatioToPytorch[b]}× @${b}`).join(', ')} PyTorch's ${PYTORCH_PRETRAIN_SECONDS_PER_EPOCH} s@256` +
       `; scoring ${batchSizes.map((b) => runs[b].scoringRowsPerSecond.toLocaleString('en-US')).join(' / ')} rows/s @8192` +
       `; pretrain step ${profiles.map(profileLine).join('; ')}` +
       `; fused step vs tf.variableGrads ${stepVersusTape.map((s) => `${s.speedup}× @${s.batchSize}`).join(', ')}` +

@@ -10,9 +10,8 @@
  *   - with --quality N: the validation loss after each of N epochs at batch 256 (learning rate 0.001), at
  *     the default batch and rate, and at 1024 (0.004) on KDDTrain+ with 10 % held out: whether a larger
  *     batch keeps the loss.
- * Reference: PyTorch 1.13 on one thread needs ~2.2 s per VAE epoch on 126 k rows at batch 256 (the issue;
- * /work/shared/notes/engine.md lists 1.2 s for its VAE). CPU seconds are steadier than wall seconds on a
- * shared machine, so the ratio uses them.
+ * The comparison with PyTorch (same network, batches and data, in alternating rounds) is
+ * `bench/side-by-side.ts vae`; this script holds no reference figure.
  *
  *   node --import tsx bench/vae.ts [--epochs 2] [--steps 30] [--quality 0] [--only nsl-kdd|kdd99]
  * Prints one JSON line and one human line on stdout.
@@ -34,7 +33,6 @@ import { trainingMatrix } from './lib/kdd99-matrices.js';
 import { median, peakRssMiB } from './lib/nsl-kdd-matrices.js';
 import { measureEpochs } from './lib/time-epochs.js';
 
-const PYTORCH = { secondsPerEpochAt256: 2.2, engineNotesSecondsPerEpoch: 1.2, rows: 125_973 };
 const DATASETS = {
   'nsl-kdd': { dataset: 'nsl-kdd', split: 'KDDTrain+', task: '5class' },
   kdd99: { dataset: 'kdd99', split: 'kddcup.data_10_percent', task: 'ddos-u2r-normal' },
@@ -287,16 +285,6 @@ async function main(): Promise<void> {
     return JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as DatasetResult;
   });
   const nsl = results.find((r) => r.dataset === 'nsl-kdd')!;
-  const at = (r: DatasetResult, batch: number) => r.epochs.find((e) => e.batchSize === batch)!;
-  const ratio = {
-    cpuAt256: round(at(nsl, 256).cpuSecondsPerEpoch / PYTORCH.secondsPerEpochAt256, 2),
-    wallAt256: round(at(nsl, 256).secondsPerEpoch / PYTORCH.secondsPerEpochAt256, 2),
-    cpuAtDefaultBatch: round(
-      at(nsl, defaults.batchSize).cpuSecondsPerEpoch / PYTORCH.secondsPerEpochAt256,
-      2,
-    ),
-    cpuAt256VsEngineNotes: round(at(nsl, 256).cpuSecondsPerEpoch / PYTORCH.engineNotesSecondsPerEpoch, 2),
-  };
   const engine = await initEngine();
   console.log(
     JSON.stringify({
@@ -306,8 +294,6 @@ async function main(): Promise<void> {
       defaultBatchSize: defaults.batchSize,
       epochsPerMeasurement: Number(args.epochs),
       datasets: results,
-      pytorch: PYTORCH,
-      timeVsPytorch: ratio,
     }),
   );
   const describe = (r: DatasetResult) =>
@@ -316,8 +302,8 @@ async function main(): Promise<void> {
   const share = (p: StepProfile) =>
     `@${p.batchSize} ${p.stepMs} ms = kernels ${p.kernelMs} + js/copies ${p.jsAndCopiesMs}, adam ${p.adamMs}, noise ${p.noiseMs}, batch ${p.batchMs}`;
   console.log(
-    `vae s/epoch: ${results.map(describe).join('; ')}; KDDTrain+ @256 = ${ratio.cpuAt256}× PyTorch's 2.2 s (cpu; wall ${ratio.wallAt256}×), ` +
-      `@${defaults.batchSize} ${ratio.cpuAtDefaultBatch}×; step: ${nsl.stepProfiles.map(share).join('; ')}` +
+    `vae s/epoch: ${results.map(describe).join('; ')}; ` +
+      `step: ${nsl.stepProfiles.map(share).join('; ')}` +
       (nsl.quality
         ? `; val loss after ${nsl.quality[0].valLoss.length} epochs: ${nsl.quality.map((q) => `@${q.batchSize} ${q.valLoss.at(-1)}`).join(', ')}`
         : ''),

@@ -259,6 +259,31 @@ describe('loadTable: bad input', () => {
     expectBalanced(report);
   });
 
+  it('takes decimal numbers only: hex, octal, binary, a plus sign and non-ASCII padding are counted', async () => {
+    const lines = [
+      '1,tcp,1,1,a', // kept
+      '2,tcp,-1.5e3,.5,a', // kept: decimal with exponent, leading point
+      '3,tcp, 7 ,1,a', // kept: ASCII spaces around
+      '4,tcp,0x1F,1,a',
+      '5,tcp,0o17,1,a',
+      '6,tcp,0b101,1,a',
+      '7,tcp,+5,1,a',
+      '8,tcp,\u00a05,1,a',
+      '9,tcp,5\u2003,1,a',
+    ];
+    const path = await writeTemp('decimal.csv', `${lines.join('\n')}\n`);
+    const { table, report } = await loadTable(path, SCHEMA);
+    expect(Array.from((table.features[1] as NumericColumn).values)).toEqual([1, -1500, 7]);
+    expect(report.rejectedByReason).toEqual({ 'non-decimal number': 6 });
+    expect(report.rejectedExamples[0]).toEqual({
+      line: 4,
+      reason: 'non-decimal number',
+      field: 'bytes',
+      detail: '"0x1F"',
+    });
+    expectBalanced(report);
+  });
+
   it('rejects invalid UTF-8 in a categorical field as such, without crashing, and keeps valid UTF-8', async () => {
     const content = Buffer.concat([
       Buffer.from('1,tcp,1,1,a\n2,'),

@@ -187,16 +187,42 @@ describe('detectFile', () => {
     expect(await readdir(join(dir, 'cut-out'))).toEqual([]);
   });
 
+  it.each([
+    ['a PDF', Buffer.from('%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n'), /looks like a PDF document/],
+    [
+      'a ZIP archive',
+      Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(40, 65), Buffer.from('\nx,y\n')]),
+      /looks like a ZIP archive/,
+    ],
+    ['UTF-16 text', Buffer.from(`\ufeff${inputText()}`, 'utf16le'), /looks like UTF-16 text/],
+    [
+      'the wrong delimiter',
+      Buffer.from(inputText().replaceAll(',', ';')),
+      /wrong column count 44.*delimiter ","/,
+    ],
+  ])('fails, saying what it saw, when every line of %s is rejected', async (_name, bytes, saw) => {
+    const input = join(dir, 'all-rejected.bin');
+    await writeFile(input, bytes);
+    const error = await detectFile({ modelDir, input, dataset: schemaFile, stdout: new PassThrough() }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(
+      /all-rejected\.bin: no record could be scored: all \d+ lines were rejected/,
+    );
+    expect((error as Error).message).toMatch(saw);
+  });
+
   it('names what is wrong with the dataset or the input path', async () => {
     const input = join(dir, 'x.csv');
     await writeFile(input, inputText());
     await expect(detectFile({ modelDir, input, stdout: new PassThrough() })).rejects.toThrow(
-      /trained on dataset "tiny", which is not built in: pass its schema file/,
+      /trained on dataset "tiny", which is not built in, and was saved before models kept their dataset schema: pass its schema file with -d/,
     );
     await expect(
       detectFile({ modelDir, input, dataset: 'nsl-kdd', stdout: new PassThrough() }),
     ).rejects.toThrow(
-      /dataset "nsl-kdd" does not match the model in .*: feature column 2 is "protocol_type" \(categorical\) but the model was trained with "proto" \(categorical\)/,
+      /-d nsl-kdd contradicts the dataset the model in .* was trained on \("tiny"\): the model has 6 columns, -d has 43; column 2 is "proto" \(categorical\) in the model but "protocol_type" \(categorical\) in -d/,
     );
     await expect(
       detectFile({
