@@ -29,7 +29,11 @@ const TENSORFLOW = {
   message: 'Only src/engine talks to TensorFlow.js; use what src/engine/index.ts exports.',
 };
 
-/** A relative import that climbs out of its folder into one of `folders`, e.g. '../../train/run-spec.js'. */
+/**
+ * A relative import that climbs out of its folder into one of `folders`, e.g. '../../train/run-spec.js'.
+ * @param {string[]} folders
+ * @param {string} why
+ */
 function into(folders, why) {
   return { regex: `^(\\.\\./)+(${folders.join('|')})(/|$)`, message: why };
 }

@@ -2,14 +2,18 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { dataAvailable } from './available.js';
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '..');
 const dataDir = resolve(repo, process.env.IOT_IDS_DATA_DIR ?? '../shared/data');
-const hasData = existsSync(join(dataDir, 'nsl-kdd', 'KDDTrain+_20Percent.txt.gz'));
+const hasData = dataAvailable(
+  join(dataDir, 'nsl-kdd', 'KDDTrain+_20Percent.txt.gz'),
+  `${basename(import.meta.filename)} (real NSL-KDD)`,
+);
 
 /** Runs the CLI from source; resolves to { code, stdout, stderr } without throwing on non-zero exits. */
 async function cli(

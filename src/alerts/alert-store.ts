@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
 import { IotIdsError, usageError } from '../errors.js';
+import { storableExplanation, storableRecord, storableSourceKey } from './storable-record.js';
 import { WalSync } from './wal-sync.js';
 
 /**
@@ -164,6 +165,20 @@ const MIGRATIONS: readonly string[] = [
 
 export const ALERT_STORE_SCHEMA_VERSION = MIGRATIONS.length;
 
+/** A listing page ends before it would pass this many bytes of stored JSON (always at least one alert). */
+export const MAX_PAGE_BYTES = 1 << 20;
+/** The serialised size of an alert's fixed fields, about. */
+const ROW_OVERHEAD_BYTES = 300;
+/** Stored JSON longer than this (only stores written before records were bounded) is not read back. */
+const MAX_READ_JSON_BYTES = 64 * 1024;
+/**
+ * The columns an alert is read with: `record` and `explanation` only when they are small enough
+ * (`octet_length` does not load the value), their sizes always.
+ */
+const ALERT_COLUMNS = `id, class, source_key, window_start, first_time, last_time, count, probability,
+  max_probability, model, octet_length(record) AS record_bytes, octet_length(explanation) AS explanation_bytes,
+  CASE WHEN octet_length(record) > ${MAX_READ_JSON_BYTES} THEN NULL ELSE record END AS record,
+  CASE WHEN octet_length(explanation) > ${MAX_READ_JSON_BYTES} THEN '[]' ELSE explanation END AS explanation`;
 const MAX_PAGE = 1000;
 
 interface AlertRow {
@@ -177,7 +192,9 @@ interface AlertRow {
   probability: number;
   max_probability: number;
   explanation: string;
-  record: string;
+  /** null when larger than `MAX_READ_JSON_BYTES` (not read). */
+  record: string | null;
+  record_bytes: number;
   model: string;
 }
 
@@ -219,7 +236,7 @@ export class AlertStore {
     this.findGroup = db.prepare(
       'SELECT id FROM alerts WHERE class = ? AND source_key = ? AND window_start = ?',
     );
-    this.byId = db.prepare('SELECT * FROM alerts WHERE id = ?');
+    this.byId = db.prepare(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ?`);
     // Walks alerts_last_time; a single statement is its own transaction. Ids are never reused after a
     // delete (AUTOINCREMENT), so an id handed out earlier can only turn into a 404, never another alert.
     this.deleteExpired = db.prepare(
@@ -230,15 +247,17 @@ export class AlertStore {
       groups.map((g): AlertGroupResult => {
         const row = this.upsert.get(
           g.class,
-          g.sourceKey,
+          storableSourceKey(g.sourceKey),
           g.windowStart,
           g.firstTime,
           g.lastTime,
           g.count,
           g.probability,
           g.maxProbability,
-          JSON.stringify(g.explanation),
-          JSON.stringify(g.record ?? null),
+          // Bounded and flat (storable-record.ts): one hostile record can neither fail this batch's
+          // transaction nor make the store, and every listing of it, grow by megabytes.
+          JSON.stringify(storableExplanation(g.explanation)),
+          JSON.stringify(storableRecord(g.record)),
           g.model,
         ) as { id: number; count: number };
         // An existing alert already had at least one record, so only a new one ends with exactly g.count.
@@ -292,7 +311,8 @@ export class AlertStore {
 
   /** Id of the alert already open for this class, source and window, if any. */
   findOpenAlert(cls: string, sourceKey: string, windowStart: number): number | undefined {
-    const row = this.findGroup.get(cls, sourceKey, windowStart) as { id: number } | undefined;
+    const row = this.findGroup.get(cls, storableSourceKey(sourceKey), windowStart) as
+      { id: number } | undefined;
     return row?.id;
   }
 
@@ -347,12 +367,22 @@ export class AlertStore {
     }
     const ascending = query.after !== undefined;
     const sql =
-      `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+      `SELECT ${ALERT_COLUMNS} FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
       `ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT ?`;
-    // One row more than asked tells whether another page exists.
-    const rows = this.db.prepare(sql).all(...params, limit + 1) as AlertRow[];
-    const alerts = rows.slice(0, limit).map(toAlert);
-    const more = rows.length > limit;
+    // Rows are read one at a time and the page ends at MAX_PAGE_BYTES, so a page costs the same time
+    // and memory whatever the rows hold. One row more than fits tells whether another page exists.
+    const alerts: StoredAlert[] = [];
+    let bytes = 0;
+    let more = false;
+    for (const row of this.db.prepare(sql).iterate(...params, limit + 1) as Iterable<AlertRow>) {
+      const size = row.explanation.length + (row.record?.length ?? 0) + ROW_OVERHEAD_BYTES;
+      if (alerts.length === limit || (alerts.length > 0 && bytes + size > MAX_PAGE_BYTES)) {
+        more = true;
+        break;
+      }
+      bytes += size;
+      alerts.push(toAlert(row));
+    }
     return { alerts, nextBefore: more && !ascending ? alerts[alerts.length - 1].id : null };
   }
 
@@ -474,7 +504,10 @@ function toAlert(row: AlertRow): StoredAlert {
     sourceKey: row.source_key,
     windowStart: new Date(row.window_start).toISOString(),
     explanation: JSON.parse(row.explanation) as StoredContribution[],
-    record: JSON.parse(row.record) as unknown,
+    record:
+      row.record === null
+        ? `[not shown: stored record of ${row.record_bytes} bytes]`
+        : (JSON.parse(row.record) as unknown),
     model: row.model,
   };
 }

@@ -32,12 +32,15 @@ export interface CleaningReport {
 export const REJECT_REASONS = {
   wrongColumnCount: 'wrong column count',
   nonNumeric: 'non-numeric value',
+  /** A number JavaScript would read (hex, octal, binary, a plus sign, non-ASCII padding) but not decimal. */
+  nonDecimal: 'non-decimal number',
   nanOrInf: 'NaN or Inf',
   outOfRange: 'out of float32 range',
   empty: 'empty value',
   invalidUtf8: 'invalid UTF-8',
   malformedQuotes: 'malformed quotes',
   lineTooLong: 'line too long',
+  invalidTime: 'invalid date or time',
 } as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[keyof typeof REJECT_REASONS];

@@ -4,6 +4,7 @@ import { requireSplit, type dataSearchPath } from './locate.js';
 import type { DatasetDefinition, TaskName, Taxonomy } from './schema.js';
 import { selectRows, type Table } from './table.js';
 import { labelsForTask } from './tasks.js';
+import { describeUnknownLabels } from './unknown-labels.js';
 import type { ProgressReporter } from '../util/progress-reporter.js';
 
 /** One split of a dataset, loaded, cleaned and labelled for a task. */
@@ -57,6 +58,12 @@ export async function loadLabelledSplit(
   });
   options.progress.finish(`${loaded.report.rowsKept} rows kept, ${loaded.report.rowsRejected} rejected`);
   const labels = labelsForTask(loaded.table, task, dataset, options.taxonomy);
+  const unknown = describeUnknownLabels(
+    split,
+    labels.unknownLabels,
+    options.taxonomy ?? dataset.schema.taxonomy,
+  );
+  if (unknown) options.progress.note(unknown);
   const keys = new Float64Array(labels.rows.length);
   for (let i = 0; i < labels.rows.length; i++) keys[i] = loaded.rowKeys[labels.rows[i]];
   return {
@@ -88,8 +95,8 @@ export function subsetSplit(split: LabelledSplit, rows: Int32Array, name: string
 
 /**
  * Keeps the first occurrence of every distinct row (features + label, by row key) — `--dedup` for the
- * training data of KDD Cup 99, where about 70 % of the rows repeat. The count removed goes into the
- * cleaning report.
+ * training data of KDD Cup 99, where about 70 % of the rows repeat, or for a whole file before a one-file
+ * protocol divides it. The count removed goes into the cleaning report.
  */
 export function dedupSplit(split: LabelledSplit): LabelledSplit {
   const seen = new Set<number>();

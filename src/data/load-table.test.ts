@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +12,7 @@ import { loadTable, loadTableFromStream } from './load-table.js';
 import { DATASETS } from './registry.js';
 import type { DatasetSchema } from './schema.js';
 import { rawLabelAt, type CategoricalColumn, type NumericColumn, type Table } from './table.js';
+import { dataAvailable } from '../../test/available.js';
 
 const SCHEMA: DatasetSchema = {
   name: 'toy',
@@ -259,6 +259,31 @@ describe('loadTable: bad input', () => {
     expectBalanced(report);
   });
 
+  it('takes decimal numbers only: hex, octal, binary, a plus sign and non-ASCII padding are counted', async () => {
+    const lines = [
+      '1,tcp,1,1,a', // kept
+      '2,tcp,-1.5e3,.5,a', // kept: decimal with exponent, leading point
+      '3,tcp, 7 ,1,a', // kept: ASCII spaces around
+      '4,tcp,0x1F,1,a',
+      '5,tcp,0o17,1,a',
+      '6,tcp,0b101,1,a',
+      '7,tcp,+5,1,a',
+      '8,tcp,\u00a05,1,a',
+      '9,tcp,5\u2003,1,a',
+    ];
+    const path = await writeTemp('decimal.csv', `${lines.join('\n')}\n`);
+    const { table, report } = await loadTable(path, SCHEMA);
+    expect(Array.from((table.features[1] as NumericColumn).values)).toEqual([1, -1500, 7]);
+    expect(report.rejectedByReason).toEqual({ 'non-decimal number': 6 });
+    expect(report.rejectedExamples[0]).toEqual({
+      line: 4,
+      reason: 'non-decimal number',
+      field: 'bytes',
+      detail: '"0x1F"',
+    });
+    expectBalanced(report);
+  });
+
   it('rejects invalid UTF-8 in a categorical field as such, without crashing, and keeps valid UTF-8', async () => {
     const content = Buffer.concat([
       Buffer.from('1,tcp,1,1,a\n2,'),
@@ -339,23 +364,26 @@ describe('loadTable: bad input', () => {
 
 const dataDir = resolve(import.meta.dirname, '../..', process.env.IOT_IDS_DATA_DIR ?? '../shared/data');
 
-describe.skipIf(!existsSync(join(dataDir, 'nsl-kdd')))('loadTable on NSL-KDD', () => {
-  it('loads KDDTest+ completely and finds the 610 test rows that also occur in KDDTrain+', async () => {
-    const schema = DATASETS['nsl-kdd'].schema;
-    const test = await loadTable(join(dataDir, 'nsl-kdd/KDDTest+.txt.gz'), schema);
-    expect(test.report).toMatchObject({
-      rowsRead: 22_544,
-      rowsKept: 22_544,
-      rowsRejected: 0,
-      duplicateRows: 0,
-    });
-    expect(test.table.features).toHaveLength(41);
-    const protocol = test.table.features.find((c) => c.name === 'protocol_type') as CategoricalColumn;
-    expect([...protocol.categories].sort()).toEqual(['icmp', 'tcp', 'udp']);
-    expect(test.table.label.categories).toHaveLength(38);
+describe.runIf(dataAvailable(join(dataDir, 'nsl-kdd'), 'loadTable on NSL-KDD'))(
+  'loadTable on NSL-KDD',
+  () => {
+    it('loads KDDTest+ completely and finds the 610 test rows that also occur in KDDTrain+', async () => {
+      const schema = DATASETS['nsl-kdd'].schema;
+      const test = await loadTable(join(dataDir, 'nsl-kdd/KDDTest+.txt.gz'), schema);
+      expect(test.report).toMatchObject({
+        rowsRead: 22_544,
+        rowsKept: 22_544,
+        rowsRejected: 0,
+        duplicateRows: 0,
+      });
+      expect(test.table.features).toHaveLength(41);
+      const protocol = test.table.features.find((c) => c.name === 'protocol_type') as CategoricalColumn;
+      expect([...protocol.categories].sort()).toEqual(['icmp', 'tcp', 'udp']);
+      expect(test.table.label.categories).toHaveLength(38);
 
-    const train = await loadTable(join(dataDir, 'nsl-kdd/KDDTrain+.txt.gz'), schema);
-    expect(train.table.nRows).toBe(125_973);
-    expect(countOverlap(train.rowKeys, test.rowKeys)).toBe(610);
-  });
-});
+      const train = await loadTable(join(dataDir, 'nsl-kdd/KDDTrain+.txt.gz'), schema);
+      expect(train.table.nRows).toBe(125_973);
+      expect(countOverlap(train.rowKeys, test.rowKeys)).toBe(610);
+    });
+  },
+);

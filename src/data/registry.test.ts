@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +7,7 @@ import { IotIdsError } from '../errors.js';
 import { sha256OfContent } from './fetch.js';
 import { DATASETS, resolveDataset } from './registry.js';
 import { labelColumnOf } from './schema.js';
+import { dataAvailable } from '../../test/available.js';
 
 describe('DATASETS', () => {
   it('declares consistent definitions', () => {
@@ -97,18 +97,17 @@ describe('resolveDataset', () => {
 
 const dataDir = resolve(process.env.IOT_IDS_DATA_DIR ?? '../shared/data');
 
-describe.skipIf(!existsSync(join(dataDir, 'nsl-kdd')))(
-  'registry checksums against the real NSL-KDD test files',
-  () => {
-    for (const name of ['KDDTest+', 'KDDTest-21']) {
-      it(`${name}: SHA-256 and row count of the decompressed file match`, async () => {
-        const split = DATASETS['nsl-kdd'].splits.find((s) => s.name === name)!;
-        const path = join(dataDir, split.file);
-        expect(await sha256OfContent(path)).toBe(split.sha256);
-        const text = gunzipSync(await readFile(path)).toString('utf8');
-        const rows = text.split('\n').filter((line) => line.length > 0).length;
-        expect(rows).toBe(split.rows);
-      });
-    }
-  },
-);
+const CHECKSUM_SUITE = 'registry checksums against the real NSL-KDD test files';
+
+describe.runIf(dataAvailable(join(dataDir, 'nsl-kdd'), CHECKSUM_SUITE))(CHECKSUM_SUITE, () => {
+  for (const name of ['KDDTest+', 'KDDTest-21']) {
+    it(`${name}: SHA-256 and row count of the decompressed file match`, async () => {
+      const split = DATASETS['nsl-kdd'].splits.find((s) => s.name === name)!;
+      const path = join(dataDir, split.file);
+      expect(await sha256OfContent(path)).toBe(split.sha256);
+      const text = gunzipSync(await readFile(path)).toString('utf8');
+      const rows = text.split('\n').filter((line) => line.length > 0).length;
+      expect(rows).toBe(split.rows);
+    });
+  }
+});

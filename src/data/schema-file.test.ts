@@ -150,3 +150,40 @@ describe('loadSchemaFile', () => {
     expect((await loadSchemaFile(path)).name).toBe('toy-flows');
   });
 });
+
+describe('loadSchemaFile: time, group and protocol', () => {
+  const oneFile = {
+    ...minimal,
+    columns: [{ name: 'ts', type: 'ignore' }, { name: 'host', type: 'ignore' }, ...minimal.columns],
+    splits: { all: 'flows.csv' },
+  };
+
+  it('reads time and group columns and a default protocol', async () => {
+    const path = await writeSchema('timed.json', {
+      ...oneFile,
+      time: { timestamp: 'ts' },
+      groupColumn: 'host',
+      protocol: 'group-split',
+    });
+    const dataset = await loadSchemaFile(path);
+    expect(dataset.schema.time).toEqual({ timestamp: 'ts' });
+    expect(dataset.schema.groupColumn).toBe('host');
+    expect(dataset.defaultProtocol).toBe('group-split');
+    expect(dataset.official.tests).toEqual([]);
+  });
+
+  it('names unknown columns, a half-declared time and a protocol the file cannot run', async () => {
+    const error = await loadError('bad-time.json', {
+      ...oneFile,
+      time: { timestamp: 'ts', date: 'day' },
+      groupColumn: 'device',
+    });
+    expect(error.message).toContain('time: give either "timestamp"');
+    expect(error.message).toContain('time.date: "day" is not one of the columns');
+    expect(error.message).toContain('groupColumn: "device" is not one of the columns');
+    const official = await loadError('bad-protocol.json', { ...oneFile, protocol: 'official' });
+    expect(official.message).toContain(
+      'invalid schema file: "official" cannot run on this dataset; protocols it can use: random-split',
+    );
+  });
+});

@@ -2,7 +2,8 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
 import { readJsonValue } from '../util/read-json-file.js';
-import type { ColumnType, DatasetDefinition, SplitFile, TaskName } from './schema.js';
+import { availableProtocols, PROTOCOL_NAMES } from './protocols.js';
+import type { ColumnType, DatasetDefinition, SplitFile, TaskName, TimeColumns } from './schema.js';
 import { TASK_NAMES } from './tasks.js';
 
 /**
@@ -36,6 +37,12 @@ const splitObjectSchema = z.strictObject({
 // A split is either a bare path or an object; the bare form is normalised first so errors keep exact paths.
 const splitSchema = z.preprocess((v) => (typeof v === 'string' ? { file: v } : v), splitObjectSchema);
 
+const timeSchema = z.strictObject({
+  timestamp: z.string().trim().min(1).optional(),
+  date: z.string().trim().min(1).optional(),
+  time: z.string().trim().min(1).optional(),
+});
+
 const schemaFileSchema = z.strictObject({
   name: z.string().trim().min(1),
   title: z.string().optional(),
@@ -48,6 +55,9 @@ const schemaFileSchema = z.strictObject({
     categories: z.record(z.string().min(1), z.string().trim().min(1)).default({}),
   }),
   logColumns: z.array(z.string()).optional(),
+  time: timeSchema.optional(),
+  groupColumn: z.string().trim().min(1).optional(),
+  protocol: z.enum(PROTOCOL_NAMES).optional(),
   splits: z.record(z.string().trim().min(1), splitSchema),
   official: z
     .strictObject({
@@ -72,6 +82,7 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {
   if (first === 'splits' && path.length === 2) return Object.keys(splitObjectSchema.shape);
   if (first === 'taxonomy' && path.length === 1) return ['normal', 'categories'];
   if (first === 'official' && path.length === 1) return ['train', 'tests'];
+  if (first === 'time' && path.length === 1) return Object.keys(timeSchema.shape);
   return undefined;
 }
 
@@ -164,6 +175,35 @@ function crossFieldProblems(file: SchemaFile): Problem[] {
     }
   });
 
+  const names = file.columns.map((c) => c.name);
+  const mustBeColumn = (name: string | undefined, path: PropertyKey[]): void => {
+    if (name !== undefined && !names.includes(name)) {
+      problems.push({ path, message: `"${name}" is not one of the columns` });
+    }
+  };
+  if (file.time) {
+    const { timestamp, date, time } = file.time;
+    if ((timestamp === undefined) === (date === undefined)) {
+      problems.push({
+        path: ['time'],
+        message:
+          'give either "timestamp" (one column, epoch seconds or ISO 8601) or "date" (plus an optional "time")',
+      });
+    } else if (timestamp !== undefined && time !== undefined) {
+      problems.push({ path: ['time', 'time'], message: '"time" goes with "date", not with "timestamp"' });
+    }
+    mustBeColumn(timestamp, ['time', 'timestamp']);
+    mustBeColumn(date, ['time', 'date']);
+    mustBeColumn(time, ['time', 'time']);
+  }
+  mustBeColumn(file.groupColumn, ['groupColumn']);
+  if (
+    file.groupColumn !== undefined &&
+    file.columns.find((c) => c.name === file.groupColumn)?.type === 'label'
+  ) {
+    problems.push({ path: ['groupColumn'], message: 'the label column cannot be the group column' });
+  }
+
   const normal = new Set(file.taxonomy.normal);
   for (const [label, category] of Object.entries(file.taxonomy.categories)) {
     if (category === 'normal') {
@@ -195,6 +235,15 @@ function crossFieldProblems(file: SchemaFile): Problem[] {
       if (!splitNames.includes(name))
         problems.push({ path: ['official', 'tests', i], message: unknownSplit(name, splitNames) });
     });
+  }
+  if (file.protocol !== undefined && problems.length === 0) {
+    const available = availableProtocols(toDefinition(file, '.'));
+    if (!available.includes(file.protocol)) {
+      problems.push({
+        path: ['protocol'],
+        message: `"${file.protocol}" cannot run on this dataset; protocols it can use: ${available.join(', ')}`,
+      });
+    }
   }
   if (file.randomSplitSource !== undefined && !splitNames.includes(file.randomSplitSource)) {
     problems.push({ path: ['randomSplitSource'], message: unknownSplit(file.randomSplitSource, splitNames) });
@@ -234,11 +283,14 @@ function toDefinition(file: SchemaFile, baseDir: string): DatasetDefinition {
       labelSuffix: file.labelSuffix,
       taxonomy: file.taxonomy,
       logColumns: file.logColumns,
+      time: file.time as TimeColumns | undefined,
+      groupColumn: file.groupColumn,
     },
     splits,
     official,
     randomSplitSource: file.randomSplitSource ?? official.train,
     tasks: file.tasks ?? (hasCategories ? ['binary', 'attack-cat'] : ['binary']),
+    defaultProtocol: file.protocol,
     baseDir,
   };
 }

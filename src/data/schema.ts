@@ -32,7 +32,20 @@ export interface DatasetSchema {
   readonly taxonomy?: Taxonomy;
   /** Heavy-tailed count columns that `log1p` applies to when asked. Default none. */
   readonly logColumns?: readonly string[];
+  /** Where each row's time comes from, for ordering (the time-split protocol). Default none. */
+  readonly time?: TimeColumns;
+  /** Column naming the device or source of each row; group-split keeps each value on one side. Default none. */
+  readonly groupColumn?: string;
 }
+
+/**
+ * Either one timestamp column (epoch seconds or ISO 8601, e.g. Zeek's `ts`) or a date column plus an optional
+ * time-of-day column (TON_IoT's `date` and `time`). The named columns keep their own type: `ignore` uses them
+ * only for ordering, `numeric`/`categorical` also make them features.
+ */
+export type TimeColumns =
+  | { readonly timestamp: string; readonly date?: undefined; readonly time?: undefined }
+  | { readonly timestamp?: undefined; readonly date: string; readonly time?: string };
 
 /** One file of a dataset (a "split" such as KDDTrain+). */
 export interface SplitFile {
@@ -50,7 +63,12 @@ export interface SplitFile {
 }
 
 export type TaskName = '5class' | 'binary' | 'ddos-u2r-normal' | 'attack-cat';
-export type ProtocolName = 'official' | 'random-split';
+/**
+ * How rows are divided into training and test data. `official`: the dataset's own test files. For one-file
+ * data: `time-split` (earliest rows train), `group-split` (no device or source on both sides) and
+ * `random-split` (stratified hold-out; inflated, rows of one session land on both sides).
+ */
+export type ProtocolName = 'official' | 'random-split' | 'time-split' | 'group-split';
 
 export interface DatasetDefinition {
   readonly name: string;
@@ -62,6 +80,8 @@ export interface DatasetDefinition {
   /** The split the random-split protocol divides 80/20 (the inflated protocol many papers use). */
   readonly randomSplitSource: string;
   readonly tasks: readonly TaskName[];
+  /** The protocol used when none is asked for; when absent, see `defaultProtocolOf` in protocols.ts. */
+  readonly defaultProtocol?: ProtocolName;
   /** Where the files of a user-supplied schema are resolved from (the schema file's folder). */
   readonly baseDir?: string;
 }

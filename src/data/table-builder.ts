@@ -11,6 +11,7 @@ import type { LineSink } from './line-splitter.js';
 import { parsePlainDecimal } from './fast-number.js';
 import { RowKeyHasher } from './row-key.js';
 import { labelColumnOf, type DatasetSchema } from './schema.js';
+import { parseDateAndTime, parseTimestamp } from './timestamp.js';
 import type { CategoricalColumn, Column, Table } from './table.js';
 
 export interface TableBuilderOptions {
@@ -33,10 +34,23 @@ const NUMERIC = 1;
 const CATEGORICAL = 2;
 const LABEL = 3;
 
+// Extra roles a column can play besides its type: its raw text is kept for the row's time or group.
+const NO_ROLE = 0;
+const TIMESTAMP_ROLE = 1;
+const DATE_ROLE = 2;
+const TIME_ROLE = 3;
+const GROUP_ROLE = 4;
+
 const INITIAL_CAPACITY = 4096;
 const REPLACEMENT_CHAR = '\uFFFD';
 /** Spellings of NaN and infinity seen in exported flow files (Number() only knows 'NaN' and 'Infinity'). */
 const NAN_OR_INF_TEXT = /^\s*[+-]?(nan|inf|infinity)\s*$/i;
+/**
+ * What a numeric field may hold: a decimal number (`-12`, `3.5`, `.5`, `1e-3`) with ASCII spaces or tabs
+ * around. `Number()` also reads `0x1F`, `0o17`, `0b101`, `+5` and padding of any Unicode space; such fields
+ * are rejected as 'non-decimal number' rather than scored as something the exporter did not mean.
+ */
+const DECIMAL_TEXT = /^[ \t]*-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[ \t]*$/;
 
 /** A string category dictionary; values are copied on insert so they do not pin the chunk they came from. */
 class Dictionary {
@@ -98,6 +112,15 @@ export class TableBuilder implements LineSink {
   private rowKeys = new Float64Array(INITIAL_CAPACITY);
   private readonly seenKeys = new Set<number>();
   private readonly hasher = new RowKeyHasher();
+  /** Role per column (NO_ROLE for most); `hasRoles` keeps the per-field check off the common path. */
+  private readonly roleOf: Int8Array;
+  private readonly columnOfRole = new Int32Array(5).fill(-1);
+  private readonly hasRoles: boolean;
+  private readonly roleStage: string[] = ['', '', '', '', ''];
+  private timestamps: Float64Array | undefined;
+  private timestampStage = 0;
+  private groupCodes: Int32Array | undefined;
+  private readonly groupDictionary = new Dictionary();
 
   constructor(
     private readonly schema: DatasetSchema,
@@ -142,6 +165,26 @@ export class TableBuilder implements LineSink {
     this.numeric = Array.from({ length: numericCount }, () => new Float32Array(INITIAL_CAPACITY));
     this.categoricalCodes = Array.from({ length: categoricalCount }, () => new Int32Array(INITIAL_CAPACITY));
     this.dictionaries = Array.from({ length: categoricalCount }, () => new Dictionary());
+    this.roleOf = new Int8Array(n);
+    const assign = (role: number, name: string | undefined, field: string): void => {
+      if (name === undefined) return;
+      const j = this.names.indexOf(name);
+      if (j === -1) {
+        throw new IotIdsError(
+          `schema "${schema.name}": ${field} names column "${name}", which is not among its columns`,
+          { kind: 'usage' },
+        );
+      }
+      this.roleOf[j] = role;
+      this.columnOfRole[role] = j;
+    };
+    assign(TIMESTAMP_ROLE, schema.time?.timestamp, 'time.timestamp');
+    assign(DATE_ROLE, schema.time?.date, 'time.date');
+    assign(TIME_ROLE, schema.time?.time, 'time.time');
+    assign(GROUP_ROLE, schema.groupColumn, 'groupColumn');
+    this.hasRoles = this.roleOf.some((r) => r !== NO_ROLE);
+    if (schema.time) this.timestamps = new Float64Array(INITIAL_CAPACITY);
+    if (schema.groupColumn !== undefined) this.groupCodes = new Int32Array(INITIAL_CAPACITY);
   }
 
   line(raw: string, lineNumber: number): void {
@@ -199,8 +242,21 @@ export class TableBuilder implements LineSink {
       codes: trim(this.labelCodes, n),
       categories: this.labelDictionary.categories,
     };
+    const groups: CategoricalColumn | undefined = this.groupCodes && {
+      kind: 'categorical',
+      name: this.schema.groupColumn ?? '',
+      codes: trim(this.groupCodes, n),
+      categories: this.groupDictionary.categories,
+    };
     return {
-      table: { nRows: n, features, label, lineNumbers: trim(this.lineNumbers, n) },
+      table: {
+        nRows: n,
+        features,
+        label,
+        lineNumbers: trim(this.lineNumbers, n),
+        ...(this.timestamps ? { timestamps: trim(this.timestamps, n) } : {}),
+        ...(groups ? { groups } : {}),
+      },
       report,
       rowKeys: trim(this.rowKeys, n),
     };
@@ -256,7 +312,10 @@ export class TableBuilder implements LineSink {
       }
       nFields = fields.length;
       if (nFields === nColumns) {
-        for (let j = 0; j < nColumns; j++) if (this.kinds[j] !== IGNORE) this.field(j, fields[j], lineNumber);
+        for (let j = 0; j < nColumns; j++) {
+          if (this.kinds[j] !== IGNORE) this.field(j, fields[j], lineNumber);
+          if (this.hasRoles && this.roleOf[j] !== NO_ROLE) this.roleStage[this.roleOf[j]] = fields[j];
+        }
       }
     }
     if (nFields !== nColumns) {
@@ -267,6 +326,7 @@ export class TableBuilder implements LineSink {
       });
       return;
     }
+    if (this.hasRoles) this.roleFields(lineNumber);
     for (let e = 0; e < this.emptyCount; e++) this.report.missing(this.names[this.emptyColumns[e]]);
     if (this.rowProblem !== undefined) this.reject(this.rowProblem);
     else this.commit(lineNumber);
@@ -294,6 +354,8 @@ export class TableBuilder implements LineSink {
         } else if (kind !== IGNORE) {
           this.field(j, text.slice(start, end), lineNumber);
         }
+        if (this.hasRoles && this.roleOf[j] !== NO_ROLE)
+          this.roleStage[this.roleOf[j]] = text.slice(start, end);
       }
       j++;
       if (end === text.length) return j;
@@ -314,6 +376,8 @@ export class TableBuilder implements LineSink {
         const reason =
           value === value || NAN_OR_INF_TEXT.test(raw) ? REJECT_REASONS.nanOrInf : REJECT_REASONS.nonNumeric;
         this.rowProblem = this.problem(lineNumber, reason, j, raw);
+      } else if (this.rowProblem === undefined && !DECIMAL_TEXT.test(raw)) {
+        this.rowProblem = this.problem(lineNumber, REJECT_REASONS.nonDecimal, j, raw);
       } else if (this.rowProblem === undefined && !Number.isFinite(Math.fround(value))) {
         this.rowProblem = this.problem(lineNumber, REJECT_REASONS.outOfRange, j, raw);
       }
@@ -335,6 +399,38 @@ export class TableBuilder implements LineSink {
     }
     if (kind === LABEL) this.labelStage = value;
     else this.categoricalStage[this.slots[j]] = value;
+  }
+
+  /** The row's time and group from the raw text of their columns; a bad one rejects the row. */
+  private roleFields(lineNumber: number): void {
+    if (this.timestamps) {
+      const stage = this.roleStage;
+      const seconds =
+        this.columnOfRole[TIMESTAMP_ROLE] !== -1
+          ? parseTimestamp(stage[TIMESTAMP_ROLE])
+          : parseDateAndTime(
+              stage[DATE_ROLE],
+              this.columnOfRole[TIME_ROLE] === -1 ? undefined : stage[TIME_ROLE],
+            );
+      this.timestampStage = seconds;
+      if (Number.isNaN(seconds) && this.rowProblem === undefined) {
+        const role =
+          this.columnOfRole[TIMESTAMP_ROLE] !== -1
+            ? TIMESTAMP_ROLE
+            : Number.isNaN(parseDateAndTime(stage[DATE_ROLE]))
+              ? DATE_ROLE
+              : TIME_ROLE;
+        this.rowProblem = this.problem(
+          lineNumber,
+          REJECT_REASONS.invalidTime,
+          this.columnOfRole[role],
+          stage[role],
+        );
+      }
+    }
+    if (this.groupCodes && this.roleStage[GROUP_ROLE].trim().length === 0 && this.rowProblem === undefined) {
+      this.rowProblem = this.problem(lineNumber, REJECT_REASONS.empty, this.columnOfRole[GROUP_ROLE]);
+    }
   }
 
   private problem(line: number, reason: string, column: number, value?: string): RejectedRow {
@@ -376,6 +472,8 @@ export class TableBuilder implements LineSink {
       }
     }
     this.lineNumbers[i] = lineNumber;
+    if (this.timestamps) this.timestamps[i] = this.timestampStage;
+    if (this.groupCodes) this.groupCodes[i] = this.groupDictionary.codeOf(this.roleStage[GROUP_ROLE].trim());
     const key = hasher.digest();
     this.rowKeys[i] = key;
     if (this.seenKeys.has(key)) this.report.duplicateRows++;
@@ -391,6 +489,8 @@ export class TableBuilder implements LineSink {
     this.labelCodes = enlarge(this.labelCodes, new Int32Array(capacity));
     this.lineNumbers = enlarge(this.lineNumbers, new Uint32Array(capacity));
     this.rowKeys = enlarge(this.rowKeys, new Float64Array(capacity));
+    if (this.timestamps) this.timestamps = enlarge(this.timestamps, new Float64Array(capacity));
+    if (this.groupCodes) this.groupCodes = enlarge(this.groupCodes, new Int32Array(capacity));
   }
 }
 

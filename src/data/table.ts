@@ -27,6 +27,10 @@ export interface Table {
   readonly label: CategoricalColumn;
   /** 1-based line number in the source file of each kept row, for error messages and detection output. */
   readonly lineNumbers: Uint32Array;
+  /** Epoch seconds per row, when the schema declares time columns (see `DatasetSchema.time`). */
+  readonly timestamps?: Float64Array;
+  /** Device or source of each row, when the schema declares a `groupColumn`. */
+  readonly groups?: CategoricalColumn;
 }
 
 /** Raw label string of row `i`. */
@@ -49,6 +53,16 @@ export function selectRows(table: Table, rows: ArrayLike<number>): Table {
   };
   const lineNumbers = new Uint32Array(n);
   for (let i = 0; i < n; i++) lineNumbers[i] = table.lineNumbers[rows[i]];
+  let timestamps: Float64Array | undefined;
+  if (table.timestamps) {
+    const source = table.timestamps;
+    timestamps = new Float64Array(n);
+    for (let i = 0; i < n; i++) timestamps[i] = source[rows[i]];
+  }
+  const groups: CategoricalColumn | undefined = table.groups && {
+    ...table.groups,
+    codes: pickCodes(table.groups.codes),
+  };
   return {
     nRows: n,
     features: table.features.map((c) =>
@@ -63,5 +77,7 @@ export function selectRows(table: Table, rows: ArrayLike<number>): Table {
       categories: table.label.categories,
     },
     lineNumbers,
+    ...(timestamps ? { timestamps } : {}),
+    ...(groups ? { groups } : {}),
   };
 }

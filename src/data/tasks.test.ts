@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -8,6 +7,7 @@ import { DATASETS } from './registry.js';
 import type { Table } from './table.js';
 import { classesForTask, labelsForTask, TASK_CLASSES } from './tasks.js';
 import { taxonomyWithOverrides } from './taxonomy.js';
+import { dataAvailable } from '../../test/available.js';
 
 /** A table with no features, only the label column, dictionary-encoded the way the loader does it. */
 function labelTable(labels: readonly string[]): Table {
@@ -139,17 +139,20 @@ describe('labelsForTask', () => {
 const dataDir = resolve(process.env.IOT_IDS_DATA_DIR ?? '../shared/data');
 const kddTestPlus = join(dataDir, 'nsl-kdd/KDDTest+.txt.gz');
 
-describe.skipIf(!existsSync(kddTestPlus))('labelsForTask on the real KDDTest+', () => {
-  it('reproduces the published category counts (normal 9,711 / DoS 7,458 / Probe 2,421 / R2L 2,754 / U2R 200)', async () => {
-    const text = gunzipSync(await readFile(kddTestPlus)).toString('utf8');
-    const labels = text
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => line.split(',')[41]);
-    const result = labelsForTask(labelTable(labels), '5class', nsl);
-    const counts = Object.fromEntries(result.classes.map((c) => [c, 0]));
-    for (const c of result.y) counts[result.classes[c]]++;
-    expect(counts).toEqual({ normal: 9711, dos: 7458, probe: 2421, r2l: 2754, u2r: 200 });
-    expect(result.unknownLabels).toEqual({});
-  });
-});
+describe.runIf(dataAvailable(kddTestPlus, 'labelsForTask on the real KDDTest+'))(
+  'labelsForTask on the real KDDTest+',
+  () => {
+    it('reproduces the published category counts (normal 9,711 / DoS 7,458 / Probe 2,421 / R2L 2,754 / U2R 200)', async () => {
+      const text = gunzipSync(await readFile(kddTestPlus)).toString('utf8');
+      const labels = text
+        .split('\n')
+        .filter((line) => line.length > 0)
+        .map((line) => line.split(',')[41]);
+      const result = labelsForTask(labelTable(labels), '5class', nsl);
+      const counts = Object.fromEntries(result.classes.map((c) => [c, 0]));
+      for (const c of result.y) counts[result.classes[c]]++;
+      expect(counts).toEqual({ normal: 9711, dos: 7458, probe: 2421, r2l: 2754, u2r: 200 });
+      expect(result.unknownLabels).toEqual({});
+    });
+  },
+);

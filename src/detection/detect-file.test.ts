@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTraining } from '../train/run-training.js';
 import { detectFile, type DetectProgress, type DetectSummary } from './detect-file.js';
 import { TINY_CLASSES, makeTinyModel, tinyLine, tinyRows } from './test-helpers/tiny-model.js';
+import { dataAvailable } from '../../test/available.js';
 
 interface OutputLine {
   line: number;
@@ -187,16 +187,42 @@ describe('detectFile', () => {
     expect(await readdir(join(dir, 'cut-out'))).toEqual([]);
   });
 
+  it.each([
+    ['a PDF', Buffer.from('%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n'), /looks like a PDF document/],
+    [
+      'a ZIP archive',
+      Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(40, 65), Buffer.from('\nx,y\n')]),
+      /looks like a ZIP archive/,
+    ],
+    ['UTF-16 text', Buffer.from(`\ufeff${inputText()}`, 'utf16le'), /looks like UTF-16 text/],
+    [
+      'the wrong delimiter',
+      Buffer.from(inputText().replaceAll(',', ';')),
+      /wrong column count 44.*delimiter ","/,
+    ],
+  ])('fails, saying what it saw, when every line of %s is rejected', async (_name, bytes, saw) => {
+    const input = join(dir, 'all-rejected.bin');
+    await writeFile(input, bytes);
+    const error = await detectFile({ modelDir, input, dataset: schemaFile, stdout: new PassThrough() }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(
+      /all-rejected\.bin: no record could be scored: all \d+ lines were rejected/,
+    );
+    expect((error as Error).message).toMatch(saw);
+  });
+
   it('names what is wrong with the dataset or the input path', async () => {
     const input = join(dir, 'x.csv');
     await writeFile(input, inputText());
     await expect(detectFile({ modelDir, input, stdout: new PassThrough() })).rejects.toThrow(
-      /trained on dataset "tiny", which is not built in: pass its schema file/,
+      /trained on dataset "tiny", which is not built in, and was saved before models kept their dataset schema: pass its schema file with -d/,
     );
     await expect(
       detectFile({ modelDir, input, dataset: 'nsl-kdd', stdout: new PassThrough() }),
     ).rejects.toThrow(
-      /dataset "nsl-kdd" does not match the model in .*: feature column 2 is "protocol_type" \(categorical\) but the model was trained with "proto" \(categorical\)/,
+      /-d nsl-kdd contradicts the dataset the model in .* was trained on \("tiny"\): the model has 6 columns, -d has 43; column 2 is "proto" \(categorical\) in the model but "protocol_type" \(categorical\) in -d/,
     );
     await expect(
       detectFile({
@@ -211,11 +237,12 @@ describe('detectFile', () => {
 
 const repo = resolve(import.meta.dirname, '../..');
 const dataDir = resolve(repo, process.env.IOT_IDS_DATA_DIR ?? '../shared/data');
+const REAL_DATA_SUITE = 'detectFile on NSL-KDD (real data)';
 const hasData =
-  existsSync(join(dataDir, 'nsl-kdd', 'KDDTrain+_20Percent.txt.gz')) &&
-  existsSync(join(dataDir, 'nsl-kdd', 'KDDTest+.txt.gz'));
+  dataAvailable(join(dataDir, 'nsl-kdd', 'KDDTrain+_20Percent.txt.gz'), REAL_DATA_SUITE) &&
+  dataAvailable(join(dataDir, 'nsl-kdd', 'KDDTest+.txt.gz'), REAL_DATA_SUITE);
 
-describe.skipIf(!hasData)('detectFile on NSL-KDD (real data)', () => {
+describe.runIf(hasData)(REAL_DATA_SUITE, () => {
   it('scores all 22,544 KDDTest+ records exactly as the evaluation did', async () => {
     const out = join(dir, 'nsl-run');
     const { metrics, modelDir: nslModel } = await runTraining({

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { RejectedRow } from '../data/cleaning-report.js';
-import { DATASETS, resolveDataset } from '../data/registry.js';
+import { describeRejectedRow, type RejectedRow } from '../data/cleaning-report.js';
+import { datasetForModel } from '../models/model-dataset.js';
 import type { DatasetSchema } from '../data/schema.js';
-import { IotIdsError, usageError } from '../errors.js';
+import { IotIdsError } from '../errors.js';
 import type { ByteSource } from '../data/decode-input.js';
 import { checkFeatureColumns } from './detection-table.js';
 import { Detector, type ScoredTable } from './detector.js';
@@ -17,7 +17,7 @@ export interface DetectFileOptions {
   input: string;
   /**
    * Built-in dataset name or schema file (.json) describing the input's columns, delimiter and header.
-   * Default: the model's dataset (a model trained on a schema file needs that file here).
+   * Default: the dataset stored in the model directory (models from before it was stored need it here).
    */
   dataset?: string;
   /** NDJSON file, written to a temporary file and renamed into place when complete. Default: stdout, streamed. */
@@ -115,7 +115,7 @@ async function run(
   options: DetectFileOptions,
 ): Promise<DetectSummary> {
   const started = performance.now();
-  const counter = { bytesRead: 0 };
+  const counter: ByteCounter = { bytesRead: 0, head: Buffer.alloc(0) };
   const tally = new Tally(detector.classes, detector.rules.normalIndex, options.maxRejectedExamples ?? 100);
   const format = ndjsonFormatter(detector.classes);
   const batches = streamRecordBatches(countBytes(source.stream, counter), schema, {
@@ -138,6 +138,9 @@ async function run(
       totalBytes: source.totalBytes,
     });
   }
+  if (tally.records === 0 && tally.rejected > 0) {
+    throw allRejected(tally.summary(), counter.head, schema, source.name);
+  }
   const seconds = (performance.now() - started) / 1000;
   return {
     input: source.name,
@@ -150,18 +153,7 @@ async function run(
 
 /** The dataset's schema for reading the input, checked against the columns the model was trained on. */
 async function inputSchema(detector: Detector, options: DetectFileOptions): Promise<DatasetSchema> {
-  const trainedOn = detector.manifest.dataset;
-  let name = options.dataset;
-  if (name === undefined) {
-    if (!Object.hasOwn(DATASETS, trainedOn)) {
-      throw usageError(
-        `the model in ${options.modelDir} was trained on dataset "${trainedOn}", which is not built in: ` +
-          'pass its schema file as the dataset',
-      );
-    }
-    name = trainedOn;
-  }
-  const { schema } = await resolveDataset(name);
+  const { schema } = await datasetForModel(detector.manifest, options.modelDir, options.dataset);
   checkFeatureColumns(schema, detector.manifest.inputColumns, options.modelDir);
   return schema;
 }
@@ -189,14 +181,68 @@ async function openInput(
   }
 }
 
-async function* countBytes(
-  input: ByteSource,
-  counter: { bytesRead: number },
-): AsyncGenerator<Buffer | string> {
+/** Input bytes read so far, and the first `HEAD_BYTES` of them (to say what a rejected input looked like). */
+interface ByteCounter {
+  bytesRead: number;
+  head: Buffer;
+}
+
+const HEAD_BYTES = 512;
+
+async function* countBytes(input: ByteSource, counter: ByteCounter): AsyncGenerator<Buffer | string> {
   for await (const chunk of input as AsyncIterable<Buffer | string>) {
     counter.bytesRead += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (counter.head.length < HEAD_BYTES) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      counter.head = Buffer.concat([counter.head, bytes.subarray(0, HEAD_BYTES - counter.head.length)]);
+    }
     yield chunk;
   }
+}
+
+/**
+ * The error for an input of which not one line could be scored — a PDF, a ZIP archive, UTF-16 text, the
+ * wrong delimiter: it says how many lines were rejected for what, the first of them, and what the input
+ * looks like, instead of exiting 0 with empty output.
+ */
+function allRejected(
+  tally: ReturnType<Tally['summary']>,
+  head: Buffer,
+  schema: DatasetSchema,
+  name: string,
+): IotIdsError {
+  const reasons = Object.entries(tally.rejectedByReason)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
+  const first = tally.rejectedExamples[0];
+  return new IotIdsError(
+    `no record could be scored: all ${tally.rejected} lines were rejected (${reasons})` +
+      (first ? `; first: ${describeRejectedRow(first)}` : '') +
+      `; ${describeHead(head, schema.delimiter || ',')}`,
+    { location: { file: name } },
+  );
+}
+
+/** What the first bytes of an input suggest it is. */
+function describeHead(head: Buffer, delimiter: string): string {
+  const starts = (text: string): boolean => head.subarray(0, text.length).toString('latin1') === text;
+  if (starts('%PDF')) return 'the input looks like a PDF document, not a flow file';
+  if (starts('PK\x03\x04')) return 'the input looks like a ZIP archive: unzip it first (gzip is read as is)';
+  let zeros = 0;
+  for (const byte of head) if (byte === 0) zeros++;
+  if (starts('\xff\xfe') || starts('\xfe\xff') || zeros > head.length / 4) {
+    return 'the input looks like UTF-16 text: convert it to UTF-8';
+  }
+  if (zeros > 0) return 'the input looks like binary data, not a flow file';
+  const firstLine = head.toString('utf8').split('\n', 1)[0];
+  const others = [',', ';', '\t', '|']
+    .filter((d) => d !== delimiter)
+    .map((d): [string, number] => [d, firstLine.split(d).length - 1])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const guess =
+    others.length > 0 ? ` (its first line holds ${JSON.stringify(others[0][0])} ${others[0][1]} times)` : '';
+  return `check that the input is a flow file split by the schema's delimiter ${JSON.stringify(delimiter)}${guess}`;
 }
 
 /** Builds the NDJSON text of a scored batch by hand: a few times faster than JSON.stringify per record. */

@@ -65,7 +65,7 @@ function fakeDetector(kind: string, rows: number[][], options: DetectorOptions =
   const train = tableOf(tinyRows(1, 30));
   const pipeline = new FeaturePipeline().fit(train);
   const manifest: ModelManifest = {
-    formatVersion: 1,
+    formatVersion: 2,
     kind,
     options: {},
     dataset: 'tiny',
@@ -76,7 +76,9 @@ function fakeDetector(kind: string, rows: number[][], options: DetectorOptions =
     inputColumns: [...TINY_SCHEMA.columns],
     featureNames: pipeline.featureNames,
     files: {},
+    fileSizes: {},
     createdAt: '',
+    digest: '',
   };
   const model = new FixedScores(kind, rows);
   return {

@@ -7,8 +7,8 @@ import { featureColumnsOf, labelNameOf, UNLABELLED } from './detection-table.js'
  * own format (`all-columns`, whose label field is skipped unread) a line may leave the label out
  * (`without-label`: one field fewer) or hold the feature columns only (`features-only`: also without the
  * dataset's ignored columns, such as NSL-KDD's trailing difficulty or UNSW-NB15's id). Each layout has a
- * different field count, so the first data line (or the header) tells which one a file uses; every later
- * line must then have the same count.
+ * different field count, so the header, or the first data line that parses, tells which one a file uses;
+ * every later line must then have the same count.
  */
 export type LayoutKind = 'all-columns' | 'without-label' | 'features-only';
 

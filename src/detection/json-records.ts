@@ -26,7 +26,7 @@ export interface RecordsTable {
  * Turns JSON objects with one field per column name (the HTTP API's input) into a detection table,
  * validated like file input: numeric fields must be finite JSON numbers within float32 range (strings such
  * as "12" are refused rather than guessed), categorical fields non-empty strings (trimmed, as the loader
- * does). The label and ignored columns may be present, with any value, and are not read; any other field
+ * does) of valid UTF-8. The label and ignored columns may be present, with any value, and are not read; any other field
  * is an error, so a misspelt column name is never silently dropped.
  */
 export function recordsToTable(records: readonly unknown[], schema: DatasetSchema): RecordsTable {
@@ -60,7 +60,7 @@ export function recordsToTable(records: readonly unknown[], schema: DatasetSchem
       } else {
         if (typeof value !== 'string') return false;
         const text = value.trim();
-        if (text.length === 0) return false;
+        if (text.length === 0 || text.indexOf(REPLACEMENT_CHAR) !== -1) return false;
         codeValues[slot[j] * n + kept] = codeOf(dictionaries[j], text);
       }
     }
@@ -175,9 +175,17 @@ function numericProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * What invalid UTF-8 in a body decodes to. A category holding it is refused as 'invalid UTF-8', as the file
+ * loader refuses it (table-builder.ts): a garbled category must not become a category of its own. A
+ * genuine U+FFFD is treated the same way, there too.
+ */
+const REPLACEMENT_CHAR = '\uFFFD';
+
 function categoricalProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return `expected a string, got ${describeValue(value)}`;
   if (value.trim().length === 0) return 'expected a non-empty string';
+  if (value.indexOf(REPLACEMENT_CHAR) !== -1) return 'invalid UTF-8';
   return undefined;
 }
 

@@ -1,3 +1,4 @@
+import { basename, dirname, resolve } from 'node:path';
 import type { Table } from '../data/table.js';
 import { IotIdsError } from '../errors.js';
 import { featureColumnsOf, checkFeatureColumns, labelNameOf, UNLABELLED } from './detection-table.js';
@@ -7,7 +8,11 @@ import { Detector, type DetectorOptions } from './detector.js';
 export interface ModelInfo {
   /** `kind@createdAt`, stored with every alert. */
   id: string;
-  dir: string;
+  /**
+   * The run the model belongs to: the name of the run directory (`runs/<run>/model`), or of the model
+   * directory itself when it is not called `model`. Never the path: it is shown to API clients.
+   */
+  run: string;
   kind: string;
   dataset: string;
   task: string;
@@ -131,7 +136,7 @@ export function modelInfo(detector: Detector, dir: string, loadedAt: Date): Mode
   const m = detector.manifest;
   return {
     id: `${m.kind}@${m.createdAt}`,
-    dir,
+    run: runNameOf(dir),
     kind: m.kind,
     dataset: m.dataset,
     task: m.task,
@@ -143,6 +148,12 @@ export function modelInfo(detector: Detector, dir: string, loadedAt: Date): Mode
     createdAt: m.createdAt,
     loadedAt: loadedAt.toISOString(),
   };
+}
+
+/** `runs/rf-1/model` → `rf-1`; `/models/current` → `current`. */
+export function runNameOf(modelDir: string): string {
+  const path = resolve(modelDir);
+  return basename(path) === 'model' ? basename(dirname(path)) : basename(path);
 }
 
 /**

@@ -152,6 +152,18 @@ describe('streamRecordBatches', () => {
     ]);
   });
 
+  it('takes the layout from the first line that parses: a damaged first line does not reject the rest', async () => {
+    // One ',' replaced by ';' in line 1 leaves 5 fields, which is the without-label count.
+    const damaged = tinyLine(ROWS[0]).replace(',', ';');
+    const input = `${damaged}\n${ROWS.slice(1, 6)
+      .map((r) => tinyLine(r))
+      .join('\n')}\n`;
+    const [batch] = await collect(chunked(input, 64));
+    expect(batch.table.nRows).toBe(5);
+    expect(batch.rejected).toHaveLength(1);
+    expect(batch.rejected[0]).toMatchObject({ line: 1, reason: 'non-numeric value', field: 'duration' });
+  });
+
   it('reads gzip input, detected by its magic bytes, in small chunks', async () => {
     const gz = gzipSync(Buffer.from(text(), 'utf8'));
     const batches = await collect(chunked(gz, 9), { batchRows: 4 });

@@ -45,7 +45,8 @@ const DEFAULT_BATCH_ROWS = 4096;
  *
  * The label is optional: a line may hold every column of the schema (its label field is skipped unread),
  * every column but the label (one field fewer), or only the feature columns; see `input-layouts.ts`. The
- * first data line (or the header) fixes the layout for the whole input.
+ * header, or else the first data line that parses, fixes the layout for the whole input (a damaged first
+ * line is rejected, not taken as the layout).
  */
 export async function* streamRecordBatches(
   input: ByteSource,
@@ -130,7 +131,19 @@ class BatchingSink implements LineSink {
     this.rowsRead++;
     const nFields = countFields(text, this.delimiter);
     if (this.layout === undefined && nFields !== undefined) {
-      this.layout = this.layouts.find((l) => l.names.length === nFields);
+      const candidate = this.layouts.find((l) => l.names.length === nFields);
+      if (candidate !== undefined) {
+        // A damaged line can have another layout's field count: the layout is fixed only by a line that
+        // parses under it, and lines before that are rejected for what is wrong with them.
+        const probe = new TableBuilder(candidate.builderSchema, { file: this.file, maxRejectedExamples: 1 });
+        probe.line(text + this.suffix, lineNumber);
+        if (probe.report.rowsKept === 0) {
+          this.ownRejected.push(...probe.report.build().rejectedExamples);
+          this.flushIfFull();
+          return;
+        }
+        this.layout = candidate;
+      }
     }
     const layout = this.layout;
     if (nFields === undefined && layout === undefined) {

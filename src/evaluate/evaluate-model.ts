@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { IotIdsError } from '../errors.js';
 import { loadLabelledSplit } from '../data/labelled-split.js';
 import { dataSearchPath } from '../data/locate.js';
-import { resolveDataset } from '../data/registry.js';
 import type { TaskName } from '../data/schema.js';
 import { loadSavedModel } from '../models/load-saved-model.js';
+import { datasetForModel } from '../models/model-dataset.js';
+import { restrictClasses } from '../data/class-coverage.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
 import { buildRocFile } from './roc-file.js';
@@ -31,20 +31,14 @@ export async function evaluateModel(
   const saved = await loadSavedModel(spec.modelDir);
   const { manifest, pipeline, model } = saved;
   try {
-    const dataset = await resolveDataset(spec.dataset ?? manifest.dataset);
-    const expectedColumns = manifest.inputColumns.map((c) => `${c.name}:${c.type}`).join(',');
-    const actualColumns = dataset.schema.columns.map((c) => `${c.name}:${c.type}`).join(',');
-    if (expectedColumns !== actualColumns) {
-      throw new IotIdsError(
-        `the model was trained on the columns of "${manifest.dataset}", which do not match the columns of "${dataset.name}"`,
-        { kind: 'usage', location: { file: spec.modelDir } },
-      );
-    }
-    const test = await loadLabelledSplit(dataset, spec.split, manifest.task as TaskName, {
+    const dataset = await datasetForModel(manifest, spec.modelDir, spec.dataset);
+    const loaded = await loadLabelledSplit(dataset, spec.split, manifest.task as TaskName, {
       searchPath: dataSearchPath(spec.dataDir),
       strict: spec.strict,
       progress,
     });
+    // A class the model was trained without (absent from its training file) cannot be scored against it.
+    const test = restrictClasses(loaded, manifest.classes);
     const transformed = pipeline.transform(test.table);
     progress.start(`score ${spec.split}`, test.table.nRows, 'rows');
     const scored = await scoreSplit(model, transformed.x, test.y, manifest.classes);

@@ -26,11 +26,30 @@ export interface MetricsFile {
   };
   splits: Record<string, SplitMetrics>;
   createdAt: string;
+  /**
+   * What the reader must know before trusting the figures, in plain words: test rows repeated from training,
+   * classes only in the test part, dropped classes, unknown labels. Absent in files from older versions.
+   */
+  warnings?: string[];
+  /** `--dedup` mode of the run, when used. */
+  dedup?: 'before-split' | 'train-only';
 }
 
-export function describeProtocol(protocol: string, trainSplit: string, tests: readonly string[]): string {
+export function describeProtocol(
+  protocol: string,
+  trainSplit: string,
+  tests: readonly string[],
+  detail?: string,
+): string {
+  const where = detail ? ` (${detail})` : '';
   if (protocol === 'random-split') {
-    return `random-split (INFLATED): stratified hold-out of ${trainSplit}; train and test rows come from the same file, so scores are far higher than on the official test sets`;
+    return `random-split (INFLATED): stratified hold-out of ${trainSplit}${where}; train and test rows come from the same file and the same sessions, so scores are far higher than on data recorded later or elsewhere`;
+  }
+  if (protocol === 'time-split') {
+    return `time-split: the earliest rows of ${trainSplit} train, the latest test${where}`;
+  }
+  if (protocol === 'group-split') {
+    return `group-split: ${trainSplit} divided by group, no group on both sides${where}`;
   }
   return `official: train on ${trainSplit}, test on ${tests.join(', ')}`;
 }

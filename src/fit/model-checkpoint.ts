@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
 import { readWeights, writeWeights, type NamedWeights } from './weights-file.js';
-import { writeDirAtomic, exists } from '../util/atomic-dir.js';
+import { exists, recoverDirAtomic, writeDirAtomic } from '../util/atomic-dir.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import type { Callback, CallbackCheckpointState, EpochLogs, LoopControl } from './callbacks.js';
 import type { HistoryFile } from './history.js';
@@ -122,6 +122,8 @@ export async function readLastCheckpoint(
   dir: string,
 ): Promise<{ state: CheckpointState; weights: NamedWeights } | undefined> {
   const last = join(dir, 'last');
+  // A crash between writeDirAtomic's renames leaves last/ missing and its new copy beside it.
+  await recoverDirAtomic(last);
   if (!(await exists(join(last, 'state.json')))) return undefined;
   const statePath = join(last, 'state.json');
   let stored: Omit<CheckpointState, 'callbacks'> & { callbacks?: unknown };

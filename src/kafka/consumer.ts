@@ -8,7 +8,8 @@ import {
   type LogEntry,
 } from 'kafkajs';
 
-import { DATASETS, resolveDataset } from '../data/registry.js';
+import { DATASETS } from '../data/registry.js';
+import { datasetForModel } from '../models/model-dataset.js';
 import type { DatasetSchema } from '../data/schema.js';
 import { IotIdsError, usageError } from '../errors.js';
 import { checkFeatureColumns } from '../detection/detection-table.js';
@@ -277,9 +278,17 @@ class StepScorer {
 }
 
 async function inputSchema(detector: Detector, options: StartConsumerOptions): Promise<DatasetSchema> {
-  const name = options.dataset ?? detector.manifest.dataset;
-  if (options.dataset === undefined && !Object.hasOwn(DATASETS, name)) return detector.inputSchema;
-  const { schema } = await resolveDataset(name);
+  // Messages carry one record each and no header, so the model's own columns suffice when it stores no
+  // dataset definition (models saved before it was stored, trained on a schema file).
+  const { manifest } = detector;
+  if (
+    options.dataset === undefined &&
+    !manifest.datasetDefinition &&
+    !Object.hasOwn(DATASETS, manifest.dataset)
+  ) {
+    return detector.inputSchema;
+  }
+  const { schema } = await datasetForModel(detector.manifest, options.modelDir, options.dataset);
   checkFeatureColumns(schema, detector.manifest.inputColumns, options.modelDir);
   return schema;
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlertStore } from '../alerts/alert-store.js';
 import type { ConsumedAlert } from './consumer.js';
+import type { StoredAlert } from '../alerts/alert-store.js';
+import type { AlertForwarder } from '../alerts/alert-forwarder.js';
 import { kafkaAlertWriter } from './store-alerts.js';
 
 function alert(label: string, key: string | null, offset: string): ConsumedAlert {
@@ -34,6 +36,27 @@ describe('kafkaAlertWriter', () => {
       const page = store.list({});
       const summary = page.alerts.map((a) => `${a.class}/${a.sourceKey}/${a.count}`).sort();
       expect(summary).toEqual(['dos/flows/2/1', 'dos/gw-1/2', 'probe/gw-1/1']);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('hands each newly opened alert, once durable, to the forwarders; a folded-in step sends nothing', async () => {
+    const store = AlertStore.open(join(await mkdtemp(join(tmpdir(), 'iot-ids-kafka-')), 'alerts.db'));
+    const sent: StoredAlert[] = [];
+    const forwarder: AlertForwarder = {
+      target: 'test',
+      forward: (a) => sent.push(a),
+      stats: () => ({ delivered: sent.length, failed: 0, dropped: 0, queued: 0 }),
+      close: () => Promise.resolve(),
+    };
+    try {
+      const write = kafkaAlertWriter(store, { model: 'rf', now: () => 120_500, forwarders: [forwarder] });
+      await write([alert('dos', 'gw-1', '1'), alert('probe', 'gw-1', '2')]);
+      expect(sent.map((a) => `${a.class}/${a.sourceKey}`).sort()).toEqual(['dos/gw-1', 'probe/gw-1']);
+      expect(sent.every((a) => store.get(a.id)?.class === a.class)).toBe(true);
+      await write([alert('dos', 'gw-1', '3')]);
+      expect(sent).toHaveLength(2);
     } finally {
       store.close();
     }

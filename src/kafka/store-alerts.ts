@@ -1,3 +1,4 @@
+import type { AlertForwarder } from '../alerts/alert-forwarder.js';
 import type { AlertGroupWrite, AlertStore } from '../alerts/alert-store.js';
 import type { ConsumedAlert } from './consumer.js';
 
@@ -8,7 +9,13 @@ import type { ConsumedAlert } from './consumer.js';
  */
 export function kafkaAlertWriter(
   store: AlertStore,
-  options: { model: string; windowSeconds?: number; now?: () => number },
+  options: {
+    model: string;
+    windowSeconds?: number;
+    now?: () => number;
+    /** Where each newly opened alert is also sent once durable (as `serve` does). Default none. */
+    forwarders?: readonly AlertForwarder[];
+  },
 ): (alerts: ConsumedAlert[]) => Promise<void> {
   const windowMs = (options.windowSeconds ?? 60) * 1000;
   const now = options.now ?? Date.now;
@@ -39,7 +46,12 @@ export function kafkaAlertWriter(
         model: options.model,
       });
     }
-    store.writeGroups([...groups.values()]);
+    const results = store.writeGroups([...groups.values()]);
     await store.durable();
+    for (const result of results) {
+      if (!result.created || !options.forwarders?.length) continue;
+      const alert = store.get(result.id);
+      if (alert) for (const forwarder of options.forwarders) forwarder.forward(alert);
+    }
   };
 }

@@ -1,7 +1,9 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { IotIdsError } from '../errors.js';
 import type { Table } from '../data/table.js';
 import { createMatrix, type Matrix } from '../preprocess/matrix.js';
 import { FeaturePipeline } from '../preprocess/pipeline.js';
@@ -123,7 +125,82 @@ describe('model directory', () => {
     const manifestPath = join(dir, 'manifest.json');
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
     manifest.files['../../etc/passwd'] = 'a'.repeat(64);
+    manifest.fileSizes['../../etc/passwd'] = 10;
     await writeFile(manifestPath, JSON.stringify(manifest));
     await expect(readModelDir(dir)).rejects.toThrow(/not allowed/);
+  });
+
+  it('refuses a manifest whose classes were swapped: the digest covers the manifest', async () => {
+    const { dir } = await savedModel();
+    const manifestPath = join(dir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    manifest.classes = [...manifest.classes].reverse();
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    await expect(readModelDir(dir)).rejects.toThrow(/manifest\.json.*digest mismatch/);
+  });
+
+  it('refuses a file the manifest does not list, and an entry removed from the list', async () => {
+    const { dir } = await savedModel();
+    await writeFile(join(dir, 'extra.bin'), 'x');
+    await expect(readModelDir(dir)).rejects.toThrow(/extra\.bin.*not listed in the manifest/);
+    await rm(join(dir, 'extra.bin'));
+    const manifestPath = join(dir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    delete manifest.files['weights.bin'];
+    delete manifest.fileSizes['weights.bin'];
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    await expect(readModelDir(dir)).rejects.toThrow(/digest mismatch|not listed/);
+  });
+
+  it('refuses a model file that is a symbolic link to a device, without reading it', async () => {
+    const { dir } = await savedModel();
+    await rm(join(dir, 'weights.bin'));
+    await symlink('/dev/zero', join(dir, 'weights.bin'));
+    const error = await readModelDir(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IotIdsError);
+    expect((error as Error).message).toMatch(/weights\.bin.*not a regular file/);
+  });
+
+  it('refuses a manifest that is a FIFO or a device instead of hanging', { timeout: 10_000 }, async () => {
+    const { dir } = await savedModel();
+    const manifestPath = join(dir, 'manifest.json');
+    await rm(manifestPath);
+    execFileSync('mkfifo', [manifestPath]);
+    await expect(readModelDir(dir)).rejects.toThrow(/manifest\.json.*not a regular file/);
+    await rm(manifestPath);
+    await symlink('/dev/zero', manifestPath);
+    await expect(readModelDir(dir)).rejects.toThrow(/manifest\.json.*not a regular file/);
+  });
+
+  it('refuses a file larger than the manifest says, and a directory where a file belongs', async () => {
+    const { dir } = await savedModel();
+    await writeFile(join(dir, 'weights.bin'), new Uint8Array(1_000_000));
+    await expect(readModelDir(dir)).rejects.toThrow(/weights\.bin.*1000000 bytes.*manifest says 4/);
+    await rm(join(dir, 'weights.bin'));
+    await mkdir(join(dir, 'weights.bin'));
+    const error = await readModelDir(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IotIdsError);
+    expect((error as Error).message).toMatch(/weights\.bin.*not a regular file \(a directory\)/);
+  });
+
+  it('refuses a manifest of format 1 (no digest) with a clear message', async () => {
+    const { dir } = await savedModel();
+    const manifestPath = join(dir, 'manifest.json');
+    const {
+      digest: _digest,
+      fileSizes: _sizes,
+      ...manifest
+    } = JSON.parse(await readFile(manifestPath, 'utf8'));
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, formatVersion: 1 }));
+    await expect(readModelDir(dir)).rejects.toThrow(/format version 1.*no manifest digest.*train/);
+  });
+
+  it("reads a model directory that a crash between writeDirAtomic's renames left missing", async () => {
+    const { dir } = await savedModel();
+    const parent = join(dir, '..');
+    await rename(dir, join(parent, '.model.0123456789ab.tmp'));
+    await mkdir(join(parent, '.model.0123456789ab.tmp.old'));
+    expect((await readModelDir(dir)).manifest.kind).toBe('fixed');
+    expect(await readdir(parent)).toEqual(['model']);
   });
 });

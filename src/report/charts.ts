@@ -19,3 +19,8 @@ export {
 } from './charts/per-class-chart.js';
 export { errorBarsSpec, type ClassSpread, type ErrorBarsInput } from './charts/error-bars-chart.js';
 export { oneVsRestAccuracy } from './one-vs-rest-accuracy.js';
+export {
+  packetScoreSeriesSpec,
+  type PacketScoreChartInput,
+  type PacketSpan,
+} from './charts/packet-score-chart.js';

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +9,13 @@ import { extractFigures } from './html/figure.js';
 import { buildCompareReport, buildRunReport } from './html-report.js';
 import { buildResultsFile } from './results-file.js';
 import { syntheticResultsRuns, writeSyntheticRunDir } from './synthetic-runs.js';
+import { available } from '../../test/available.js';
 
 const screenshotDir = process.env.IOT_IDS_SCREENSHOT_DIR ?? tmpdir();
 
-describe.runIf(existsSync(CHROMIUM))('reports in headless Chromium', () => {
+const SUITE = 'reports in headless Chromium';
+
+describe.runIf(available(CHROMIUM, SUITE, 'Chromium'))(SUITE, () => {
   let root: string;
   let browser: BrowserContext;
 

@@ -102,12 +102,7 @@ export async function buildRunReport(runDir: string, options: ReportOptions = {}
       },
       { term: 'run created', value: m.createdAt || 'unknown' },
     ],
-    warning:
-      m.protocol === 'random-split'
-        ? html`<strong>Inflated protocol.</strong> Training and test rows come from the same file, so these
-            scores are far above what the model reaches on the official test sets. Shown only because many
-            papers report this protocol.`
-        : undefined,
+    warning: runWarning(m),
     contents,
     body: html`${sections}`,
     generatedAt: options.generatedAt ?? new Date().toISOString(),
@@ -172,4 +167,17 @@ async function trainingSection(run: RunDirContents, context: ChartContext): Prom
       () => trainingCurvesSpec(history, { context, model: run.metrics.model }),
     ),
   ]);
+}
+
+/** The banner: the inflated protocol, then every warning the run recorded (overlap, classes, labels). */
+function runWarning(m: RunDirContents['metrics']): SafeHtml | undefined {
+  const inflated =
+    m.protocol === 'random-split'
+      ? html`<strong>Inflated protocol.</strong> Training and test rows come from the same file, so these
+          scores are far above what the model reaches on the official test sets. Shown only because many
+          papers report this protocol.`
+      : undefined;
+  const warnings = m.warnings ?? [];
+  if (!inflated && warnings.length === 0) return undefined;
+  return html`${inflated ?? ''}${warnings.map((w, i) => html`${inflated || i > 0 ? html`<br />` : ''}${w}`)}`;
 }

@@ -59,9 +59,17 @@ export function alertEventStream(
         controller = c;
         send('retry: 3000\n\n');
         if (options.after !== undefined) {
-          const replay = store.list({ after: options.after, limit: options.maxReplay ?? 500 }).alerts;
-          for (const alert of replay) {
-            if (!send(`id: ${alert.id}\nevent: alert\ndata: ${JSON.stringify(alert)}\n\n`)) return;
+          // Pages end by bytes too (see AlertStore.list), so ask until the replay is done.
+          let left = options.maxReplay ?? 500;
+          let after = options.after;
+          while (left > 0) {
+            const replay = store.list({ after, limit: Math.min(left, 1000) }).alerts;
+            if (replay.length === 0) break;
+            for (const alert of replay) {
+              if (!send(`id: ${alert.id}\nevent: alert\ndata: ${JSON.stringify(alert)}\n\n`)) return;
+            }
+            left -= replay.length;
+            after = replay[replay.length - 1].id;
           }
         }
         heartbeat = setInterval(() => send(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);

@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import type { WebSocket } from 'ws';
 import { routePath } from 'hono/route';
 import { IotIdsError } from '../errors.js';
 import type { AlertHub } from '../alerts/alert-hub.js';
@@ -12,7 +13,8 @@ import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page.js
 import { submittedRecords } from './detect-body.js';
 import { emptyDetectResponse, formatDetectResponse } from './detect-response.js';
 import type { DetectionService } from './detection-service.js';
-import { HttpError } from './http-error.js';
+import { ClientAbortedError, HttpError } from './http-error.js';
+import { checkBrowserRequest, type BrowserGuard } from './browser-guard.js';
 import { OverloadedError } from './micro-batcher.js';
 import type { ModelSlot, ReloadResult } from '../detection/model-slot.js';
 import type { TestMetrics } from './model-test-metrics.js';
@@ -34,6 +36,8 @@ export interface AppContext {
   tokenCheck: TokenCheck | null;
   /** null: rate limiting off. */
   rateLimiter: RateLimiter | null;
+  /** Host, Origin and content-type checks against pages in a browser (browser-guard.ts). */
+  browserGuard: BrowserGuard;
   sourceField: string | undefined;
   maxBodyBytes: number;
   maxRecordsPerRequest: number;
@@ -47,6 +51,9 @@ export interface AppContext {
 }
 
 type Env = { Bindings: HttpBindings };
+
+/** Unsent bytes allowed to pile up for a live WebSocket client before it is dropped. */
+const MAX_WEBSOCKET_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** Paths anyone may fetch: the dashboard shell (it holds no data) and the probes. */
 const PUBLIC_PATHS = new Set(['/', '/dashboard.js', '/dashboard.css', '/healthz', '/readyz']);
@@ -65,11 +72,14 @@ export function createApp(ctx: AppContext): Hono<Env> {
     const started = performance.now();
     await next();
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
-    const route = routePath(c as Context<Env>, -1);
-    if (route !== '/v1/alerts/stream' && route !== '/v1/alerts/ws') {
+    const matched = routePath(c as Context<Env>, -1);
+    const route = matched === '*' || matched === '/*' ? 'unmatched' : matched;
+    if (c.error instanceof ClientAbortedError) {
+      ctx.metrics.requestsAborted.inc({ route });
+    } else if (route !== '/v1/alerts/stream' && route !== '/v1/alerts/ws') {
       ctx.metrics.requestDuration.observe(
         {
-          route: route === '*' || route === '/*' ? 'unmatched' : route,
+          route,
           method: c.req.method,
           status: c.res.status,
         },
@@ -93,6 +103,14 @@ export function createApp(ctx: AppContext): Hono<Env> {
         );
       }
     }
+    const headers = c.env.incoming.headers;
+    checkBrowserRequest(ctx.browserGuard, {
+      method: c.req.method,
+      host: headers.host,
+      origin: headers.origin,
+      contentType: headers['content-type'],
+      websocket: headers.upgrade?.toLowerCase() === 'websocket',
+    });
     if (ctx.tokenCheck && !PUBLIC_PATHS.has(c.req.path)) {
       const presented =
         bearerToken(c.req.header('authorization')) ??
@@ -240,7 +258,14 @@ export function createApp(ctx: AppContext): Hono<Env> {
       let unsubscribe: (() => void) | null = null;
       return {
         onOpen(_event, ws) {
+          const socket = ws.raw as WebSocket | undefined;
           unsubscribe = ctx.hub.subscribe((event, json) => {
+            // A client that stops reading is dropped rather than buffered for without bound.
+            if ((socket?.bufferedAmount ?? 0) > MAX_WEBSOCKET_BUFFERED_BYTES) {
+              unsubscribe?.();
+              socket?.terminate();
+              return;
+            }
             ws.send(`{"type":"${event.type}","data":${json}}`);
           });
           if (unsubscribe === null) ws.close(1013, 'too many live clients');
@@ -272,6 +297,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
 
   app.onError((error, c) => {
+    if (error instanceof ClientAbortedError) return new Response(null, { status: 499 }); // nobody reads it
     if (error instanceof HttpError) {
       for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
       return c.json({ error: error.message, ...error.details }, error.status);

@@ -155,7 +155,7 @@ export const DASHBOARD_JS = `'use strict';
     const thresholds = Object.entries(m.thresholds).map(([c, t]) => c + ' ≥ ' + t).join(', ');
     const rows = [['model', m.kind], ['dataset', m.dataset], ['task', m.task], ['protocol', m.protocol],
       ['classes', m.classes.join(', ')], ['alert thresholds', thresholds], ['trained', new Date(m.createdAt).toLocaleString()],
-      ['loaded', new Date(m.loadedAt).toLocaleString()], ['directory', m.dir]];
+      ['loaded', new Date(m.loadedAt).toLocaleString()], ['run', m.run]];
     for (const [k, v] of rows) { dl.append(el('dt', '', k)); dl.append(el('dd', k === 'directory' ? 'mono' : '', v)); }
     renderMetrics(info.testMetrics);
     renderLegend();

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,6 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, launchHeadlessChromium } from '../../test/headless-chromium.js';
 import { postRecords, startTinyServer, tinyRecords, type TinyServer } from './test-helpers/tiny-server.js';
+import { available } from '../../test/available.js';
 
 const screenshotDir = process.env.IOT_IDS_SCREENSHOT_DIR ?? tmpdir();
 
@@ -32,7 +33,9 @@ const METRICS = {
   },
 };
 
-describe.runIf(existsSync(CHROMIUM))('dashboard in headless Chromium', () => {
+const SUITE = 'dashboard in headless Chromium';
+
+describe.runIf(available(CHROMIUM, SUITE, 'Chromium'))(SUITE, () => {
   let profile: string;
   let browser: BrowserContext;
   let tiny: TinyServer;

@@ -7,7 +7,7 @@ import { IotIdsError } from '../errors.js';
  */
 export class HttpError extends IotIdsError {
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 413 | 415 | 422 | 429 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 421 | 422 | 429 | 503,
     message: string,
     /** Extra fields of the JSON answer, e.g. `errors` for validation failures. */
     readonly details: Record<string, unknown> = {},
@@ -18,5 +18,16 @@ export class HttpError extends IotIdsError {
   ) {
     super(message, { kind: status < 500 ? 'usage' : 'failure', cause });
     this.name = 'HttpError';
+  }
+}
+
+/**
+ * The client went away before its request was read: counted as
+ * an aborted request, never logged as an error or counted as a 500.
+ */
+export class ClientAbortedError extends HttpError {
+  constructor() {
+    super(400, 'the client closed the connection mid-request');
+    this.name = 'ClientAbortedError';
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './http-error.js';
+import { ClientAbortedError, HttpError } from './http-error.js';
 
 /**
  * Reads a request body into memory, refusing it with 413 as soon as it is known to exceed `maxBytes`: from
@@ -35,11 +35,12 @@ export function readBody(incoming: IncomingMessage, maxBytes: number): Promise<B
       cleanup();
       resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
     };
-    const onError = (error: Error): void => {
+    // An error on the request stream means the connection broke: the client is gone either way.
+    const onError = (): void => {
       cleanup();
-      reject(error);
+      reject(new ClientAbortedError());
     };
-    const onClose = (): void => onError(new Error('the client closed the connection mid-request'));
+    const onClose = (): void => onError();
     incoming.on('data', onData);
     incoming.on('end', onEnd);
     incoming.on('error', onError);

@@ -3,7 +3,7 @@ import type { StoredAlert } from '../alerts/alert-store.js';
 import { AlertStore } from '../alerts/alert-store.js';
 import { startServer } from './server.js';
 import { postRecords, startTinyServer, tinyRecords, type TinyServer } from './test-helpers/tiny-server.js';
-import { TestWebSocket } from './test-helpers/ws-client.js';
+import { connectWs } from './test-helpers/ws-connect.js';
 
 describe('detection service over HTTP', () => {
   let tiny: TinyServer;
@@ -148,10 +148,8 @@ describe('detection service over HTTP', () => {
     const sse = await fetch(`${tiny.url}/v1/alerts/stream`, { signal: controller.signal });
     expect(sse.headers.get('content-type')).toContain('text/event-stream');
     const reader = sse.body!.getReader();
-    const ws = await TestWebSocket.connect(`${tiny.url}/v1/alerts/ws`, {
-      'sec-websocket-protocol': 'iot-ids',
-    });
-    expect(ws.protocol).toBe('iot-ids');
+    const ws = await connectWs(`${tiny.url}/v1/alerts/ws`, ['iot-ids']);
+    expect(ws.ws.protocol).toBe('iot-ids');
     // A source never seen before opens a new alert.
     const records = tinyRecords(7, 2, 'probe').map((r) => ({ ...r }));
     const sourced = await alertIdsOf(tiny.url, records);
@@ -167,7 +165,7 @@ describe('detection service over HTTP', () => {
     }
     expect(text).toMatch(/event: (alert|update)\n/);
     controller.abort();
-    ws.close();
+    ws.ws.close();
   });
 
   it('exposes Prometheus metrics, health and readiness', async () => {
@@ -308,12 +306,10 @@ describe('security', () => {
       expect((await fetch(`${tiny.url}/metrics`)).status).toBe(401);
       expect((await fetch(`${tiny.url}/`)).status).toBe(200);
       expect((await fetch(`${tiny.url}/healthz`)).status).toBe(200);
-      await expect(TestWebSocket.connect(`${tiny.url}/v1/alerts/ws`)).rejects.toThrow(/401/);
-      const ws = await TestWebSocket.connect(`${tiny.url}/v1/alerts/ws`, {
-        'sec-websocket-protocol': `iot-ids, bearer.${token}`,
-      });
-      expect(ws.protocol).toBe('iot-ids');
-      ws.close();
+      await expect(connectWs(`${tiny.url}/v1/alerts/ws`, ['iot-ids'])).rejects.toThrow(/401/);
+      const ws = await connectWs(`${tiny.url}/v1/alerts/ws`, ['iot-ids', `bearer.${token}`]);
+      expect(ws.ws.protocol).toBe('iot-ids');
+      ws.ws.close();
     } finally {
       await tiny.cleanup();
     }
@@ -357,13 +353,12 @@ describe('shutdown', () => {
     const sse = await fetch(`${tiny.url}/v1/alerts/stream`);
     const reader = sse.body!.getReader();
     await reader.read(); // the retry line: the stream is open
-    const ws = await TestWebSocket.connect(`${tiny.url}/v1/alerts/ws`);
+    const ws = await connectWs(`${tiny.url}/v1/alerts/ws`, ['iot-ids']);
     const closing = tiny.server.close();
     let done = false;
     for (let i = 0; i < 100 && !done; i++) done = (await reader.read()).done;
     expect(done).toBe(true);
-    const goodbye = await ws.next();
-    expect(goodbye?.opcode).toBe(0x8);
+    expect(await ws.closed).toBe(1001);
     // Closing resolves once the streams are ended (the test's timeout bounds it; speed is not asserted).
     await closing;
     await expect(fetch(`${tiny.url}/readyz`)).rejects.toThrow();

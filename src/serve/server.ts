@@ -2,25 +2,33 @@ import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
 import { IotIdsError, usageError } from '../errors.js';
+import type { AlertForwarder } from '../alerts/alert-forwarder.js';
 import { AlertHub } from '../alerts/alert-hub.js';
 import { startAlertRetention } from '../alerts/alert-retention.js';
 import { AlertStore, checkRetentionDays, type StoreSynchronous } from '../alerts/alert-store.js';
 import { createBodyDecoder } from './body-decoder.js';
 import { createApp } from './app.js';
 import { checkToken, isLoopbackHost, readTokenFile, TokenCheck } from './bearer-auth.js';
+import { browserGuard } from './browser-guard.js';
 import { DetectionService } from './detection-service.js';
 import { ModelSlot, type ReloadResult } from '../detection/model-slot.js';
 import { readTestMetrics } from './model-test-metrics.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { ServiceMetrics } from './service-metrics.js';
-import { MiniWebSocketServer } from './websocket-server.js';
 
 export interface ServerOptions {
   /** Model directory written by `iot-ids train` (…/model); its run's metrics.json is read from `..`. */
   modelDir: string;
   /** Address to listen on. Anything other than loopback requires a token. Default '127.0.0.1'. */
   host?: string;
+  /**
+   * Host names besides the bound address (and, on loopback, `localhost`) that requests may name in their
+   * `Host` header, e.g. the gateway's DNS name behind which clients reach it. Others are answered 421
+   * (DNS rebinding). Bound to a wildcard address without any: every Host is accepted. Default none.
+   */
+  allowedHosts?: string[];
   /** Port; 0 picks a free one (see `RunningServer.url`). Default 8080. */
   port?: number;
   /** Bearer token required on the API (at least 16 printable characters). Default none. */
@@ -77,6 +85,8 @@ export interface ServerOptions {
   maxLiveClients?: number;
   /** Where the service logs (errors, reloads). Default: nowhere. */
   log?: (message: string) => void;
+  /** Where each new alert is also sent (webhook, syslog), once it is durable. Closed with the server. */
+  forwarders?: readonly AlertForwarder[];
 }
 
 export interface RunningServer {
@@ -141,6 +151,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 }
 
+/** Largest message accepted from a WebSocket client (the service only sends; clients say little). */
+const MAX_WEBSOCKET_MESSAGE_BYTES = 64 * 1024;
+
 async function listen(
   options: ServerOptions,
   host: string,
@@ -152,7 +165,14 @@ async function listen(
 ): Promise<RunningServer> {
   const metrics = new ServiceMetrics();
   metrics.setModel(slot.info);
-  const hub = new AlertHub(options.maxLiveClients ?? 100);
+  const forwarders = options.forwarders ?? [];
+  // One hub slot per forwarder besides the live clients; the hub publishes only committed alerts.
+  const hub = new AlertHub((options.maxLiveClients ?? 100) + forwarders.length);
+  for (const forwarder of forwarders) {
+    hub.subscribe((event) => {
+      if (event.type === 'alert') forwarder.forward(event.data);
+    });
+  }
   const service = new DetectionService(
     slot,
     store,
@@ -197,6 +217,7 @@ async function listen(
     metrics,
     tokenCheck: token === undefined ? null : new TokenCheck(token),
     rateLimiter: options.rateLimit === false ? null : new RateLimiter(options.rateLimit ?? {}),
+    browserGuard: browserGuard(host, token !== undefined, options.allowedHosts),
     sourceField: options.sourceField,
     maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
     maxRecordsPerRequest: options.maxRecordsPerRequest ?? 20_000,
@@ -208,7 +229,15 @@ async function listen(
     log,
   });
 
-  const wss = new MiniWebSocketServer({ protocol: 'iot-ids' });
+  // `ws` does the protocol (RFC 6455 with its validation: oversized or fragmented control frames and
+  // invalid UTF-8 close the connection); @hono/node-server routes the upgrade through the app, so the
+  // same middleware (rate limit, token, Host and Origin checks) runs first.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has('iot-ids') ? 'iot-ids' : false),
+  });
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const server = createAdaptorServer({
     fetch: app.fetch,
@@ -260,6 +289,7 @@ async function listen(
       closing = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const end of [...liveStreams]) end();
+      for (const client of wss.clients) client.close(1001, 'server shutting down');
       wss.close();
       await service.drain();
       server.closeIdleConnections();
@@ -268,6 +298,7 @@ async function listen(
       clearTimeout(grace);
       await service.drain();
       await bodyDecoder.close();
+      await Promise.all(forwarders.map((f) => f.close()));
       await retention?.stop();
       store.close();
       await slot.dispose();

@@ -19,6 +19,7 @@ export class ServiceMetrics {
   readonly batchRecords: Histogram;
   readonly batchRequests: Histogram;
   readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
+  readonly requestsAborted: Counter<'route'>;
   readonly stageDuration: Histogram<'stage'>;
   readonly queuedRecords: Gauge;
   readonly liveSubscribers: Gauge;
@@ -73,6 +74,12 @@ export class ServiceMetrics {
       name: 'iot_ids_batch_requests',
       help: 'Requests merged into one micro-batch.',
       buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers,
+    });
+    this.requestsAborted = new Counter({
+      name: 'iot_ids_requests_aborted_total',
+      help: 'Requests whose client closed the connection before the request was read.',
+      labelNames: ['route'],
       registers,
     });
     this.requestDuration = new Histogram({

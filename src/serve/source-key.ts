@@ -1,7 +1,5 @@
 import type { DatasetSchema } from '../data/schema.js';
-
-/** Source keys longer than this are cut: they are grouping keys, not payload. */
-const MAX_SOURCE_KEY_LENGTH = 128;
+import { MAX_SOURCE_KEY_LENGTH } from '../alerts/storable-record.js';
 
 /**
  * Who sent a record, for alert aggregation ("one alert per class and source per window"). KDD-style records

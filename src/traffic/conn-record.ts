@@ -37,6 +37,8 @@ export interface ConnRecord {
   /** Label columns of labelled logs (IoT-23's `label` and `detailed-label`, Argus's `Label`). */
   readonly label?: string;
   readonly detailedLabel?: string;
+  /** 1-based line of the source log the record was read from (flow logs only), for messages and output. */
+  readonly line?: number;
   /** True for an interim record of a connection still open (live scoring), false or absent when final. */
   readonly interim?: boolean;
 }
@@ -55,6 +57,19 @@ export class SkipTally {
     }
     entry.count++;
     if (entry.examples.length < this.maxExamples) entry.examples.push(position);
+  }
+
+  /** Adds every count and example of another tally (the reader's and the meter's skips, say). */
+  addAll(other: SkipTally): void {
+    for (const [reason, e] of other.byReason) {
+      let entry = this.byReason.get(reason);
+      if (!entry) {
+        entry = { count: 0, examples: [] };
+        this.byReason.set(reason, entry);
+      }
+      entry.count += e.count;
+      for (const x of e.examples) if (entry.examples.length < this.maxExamples) entry.examples.push(x);
+    }
   }
 
   get total(): number {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROTOCOL_NAMES } from '../data/protocols.js';
 import { IotIdsError } from '../errors.js';
 import { parseJsonValue, readJsonFile } from '../util/read-json-file.js';
 import { DATASET_NAMES } from '../data/registry.js';
@@ -43,7 +44,7 @@ function configSchema() {
           dataset: z.array(datasetName).min(1),
           model: z.array(z.enum(modelKinds() as [string, ...string[]])).min(1),
           task: z.array(z.enum(TASK_NAMES as unknown as [TaskName, ...TaskName[]])).min(1),
-          protocol: z.array(z.enum(['official', 'random-split'])).min(1),
+          protocol: z.array(z.enum(PROTOCOL_NAMES)).min(1),
         })
         .strict(),
       options: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROTOCOL_NAMES } from '../data/protocols.js';
 import { readJsonFile } from '../util/read-json-file.js';
 
 /**
@@ -10,7 +11,7 @@ const runConfigSchema = z
     dataset: z.string(),
     model: z.string(),
     task: z.enum(['5class', 'binary', 'ddos-u2r-normal', 'attack-cat']),
-    protocol: z.enum(['official', 'random-split']),
+    protocol: z.enum(PROTOCOL_NAMES),
     seed: z.number().int().min(0),
     trainSplit: z.string(),
     validationFraction: z.number().gt(0).lt(0.5),
@@ -31,7 +32,7 @@ const runConfigSchema = z
       .strict(),
     taxonomyOverrides: z.record(z.string(), z.enum(['normal', 'dos', 'probe', 'r2l', 'u2r'])),
     strict: z.boolean(),
-    dedup: z.boolean(),
+    dedup: z.union([z.boolean(), z.enum(['before-split', 'train-only'])]),
   })
   .partial()
   .strict();

@@ -1,6 +1,8 @@
 import type { ProtocolName, TaskName } from '../data/schema.js';
 import type { PipelineOptions } from '../preprocess/pipeline.js';
 
+export type DedupMode = 'before-split' | 'train-only';
+
 /** Training-set resampling, applied after the train/validation split and only to the training part. */
 export interface ResampleOptions {
   /** SMOTE minority classes up to `smoteRatio` × the majority count. Default off. */
@@ -17,9 +19,10 @@ export interface ResampleOptions {
 export interface RunSpec {
   /** Built-in dataset name or a schema file path. */
   dataset: string;
-  task: TaskName;
-  /** Default 'official'. */
-  protocol: ProtocolName;
+  /** Default: the first task the dataset supports. */
+  task?: TaskName;
+  /** Default: the schema's protocol, else the most honest one the dataset can run (see data/protocols.ts). */
+  protocol?: ProtocolName;
   model: string;
   /** Model options, already validated for `model`. */
   modelOptions: Record<string, unknown>;
@@ -32,7 +35,10 @@ export interface RunSpec {
   trainSplit?: string;
   /** Fraction of the training rows held out for validation (models that use it). Default 0.1. */
   validationFraction?: number;
-  /** Random-split protocol: fraction of the source file held out as the test split. Default 0.2. */
+  /**
+   * One-file protocols: fraction of the source file held out as the test split. Default 0.2 for random-split,
+   * 0.3 for time-split (the latest 30 %) and group-split.
+   */
   testFraction?: number;
   /** Raw-label → category overrides for the taxonomy, e.g. { httptunnel: 'r2l' }. */
   taxonomyOverrides?: Record<string, string>;
@@ -41,10 +47,11 @@ export interface RunSpec {
   log1p?: boolean;
   resample?: ResampleOptions;
   /**
-   * Remove exact duplicate rows from the training data (after the random-split hold-out, which keeps its
-   * duplicates so the overlap stays visible). Default false.
+   * Remove exact duplicate rows. `train-only` (or `true`): from the training data only, after a one-file
+   * protocol's hold-out, which keeps its duplicates so the overlap stays visible. `before-split`: from the
+   * whole source file before it is divided (and, under `official`, from each file on its own). Default off.
    */
-  dedup?: boolean;
+  dedup?: boolean | DedupMode;
   /** Deep models: continue from `<out>/checkpoints/last` when it exists. Default false. */
   resume?: boolean;
   /** First rejected input row is fatal. Default false. */

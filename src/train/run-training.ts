@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { IotIdsError, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
+import { defaultProtocolOf, requireProtocol } from '../data/protocols.js';
 import { countOverlap } from '../data/cleaning-report.js';
 import { dataSearchPath } from '../data/locate.js';
 import { resolveDataset } from '../data/registry.js';
@@ -14,6 +15,9 @@ import { buildRocFile, mergeRocFiles, type RocFile } from '../evaluate/roc-file.
 import { modelDescriptor } from '../models/registry.js';
 import { FeaturePipeline } from '../preprocess/pipeline.js';
 import { stratifiedSplit } from '../preprocess/stratified-split.js';
+import { classCoverage, restrictClasses } from '../data/class-coverage.js';
+import { holdOut } from './hold-out.js';
+import { overlapWarning, refuseLabelLeaks } from './label-leakage.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { dedupSplit, loadLabelledSplit, subsetSplit, type LabelledSplit } from '../data/labelled-split.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
@@ -22,7 +26,7 @@ import { History } from '../fit/history.js';
 import { ModelCheckpoint, readLastCheckpoint } from '../fit/model-checkpoint.js';
 import { progressCallback } from '../fit/progress-callback.js';
 import { resampleTraining } from './resample-training.js';
-import type { RunSpec } from './run-spec.js';
+import type { DedupMode, RunSpec } from './run-spec.js';
 
 export interface RunResult {
   metrics: MetricsFile;
@@ -40,36 +44,69 @@ export async function runTraining(
   progress: ProgressReporter = silentProgress,
 ): Promise<RunResult> {
   const dataset = await resolveDataset(spec.dataset);
-  if (!dataset.tasks.includes(spec.task)) {
+  const task = spec.task ?? dataset.tasks[0];
+  if (!dataset.tasks.includes(task)) {
     throw usageError(
-      `dataset "${dataset.name}" does not support task "${spec.task}"; it supports: ${dataset.tasks.join(', ')}`,
+      `dataset "${dataset.name}" does not support task "${task}"; it supports: ${dataset.tasks.join(', ')}`,
     );
   }
+  const protocol = requireProtocol(dataset, spec.protocol ?? defaultProtocolOf(dataset));
+  if (spec.protocol === undefined) progress.note(`protocol: ${protocol} (the default for ${dataset.name})`);
+  const dedup = dedupMode(spec.dedup);
   const descriptor = modelDescriptor(spec.model);
   const taxonomy = taxonomyFor(dataset, spec.taxonomyOverrides);
   const searchPath = dataSearchPath(spec.dataDir);
   const loadOptions = { searchPath, taxonomy, strict: spec.strict, progress };
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+    progress.note(`WARNING: ${message}`);
+  };
 
   const trainSplitName =
-    spec.trainSplit ?? (spec.protocol === 'official' ? dataset.official.train : dataset.randomSplitSource);
-  let train = await loadLabelledSplit(dataset, trainSplitName, spec.task, loadOptions);
+    spec.trainSplit ?? (protocol === 'official' ? dataset.official.train : dataset.randomSplitSource);
+  let train = await loadLabelledSplit(dataset, trainSplitName, task, loadOptions);
+  noteUnknownLabels(train, warnings);
+  if (dedup === 'before-split') {
+    train = dedupSplit(train);
+    progress.note(
+      `--dedup before-split removed ${train.cleaning.dedupRemoved} duplicate rows of ${trainSplitName}`,
+    );
+  }
   let heldOut: LabelledSplit | undefined;
   let testNames: string[];
-  if (spec.protocol === 'random-split') {
-    const fraction = spec.testFraction ?? 0.2;
-    const parts = stratifiedSplit(train.y, fraction, spec.seed);
-    const name = `${trainSplitName} (random ${Math.round(fraction * 100)}% hold-out)`;
-    heldOut = subsetSplit(train, parts.test, name);
-    train = subsetSplit(train, parts.train, trainSplitName);
-    testNames = [name];
+  let protocolDetail: string | undefined;
+  if (protocol !== 'official') {
+    const parts = holdOut(train, protocol, { testFraction: spec.testFraction, seed: spec.seed });
+    ({ train, test: heldOut, detail: protocolDetail } = parts);
+    progress.note(`${protocol}: ${protocolDetail}`);
+    testNames = [heldOut.name];
   } else {
     testNames = [...dataset.official.tests];
   }
-  if (spec.dedup) {
+  if (dedup === 'train-only') {
     train = dedupSplit(train);
     progress.note(`--dedup removed ${train.cleaning.dedupRemoved} duplicate training rows`);
   }
-  assertEveryClassPresent(train);
+  const coverage = classCoverage(train, heldOut);
+  if (coverage.dropped.length) {
+    warn(
+      `class ${coverage.dropped.map((c) => `"${c}"`).join(', ')} of task ${task} has no rows in ${trainSplitName}; it is left out of this run`,
+    );
+  }
+  if (coverage.onlyInTest.length) {
+    warn(
+      `class ${coverage.onlyInTest.map((c) => `"${c}"`).join(', ')} occurs only in the test part (${heldOut?.name}); the model has no training rows for it and cannot predict it`,
+    );
+  }
+  if (coverage.absentFromTest.length) {
+    warn(
+      `class ${coverage.absentFromTest.map((c) => `"${c}"`).join(', ')} has no rows in the test part (${heldOut?.name}); its test figures measure nothing`,
+    );
+  }
+  train = restrictClasses(train, coverage.classes);
+  if (heldOut) heldOut = restrictClasses(heldOut, coverage.classes);
+  refuseLabelLeaks(train, dataset.name);
 
   const started = performance.now();
   let fitPart = train;
@@ -116,12 +153,13 @@ export async function runTraining(
     const modelDir = join(spec.out, 'model');
     await saveModelDir(modelDir, model, pipeline, {
       dataset: dataset.name,
-      task: spec.task,
-      protocol: spec.protocol,
+      task,
+      protocol,
       seed: spec.seed,
       classes: train.classes,
       inputColumns: [...dataset.schema.columns],
       featureNames: pipeline.featureNames,
+      datasetDefinition: dataset,
     });
 
     // The test splits are read here, after every choice has been made, and only once.
@@ -130,7 +168,17 @@ export async function runTraining(
     const reports: string[] = [];
     const rocFiles: RocFile[] = [];
     for (const name of testNames) {
-      const test = heldOut ?? (await loadLabelledSplit(dataset, name, spec.task, loadOptions));
+      let test = heldOut ?? (await loadLabelledSplit(dataset, name, task, loadOptions));
+      if (!heldOut) {
+        noteUnknownLabels(test, warnings);
+        test = restrictClasses(test, coverage.classes);
+        if (dedup === 'before-split') test = dedupSplit(test);
+      }
+      const overlap = countOverlap(train.rowKeys, test.rowKeys);
+      const overlapText = `${name}: ${overlap.toLocaleString('en-US')} of ${test.y.length.toLocaleString('en-US')} test rows also occur in the training data`;
+      const tooMuch = overlapWarning(name, overlap, test.y.length, protocol);
+      if (tooMuch) warn(tooMuch);
+      else progress.note(overlapText);
       const transformed = pipeline.transform(test.table);
       progress.start(`score ${name}`, test.table.nRows, 'rows');
       const scored = await scoreSplit(model, transformed.x, test.y, train.classes);
@@ -138,7 +186,7 @@ export async function runTraining(
       splits[name] = scored.metrics;
       cleaning[name] = {
         ...test.cleaning,
-        overlapWithTrain: countOverlap(train.rowKeys, test.rowKeys),
+        overlapWithTrain: overlap,
         unknownCategories: transformed.unknownCategories,
         clippedValues: transformed.clipped,
       };
@@ -149,9 +197,9 @@ export async function runTraining(
     const metrics: MetricsFile = {
       formatVersion: 1,
       dataset: dataset.name,
-      task: spec.task,
-      protocol: spec.protocol,
-      protocolDescription: describeProtocol(spec.protocol, trainSplitName, testNames),
+      task,
+      protocol,
+      protocolDescription: describeProtocol(protocol, trainSplitName, testNames, protocolDetail),
       model: spec.model,
       modelOptions: { ...model.options },
       seed: spec.seed,
@@ -162,6 +210,8 @@ export async function runTraining(
       cleaning: { splits: cleaning, resampling: resampled.summary },
       splits,
       createdAt: new Date().toISOString(),
+      warnings,
+      ...(dedup ? { dedup } : {}),
     };
     const metricsPath = join(spec.out, 'metrics.json');
     await writeJsonAtomic(join(spec.out, 'roc.json'), mergeRocFiles(...rocFiles));
@@ -206,14 +256,17 @@ async function epochCallbacks(
   return { callbacks: [history, checkpoint, progressCallback(progress)], history, resumeFrom };
 }
 
-function assertEveryClassPresent(train: LabelledSplit): void {
-  const counts = new Array<number>(train.classes.length).fill(0);
-  for (const c of train.y) counts[c]++;
-  const missing = train.classes.filter((_, i) => counts[i] === 0);
-  if (missing.length) {
-    throw new IotIdsError(
-      `class ${missing.map((m) => `"${m}"`).join(', ')} has no training rows in ${train.name}; the model could never predict it. Use a task without it or a larger training file`,
-      { location: { file: train.path } },
+function dedupMode(value: RunSpec['dedup']): DedupMode | undefined {
+  if (value === true) return 'train-only';
+  return value === false ? undefined : value;
+}
+
+/** Unknown labels were already printed while loading; the metrics file keeps them among the warnings. */
+function noteUnknownLabels(split: LabelledSplit, warnings: string[]): void {
+  const n = Object.values(split.cleaning.unknownLabels).reduce((sum, k) => sum + k, 0);
+  if (n > 0) {
+    warnings.push(
+      `${split.name}: ${n} rows left out because their label is not in the taxonomy (${Object.keys(split.cleaning.unknownLabels).join(', ')})`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import { loadLabelledSplit, subsetSplit, type LabelledSplit } from '../data/labelled-split.js';
 import { dataSearchPath } from '../data/locate.js';
-import { resolveDataset } from '../data/registry.js';
+import { datasetForModel } from '../models/model-dataset.js';
 import type { DatasetDefinition } from '../data/schema.js';
 import { IotIdsError, usageError } from '../errors.js';
 import { readModelDir, type ModelManifest } from '../models/model-dir.js';
@@ -144,13 +144,5 @@ async function normalTrainingRows(
 }
 
 async function datasetOf(manifest: ModelManifest, options: TrainZeroDayOptions): Promise<DatasetDefinition> {
-  try {
-    return await resolveDataset(options.dataset ?? manifest.dataset);
-  } catch (error) {
-    if (options.dataset !== undefined) throw error;
-    throw usageError(
-      `the model in ${options.modelDir} was trained on dataset "${manifest.dataset}", which is not built in: pass its schema file as the dataset`,
-      error,
-    );
-  }
+  return datasetForModel(manifest, options.modelDir, options.dataset);
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { intOption } from '../parse-options.js';
+import { collect, intOption } from '../parse-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
 interface ConsumeFlags {
@@ -14,6 +14,8 @@ interface ConsumeFlags {
   fromBeginning?: boolean;
   zeroDay?: boolean;
   retainDays?: number;
+  webhook: string[];
+  syslog: string[];
 }
 
 export function registerConsume(program: Command): void {
@@ -39,6 +41,18 @@ export function registerConsume(program: Command): void {
       'delete alerts whose last record is older than n days, at start and hourly (default: keep all)',
       intOption('--retain-days'),
     )
+    .option(
+      '--webhook <url>',
+      'also POST each new alert as JSON to this URL, retrying with backoff (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--syslog <udp|tcp://host:port>',
+      'also send each new alert to a syslog collector as RFC 5424, e.g. udp://127.0.0.1:514 (repeatable)',
+      collect,
+      [],
+    )
     .action(async (flags: ConsumeFlags) => {
       const { AlertStore } = await import('../../alerts/alert-store.js');
       const { startAlertRetention } = await import('../../alerts/alert-retention.js');
@@ -47,6 +61,8 @@ export function registerConsume(program: Command): void {
       const log = (message: string): void => {
         process.stderr.write(`${message}\n`);
       };
+      const { openForwarders } = await import('../../alerts/alert-forwarder.js');
+      const forwarders = await openForwarders({ webhooks: flags.webhook, syslog: flags.syslog, log });
       const store = AlertStore.open(flags.store, { retentionDays: flags.retainDays });
       const consumer = await startConsumer({
         brokers: flags.brokers.split(','),
@@ -57,7 +73,7 @@ export function registerConsume(program: Command): void {
         fromBeginning: flags.fromBeginning,
         zeroDay: flags.zeroDay,
         thresholds: flags.thresholds ? await readThresholds(flags.thresholds) : undefined,
-        onAlert: kafkaAlertWriter(store, { model: flags.model }),
+        onAlert: kafkaAlertWriter(store, { model: flags.model, forwarders }),
         onLog: (level, message) => log(`kafka ${level}: ${message}`),
       });
       const retention = store.retentionDays === undefined ? null : startAlertRetention(store, { log });
@@ -71,6 +87,7 @@ export function registerConsume(program: Command): void {
       });
       const stats = consumer.stats();
       await retention?.stop();
+      await Promise.all(forwarders.map((f) => f.close()));
       store.close();
       process.stderr.write(
         `stopped: ${stats.records} records, ${stats.alerts} alerts, ${stats.rejected} rejected\n`,

@@ -27,7 +27,7 @@ export function registerDetect(program: Command): void {
     )
     .option(
       '-d, --dataset <name|schema.json>',
-      'layout of the input (default: the dataset the model was trained on)',
+      'layout of the input (default: the schema stored with the model; a -d that contradicts it is an error)',
     )
     .option(
       '-o, --output <file>',

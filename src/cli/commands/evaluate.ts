@@ -12,7 +12,7 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('-o, --out <dir>', 'where metrics.json and classification-report.txt go')
     .option(
       '-d, --dataset <name|schema.json>',
-      'dataset of the split (default: the one the model was trained on)',
+      'dataset of the split (default: the schema stored with the model; a -d that contradicts it is an error)',
     )
     .option(
       '--data-dir <dir>',

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { intOption } from '../parse-options.js';
+import { collect, intOption } from '../parse-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
 interface ServeFlags {
@@ -14,6 +14,8 @@ interface ServeFlags {
   alertWindow?: number;
   decoderThreads?: number;
   retainDays?: number;
+  webhook: string[];
+  syslog: string[];
 }
 
 export function registerServe(program: Command): void {
@@ -47,9 +49,25 @@ export function registerServe(program: Command): void {
       'delete alerts whose last record is older than n days, at start and hourly (default: keep all)',
       intOption('--retain-days'),
     )
+    .option(
+      '--webhook <url>',
+      'also POST each new alert as JSON to this URL, retrying with backoff (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--syslog <udp|tcp://host:port>',
+      'also send each new alert to a syslog collector as RFC 5424, e.g. udp://127.0.0.1:514 (repeatable)',
+      collect,
+      [],
+    )
     .action(async (flags: ServeFlags) => {
       const { startServer } = await import('../../serve/server.js');
+      const { openForwarders } = await import('../../alerts/alert-forwarder.js');
+      const log = (message: string): void => void process.stderr.write(`${message}\n`);
+      const forwarders = await openForwarders({ webhooks: flags.webhook, syslog: flags.syslog, log });
       const server = await startServer({
+        forwarders,
         modelDir: flags.model,
         host: flags.host,
         port: flags.port,

@@ -6,7 +6,9 @@ import type { ProtocolName, TaskName } from '../../data/schema.js';
 import type { RunSpec } from '../../train/run-spec.js';
 import { formatSummaryTable } from '../summary-table.js';
 import { terminalProgress } from '../terminal-progress.js';
-import { intOption, positiveNumberOption } from '../parse-options.js';
+import { PROTOCOL_NAMES } from '../../data/protocols.js';
+import type { DedupMode } from '../../train/run-spec.js';
+import { fractionOption, intOption, positiveNumberOption } from '../parse-options.js';
 
 interface TrainFlags {
   dataset?: string;
@@ -26,7 +28,8 @@ interface TrainFlags {
   dropConstant?: boolean;
   strict?: boolean;
   resume?: boolean;
-  dedup?: boolean;
+  dedup?: boolean | string;
+  testFraction?: number;
   nEstimators?: number;
   maxDepth?: number;
   minSamplesLeaf?: number;
@@ -50,7 +53,7 @@ export function registerTrain(program: Command): void {
     )
     .addOption(new Option('-m, --model <kind>', 'model to train (default rf)').choices(MODEL_KINDS))
     .addOption(
-      new Option('-t, --task <task>', 'label set (default 5class)').choices([
+      new Option('-t, --task <task>', 'label set (default: the first task the dataset supports)').choices([
         '5class',
         'binary',
         'ddos-u2r-normal',
@@ -60,8 +63,13 @@ export function registerTrain(program: Command): void {
     .addOption(
       new Option(
         '-p, --protocol <protocol>',
-        'official test files, or the inflated random split (default official)',
-      ).choices(['official', 'random-split']),
+        "official test files; for one-file data time-split (latest rows test), group-split (by the schema's groupColumn) or the inflated random-split (default: the schema's protocol, else official when there is a test file, else time-split, group-split, random-split)",
+      ).choices([...PROTOCOL_NAMES]),
+    )
+    .option(
+      '--test-fraction <f>',
+      'one-file protocols: share of rows held out for testing (default 0.3 for time-split and group-split, 0.2 for random-split)',
+      fractionOption('--test-fraction'),
     )
     .option('-s, --seed <n>', 'seed for every random choice (default 1)', intOption('--seed'))
     .requiredOption('-o, --out <dir>', 'run directory: metrics.json, classification-report.txt, model/')
@@ -82,9 +90,11 @@ export function registerTrain(program: Command): void {
     .option('--log1p', 'log1p heavy-tailed count columns before min-max scaling')
     .option('--drop-constant', 'drop columns that are constant on the training data')
     .option('--strict', 'stop at the first bad input row instead of skipping and counting it')
-    .option(
-      '--dedup',
-      'drop exact duplicate training rows (KDD Cup 99 is ~70 % duplicates); counted in the report',
+    .addOption(
+      new Option(
+        '--dedup [when]',
+        'drop exact duplicate rows: train-only (default when given without a value; after the hold-out) or before-split (the whole file, so no test row repeats a training row); counted in the report',
+      ).choices(['train-only', 'before-split']),
     )
     .option('--resume', 'deep models: continue from <out>/checkpoints/last after a crash')
     .option('--n-estimators <n>', 'rf: number of trees (default 100)', intOption('--n-estimators'))
@@ -105,6 +115,8 @@ export function registerTrain(program: Command): void {
       const spec = await trainSpecFromFlags(flags);
       const result = await runTraining(spec, terminalProgress());
       process.stdout.write(`${formatSummaryTable(result.metrics)}\n\n`);
+      for (const warning of result.metrics.warnings ?? []) process.stdout.write(`WARNING: ${warning}\n`);
+      if (result.metrics.warnings?.length) process.stdout.write('\n');
       process.stdout.write(`metrics: ${result.metricsPath}\nmodel:   ${result.modelDir}\n`);
     });
 }
@@ -145,8 +157,8 @@ export async function trainSpecFromFlags(flags: TrainFlags): Promise<RunSpec> {
   };
   return {
     dataset: flags.dataset ?? file.dataset ?? 'nsl-kdd',
-    task: flags.task ?? file.task ?? '5class',
-    protocol: flags.protocol ?? file.protocol ?? 'official',
+    task: flags.task ?? file.task,
+    protocol: flags.protocol ?? file.protocol,
     model,
     modelOptions,
     seed: flags.seed ?? file.seed ?? 1,
@@ -154,13 +166,13 @@ export async function trainSpecFromFlags(flags: TrainFlags): Promise<RunSpec> {
     dataDir: flags.dataDir,
     trainSplit: flags.trainSplit ?? file.trainSplit,
     validationFraction: file.validationFraction,
-    testFraction: file.testFraction,
+    testFraction: flags.testFraction ?? file.testFraction,
     taxonomyOverrides,
     pipeline,
     log1p: flags.log1p,
     resample,
     strict: flags.strict ?? file.strict,
     resume: flags.resume,
-    dedup: flags.dedup ?? file.dedup,
+    dedup: flags.dedup === undefined ? file.dedup : flags.dedup === true ? true : (flags.dedup as DedupMode),
   };
 }

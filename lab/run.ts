@@ -1,0 +1,116 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runInside } from './inside.js';
+import { createLabNamespace, destroyLabNamespace, labUnavailableReason } from './netns.js';
+
+/**
+ * The traffic lab, one command:
+ *
+ *   sudo node --import tsx lab/run.ts [--out DIR] [--seed N] [--scale F | --quick]
+ *
+ * Creates a network namespace of its own, re-runs itself inside it (`--inside`, internal), and deletes the
+ * namespace — killing anything still running in it — when the inner run ends, fails or is interrupted.
+ */
+
+export const LAB_TOOLS = ['tcpdump', 'nmap', 'hping3', 'mosquitto', 'mosquitto_pub', 'mosquitto_sub'];
+
+/** The first tool the lab needs that is not installed, or null. */
+export function missingLabTool(): string | null {
+  for (const tool of LAB_TOOLS) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0) return tool;
+  }
+  return null;
+}
+
+const USAGE = `usage: node --import tsx lab/run.ts [--out DIR] [--seed N] [--scale F | --quick] [--netns NAME]
+                                   [--start-delay S]
+  --out DIR   output directory (run.pcap, ground-truth.json); default runs/lab/seed-N
+  --seed N    seeds benign timings, telemetry values and the guessed credentials (default 1)
+  --scale F   multiplies every phase length and count (default 1: about 1.5 minutes)
+  --quick     --scale 0.2 (about 30 s), for tests
+  --netns NAME       name of the lab's namespace (default iotids-lab-PID); it must not exist yet
+  --start-delay S    wait S seconds after creating the namespace, so a capture can attach first`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      scale: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      netns: { type: 'string' },
+      'start-delay': { type: 'string', default: '0' },
+      inside: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const seed = Number(values.seed);
+  const scale = values.scale !== undefined ? Number(values.scale) : values.quick ? 0.2 : 1;
+  if (!Number.isInteger(seed) || !(scale > 0 && scale <= 4)) {
+    process.stderr.write(`lab: --seed must be an integer and --scale in (0, 4]\n${USAGE}\n`);
+    return 2;
+  }
+  const out = resolve(values.out ?? `runs/lab/seed-${seed}`);
+  if (values.inside) {
+    await runInside({ out, seed, scale });
+    return 0;
+  }
+
+  const reason = labUnavailableReason() ?? (missingLabTool() ? `${missingLabTool()} is not installed` : null);
+  if (reason) {
+    process.stderr.write(`lab: cannot run: ${reason}\n`);
+    return 3;
+  }
+  const namespace = values.netns ?? `iotids-lab-${process.pid}`;
+  const startDelay = Number(values['start-delay']);
+  if (!/^[\w.-]{1,32}$/.test(namespace) || !(startDelay >= 0 && startDelay <= 60)) {
+    process.stderr.write(`lab: --netns must be a plain name and --start-delay in [0, 60]\n${USAGE}\n`);
+    return 2;
+  }
+  createLabNamespace(namespace);
+  process.stdout.write(`[lab] namespace ${namespace} ready (loopback only)\n`);
+  try {
+    // Time for a watcher to attach (`iot-ids watch --netns NAME --interface lo`) before any traffic flows.
+    await new Promise((r) => setTimeout(r, startDelay * 1000));
+    const self = fileURLToPath(import.meta.url);
+    const args = ['--out', out, '--seed', String(seed), '--scale', String(scale), '--inside'];
+    const inner = spawn(
+      'ip',
+      ['netns', 'exec', namespace, process.execPath, ...process.execArgv, self, ...args],
+      { stdio: 'inherit' },
+    );
+    const forward = (signal: NodeJS.Signals): void => void inner.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    const code = await new Promise<number>((done) => {
+      inner.once('error', (error) => {
+        process.stderr.write(`lab: ${error.message}\n`);
+        done(1);
+      });
+      inner.once('exit', (c, signal) => done(c ?? (signal ? 1 : 0)));
+    });
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+    return code;
+  } finally {
+    await destroyLabNamespace(namespace);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(
+        `lab: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,117 @@
+import { REJ_ERROR, SYN_ERROR } from './error-bits.js';
+
+/**
+ * The connections of one key (a destination host, or a service) seen in the last `seconds`, with running
+ * totals so every rate is O(1): how many, how many with SYN / REJ errors, and how many per "other" value
+ * (the service for a host's window, the destination host for a service's window).
+ */
+export class WindowBucket<O> {
+  n = 0;
+  serror = 0;
+  rerror = 0;
+  readonly others = new Map<O, number>();
+  private ts: number[] = [];
+  private other: O[] = [];
+  private err: number[] = [];
+  private head = 0;
+
+  get newest(): number {
+    return this.ts.length > this.head ? this.ts[this.ts.length - 1] : -Infinity;
+  }
+
+  /** How many connections in this window have `other` (the current one included once it was pushed). */
+  countOf(other: O): number {
+    return this.others.get(other) ?? 0;
+  }
+
+  push(ts: number, other: O, err: number): void {
+    this.ts.push(ts);
+    this.other.push(other);
+    this.err.push(err);
+    this.n++;
+    if (err & SYN_ERROR) this.serror++;
+    if (err & REJ_ERROR) this.rerror++;
+    this.others.set(other, (this.others.get(other) ?? 0) + 1);
+  }
+
+  /** Drops entries older than `oldest`, and the oldest ones beyond `max` entries. */
+  expire(oldest: number, max: number): void {
+    while (this.n > 0 && (this.ts[this.head] < oldest || this.n >= max)) this.popFront();
+    if (this.head > 64 && this.head * 2 > this.ts.length) {
+      this.ts = this.ts.slice(this.head);
+      this.other = this.other.slice(this.head);
+      this.err = this.err.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private popFront(): void {
+    const i = this.head++;
+    const err = this.err[i];
+    const other = this.other[i];
+    this.n--;
+    if (err & SYN_ERROR) this.serror--;
+    if (err & REJ_ERROR) this.rerror--;
+    const left = (this.others.get(other) ?? 1) - 1;
+    if (left === 0) this.others.delete(other);
+    else this.others.set(other, left);
+  }
+}
+
+export interface TimeWindowOptions {
+  /** Window length in seconds (KDD: 2). */
+  seconds: number;
+  /** Most connections kept per key (KDD's count and srv_count never exceed 511). */
+  maxPerKey: number;
+  /** Most keys held at once; beyond it the least recently created keys are evicted (and counted). */
+  maxKeys: number;
+}
+
+/**
+ * Per-key windows over the last `seconds` of a time-ordered connection stream. Memory is bounded: at most
+ * `maxPerKey` entries per key, at most `maxKeys` keys, and keys whose newest connection left the window are
+ * swept out periodically. A connection older than the ones before it (logs are written when connections
+ * end, so slightly out of order) only expires what is older than itself.
+ */
+export class KeyedTimeWindow<K, O> {
+  private readonly buckets = new Map<K, WindowBucket<O>>();
+  private addsSinceSweep = 0;
+  /** Keys dropped because `maxKeys` was reached while their connections were still in the window. */
+  evictedKeys = 0;
+
+  constructor(private readonly options: TimeWindowOptions) {}
+
+  get keys(): number {
+    return this.buckets.size;
+  }
+
+  /** Adds a connection and returns its key's window, which now includes it. */
+  add(key: K, other: O, ts: number, err: number): WindowBucket<O> {
+    const oldest = ts - this.options.seconds;
+    if (++this.addsSinceSweep >= 4096) this.sweep(oldest);
+    let bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      if (this.buckets.size >= this.options.maxKeys) this.makeRoom(oldest);
+      bucket = new WindowBucket<O>();
+      this.buckets.set(key, bucket);
+    }
+    bucket.expire(oldest, this.options.maxPerKey);
+    bucket.push(ts, other, err);
+    return bucket;
+  }
+
+  private sweep(oldest: number): void {
+    this.addsSinceSweep = 0;
+    for (const [key, bucket] of this.buckets) if (bucket.newest < oldest) this.buckets.delete(key);
+  }
+
+  private makeRoom(oldest: number): void {
+    this.sweep(oldest);
+    if (this.buckets.size < this.options.maxKeys) return;
+    const first = this.buckets.keys().next();
+    if (first.done !== true) {
+      this.buckets.delete(first.value);
+      this.evictedKeys++;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import type { ConnRecord } from '../conn-record.js';
+import { isPlausibleEpoch, jsonNumber, parseDateTime } from './field-values.js';
+import { at, type FlowLineParser, type ParserContext } from './flow-line-parser.js';
+import { DETAILED_LABEL_COLUMNS, ZEEK_COUNT_COLUMNS } from './zeek-columns.js';
+
+/**
+ * Reads Zeek's JSON logs (one object per line, as `LogAscii::use_json` and Zeek's Kafka writer produce).
+ * Keys are the TSV column names (`id.orig_h`…); a missing key is an unset field. `ts` may be epoch seconds
+ * or an ISO 8601 string (`JSON::TS_ISO8601`). Lines that are not JSON objects, or whose addresses, ports,
+ * timestamp or numbers are missing or malformed, are skipped and counted.
+ */
+export class ZeekJsonParser implements FlowLineParser {
+  constructor(private readonly ctx: ParserContext) {}
+
+  line(text: string, n: number): ConnRecord | undefined {
+    const skip = this.ctx.skipped;
+    const trimmed = text.trim();
+    if (trimmed.length === 0) return void skip.add('blank line', at(n));
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch {
+      return void skip.add('bad JSON', at(n));
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return void skip.add('not a JSON object', at(n));
+    }
+    return zeekJsonRecord(value as Record<string, unknown>, n, this.ctx);
+  }
+}
+
+/** One Zeek JSON conn object → ConnRecord (also used for Kafka messages); undefined when skipped. */
+export function zeekJsonRecord(
+  o: Record<string, unknown>,
+  n: number,
+  ctx: ParserContext,
+): ConnRecord | undefined {
+  const skip = ctx.skipped;
+  const ts = typeof o.ts === 'string' ? parseDateTime(o.ts) : jsonNumber(o.ts);
+  if (!isPlausibleEpoch(ts))
+    return void skip.add(o.ts === undefined ? 'missing field' : 'bad timestamp', at(n, 'ts'));
+  const origH = o['id.orig_h'];
+  const respH = o['id.resp_h'];
+  if (typeof origH !== 'string' || origH.length === 0)
+    return void skip.add('missing address', at(n, 'id.orig_h'));
+  if (typeof respH !== 'string' || respH.length === 0)
+    return void skip.add('missing address', at(n, 'id.resp_h'));
+  const origP = port(o['id.orig_p']);
+  if (Number.isNaN(origP)) return void skip.add('bad port', at(n, 'id.orig_p'));
+  const respP = port(o['id.resp_p']);
+  if (Number.isNaN(respP)) return void skip.add('bad port', at(n, 'id.resp_p'));
+  const duration = optional(o.duration);
+  if (Number.isNaN(duration)) return void skip.add('non-numeric value', at(n, 'duration'));
+  const origBytes = optional(o.orig_bytes);
+  if (Number.isNaN(origBytes)) return void skip.add('non-numeric value', at(n, 'orig_bytes'));
+  const respBytes = optional(o.resp_bytes);
+  if (Number.isNaN(respBytes)) return void skip.add('non-numeric value', at(n, 'resp_bytes'));
+  const counts: number[] = [];
+  for (const name of ZEEK_COUNT_COLUMNS) {
+    const v = o[name] === undefined || o[name] === null ? 0 : jsonNumber(o[name]);
+    if (Number.isNaN(v)) return void skip.add('non-numeric value', at(n, name));
+    counts.push(v);
+  }
+  const record: ConnRecord = {
+    ts,
+    uid: text(o.uid),
+    origH,
+    origP,
+    respH,
+    respP,
+    proto: text(o.proto).toLowerCase(),
+    service: text(o.service),
+    duration,
+    origBytes,
+    respBytes,
+    connState: text(o.conn_state),
+    history: text(o.history),
+    missedBytes: counts[0],
+    origPkts: counts[1],
+    origIpBytes: counts[2],
+    respPkts: counts[3],
+    respIpBytes: counts[4],
+    line: n,
+  };
+  const detailedKey = DETAILED_LABEL_COLUMNS.find((k) => k in o);
+  if (!('label' in o) && detailedKey === undefined) return record;
+  return {
+    ...record,
+    label: text(o.label),
+    detailedLabel: detailedKey === undefined ? '' : text(o[detailedKey]),
+  };
+}
+
+function port(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535 ? value : NaN;
+}
+
+function optional(value: unknown): number | null {
+  return value === undefined || value === null ? null : jsonNumber(value);
+}
+
+/** Strings as they are; Zeek's unset marker `-` (kept by some converters) and non-strings → ''. */
+function text(value: unknown): string {
+  return typeof value === 'string' && value !== '-' ? value : '';
+}

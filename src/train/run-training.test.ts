@@ -1,0 +1,80 @@
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HistoryFile } from '../fit/history.js';
+import { makeTinyModel, TINY_CLASSES } from '../detection/test-helpers/tiny-model.js';
+import { loadSavedModel } from '../models/load-saved-model.js';
+import { runTraining } from './run-training.js';
+import type { RunSpec } from './run-spec.js';
+
+/**
+ * runTraining end to end without the real datasets: the tiny schema file and its 600-row train.csv
+ * (makeTinyModel writes both; the class follows from one feature, so any model learns it).
+ */
+describe('runTraining on the tiny schema', () => {
+  let dir: string;
+  let spec: (model: string, modelOptions: Record<string, unknown>, out: string) => RunSpec;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'run-training-'));
+    const { schemaFile } = await makeTinyModel(dir);
+    spec = (model, modelOptions, out) => ({
+      dataset: schemaFile,
+      task: 'attack-cat',
+      protocol: 'random-split',
+      model,
+      modelOptions,
+      seed: 1,
+      out: join(dir, out),
+      dataDir: dir,
+    });
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('fits on the training part only, saves the model, then scores the held-out part once', async () => {
+    const run = await runTraining(spec('rf', { nEstimators: 5, nJobs: 0 }, 'rf'));
+    const { metrics } = run;
+    expect(metrics.protocol).toBe('random-split');
+    expect(metrics.classes).toEqual(TINY_CLASSES);
+    // 20 % of the 600 rows are held out (stratified), the rest is trained on.
+    expect(metrics.trainRows).toBe(480);
+    const [heldOut, ...others] = Object.keys(metrics.splits);
+    expect(others).toEqual([]);
+    expect(heldOut).toMatch(/random 20% hold-out/);
+    expect(metrics.splits[heldOut].n).toBe(120);
+    expect(metrics.splits[heldOut].accuracy).toBeGreaterThan(0.9);
+    expect(JSON.parse(await readFile(run.metricsPath, 'utf8'))).toEqual(metrics);
+    await access(join(dir, 'rf', 'roc.json'));
+    expect(await readFile(join(dir, 'rf', 'classification-report.txt'), 'utf8')).toContain('probe');
+    const saved = await loadSavedModel(run.modelDir);
+    expect(saved.manifest.classes).toEqual(TINY_CLASSES);
+    await saved.model.dispose();
+  });
+
+  it('gives a model that trains in epochs a validation split, a history and checkpoints it resumes from', async () => {
+    const fcnn = { hiddenUnits: [8], epochs: 3, batchSize: 64, learningRate: 0.05 };
+    const first = await runTraining(spec('fcnn', fcnn, 'fcnn'));
+    // 10 % of the 480 training rows went to validation.
+    expect(first.metrics.trainRows).toBe(432);
+    const history = JSON.parse(await readFile(join(dir, 'fcnn', 'history.json'), 'utf8')) as HistoryFile;
+    const stages = Object.values(history.stages);
+    expect(stages).toHaveLength(1);
+    expect(stages[0].epochs.length).toBeGreaterThan(0);
+    expect(stages[0].epochs[0].valLoss).toBeTypeOf('number');
+    await access(join(dir, 'fcnn', 'checkpoints', 'last'));
+    // Resuming a finished run trains nothing more and reproduces its figures.
+    const resumed = await runTraining({ ...spec('fcnn', fcnn, 'fcnn'), resume: true });
+    const split = Object.keys(first.metrics.splits)[0];
+    expect(resumed.metrics.splits[split].confusion).toEqual(first.metrics.splits[split].confusion);
+  });
+
+  it('refuses a task the dataset does not support', async () => {
+    await expect(runTraining({ ...spec('rf', {}, 'bad'), task: '5class' })).rejects.toThrow(
+      /does not support task "5class"/,
+    );
+  });
+});
