@@ -9,6 +9,7 @@ import {
   type LabGroundTruth,
   type LabPhase,
 } from '../src/traffic/lab-labels.js';
+import { parseCaptureStats } from '../src/traffic/live/capture-stats.js';
 import { writeJsonAtomic } from '../src/util/atomic-write.js';
 import { Random } from '../src/util/random.js';
 import { attackPhases } from './attacks.js';
@@ -44,13 +45,15 @@ export async function runInside(options: LabOptions): Promise<LabGroundTruth> {
   const rng = new Random(options.seed);
   const confDir = await mkdtemp(join(tmpdir(), 'iot-ids-lab-'));
   const onSignal = (): void => stopBenign.abort();
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  // `on`, not `once`: a second signal must not kill the run before its cleanup has stopped every child.
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', onSignal);
   let closeDevice: (() => Promise<void>) | undefined;
   try {
     await mkdir(options.out, { recursive: true });
     const pcap = join(options.out, 'run.pcap');
-    const tcpdump = capture.start('tcpdump', 'tcpdump', ['-i', 'lo', '-n', '-U', '-w', pcap], {
+    const tcpdump = capture.start('tcpdump', 'tcpdump', ['-i', 'lo', '-n', '-U', '-B', '32768', '-w', pcap], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const tcpdumpErr = collect(tcpdump);
@@ -111,6 +114,7 @@ export async function runInside(options: LabOptions): Promise<LabGroundTruth> {
     await capture.stop(tcpdump, 5000);
     const end = now();
     const captureStats = parseCaptureStats(tcpdumpErr.text);
+    if (!captureStats) throw new Error(`tcpdump reported no statistics: ${tcpdumpErr.text.slice(-500)}`);
     const truth: LabGroundTruth = labGroundTruthSchema.parse({
       format: LAB_GROUND_TRUTH_FORMAT,
       version: 1,
@@ -123,6 +127,7 @@ export async function runInside(options: LabOptions): Promise<LabGroundTruth> {
       grace: { before: 0.5, after: 2 },
       phases,
       benign: { ...benign.counts, ...prefixed('device-', running.counters) },
+      capture: captureStats,
     });
     await writeJsonAtomic(join(options.out, 'ground-truth.json'), truth);
     log(`capture: ${JSON.stringify(captureStats)}; benign: ${JSON.stringify(truth.benign)}`);
@@ -131,21 +136,13 @@ export async function runInside(options: LabOptions): Promise<LabGroundTruth> {
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onSignal);
     stopBenign.abort();
     await children.stopAll();
     await closeDevice?.();
     await capture.stopAll();
     await rm(confDir, { recursive: true, force: true });
   }
-}
-
-/** tcpdump's exit report: `N packets captured`, `N packets received by filter`, `N packets dropped by kernel`. */
-function parseCaptureStats(stderr: string): Record<string, number> {
-  const stats: Record<string, number> = {};
-  for (const m of stderr.matchAll(/^(\d+) packets? (captured|received by filter|dropped by kernel)$/gm)) {
-    stats[m[2]] = Number(m[1]);
-  }
-  return stats;
 }
 
 function prefixed(prefix: string, counts: object): Record<string, number> {

@@ -116,6 +116,14 @@ describe.skipIf(reason !== null)('the traffic lab (quick run in its own namespac
   let packets: Pkt[];
   const inPhase = (p: LabPhase, x: Pkt): boolean =>
     x.ts >= p.start - truth.grace.before && x.ts <= p.end + truth.grace.after;
+  /** Packets tcpdump reported lost; on a loaded machine the kernel may drop a few from the capture. */
+  const dropped = (): number =>
+    (truth.capture?.droppedByKernel ?? 0) + (truth.capture?.droppedByInterface ?? 0);
+  /** Exact when the capture lost nothing, else short by at most the packets it lost. */
+  const expectAbout = (actual: number, expected: number): void => {
+    expect(actual).toBeLessThanOrEqual(expected);
+    expect(actual).toBeGreaterThanOrEqual(expected - dropped());
+  };
   const phase = (name: string): LabPhase => truth.phases.find((p) => p.name === name)!;
   const fromAttacker = (p: LabPhase): Pkt[] =>
     packets.filter((x) => x.src === truth.addresses.attacker && inPhase(p, x));
@@ -144,7 +152,7 @@ describe.skipIf(reason !== null)('the traffic lab (quick run in its own namespac
       }
     });
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+    const code = await new Promise<number | null>((done) => child.once('close', (c) => done(c)));
     // The lab's teardown ends the watcher's tcpdump; stop() is only the safety net if it did not.
     await Promise.race([watched, new Promise((r) => setTimeout(r, 10_000))]);
     await watcher?.stop();
@@ -152,6 +160,7 @@ describe.skipIf(reason !== null)('the traffic lab (quick run in its own namespac
     if (code !== 0) throw new Error(`lab exited with ${code}:\n${output}`);
     truth = labGroundTruthSchema.parse(JSON.parse(await readFile(join(dir, 'ground-truth.json'), 'utf8')));
     packets = readPackets(join(dir, truth.pcap));
+    console.log(`lab test capture: ${JSON.stringify(truth.capture)}`);
   }, 150_000);
 
   afterAll(async () => {
@@ -181,6 +190,7 @@ describe.skipIf(reason !== null)('the traffic lab (quick run in its own namespac
   });
 
   it('writes a consistent ground truth: seven phases in order, inside the capture, from the attacker', () => {
+    expect(truth.capture?.captured).toBe(packets.length);
     expect(truth.phases.map((p) => p.name)).toEqual([
       'syn-scan',
       'connect-scan',
@@ -251,9 +261,9 @@ describe.skipIf(reason !== null)('the traffic lab (quick run in its own namespac
   it('floods: the bounded packet counts of hping3 reach the capture', () => {
     const syn = phase('syn-flood');
     const syns = fromAttacker(syn).filter((x) => x.proto === 6 && x.dport === 80 && x.syn && !x.ack);
-    expect(syns.length).toBe(syn.bound);
+    expectAbout(syns.length, syn.bound);
     const udp = phase('udp-flood');
-    expect(fromAttacker(udp).filter((x) => x.proto === 17 && x.dport === 53).length).toBe(udp.bound);
+    expectAbout(fromAttacker(udp).filter((x) => x.proto === 17 && x.dport === 53).length, udp.bound);
   });
 
   it('credential guessing and the MQTT publish flood', () => {
@@ -263,13 +273,13 @@ describe.skipIf(reason !== null)('the traffic lab (quick run in its own namespac
         .filter((x) => x.dport === 23 && x.syn)
         .map((x) => x.sport),
     );
-    expect(connections.size).toBe(Math.ceil(guess.bound / 3));
+    expectAbout(connections.size, Math.ceil(guess.bound / 3));
     expect(truth.benign['device-loginFailures']).toBe(guess.bound);
     const flood = phase('mqtt-flood');
     const publishes = fromAttacker(flood)
       .filter((x) => x.dport === 1883)
       .reduce((n, x) => n + x.mqttPublishes, 0);
-    expect(publishes).toBe(flood.bound);
+    expect(publishes).toBe(flood.bound); // a few large segments: no drop observed here
     const sessions = new Set(
       fromAttacker(flood)
         .filter((x) => x.dport === 1883 && x.syn)
@@ -288,17 +298,17 @@ describe.skipIf(reason !== null)('the traffic lab (quick run in its own namespac
     // reach the wire (cause not pinned down): at most one per long-lived sensor is tolerated.
     const written = truth.benign['mqtt-publishes'] + (truth.benign['mqtt-commands'] ?? 0);
     expect(sensorPublishes).toBeLessThanOrEqual(written);
-    expect(sensorPublishes).toBeGreaterThanOrEqual(written - 4);
+    expect(sensorPublishes).toBeGreaterThanOrEqual(written - 4 - dropped());
     const gets = packets.filter((x) => clients.has(x.src) && x.dport === 80 && x.httpMethod !== '');
-    expect(gets.length).toBe(truth.benign['http-polls']);
+    expectAbout(gets.length, truth.benign['http-polls']);
     const dnsQueries = packets.filter((x) => clients.has(x.src) && x.dport === 53 && x.dnsResponse === '0');
     const dnsAnswers = packets.filter((x) => clients.has(x.dst) && x.sport === 53 && x.dnsResponse === '1');
-    expect(dnsQueries.length).toBeGreaterThanOrEqual(truth.benign['dns-queries']);
-    expect(dnsAnswers.length).toBe(truth.benign['dns-answers']);
+    expect(dnsQueries.length).toBeGreaterThanOrEqual(truth.benign['dns-queries'] - dropped());
+    expectAbout(dnsAnswers.length, truth.benign['dns-answers']);
     const ntpRequests = packets.filter((x) => clients.has(x.src) && x.dport === 123 && x.ntpMode === '3');
     const ntpReplies = packets.filter((x) => clients.has(x.dst) && x.sport === 123 && x.ntpMode === '4');
-    expect(ntpRequests.length).toBeGreaterThanOrEqual(truth.benign['ntp-queries']);
-    expect(ntpReplies.length).toBe(truth.benign['ntp-answers']);
+    expect(ntpRequests.length).toBeGreaterThanOrEqual(truth.benign['ntp-queries'] - dropped());
+    expectAbout(ntpReplies.length, truth.benign['ntp-answers']);
     // Benign traffic does not pause for the attacks: some in every phase's window.
     for (const p of truth.phases) {
       const benignDuring = packets.filter(

@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runInside } from './inside.js';
 import { createLabNamespace, destroyLabNamespace, labUnavailableReason } from './netns.js';
+import { sleep } from './processes.js';
 
 /**
  * The traffic lab, one command:
@@ -33,7 +34,28 @@ const USAGE = `usage: node --import tsx lab/run.ts [--out DIR] [--seed N] [--sca
   --netns NAME       name of the lab's namespace (default iotids-lab-PID); it must not exist yet
   --start-delay S    wait S seconds after creating the namespace, so a capture can attach first`;
 
+/**
+ * Last resort when the process dies on an exception: whatever else is lost, the namespace and its processes
+ * must not outlive the lab (synchronous, as 'exit' handlers must be).
+ */
+function emergencyTeardown(namespace: string): () => void {
+  return () => {
+    const pids = spawnSync('ip', ['netns', 'pids', namespace], { encoding: 'utf8' }).stdout ?? '';
+    for (const pid of pids.split('\n').filter((p) => /^\d+$/.test(p.trim()))) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    spawnSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' });
+  };
+}
+
 async function main(): Promise<number> {
+  // A reader that goes away (a closed pipe) must not crash the lab before it has cleaned up.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   const { values } = parseArgs({
     options: {
       out: { type: 'string' },
@@ -74,32 +96,41 @@ async function main(): Promise<number> {
     return 2;
   }
   createLabNamespace(namespace);
+  const teardownOnExit = emergencyTeardown(namespace);
+  process.on('exit', teardownOnExit);
+  // From here on a signal must lead to the teardown below: forwarded to the inner run, or ending the wait.
+  let inner: ChildProcess | null = null;
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupt.abort();
+    inner?.kill(signal);
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSignal);
   process.stdout.write(`[lab] namespace ${namespace} ready (loopback only)\n`);
   try {
     // Time for a watcher to attach (`iot-ids watch --netns NAME --interface lo`) before any traffic flows.
-    await new Promise((r) => setTimeout(r, startDelay * 1000));
+    await sleep(startDelay * 1000, interrupt.signal);
+    if (interrupt.signal.aborted) return 130;
     const self = fileURLToPath(import.meta.url);
     const args = ['--out', out, '--seed', String(seed), '--scale', String(scale), '--inside'];
-    const inner = spawn(
+    const child = spawn(
       'ip',
       ['netns', 'exec', namespace, process.execPath, ...process.execArgv, self, ...args],
       { stdio: 'inherit' },
     );
-    const forward = (signal: NodeJS.Signals): void => void inner.kill(signal);
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
-    const code = await new Promise<number>((done) => {
-      inner.once('error', (error) => {
+    inner = child;
+    return await new Promise<number>((done) => {
+      child.once('error', (error) => {
         process.stderr.write(`lab: ${error.message}\n`);
         done(1);
       });
-      inner.once('exit', (c, signal) => done(c ?? (signal ? 1 : 0)));
+      child.once('exit', (c, signal) => done(c ?? (signal ? 1 : 0)));
     });
-    process.off('SIGINT', forward);
-    process.off('SIGTERM', forward);
-    return code;
   } finally {
     await destroyLabNamespace(namespace);
+    for (const s of signals) process.off(s, onSignal);
+    process.off('exit', teardownOnExit);
   }
 }
 

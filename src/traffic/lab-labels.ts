@@ -54,6 +54,15 @@ export const labGroundTruthSchema = z.object({
   phases: z.array(phaseSchema),
   /** What the benign generators did, by generator (`http-polls`, `mqtt-publishes`, `dns-queries`…). */
   benign: z.record(z.string(), z.number().int().nonnegative()),
+  /** tcpdump's own counts for the capture; a non-zero kernel drop count means the pcap misses packets. */
+  capture: z
+    .object({
+      captured: z.number().int().nonnegative(),
+      receivedByFilter: z.number().int().nonnegative(),
+      droppedByKernel: z.number().int().nonnegative(),
+      droppedByInterface: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 export type LabPhase = z.infer<typeof phaseSchema>;
