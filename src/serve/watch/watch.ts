@@ -132,6 +132,12 @@ export function startWatch(
       }
     } finally {
       current = connections.summary();
+      const skipped = Object.entries(current.skipped);
+      if (skipped.length > 0) {
+        // Counted, never silent: a cut stream shows here as a truncated record.
+        const list = skipped.map(([reason, n]) => `${reason} ×${n}`).join(', ');
+        log(`capture stream ${run.generation}: packets not metered: ${list}`);
+      }
       packetsBefore += current.read;
       totals.packets = packetsBefore;
       current = null;
