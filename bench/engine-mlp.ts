@@ -14,19 +14,13 @@
  */
 import { parseArgs } from 'node:util';
 
-import {
-  BatchNorm,
-  dropout,
-  initEngine,
-  miniBatches,
-  predictInBatches,
-  seedEngine,
-  softmaxCrossEntropy,
-  tf,
-} from '../src/engine/index.js';
+import { initEngine, miniBatches, predictInBatches, seedEngine, tf } from '../src/engine/index.js';
 import { VariableAdam } from '../src/models/variable-adam.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import { Random } from '../src/util/random.js';
+import { BatchNorm } from './lib/engine-layers/batch-norm.js';
+import { dropout } from './lib/engine-layers/dropout.js';
+import { softmaxCrossEntropy } from './lib/engine-layers/losses.js';
 import { median } from './lib/nsl-kdd-matrices.js';
 import { linearTeacherData } from './lib/teacher-data.js';
 import { timed } from './lib/timed.js';

@@ -1,9 +1,9 @@
 /**
  * A refactoring guard, not a speed benchmark: trains every model kind on a small deterministic slice of
  * NSL-KDD (the first rows of KDDTrain+_20Percent through the real loader and pipeline, a fixed validation
- * slice, one seed), scores the first rows of KDDTest+ and prints a SHA-256 of each model's predictProba
- * output (the raw float32 bytes). Run it before and after a change that must not move any figure: equal
- * hashes mean bit-identical probabilities.
+ * slice, one seed), scores the first rows of KDDTest+ and prints a SHA-256 of each model's scores
+ * (probabilities, or the SVMs' margins; the raw float32 bytes). Run it before and after a change that must
+ * not move any figure: equal hashes mean bit-identical scores.
  *
  *   IOT_IDS_DATA_DIR=/work/shared/data node --import tsx bench/probability-hashes.ts [--only fcnn,rf] [--dump dir]
  * Prints one JSON line and one human line per model on stdout. `--dump` also writes each model's scores
@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { scoresOf } from '../src/models/estimator.js';
 import { modelDescriptor } from '../src/models/registry.js';
 import { createMatrix, type Matrix } from '../src/preprocess/matrix.js';
 import { nslKddMatrices } from './lib/nsl-kdd-matrices.js';
@@ -66,7 +67,8 @@ for (const kind of kinds) {
       nClasses: train.classes.length,
       validation: descriptor.trainsInEpochs ? validation : undefined,
     });
-    const scores = await model.predictProba(testX);
+    // The model's own scores (margins for the SVMs), as evaluation ranks them.
+    const scores = await scoresOf(model, testX);
     const bytes = new Uint8Array(scores.data.buffer, scores.data.byteOffset, scores.data.byteLength);
     hashes[kind] = createHash('sha256').update(bytes).digest('hex');
     if (args.dump) {

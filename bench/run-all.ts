@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const here = import.meta.dirname;
 // side-by-side.ts needs the Python reference (bench/reference/README.md) and runs on its own.
-const skip = new Set(['run-all.ts', 'seed-results.ts', 'side-by-side.ts', 'probability-hashes.ts']);
+const skip = new Set(['run-all.ts', 'seed-results.ts', 'probability-hashes.ts', 'side-by-side.ts']);
 const wanted = process.argv.slice(2);
 const benches = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !skip.has(f))

@@ -10,12 +10,12 @@
  * 2-thread side the average per core), and the load average before and after.
  *
  *   node --import tsx bench/side-by-side.ts fcnn|sae|vae|bigru|score|forest|load|all [more…] \
- *     [--rounds 3] [--epochs 1] [--threads 1|1,2] [--no-warmup]
+ *     [--rounds 3] [--epochs 1] [--threads 1|1,2] [--only 'batch 256'] [--no-warmup]
  *
  * One run is `--epochs` training epochs (fcnn, sae pretraining, vae, bigru; each at batch 256 and at the
  * model's default batch), one scoring pass over KDDTrain+ at batch 8192 (score: PyTorch and numpy's
  * folded network), one fit + predict (forest: seed = round on both sides, accuracies reported), or one
- * gzip CSV load (load: pandas.read_csv). Set-up of the reference: bench/reference/README.md.
+ * gzip CSV load (load: pandas.read_csv). `--only TEXT` keeps the cases whose name contains TEXT. Set-up of the reference: bench/reference/README.md.
  * No reference figure lives in this repository: every ratio comes from the rounds of this command.
  */
 import { loadavg } from 'node:os';
@@ -40,6 +40,7 @@ const { values: args, positionals } = parseArgs({
     epochs: { type: 'string', default: '1' },
     'no-warmup': { type: 'boolean', default: false },
     threads: { type: 'string', default: '1' },
+    only: { type: 'string' },
   },
 });
 const rounds = Math.max(1, Number(args.rounds));
@@ -201,6 +202,7 @@ async function main(): Promise<void> {
     );
     for (const bench of wanted as BenchName[]) {
       for (const c of await buildCases(bench, shared, epochs)) {
+        if (args.only !== undefined && !c.name.includes(args.only)) continue;
         await runCase(c, references, peak.avx2Fma);
       }
     }

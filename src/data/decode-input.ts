@@ -54,10 +54,54 @@ async function* decompressIfGzip(source: AsyncIterable<Buffer>, state: InputStat
     yield* rest();
     return;
   }
+  // zlib ignores what follows a gzip member when it starts with a zero byte and fails on anything else
+  // as if it were a damaged member header. Both are refused here the same way, saying what follows.
+  const fed = { bytes: 0, tail: Buffer.alloc(0) };
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of rest()) {
+      fed.bytes += chunk.length;
+      fed.tail = Buffer.concat([fed.tail, chunk]).subarray(-TAIL_BYTES);
+      yield chunk;
+    }
+  }
+  const firstHeaderValid = head.length >= 4 && head[2] === 8 && (head[3] & 0xe0) === 0;
   const gunzip = createGunzip();
   // Errors of either side surface through the gunzip iterator below; the callback has nothing left to do.
-  pipeline(Readable.from(rest()), gunzip, () => {});
-  yield* gunzip as AsyncIterable<Buffer>;
+  pipeline(Readable.from(counted()), gunzip, () => {});
+  try {
+    yield* gunzip as AsyncIterable<Buffer>;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (firstHeaderValid && /^(incorrect header check|unknown compression method)$/.test(message)) {
+      throw new GzipTrailingDataError(
+        `bytes that are not a gzip stream follow the gzip stream (zlib: ${message})`,
+      );
+    }
+    throw error;
+  }
+  const trailing = fed.bytes - gunzip.bytesWritten;
+  if (trailing > 0) {
+    const seen = fed.tail.subarray(-Math.min(trailing, TAIL_BYTES));
+    const what =
+      trailing <= TAIL_BYTES && seen.every((b) => b === 0)
+        ? 'all zero'
+        : `starting ${[...seen.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+    throw new GzipTrailingDataError(`${trailing} bytes follow the gzip stream (${what})`);
+  }
+}
+
+/** Input bytes kept to describe what follows a gzip stream. */
+const TAIL_BYTES = 64 * 1024;
+
+/**
+ * A gzip input with data after its stream (zeros or anything else). The file may be damaged or two files
+ * glued together, so it is refused whole; the message says what follows the stream.
+ */
+export class GzipTrailingDataError extends Error {
+  constructor(what: string) {
+    super(`the file has trailing data after its gzip stream: ${what}`);
+    this.name = 'GzipTrailingDataError';
+  }
 }
 
 /** Invalid bytes become U+FFFD, which the table builder then rejects in text fields. */

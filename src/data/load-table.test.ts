@@ -209,6 +209,22 @@ describe('loadTable: bad input', () => {
     expect(error.location.file).toBe(path);
   });
 
+  it.each([
+    ['zero bytes', Buffer.alloc(10), /10 bytes follow the gzip stream \(all zero\)/],
+    ['other bytes', Buffer.from('junk after'), /bytes that are not a gzip stream follow the gzip stream/],
+  ])(
+    'refuses a gzip file with trailing %s the same way, saying what follows the stream',
+    async (_n, tail, says) => {
+      const gz = gzipSync(randomRows(50, 6));
+      const path = await writeTemp('trailing.csv.gz', Buffer.concat([gz, tail]));
+      const error = await loadError(loadTable(path, SCHEMA));
+      expect(error.message).toContain(path);
+      expect(error.message).toMatch(/the file has trailing data after its gzip stream: /);
+      expect(error.message).toMatch(says);
+      expect(error.message).not.toMatch(/after 0 data rows/);
+    },
+  );
+
   it('counts rows with the wrong number of fields, with their line numbers', async () => {
     const path = await writeTemp('columns.csv', '1,tcp,1,1,a\n2,tcp,1,1\n3,tcp,1,1,a,extra\n4,udp,2,2,a\n');
     const { table, report } = await loadTable(path, SCHEMA);

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { IotIdsError } from '../errors.js';
 import type { CleaningReport } from './cleaning-report.js';
-import { decodeInput, type InputState } from './decode-input.js';
+import { decodeInput, GzipTrailingDataError, type InputState } from './decode-input.js';
 import { LineSplitter } from './line-splitter.js';
 import type { DatasetSchema } from './schema.js';
 import type { Table } from './table.js';
@@ -85,6 +85,12 @@ async function loadFrom(
     splitter.end();
   } catch (error) {
     if (error instanceof IotIdsError) throw error;
+    if (error instanceof GzipTrailingDataError) {
+      throw new IotIdsError(`${error.message}; no partial table is returned`, {
+        location: { file },
+        cause: error,
+      });
+    }
     const rows = builder.report.rowsRead;
     const what = source.gzip
       ? `gzip data is truncated or corrupt (${errorText(error)})`

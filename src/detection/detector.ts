@@ -7,7 +7,6 @@ import type { ModelManifest } from '../models/model-dir.js';
 import type { Matrix } from '../preprocess/matrix.js';
 import type { FeaturePipeline } from '../preprocess/pipeline.js';
 import { isAlert, resolveAlertRules, type AlertRules } from './alert-rules.js';
-import { MARGIN_MODEL_KINDS, softmaxRows } from './margin-softmax.js';
 
 export interface DetectorOptions {
   /**
@@ -60,8 +59,6 @@ export interface SavedModelParts {
  */
 export class Detector {
   readonly rules: AlertRules;
-  /** Whether the model's scores are margins turned into probabilities by a softmax. */
-  readonly marginModel: boolean;
 
   private constructor(
     readonly manifest: ModelManifest,
@@ -72,7 +69,6 @@ export class Detector {
     options: DetectorOptions,
   ) {
     this.rules = resolveAlertRules(manifest.classes, options.normalClass ?? 'normal', options.thresholds);
-    this.marginModel = MARGIN_MODEL_KINDS.has(manifest.kind);
   }
 
   /** Loads and verifies a model directory (manifest, checksums, pipeline, model). */
@@ -117,7 +113,9 @@ export class Detector {
           `${this.classes.length} classes`,
       );
     }
-    return this.marginModel ? softmaxRows(scores) : scores;
+    // Margin models return the softmax of their margins here (outputKind 'margins'), so one set of alert
+    // thresholds reads the same for every model.
+    return scores;
   }
 
   async scoreTable(table: Table): Promise<ScoredTable> {

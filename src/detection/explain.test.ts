@@ -37,6 +37,7 @@ async function spiedDetector(): Promise<{ detector: Detector; calls: number[] }>
   const inner = parts.model;
   const model: Classifier = {
     kind: inner.kind,
+    outputKind: inner.outputKind,
     options: inner.options,
     fitted: inner.fitted,
     fit: () => Promise.reject(new Error('not used')),

@@ -4,7 +4,12 @@ import type { DatasetSchema } from '../data/schema.js';
 import type { Table } from '../data/table.js';
 import { TableBuilder } from '../data/table-builder.js';
 import { IotIdsError, usageError } from '../errors.js';
-import { decodeInput, type ByteSource, type InputState } from '../data/decode-input.js';
+import {
+  decodeInput,
+  GzipTrailingDataError,
+  type ByteSource,
+  type InputState,
+} from '../data/decode-input.js';
 import { emptyTable } from './detection-table.js';
 import {
   countFields,
@@ -71,6 +76,9 @@ export async function* streamRecordBatches(
         else splitter.push(next.value);
       } catch (error) {
         if (error instanceof IotIdsError) throw error;
+        if (error instanceof GzipTrailingDataError) {
+          throw new IotIdsError(error.message, { location: { file }, cause: error });
+        }
         const rows = sink.rowsRead;
         const what = state.gzip
           ? `gzip data is truncated or corrupt (${errorText(error)})`

@@ -19,11 +19,6 @@ export { tf };
 export { wasmKernelsPatched };
 export { miniBatches, predictInBatches } from './batches.js';
 export type { MiniBatch, MiniBatchOptions, BatchSource } from './batches.js';
-// Faster stand-ins for tf.layers / tf.train pieces, for custom training loops (see bench/engine-mlp.ts).
-export { BatchNorm, type BatchNormOptions } from './batch-norm.js';
-export { customGradient, type CustomGradientResult } from './custom-grad.js';
-export { dropout } from './dropout.js';
-export { softmaxCrossEntropy } from './losses.js';
 // Copies out of tensors without dataSync's allocation (reads the wasm heap).
 export { matMulInto, readInto } from './read-into.js';
 

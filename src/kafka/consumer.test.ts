@@ -312,6 +312,42 @@ describe('startConsumer', () => {
     expect(alerts.filter((a) => a.label === ANOMALY_CLASS)).toHaveLength(anomalies.length);
   });
 
+  it('starts a fresh member after a CRASH kafkajs does not recover from, and gives up after maxRestarts', async () => {
+    const { broker, client, options } = setup(2);
+    const logs: string[] = [];
+    const consumer = await startConsumer(
+      options({ maxRestarts: 1, restartDelayMs: 1, onLog: (_level, message) => logs.push(message) }),
+    );
+    await waitFor(() => consumer.stats().messages === rows.length, 'the first pass');
+    const syncGroupError = new Error(
+      'The server experienced an unexpected error when processing the request',
+    );
+    client.consumers[0].emitCrash(syncGroupError);
+    await waitFor(() => client.consumers.length === 2, 'a fresh member');
+    expect(logs.join('\n')).toMatch(/consumer crashed .* restarting in 1 ms/);
+    const more = broker.produce(
+      TOPIC,
+      rows.slice(0, 10).map((row, i) => ({ value: messageOf(row, i) })),
+    );
+    await waitFor(() => consumer.stats().messages === rows.length + more.length, 'the new messages');
+    client.consumers[1].emitCrash(syncGroupError);
+    const failure = await consumer.failed;
+    expect(failure.message).toMatch(/crashed 2 times and was given up; last error: The server experienced/);
+    await consumer.stop();
+  });
+
+  it('fails with a clear message on a topic compressed with a codec kafkajs cannot read', async () => {
+    const { client, options } = setup(1);
+    const consumer = await startConsumer(options());
+    const notImplemented = new Error('Snappy compression not implemented');
+    notImplemented.name = 'KafkaJSNotImplemented';
+    client.consumers[0].emitCrash(new Error('fetch failed', { cause: notImplemented }));
+    const failure = await consumer.failed;
+    expect(failure.message).toMatch(/holds snappy-compressed messages, which iot-ids cannot read.*gzip/);
+    expect(client.consumers).toHaveLength(1);
+    await consumer.stop();
+  });
+
   it('names the topic, group and brokers when the client cannot connect', async () => {
     const refused = {
       consumer: () => ({
@@ -320,6 +356,7 @@ describe('startConsumer', () => {
         run: () => Promise.resolve(),
         stop: () => Promise.resolve(),
         disconnect: () => Promise.resolve(),
+        onCrash: () => {},
       }),
     };
     await expect(

@@ -20,8 +20,21 @@ import { combineWithClassifier, withAnomalyAlerts } from '../models/zero-day/com
 import { loadZeroDay } from '../models/zero-day/zero-day-dir.js';
 import { decodeMessages, type MessageRejection } from './message-records.js';
 
+/** What a consumer CRASH event says (kafkajs `consumer.events.CRASH`). */
+export interface ConsumerCrash {
+  error: Error;
+  /** Whether kafkajs restarts the consumer itself (retriable errors); otherwise it has stopped. */
+  restart: boolean;
+}
+
 /** The part of a kafkajs consumer this module uses (so tests can hand in a fake). */
-export type KafkaConsumer = Pick<Consumer, 'connect' | 'subscribe' | 'run' | 'stop' | 'disconnect'>;
+export interface KafkaConsumer extends Pick<
+  Consumer,
+  'connect' | 'subscribe' | 'run' | 'stop' | 'disconnect'
+> {
+  /** Registers a listener for CRASH events (kafkajs: `consumer.on(consumer.events.CRASH, …)`). */
+  onCrash(listener: (crash: ConsumerCrash) => void): void;
+}
 
 /** What creates consumers: a kafkajs `Kafka` instance, or a stand-in with the same `consumer` method. */
 export interface KafkaClient {
@@ -102,6 +115,18 @@ export interface StartConsumerOptions {
    * logger, which writes them to stderr as JSON lines.
    */
   onLog?: (level: 'error' | 'warn', message: string) => void;
+  /**
+   * kafkajs consumer settings besides the group id (session and rebalance timeouts, fetch wait), e.g. to
+   * notice a dead member sooner. Default: kafkajs's.
+   */
+  consumerConfig?: Omit<ConsumerConfig, 'groupId'>;
+  /**
+   * A consumer that crashes and is not restarted by kafkajs is started again this many times, after
+   * 1 s, 2 s, 4 s … (at most 30 s); then `failed` resolves. Default 5.
+   */
+  maxRestarts?: number;
+  /** Pause before the first restart in ms (doubled each time). Default 1000. */
+  restartDelayMs?: number;
   /** Creates the Kafka client. Default: kafkajs with the brokers, client id and `onLog`. */
   kafka?: (config: {
     brokers: string[];
@@ -118,6 +143,25 @@ export interface RunningConsumer {
    * releases the model. Idempotent.
    */
   stop(): Promise<void>;
+  /**
+   * Resolves with the reason when the consumer has stopped for good on its own: a topic with messages
+   * compressed with a codec kafkajs cannot read (snappy, lz4, zstd), or crashes beyond `maxRestarts`.
+   * Everything stored so far is committed (a step commits after its alerts are stored); call `stop()`
+   * to release the model. Never resolves otherwise.
+   */
+  failed: Promise<IotIdsError>;
+}
+
+/** kafkajs reads gzip and uncompressed batches only; these codecs throw KafkaJSNotImplemented. */
+const UNSUPPORTED_CODEC = /^(Snappy|LZ4|ZSTD) compression not implemented/;
+
+/** The message of an error and of its causes: kafkajs wraps the error that matters. */
+function messagesOf(error: unknown): string[] {
+  const messages: string[] = [];
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    messages.push(e.message);
+  }
+  return messages;
 }
 
 const DEFAULT_BATCH_SIZE = 1000;
@@ -155,30 +199,83 @@ export async function startConsumer(options: StartConsumerOptions): Promise<Runn
       clientId,
       onLog: options.onLog,
     });
-    const active = client.consumer({ groupId: options.groupId });
-    consumer = active;
-    try {
-      await active.connect();
-      await active.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? false });
-      await active.run({
+    const where = `topic "${options.topic}" as group "${options.groupId}" from ${options.brokers.join(', ') || 'the given client'}`;
+    const maxRestarts = options.maxRestarts ?? 5;
+    const restartDelayMs = options.restartDelayMs ?? 1000;
+    let stopped = false;
+    let restarts = 0;
+    let restartTimer: NodeJS.Timeout | undefined;
+    let fail!: (error: IotIdsError) => void;
+    const failed = new Promise<IotIdsError>((resolve) => {
+      fail = resolve;
+    });
+    /** A member joins the group; a crash kafkajs does not recover from starts a fresh one, with backoff. */
+    const startMember = async (): Promise<KafkaConsumer> => {
+      const member = client.consumer({ ...options.consumerConfig, groupId: options.groupId });
+      consumer = member;
+      member.onCrash((crash) => {
+        if (crash.restart || stopped || member !== consumer) return;
+        const reasons = messagesOf(crash.error);
+        const codec = reasons.map((m) => UNSUPPORTED_CODEC.exec(m)?.[1]).find((c) => c !== undefined);
+        if (codec !== undefined) {
+          fail(
+            new IotIdsError(
+              `${where}: the topic holds ${codec.toLowerCase()}-compressed messages, which iot-ids cannot ` +
+                'read (its Kafka client reads gzip and uncompressed batches only); have the producers use ' +
+                'gzip or no compression',
+              { cause: crash.error },
+            ),
+          );
+          return;
+        }
+        if (restarts >= maxRestarts) {
+          fail(
+            new IotIdsError(
+              `${where}: the consumer crashed ${restarts + 1} times and was given up; last error: ${reasons.join(': ')}`,
+              { cause: crash.error },
+            ),
+          );
+          return;
+        }
+        const delay = Math.min(30_000, restartDelayMs * 2 ** restarts);
+        restarts++;
+        options.onLog?.('warn', `consumer crashed (${reasons.join(': ')}); restarting in ${delay} ms`);
+        restartTimer = setTimeout(() => {
+          if (stopped) return;
+          startMember().catch((error: unknown) => {
+            fail(
+              new IotIdsError(`${where}: the consumer could not be restarted: ${(error as Error).message}`, {
+                cause: error,
+              }),
+            );
+          });
+        }, delay);
+      });
+      await member.connect();
+      await member.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? false });
+      await member.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: (payload) => processBatch(payload, scorer, batchSize),
       });
+      return member;
+    };
+    try {
+      await startMember();
     } catch (error) {
-      throw new IotIdsError(
-        `cannot consume topic "${options.topic}" as group "${options.groupId}" from ${options.brokers.join(', ') || 'the given client'}: ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw new IotIdsError(`cannot consume ${where}: ${(error as Error).message}`, { cause: error });
     }
     let stopping: Promise<void> | undefined;
     return {
       stats: () => ({ ...stats }),
+      failed,
       stop: () => {
         stopping ??= (async () => {
+          stopped = true;
+          clearTimeout(restartTimer);
           try {
-            await active.stop();
-            await active.disconnect();
+            await consumer?.stop();
+            await consumer?.disconnect();
           } finally {
             zeroDay?.dispose();
             await detector.dispose();
@@ -299,7 +396,7 @@ function defaultKafka(config: {
   onLog?: StartConsumerOptions['onLog'];
 }): KafkaClient {
   const onLog = config.onLog;
-  return new Kafka({
+  const kafka = new Kafka({
     brokers: config.brokers,
     clientId: config.clientId,
     logLevel: logLevel.WARN,
@@ -310,4 +407,16 @@ function defaultKafka(config: {
       },
     }),
   });
+  return {
+    consumer: (consumerConfig) => {
+      const consumer = kafka.consumer(consumerConfig);
+      return Object.assign(consumer, {
+        onCrash: (listener: (crash: ConsumerCrash) => void) => {
+          consumer.on(consumer.events.CRASH, (event) => {
+            listener({ error: event.payload.error, restart: event.payload.restart });
+          });
+        },
+      });
+    },
+  };
 }

@@ -3,13 +3,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IotIdsError } from '../errors.js';
-import type { Matrix } from '../preprocess/matrix.js';
-import { contractCases, gaussianBlobs } from './contract-cases.js';
-import { argmaxRows, type Classifier } from './estimator.js';
+import type { Callback } from '../fit/callbacks.js';
+import { ModelCheckpoint, readLastCheckpoint } from '../fit/model-checkpoint.js';
+import { createMatrix, type Matrix } from '../preprocess/matrix.js';
+import { CONTRACT_OPTIONS, gaussianBlobs } from './contract-cases.js';
+import { argmaxRows, scoresOf, type Classifier } from './estimator.js';
+import { NotFittedError } from './fit-input.js';
+import { modelDescriptor, modelKinds, parseModelOptions } from './registry.js';
 
 const data = gaussianBlobs({ seed: 11, rows: 600, features: 6, classes: 3 });
+const validation = gaussianBlobs({ seed: 12, rows: 150, features: 6, classes: 3 });
 
-describe.each(contractCases.map((c) => [c.kind, c] as const))('estimator contract: %s', (_kind, contract) => {
+/** Every registered model, built through the registry from its contract options (validated like user input). */
+const cases = modelKinds().map((kind) => {
+  const descriptor = modelDescriptor(kind);
+  const options = parseModelOptions(kind, CONTRACT_OPTIONS[kind] ?? {}, 'contract-cases.ts');
+  return {
+    kind,
+    descriptor,
+    hasOptions: kind in CONTRACT_OPTIONS,
+    create: (seed: number): Classifier => descriptor.create(options, seed),
+    load: (dir: string, saved: object): Promise<Classifier> =>
+      descriptor.load(dir, saved as Record<string, unknown>),
+  };
+});
+
+describe.each(cases.map((c) => [c.kind, c] as const))('estimator contract: %s', (_kind, contract) => {
   let model: Classifier;
   let proba: Matrix;
   let fitResult: Classifier;
@@ -31,6 +50,10 @@ describe.each(contractCases.map((c) => [c.kind, c] as const))('estimator contrac
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('has small contract options in contract-cases.ts', () => {
+    expect(contract.hasOptions).toBe(true);
+  });
+
   it('constructs without fitting, with its kind and options', async () => {
     const fresh = contract.create(5);
     expect(fresh.kind).toBe(contract.kind);
@@ -40,11 +63,18 @@ describe.each(contractCases.map((c) => [c.kind, c] as const))('estimator contrac
     await fresh.dispose();
   });
 
-  it('rejects predict, predictProba and save before fit with an error saying so', async () => {
+  it('rejects predict, predictProba and save before fit with NotFittedError', async () => {
     const fresh = contract.create(1);
-    await expect(fresh.predict(data.x)).rejects.toThrow(/fit/);
-    await expect(fresh.predictProba(data.x)).rejects.toThrow(/fit/);
+    await expect(fresh.predict(data.x)).rejects.toThrow(NotFittedError);
+    await expect(fresh.predictProba(data.x)).rejects.toThrow(NotFittedError);
     await expect(fresh.save(dir)).rejects.toThrow(/fit/);
+  });
+
+  it('rejects unknown options, naming the field', () => {
+    expect(() => parseModelOptions(contract.kind, { noSuchOption: 1 }, 'flags')).toThrow(IotIdsError);
+    expect(() => parseModelOptions(contract.kind, { noSuchOption: 1 }, 'flags')).toThrow(
+      /noSuchOption|unrecognized/i,
+    );
   });
 
   it('fit resolves to the same instance, marks it fitted and reports progress to completion', () => {
@@ -55,7 +85,7 @@ describe.each(contractCases.map((c) => [c.kind, c] as const))('estimator contrac
     expect(done).toBe(total);
   });
 
-  it('predictProba gives one finite row per sample, summing to 1 for probabilistic models', () => {
+  it('predictProba gives one finite row per sample, summing to 1', () => {
     expect(proba.rows).toBe(data.x.rows);
     expect(proba.cols).toBe(data.nClasses);
     for (let i = 0; i < proba.rows; i++) {
@@ -65,16 +95,70 @@ describe.each(contractCases.map((c) => [c.kind, c] as const))('estimator contrac
         expect(Number.isFinite(p)).toBe(true);
         sum += p;
       }
-      if (contract.probabilistic) expect(Math.abs(sum - 1)).toBeLessThan(1e-5);
+      expect(Math.abs(sum - 1)).toBeLessThan(1e-5);
     }
   });
 
-  it('predict is the arg-max of predictProba and learns the blobs', async () => {
+  it('declares its output kind; predict is the arg-max of its scores and learns the blobs', async () => {
+    expect(['probabilities', 'margins']).toContain(model.outputKind);
+    expect(typeof model.decisionFunction === 'function').toBe(model.outputKind === 'margins');
+    const scores = await scoresOf(model, data.x);
     const predicted = await model.predict(data.x);
+    expect(Array.from(predicted)).toEqual(Array.from(argmaxRows(scores)));
     expect(Array.from(predicted)).toEqual(Array.from(argmaxRows(proba)));
     const correct = predicted.filter((p, i) => p === data.y[i]).length;
     expect(correct / data.x.rows).toBeGreaterThan(0.9);
   });
+
+  it('rejects inputs with the wrong number of features', async () => {
+    const wide = createMatrix(4, data.x.cols + 1);
+    await expect(model.predictProba(wide)).rejects.toThrow(IotIdsError);
+    const fresh = contract.create(1);
+    const badValidation = { x: createMatrix(3, data.x.cols + 1), y: new Int32Array(3) };
+    await expect(
+      fresh.fit(data.x, data.y, { nClasses: data.nClasses, validation: badValidation }),
+    ).rejects.toThrow(IotIdsError);
+    await fresh.dispose();
+  });
+
+  it('fits with validation data taken apart from the training rows', async () => {
+    const withValidation = await contract
+      .create(1)
+      .fit(data.x, data.y, { nClasses: data.nClasses, validation: { x: validation.x, y: validation.y } });
+    const predicted = await withValidation.predict(validation.x);
+    const correct = predicted.filter((p, i) => p === validation.y[i]).length;
+    expect(correct / validation.x.rows).toBeGreaterThan(0.85);
+    await withValidation.dispose();
+  });
+
+  it.runIf(contract.descriptor.trainsInEpochs)(
+    'resumes after a crash from its last checkpoint and ends where an uninterrupted run does',
+    async () => {
+      const context = { nClasses: data.nClasses, validation: { x: validation.x, y: validation.y } };
+      const uninterrupted = await contract.create(3).fit(data.x, data.y, context);
+      const expected = Array.from((await uninterrupted.predictProba(data.x)).data);
+      await uninterrupted.dispose();
+      const checkpoints = join(dir, 'checkpoints');
+      const crash: Callback = {
+        onEpochEnd: (epoch) => {
+          if (epoch === 1) throw new Error('simulated crash after the second epoch');
+        },
+      };
+      const crashing = contract.create(3);
+      await expect(
+        crashing.fit(data.x, data.y, {
+          ...context,
+          callbacks: [new ModelCheckpoint({ dir: checkpoints }), crash],
+        }),
+      ).rejects.toThrow(/simulated crash/);
+      await crashing.dispose();
+      const resumeFrom = await readLastCheckpoint(checkpoints);
+      expect(resumeFrom).toBeDefined();
+      const resumed = await contract.create(3).fit(data.x, data.y, { ...context, resumeFrom });
+      expect(Array.from((await resumed.predictProba(data.x)).data)).toEqual(expected);
+      await resumed.dispose();
+    },
+  );
 
   it('is reproducible for a seed and changes with the seed', async () => {
     const again = await contract.create(1).fit(data.x, data.y, { nClasses: data.nClasses });

@@ -1,3 +1,4 @@
+import { IotIdsError } from '../errors.js';
 import type { Matrix } from '../preprocess/matrix.js';
 import type { Callback } from '../fit/callbacks.js';
 import type { CheckpointState } from '../fit/model-checkpoint.js';
@@ -6,8 +7,8 @@ import type { NamedWeights } from '../fit/weights-file.js';
 /**
  * The estimator contract every model follows (after scikit-learn): the constructor takes options only,
  * `fit` learns and resolves to the estimator itself, learned state lives apart from the options and is
- * what `save` writes. `predictProba` returns rows × nClasses probabilities (or scores for margin models,
- * still higher = more likely), row-major.
+ * what `save` writes. `predictProba` returns rows × nClasses probabilities, row-major, summing to 1 per row.
+ * Helpers every classifier shares (the fit-input check, NotFittedError) are in fit-input.ts.
  */
 export interface FitContext {
   /** Number of classes; `y` values are in [0, nClasses). */
@@ -22,14 +23,25 @@ export interface FitContext {
   readonly resumeFrom?: { readonly state: CheckpointState; readonly weights: NamedWeights };
 }
 
+/**
+ * What a classifier's own scores are. `probabilities`: `predictProba` is the model's output. `margins`:
+ * the model computes decision values (`decisionFunction`, higher = more likely, unbounded); its
+ * `predictProba` is their row-wise softmax, a monotone rescaling and not a calibration.
+ */
+export type OutputKind = 'probabilities' | 'margins';
+
 export interface Classifier<Options extends object = object> {
   /** Model kind as used by `--model`, e.g. `rf`. */
   readonly kind: string;
+  readonly outputKind: OutputKind;
   readonly options: Readonly<Options>;
   /** Whether `fit` has run (or the model was loaded). */
   readonly fitted: boolean;
   fit(x: Matrix, y: Int32Array, context: FitContext): Promise<this>;
   predictProba(x: Matrix): Promise<Matrix>;
+  /** Margin models: the decision values, rows × nClasses. */
+  decisionFunction?(x: Matrix): Promise<Matrix>;
+  /** The arg-max of the scores per row. */
   predict(x: Matrix): Promise<Int32Array>;
   /** Writes learned state into `dir` (files named by the model); returns the file names written. */
   save(dir: string): Promise<string[]>;
@@ -54,4 +66,18 @@ export function argmaxRows(scores: Matrix): Int32Array {
     out[i] = best;
   }
   return out;
+}
+
+/**
+ * The scores evaluation ranks rows by (ROC curves, AUC): the decision values of a margin model, the
+ * probabilities otherwise. Their arg-max is the prediction either way.
+ */
+export function scoresOf(model: Classifier, x: Matrix): Promise<Matrix> {
+  if (model.outputKind === 'margins') {
+    if (!model.decisionFunction) {
+      throw new IotIdsError(`${model.kind}: a margin model must provide decisionFunction`);
+    }
+    return model.decisionFunction(x);
+  }
+  return model.predictProba(x);
 }

@@ -14,6 +14,7 @@ import { readModelDir, saveModelDir, type ManifestInfo } from './model-dir.js';
 /** A fixed-weights linear scorer: enough to exercise the directory format without a real model. */
 class FixedScorer implements Classifier<{ bias: number }> {
   readonly kind = 'fixed';
+  readonly outputKind = 'probabilities';
   fitted = true;
   constructor(readonly options: { bias: number }) {}
   fit(): Promise<this> {

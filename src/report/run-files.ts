@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
 import type { MetricsFile } from '../evaluate/metrics-file.js';
 import type { HistoryFile } from '../fit/history.js';
 import type { ResultsFile } from './results-file.js';
 import type { RocFile } from '../evaluate/roc-file.js';
+import { readJsonValue } from '../util/read-json-file.js';
 
 // Only what the reports read is checked; unknown fields pass through (files may gain fields, never lose them).
 const fraction = z.number();
@@ -102,26 +102,9 @@ const resultsSchema = z.looseObject({
   cells: z.array(z.looseObject({})),
 });
 
-/** Parsed JSON of a file; a missing file and a malformed one are both errors naming the file. */
-export async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new IotIdsError(code === 'ENOENT' ? 'file not found' : `cannot read: ${(error as Error).message}`, {
-      location: { file: path },
-      cause: error,
-    });
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new IotIdsError(`not valid JSON: ${(error as Error).message}`, {
-      location: { file: path },
-      cause: error,
-    });
-  }
+/** Parsed JSON of a run file; a missing file and a malformed one are both errors naming the file. */
+export function readJsonFile(path: string): Promise<unknown> {
+  return readJsonValue(path, undefined, 'failure');
 }
 
 /** True for the error `readJsonFile` throws when the file does not exist. */

@@ -1,6 +1,10 @@
+import { describeInput } from '../detection/input-fields.js';
 import type { HttpBindings } from '@hono/node-server';
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
 import type { WebSocket } from 'ws';
 import { routePath } from 'hono/route';
 import { IotIdsError } from '../errors.js';
@@ -8,7 +12,7 @@ import type { AlertHub } from '../alerts/alert-hub.js';
 import type { AlertStore } from '../alerts/alert-store.js';
 import type { BodyDecoder, DecodedWithBody } from './body-decoder.js';
 import { alertEventStream } from './alert-stream.js';
-import { bearerToken, webSocketProtocolToken, type TokenCheck } from './bearer-auth.js';
+import { webSocketProtocolToken, type TokenCheck } from './bearer-auth.js';
 import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page.js';
 import { submittedRecords } from './detect-body.js';
 import { emptyDetectResponse, formatDetectResponse } from './detect-response.js';
@@ -58,12 +62,6 @@ const MAX_WEBSOCKET_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Paths anyone may fetch: the dashboard shell (it holds no data) and the probes. */
 const PUBLIC_PATHS = new Set(['/', '/dashboard.js', '/dashboard.css', '/healthz', '/readyz']);
 
-const SECURITY_HEADERS: Record<string, string> = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};
-
 /** The HTTP API (see README.md in this folder for the reference). */
 export function createApp(ctx: AppContext): Hono<Env> {
   const app = new Hono<Env>();
@@ -71,7 +69,6 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
     const matched = routePath(c as Context<Env>, -1);
     const route = matched === '*' || matched === '/*' ? 'unmatched' : matched;
     if (c.error instanceof ClientAbortedError) {
@@ -87,6 +84,27 @@ export function createApp(ctx: AppContext): Hono<Env> {
       );
     }
   });
+
+  // nosniff, no referrer, no framing, same-origin resources and openers; the dashboard adds its CSP.
+  app.use(
+    '*',
+    secureHeaders({ xFrameOptions: 'DENY', referrerPolicy: 'no-referrer', strictTransportSecurity: false }),
+  );
+
+  // The token in `Authorization: Bearer …` (hono/bearer-auth, compared in constant time by TokenCheck);
+  // browsers' WebSockets, which cannot set headers, offer it as the subprotocol `bearer.<token>`.
+  const tokenCheck = ctx.tokenCheck;
+  const headerAuth =
+    tokenCheck &&
+    bearerAuth<Env>({
+      verifyToken: (token) => tokenCheck.matches(token),
+      realm: 'iot-ids',
+      noAuthenticationHeader: { message: { error: 'a bearer token is required' } },
+      invalidAuthenticationHeader: {
+        message: { error: 'malformed Authorization header: expected "Bearer <token>"' },
+      },
+      invalidToken: { message: { error: 'invalid bearer token' } },
+    });
 
   app.use('*', async (c, next) => {
     if (ctx.rateLimiter) {
@@ -111,20 +129,24 @@ export function createApp(ctx: AppContext): Hono<Env> {
       contentType: headers['content-type'],
       websocket: headers.upgrade?.toLowerCase() === 'websocket',
     });
-    if (ctx.tokenCheck && !PUBLIC_PATHS.has(c.req.path)) {
-      const presented =
-        bearerToken(c.req.header('authorization')) ??
-        (c.req.header('upgrade')?.toLowerCase() === 'websocket'
-          ? webSocketProtocolToken(c.req.header('sec-websocket-protocol'))
-          : undefined);
-      if (!ctx.tokenCheck.matches(presented)) {
+    if (tokenCheck && headerAuth && !PUBLIC_PATHS.has(c.req.path)) {
+      const wsToken =
+        headers.upgrade?.toLowerCase() === 'websocket' && headers.authorization === undefined
+          ? webSocketProtocolToken(headers['sec-websocket-protocol'])
+          : undefined;
+      try {
+        if (wsToken === undefined) await headerAuth(c as Context<Env, string>, () => Promise.resolve());
+        else if (!tokenCheck.matches(wsToken)) {
+          throw new HttpError(
+            401,
+            'invalid bearer token',
+            {},
+            { 'www-authenticate': 'Bearer realm="iot-ids"' },
+          );
+        }
+      } catch (error) {
         ctx.metrics.requestsRejected.inc({ reason: 'unauthorized' });
-        throw new HttpError(
-          401,
-          presented === undefined ? 'a bearer token is required' : 'invalid bearer token',
-          {},
-          { 'www-authenticate': 'Bearer realm="iot-ids"' },
-        );
+        throw error;
       }
     }
     await next();
@@ -287,7 +309,14 @@ export function createApp(ctx: AppContext): Hono<Env> {
     return c.json(alert);
   });
 
-  app.get('/v1/model', async (c) => c.json({ model: ctx.slot.info, testMetrics: await ctx.testMetrics() }));
+  app.get('/v1/model', async (c) =>
+    c.json({
+      model: ctx.slot.info,
+      // The fields a record needs, with what training saw of each, and an example record.
+      input: describeInput(ctx.slot.current.pipeline.toJSON()),
+      testMetrics: await ctx.testMetrics(),
+    }),
+  );
 
   app.post('/v1/model/reload', async (c) => {
     const result = await ctx.reload();
@@ -297,6 +326,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
 
   app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
     if (error instanceof ClientAbortedError) return new Response(null, { status: 499 }); // nobody reads it
     if (error instanceof HttpError) {
       for (const [name, value] of Object.entries(error.headers)) c.header(name, value);

@@ -28,8 +28,11 @@ export function checkToken(token: string, where = 'token'): string {
   if (token.length < MIN_TOKEN_LENGTH) {
     throw usageError(`${where}: the bearer token must be at least ${MIN_TOKEN_LENGTH} characters long`);
   }
-  if (!/^[\x21-\x7e]+$/.test(token)) {
-    throw usageError(`${where}: the bearer token must be printable ASCII without spaces`);
+  // RFC 6750's b64token characters: what an Authorization header (and hono/bearer-auth) carries.
+  if (!/^[A-Za-z0-9._~+/-]+=*$/.test(token)) {
+    throw usageError(
+      `${where}: the bearer token may hold only letters, digits and . _ ~ + / - (then = padding), as RFC 6750 allows`,
+    );
   }
   return token;
 }
@@ -62,13 +65,6 @@ export class TokenCheck {
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
-}
-
-/** The token of an `Authorization: Bearer …` header, if any. */
-export function bearerToken(authorization: string | undefined): string | undefined {
-  if (authorization === undefined) return undefined;
-  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
-  return match ? match[1] : undefined;
 }
 
 /** The token offered as a `bearer.<token>` WebSocket subprotocol, if any. */

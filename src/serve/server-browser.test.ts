@@ -82,6 +82,16 @@ describe('the token-less loopback service refuses what only a browser page would
     expect(ok.status).toBe(200);
   });
 
+  it('sends the security headers (hono/secure-headers) on answers and on errors', async () => {
+    for (const path of ['/healthz', '/no-such-route']) {
+      const res = await fetch(`${tiny.url}${path}`);
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    }
+  });
+
   it('shows the run name of the model, not its absolute path', async () => {
     const text = await (await fetch(`${tiny.url}/v1/model`)).text();
     expect(text).not.toContain(tiny.dir);

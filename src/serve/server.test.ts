@@ -190,11 +190,22 @@ describe('detection service over HTTP', () => {
   it('serves the model description and 404s unknown routes', async () => {
     const model = (await (await fetch(`${tiny.url}/v1/model`)).json()) as {
       model: { classes: string[]; thresholds: Record<string, number> };
+      input: { fields: { name: string; type: string }[]; example: Record<string, unknown> };
       testMetrics: unknown;
     };
     expect(model.model.classes).toEqual(['normal', 'dos', 'probe']);
     expect(model.model.thresholds).toEqual({ dos: 0.5, probe: 0.5 });
     expect(model.testMetrics).toBeNull();
+    // Every feature column with its type, and an example record the service scores as it is.
+    expect(model.input.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+      'duration:numeric',
+      'proto:categorical',
+      'signal:numeric',
+      'noise:numeric',
+    ]);
+    const scored = await postRecords(tiny.url, [model.input.example]);
+    expect(scored.status).toBe(200);
+    expect(scored.body.records).toBe(1);
     expect((await fetch(`${tiny.url}/v2/nothing`)).status).toBe(404);
   });
 });

@@ -12,27 +12,35 @@ export async function readJsonFile<T>(path: string, schema: z.ZodType<T>, what: 
 }
 
 /**
- * Reads and parses a JSON file without validating it, for readers that report invalid values their own way.
- * A missing file and a syntax error are usage errors naming the file. A leading byte-order mark is allowed:
- * editors on Windows add one, and JSON.parse rejects it.
+ * The project's one JSON file reader: reads and parses without validating, for readers that report invalid
+ * values their own way. A missing file and a syntax error are errors naming the file, with the underlying
+ * error as `cause` (`ENOENT` for a missing file). `what` names the file in messages ("invalid config: …")
+ * for user-supplied files, which are usage errors; our own outputs (run directories, model directories)
+ * pass `kind: 'failure'`. A leading byte-order mark is allowed: editors on Windows add one, and JSON.parse
+ * rejects it.
  */
-export async function readJsonValue(path: string, what: string): Promise<unknown> {
+export async function readJsonValue(
+  path: string,
+  what?: string,
+  kind: 'usage' | 'failure' = 'usage',
+): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new IotIdsError(`cannot read the ${what}: ${(error as Error).message}`, {
-      kind: 'usage',
-      location: { file: path },
-      cause: error,
-    });
+    const message = (error as Error).message;
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new IotIdsError(
+      what ? `cannot read the ${what}: ${message}` : missing ? 'file not found' : `cannot read: ${message}`,
+      { kind, location: { file: path }, cause: error },
+    );
   }
   try {
     return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
   } catch (error) {
     // V8's message quotes the text around the error, which pinpoints it well enough.
-    throw new IotIdsError(`invalid ${what}: not valid JSON: ${(error as Error).message}`, {
-      kind: 'usage',
+    throw new IotIdsError(`${what ? `invalid ${what}: ` : ''}not valid JSON: ${(error as Error).message}`, {
+      kind,
       location: { file: path },
       cause: error,
     });

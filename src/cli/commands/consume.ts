@@ -14,6 +14,7 @@ interface ConsumeFlags {
   fromBeginning?: boolean;
   zeroDay?: boolean;
   retainDays?: number;
+  sessionTimeout?: number;
   webhook: string[];
   syslog: string[];
 }
@@ -40,6 +41,11 @@ export function registerConsume(program: Command): void {
       '--retain-days <n>',
       'delete alerts whose last record is older than n days, at start and hourly (default: keep all)',
       intOption('--retain-days'),
+    )
+    .option(
+      '--session-timeout <ms>',
+      'how long the group waits for a silent member before giving its partitions to others (default 30000)',
+      intOption('--session-timeout'),
     )
     .option(
       '--webhook <url>',
@@ -75,16 +81,26 @@ export function registerConsume(program: Command): void {
         thresholds: flags.thresholds ? await readThresholds(flags.thresholds) : undefined,
         onAlert: kafkaAlertWriter(store, { model: flags.model, forwarders }),
         onLog: (level, message) => log(`kafka ${level}: ${message}`),
+        consumerConfig:
+          flags.sessionTimeout === undefined
+            ? undefined
+            : {
+                sessionTimeout: flags.sessionTimeout,
+                rebalanceTimeout: flags.sessionTimeout,
+                heartbeatInterval: Math.max(100, Math.floor(flags.sessionTimeout / 10)),
+              },
       });
       const retention = store.retentionDays === undefined ? null : startAlertRetention(store, { log });
       process.stderr.write(`consuming ${flags.topic} as group ${flags.group}; alerts → ${flags.store}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          void consumer.stop().then(resolve);
-        };
+      // Runs until a signal, or until the consumer fails for good (it then has nothing left to commit:
+      // every step commits once its alerts are stored); either way the summary is printed.
+      const failure = await new Promise<Error | undefined>((resolve) => {
+        const stop = (): void => resolve(undefined);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        void consumer.failed.then(resolve);
       });
+      await consumer.stop();
       const stats = consumer.stats();
       await retention?.stop();
       await Promise.all(forwarders.map((f) => f.close()));
@@ -92,5 +108,6 @@ export function registerConsume(program: Command): void {
       process.stderr.write(
         `stopped: ${stats.records} records, ${stats.alerts} alerts, ${stats.rejected} rejected\n`,
       );
+      if (failure) throw failure;
     });
 }

@@ -25,7 +25,7 @@ import type {
   OffsetsByTopicPartition,
 } from 'kafkajs';
 
-import type { KafkaClient, KafkaConsumer } from '../consumer.js';
+import type { ConsumerCrash, KafkaClient, KafkaConsumer } from '../consumer.js';
 
 export interface FakeKafkaOptions {
   /** Most messages handed to one `eachBatch` call. Default 100. */
@@ -243,6 +243,7 @@ export class FakeConsumer implements KafkaConsumer {
   /** Offsets resolved (next offset to read) and not yet committed. */
   private readonly resolved = new Map<string, number>();
   private turn = 0;
+  private readonly crashListeners: ((crash: ConsumerCrash) => void)[] = [];
 
   constructor(
     private readonly broker: FakeKafkaBroker,
@@ -301,6 +302,19 @@ export class FakeConsumer implements KafkaConsumer {
     this.crashed = true;
     this.running = false;
     this.broker.group(this.groupId).leave(this);
+  }
+
+  /**
+   * A kafkajs consumer CRASH (e.g. the coordinator answering SyncGroup with an error): listeners hear
+   * `{ error, restart }`; without a restart the member has left the group and stopped, as kafkajs's has.
+   */
+  emitCrash(error: Error, restart = false): void {
+    if (!restart) this.crash();
+    for (const listener of this.crashListeners) listener({ error, restart });
+  }
+
+  onCrash(listener: (crash: ConsumerCrash) => void): void {
+    this.crashListeners.push(listener);
   }
 
   /** @internal Called by the group on every rebalance. */

@@ -13,6 +13,7 @@ import { balancedRowWeights } from '../class-weights.js';
 import { BIGRU_STAGE, BiGruStage, predictProbabilities } from './bigru-stage.js';
 import { resolveBiGruOptions, sequenceShape, type BiGruOptions } from './options.js';
 import { BiGruParameters } from './parameters.js';
+import { checkFitInput, NotFittedError, requireFinite } from '../fit-input.js';
 
 export type { BiGruOptions } from './options.js';
 
@@ -52,6 +53,7 @@ export interface WithinComposite {
  */
 export class BiGruClassifier implements Classifier<BiGruOptions> {
   readonly kind = 'bigru';
+  readonly outputKind = 'probabilities';
   readonly options: Readonly<BiGruOptions>;
   private params: BiGruParameters | null = null;
 
@@ -77,9 +79,12 @@ export class BiGruClassifier implements Classifier<BiGruOptions> {
     const o = this.options;
     const prefix = within.prefix ?? '';
     const stageOrder = within.stageOrder ?? [BIGRU_STAGE];
-    checkTrainingSet(x, y, context.nClasses);
+    checkFitInput('bigru', x, y, context.nClasses);
     if (context.validation) {
-      checkTrainingSet(context.validation.x, context.validation.y, context.nClasses, x.cols, 'validation');
+      checkFitInput('bigru', context.validation.x, context.validation.y, context.nClasses, {
+        what: 'validation',
+        cols: x.cols,
+      });
     }
     const { timesteps, featuresPerStep } = sequenceShape(o, x.cols);
     await initEngine();
@@ -130,7 +135,7 @@ export class BiGruClassifier implements Classifier<BiGruOptions> {
     if (x.cols !== params.inputs) {
       throw usageError(`bigru: input has ${x.cols} features, the model was trained on ${params.inputs}`);
     }
-    requireFinite(x, 'predict');
+    requireFinite('bigru', x, 'predict');
     await initEngine();
     return predictProbabilities(params, x);
   }
@@ -197,7 +202,7 @@ export class BiGruClassifier implements Classifier<BiGruOptions> {
   }
 
   private requireParams(): BiGruParameters {
-    if (!this.params) throw new IotIdsError('bigru: the model is not fitted; call fit() or load() first');
+    if (!this.params) throw new NotFittedError('bigru');
     return this.params;
   }
 }
@@ -228,38 +233,4 @@ export function progressCallback(
     // Early stopping ends a stage before its last epoch: its share of the work is done all the same.
     onStageEnd: () => onProgress(offset + epochs, total, 'epochs'),
   };
-}
-
-export function checkTrainingSet(
-  x: Matrix,
-  y: Int32Array,
-  nClasses: number,
-  cols = x.cols,
-  what = 'training',
-  model = 'bigru',
-): void {
-  if (x.rows === 0 || x.cols === 0) throw usageError(`${model}: the ${what} matrix is empty`);
-  if (x.cols !== cols)
-    throw usageError(`${model}: the ${what} matrix has ${x.cols} features, the training matrix ${cols}`);
-  if (y.length !== x.rows) throw usageError(`${model}: ${x.rows} ${what} rows but ${y.length} labels`);
-  if (!Number.isInteger(nClasses) || nClasses < 2) {
-    throw usageError(`${model}: nClasses must be an integer ≥ 2, got ${nClasses}`);
-  }
-  for (let i = 0; i < y.length; i++) {
-    if (!(y[i] >= 0 && y[i] < nClasses)) {
-      throw usageError(`${model}: label ${y[i]} of ${what} row ${i} is outside [0, ${nClasses})`);
-    }
-  }
-  requireFinite(x, what, model);
-}
-
-export function requireFinite(x: Matrix, what: string, model = 'bigru'): void {
-  const { data, cols } = x;
-  for (let j = 0; j < data.length; j++) {
-    if (!Number.isFinite(data[j])) {
-      throw usageError(
-        `${model} ${what}: value ${data[j]} at row ${Math.floor(j / cols)}, column ${j % cols} is not finite`,
-      );
-    }
-  }
 }

@@ -6,7 +6,7 @@ import { fitStage, resumeStartEpoch } from '../../fit/fit-stage.js';
 import { IotIdsError } from '../../errors.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
 import { VariationalAutoencoder } from '../vae/variational-autoencoder.js';
-import { BiGruClassifier, checkTrainingSet, progressCallback, requireFinite } from './bigru.js';
+import { BiGruClassifier, progressCallback } from './bigru.js';
 import { balancedRowWeights } from '../class-weights.js';
 import { BIGRU_STAGE } from './bigru-stage.js';
 import { BIGRU_PREFIX, FINETUNE_STAGE, FineTuneStage, VAE_PREFIX } from './fine-tune-stage.js';
@@ -17,6 +17,7 @@ import {
   vaePartOptions,
   type VaeBiGruOptions,
 } from './vae-bigru-options.js';
+import { checkFitInput, NotFittedError, requireFinite } from '../fit-input.js';
 
 export type { VaeBiGruOptions } from './vae-bigru-options.js';
 
@@ -31,6 +32,7 @@ const VAE_STAGE = 'vae';
  */
 export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
   readonly kind = 'vae-bigru';
+  readonly outputKind = 'probabilities';
   readonly options: Readonly<VaeBiGruOptions>;
   private vae: VariationalAutoencoder | null = null;
   private bigru: BiGruClassifier | null = null;
@@ -52,10 +54,13 @@ export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
     const o = this.options;
     const vaeOptions = vaePartOptions(o);
     const gruOptions = biGruPartOptions(o);
-    checkTrainingSet(x, y, context.nClasses, x.cols, 'training', this.kind);
+    checkFitInput(this.kind, x, y, context.nClasses);
     const validation = context.validation && context.validation.x.rows > 0 ? context.validation : undefined;
     if (validation)
-      checkTrainingSet(validation.x, validation.y, context.nClasses, x.cols, 'validation', this.kind);
+      checkFitInput(this.kind, validation.x, validation.y, context.nClasses, {
+        what: 'validation',
+        cols: x.cols,
+      });
     // Before any training: a sequence shape that does not fit the latent vector is a configuration error.
     sequenceShape(
       gruOptions,
@@ -150,7 +155,7 @@ export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
 
   async predictProba(x: Matrix): Promise<Matrix> {
     const { vae, bigru } = this.requireParts();
-    requireFinite(x, 'predict', this.kind);
+    requireFinite(this.kind, x, 'predict');
     return bigru.predictProba(await vae.transform(x));
   }
 
@@ -192,7 +197,7 @@ export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
 
   private requireParts(): { vae: VariationalAutoencoder; bigru: BiGruClassifier } {
     if (!this.vae || !this.bigru?.fitted) {
-      throw new IotIdsError('vae-bigru: the model is not fitted; call fit() or load() first');
+      throw new NotFittedError('vae-bigru');
     }
     return { vae: this.vae, bigru: this.bigru };
   }

@@ -14,6 +14,7 @@ import { FoldedNetwork } from './inference.js';
 import { resolveFcnnOptions, type FcnnOptions } from './options.js';
 import { FcnnParameters } from './parameters.js';
 import { balancedRowWeights } from '../class-weights.js';
+import { checkFitInput, NotFittedError, requireFinite } from '../fit-input.js';
 
 export type { FcnnOptions } from './options.js';
 
@@ -36,6 +37,7 @@ export const FCNN_WEIGHTS = 'fcnn-weights';
  */
 export class FcnnClassifier implements Classifier<FcnnOptions> {
   readonly kind = 'fcnn';
+  readonly outputKind = 'probabilities';
   readonly options: Readonly<FcnnOptions>;
   private params: FcnnParameters | null = null;
   private network: FoldedNetwork | null = null;
@@ -50,9 +52,12 @@ export class FcnnClassifier implements Classifier<FcnnOptions> {
 
   async fit(x: Matrix, y: Int32Array, context: FitContext): Promise<this> {
     const o = this.options;
-    checkTrainingSet(x, y, context.nClasses);
+    checkFitInput('fcnn', x, y, context.nClasses);
     if (context.validation)
-      checkTrainingSet(context.validation.x, context.validation.y, context.nClasses, x.cols, 'validation');
+      checkFitInput('fcnn', context.validation.x, context.validation.y, context.nClasses, {
+        what: 'validation',
+        cols: x.cols,
+      });
     await initEngine();
     const params = FcnnParameters.initial(x.cols, o.hiddenUnits, context.nClasses, new Random(o.seed));
     const adam = new Adam(params.trainable(), { learningRate: o.learningRate });
@@ -135,14 +140,14 @@ export class FcnnClassifier implements Classifier<FcnnOptions> {
     if (x.cols !== params.inputs) {
       throw usageError(`fcnn: input has ${x.cols} features, the model was trained on ${params.inputs}`);
     }
-    requireFinite(x, 'predict');
+    requireFinite('fcnn', x, 'predict');
     this.network ??= new FoldedNetwork(params);
     return this.network;
   }
 }
 
 function notFitted(): IotIdsError {
-  return new IotIdsError('fcnn: the model is not fitted; call fit() or load() first');
+  return new NotFittedError('fcnn');
 }
 
 function progressCallback(onProgress: NonNullable<FitContext['onProgress']>, epochs: number): Callback {
@@ -151,35 +156,4 @@ function progressCallback(onProgress: NonNullable<FitContext['onProgress']>, epo
     // Early stopping ends the run before the last epoch: the work is complete all the same.
     onStageEnd: () => onProgress(epochs, epochs, 'epochs'),
   };
-}
-
-function checkTrainingSet(
-  x: Matrix,
-  y: Int32Array,
-  nClasses: number,
-  cols = x.cols,
-  what = 'training',
-): void {
-  if (x.rows === 0 || x.cols === 0) throw usageError(`fcnn: the ${what} matrix is empty`);
-  if (x.cols !== cols)
-    throw usageError(`fcnn: the ${what} matrix has ${x.cols} features, the training matrix ${cols}`);
-  if (y.length !== x.rows) throw usageError(`fcnn: ${x.rows} ${what} rows but ${y.length} labels`);
-  if (!Number.isInteger(nClasses) || nClasses < 2)
-    throw usageError(`fcnn: nClasses must be an integer ≥ 2, got ${nClasses}`);
-  for (let i = 0; i < y.length; i++) {
-    if (!(y[i] >= 0 && y[i] < nClasses))
-      throw usageError(`fcnn: label ${y[i]} of ${what} row ${i} is outside [0, ${nClasses})`);
-  }
-  requireFinite(x, what);
-}
-
-function requireFinite(x: Matrix, what: string): void {
-  const { data, cols } = x;
-  for (let j = 0; j < data.length; j++) {
-    if (!Number.isFinite(data[j])) {
-      throw usageError(
-        `fcnn ${what}: value ${data[j]} at row ${Math.floor(j / cols)}, column ${j % cols} is not finite`,
-      );
-    }
-  }
 }

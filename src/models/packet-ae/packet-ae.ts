@@ -28,6 +28,8 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
   private output: TinyAutoencoder | null = null;
   private errors = new Float64Array(0);
   private clean = new Float64Array(0);
+  /** The output autoencoder's RMSE lands here (writing into an array keeps the double unboxed). */
+  private readonly result = new Float64Array(1);
   private trainedSamples = 0;
   private readonly fit = new LogNormalFit();
   private fittedThreshold: number | null = null;
@@ -93,18 +95,21 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
       return;
     }
     const lr = this.options.learningRate;
-    for (let a = 0; a < this.ensemble.length; a++)
-      this.errors[a] = this.ensemble[a].train(v, this.groupIndices[a], lr);
-    this.output.train(this.errors, null, lr);
+    for (let a = 0; a < this.ensemble.length; a++) {
+      this.ensemble[a].trainInto(v, this.groupIndices[a], lr, this.errors, a);
+    }
+    this.output.trainInto(this.errors, null, lr, this.result, 0);
     this.trainedSamples++;
   }
 
   scoreOne(x: Float64Array): number {
     if (this.output === null) return 0;
     const v = this.sanitize(x);
-    for (let a = 0; a < this.ensemble.length; a++)
-      this.errors[a] = this.ensemble[a].score(v, this.groupIndices[a]);
-    return this.output.score(this.errors, null);
+    for (let a = 0; a < this.ensemble.length; a++) {
+      this.ensemble[a].scoreInto(v, this.groupIndices[a], this.errors, a);
+    }
+    this.output.scoreInto(this.errors, null, this.result, 0);
+    return this.result[0];
   }
 
   process(x: Float64Array): number {

@@ -38,6 +38,7 @@ export class TinyAutoencoder {
   private readonly hidden: Float64Array;
   private readonly output: Float64Array;
   private readonly hiddenDelta: Float64Array;
+  private readonly result = new Float64Array(1);
 
   constructor(state: TinyAutoencoderState) {
     this.nVisible = state.nVisible;
@@ -76,6 +77,33 @@ export class TinyAutoencoder {
 
   /** Updates the min-max ranges with `x[indices]`, takes one SGD step and returns the RMSE before it. */
   train(x: Float64Array, indices: Int32Array | null, learningRate: number): number {
+    this.trainInto(x, indices, learningRate, this.result, 0);
+    return this.result[0];
+  }
+
+  /** RMSE of the reconstruction of `x[indices]`; 0 before any training. */
+  score(x: Float64Array, indices: Int32Array | null): number {
+    this.scoreInto(x, indices, this.result, 0);
+    return this.result[0];
+  }
+
+  /**
+   * `score`, writing the RMSE into `out[k]`: a double returned from a call that is not inlined is boxed on
+   * the heap, and the ensemble makes a dozen such calls per packet.
+   */
+  scoreInto(x: Float64Array, indices: Int32Array | null, out: Float64Array, k: number): void {
+    if (this.trained === 0) out[k] = 0;
+    else this.forward(x, indices, out, k);
+  }
+
+  /** `train`, writing the RMSE before the step into `out[k]`. */
+  trainInto(
+    x: Float64Array,
+    indices: Int32Array | null,
+    learningRate: number,
+    out: Float64Array,
+    k: number,
+  ): void {
     const n = this.nVisible;
     const min = this.min;
     const max = this.max;
@@ -93,7 +121,7 @@ export class TinyAutoencoder {
       if (changed) this.scale[i] = 1 / (max[i] - min[i] + RANGE_EPSILON);
     }
     this.trained++;
-    const rmse = this.forward(x, indices);
+    this.forward(x, indices, out, k);
     const m = this.nHidden;
     const w = this.weights;
     const input = this.input;
@@ -120,17 +148,10 @@ export class TinyAutoencoder {
       this.visibleBias[i] += learningRate * ei;
     }
     for (let j = 0; j < m; j++) this.hiddenBias[j] += learningRate * hiddenDelta[j];
-    return rmse;
   }
 
-  /** RMSE of the reconstruction of `x[indices]`; 0 before any training. */
-  score(x: Float64Array, indices: Int32Array | null): number {
-    if (this.trained === 0) return 0;
-    return this.forward(x, indices);
-  }
-
-  /** Normalises into `input`, encodes into `hidden`, leaves x − z in `output`; returns the RMSE. */
-  private forward(x: Float64Array, indices: Int32Array | null): number {
+  /** Normalises into `input`, encodes into `hidden`, leaves x − z in `output`; writes the RMSE to `out[k]`. */
+  private forward(x: Float64Array, indices: Int32Array | null, out: Float64Array, k: number): void {
     const n = this.nVisible;
     const m = this.nHidden;
     const w = this.weights;
@@ -163,6 +184,6 @@ export class TinyAutoencoder {
     }
     const rmse = Math.sqrt(sum / n);
     // Inputs far outside the training range can overflow the sum: report the largest finite score instead.
-    return rmse <= Number.MAX_VALUE ? rmse : Number.MAX_VALUE;
+    out[k] = rmse <= Number.MAX_VALUE ? rmse : Number.MAX_VALUE;
   }
 }

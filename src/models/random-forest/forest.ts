@@ -1,4 +1,4 @@
-import { IotIdsError, usageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import { Random } from '../../util/random.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
@@ -13,6 +13,7 @@ import {
 } from './options.js';
 import { trainTrees } from './train-trees.js';
 import { assembleForest, forestProba, type Forest } from './tree.js';
+import { checkFitInput, NotFittedError, requireFinite } from '../fit-input.js';
 
 export type { RandomForestOptions } from './options.js';
 
@@ -32,6 +33,7 @@ export type { RandomForestOptions } from './options.js';
  */
 export class RandomForestClassifier implements Classifier<RandomForestOptions> {
   readonly kind = 'rf';
+  readonly outputKind = 'probabilities';
   readonly options: Readonly<RandomForestOptions>;
   private learned: Forest | null = null;
   private training: AbortController | null = null;
@@ -52,7 +54,12 @@ export class RandomForestClassifier implements Classifier<RandomForestOptions> {
   async fit(x: Matrix, y: Int32Array, context: FitContext): Promise<this> {
     const o = this.options;
     const nClasses = context.nClasses;
-    checkTrainingSet(x, y, nClasses);
+    checkFitInput('random forest', x, y, nClasses, { minClasses: 1 });
+    // The forest does not use a validation set, but one that cannot belong to this data is a caller's bug.
+    if (context.validation) {
+      const { x: vx, y: vy } = context.validation;
+      checkFitInput('random forest', vx, vy, nClasses, { what: 'validation', cols: x.cols, minClasses: 1 });
+    }
     const params: GrowParams = {
       nClasses,
       classWeights: resolveClassWeights(o.classWeight, y, nClasses),
@@ -128,38 +135,12 @@ export class RandomForestClassifier implements Classifier<RandomForestOptions> {
         `random forest: input has ${x.cols} features, the model was trained on ${forest.nFeatures}`,
       );
     }
-    requireFinite(x, 'predict');
+    requireFinite('random forest', x, 'predict');
     return forestProba(forest, x);
   }
 
   private requireFitted(): Forest {
-    if (!this.learned)
-      throw new IotIdsError('random forest: the model is not fitted; call fit() or load() first');
+    if (!this.learned) throw new NotFittedError('random forest');
     return this.learned;
-  }
-}
-
-function checkTrainingSet(x: Matrix, y: Int32Array, nClasses: number): void {
-  if (x.rows === 0 || x.cols === 0) throw usageError('random forest: the training matrix is empty');
-  if (y.length !== x.rows) throw usageError(`random forest: ${x.rows} training rows but ${y.length} labels`);
-  if (!Number.isInteger(nClasses) || nClasses < 1) {
-    throw usageError(`random forest: nClasses must be a positive integer, got ${nClasses}`);
-  }
-  for (let i = 0; i < y.length; i++) {
-    if (y[i] < 0 || y[i] >= nClasses) {
-      throw usageError(`random forest: label ${y[i]} of row ${i} is outside [0, ${nClasses})`);
-    }
-  }
-  requireFinite(x, 'fit');
-}
-
-function requireFinite(x: Matrix, what: string): void {
-  const { data, cols } = x;
-  for (let j = 0; j < data.length; j++) {
-    if (!Number.isFinite(data[j])) {
-      throw usageError(
-        `random forest ${what}: value ${data[j]} at row ${Math.floor(j / cols)}, column ${j % cols} is not finite`,
-      );
-    }
   }
 }

@@ -150,6 +150,8 @@ describe('SaeSoftmaxClassifier', () => {
   it('rejects labels outside the classes', async () => {
     const y = data.y.slice();
     y[3] = 7;
-    await expect(new SaeSoftmaxClassifier(small).fit(data.x, y, context)).rejects.toThrow(/label 7 of row 3/);
+    await expect(new SaeSoftmaxClassifier(small).fit(data.x, y, context)).rejects.toThrow(
+      /label 7 of training row 3/,
+    );
   });
 });

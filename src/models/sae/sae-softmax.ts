@@ -8,7 +8,6 @@ import { Random } from '../../util/random.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
 import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
 import { balancedClassWeights, rowWeights } from '../class-weights.js';
-import { checkLabels } from './labels.js';
 import { resolveSaeSoftmaxOptions, type SaeSoftmaxOptions } from './options.js';
 import {
   glorotKernel,
@@ -30,6 +29,7 @@ import {
 } from './softmax-step.js';
 import { checkInput, PRETRAIN_STAGE, SparseAutoencoder } from './sparse-autoencoder.js';
 import { EpochProgress, runStage, withModelWeights } from './stages.js';
+import { checkLabels, NotFittedError } from '../fit-input.js';
 
 export type { SaeSoftmaxOptions } from './options.js';
 
@@ -53,6 +53,7 @@ interface Head {
  */
 export class SaeSoftmaxClassifier implements Classifier<SaeSoftmaxOptions> {
   readonly kind = 'sae-softmax';
+  readonly outputKind = 'probabilities';
   readonly options: Readonly<SaeSoftmaxOptions>;
   private autoencoder: SparseAutoencoder;
   private head: Head | null = null;
@@ -70,14 +71,16 @@ export class SaeSoftmaxClassifier implements Classifier<SaeSoftmaxOptions> {
   async fit(x: Matrix, y: Int32Array, context: FitContext): Promise<this> {
     await initEngine();
     const o = this.options;
-    checkLabels(this.kind, x, y, context.nClasses);
+    checkLabels(this.kind, y, x.rows, context.nClasses);
     checkInput(x, 'training', x.cols);
     this.trained = false;
     this.autoencoder.initialise(x.cols, { fresh: true });
     this.initialiseHead(context.nClasses);
     if (context.resumeFrom) this.setWeights(context.resumeFrom.weights);
     const validation = context.validation;
-    if (validation) checkLabels(`${this.kind} (validation)`, validation.x, validation.y, context.nClasses);
+    if (validation) {
+      checkLabels(this.kind, validation.y, validation.x.rows, context.nClasses, { what: 'validation' });
+    }
     const classWeights = o.classWeight === 'balanced' ? balancedClassWeights(y, context.nClasses) : null;
     const weights = classWeights ? rowWeights(y, classWeights) : undefined;
     const valWeights = classWeights && validation ? rowWeights(validation.y, classWeights) : undefined;
@@ -269,14 +272,12 @@ export class SaeSoftmaxClassifier implements Classifier<SaeSoftmaxOptions> {
   }
 
   private requireHead(): Head {
-    if (!this.head)
-      throw new IotIdsError(`${this.kind}: the model is not fitted; call fit() or load() first`);
+    if (!this.head) throw new NotFittedError(this.kind);
     return this.head;
   }
 
   private requireFitted(): Head {
-    if (!this.trained)
-      throw new IotIdsError(`${this.kind}: the model is not fitted; call fit() or load() first`);
+    if (!this.trained) throw new NotFittedError(this.kind);
     return this.requireHead();
   }
 }

@@ -76,19 +76,19 @@ describe('SaeSvmClassifier', () => {
       callbacks: [resumedRecord.callback],
     });
     expect(resumedRecord.stagesBegun).toEqual([{ stage: 'svm', startEpoch: 2 }]);
-    expect(Array.from((await resumed.predictProba(data.x)).data)).toEqual(
-      Array.from((await full.predictProba(data.x)).data),
+    expect(Array.from((await resumed.decisionFunction(data.x)).data)).toEqual(
+      Array.from((await full.decisionFunction(data.x)).data),
     );
   });
 
   it('does not leak tensors through fit, predict, save and load, and loads bit-identical decision values', async () => {
     const baseline = liveTensorCount();
     const model = await new SaeSvmClassifier(small).fit(data.x, data.y, context);
-    const scores = await model.predictProba(data.x);
+    const scores = await model.decisionFunction(data.x);
     const files = await model.save(dir);
     expect(files.sort()).toEqual(['autoencoder.bin', 'autoencoder.json', 'svm.bin', 'svm.json']);
     const loaded = await SaeSvmClassifier.load(dir, model.options);
-    expect(Array.from((await loaded.predictProba(data.x)).data)).toEqual(Array.from(scores.data));
+    expect(Array.from((await loaded.decisionFunction(data.x)).data)).toEqual(Array.from(scores.data));
     await loaded.dispose();
     await model.dispose();
     expect(liveTensorCount()).toBe(baseline);

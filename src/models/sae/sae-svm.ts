@@ -9,10 +9,11 @@ import { resolveSvmOptions, type SvmOptions } from '../svm/options.js';
 import { SVM_STAGE } from '../svm/svm-stage.js';
 import { SvmClassifier } from '../svm/svm.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
-import { checkLabels } from './labels.js';
 import { resolveSparseAutoencoderOptions, type SaeSvmOptions } from './options.js';
 import { checkInput, PRETRAIN_STAGE, SparseAutoencoder } from './sparse-autoencoder.js';
 import { EpochProgress, runStage, withModelWeights } from './stages.js';
+import { checkLabels, NotFittedError } from '../fit-input.js';
+import { softmaxRows } from '../softmax-rows.js';
 
 export type SaeSvmClassifierOptions = SaeSvmOptions<SvmOptions>;
 
@@ -24,10 +25,11 @@ const SVM_FILE = 'svm';
  * A sparse autoencoder learnt without labels (see sparse-autoencoder.ts), then a one-vs-rest SVM
  * (src/models/svm) on its codes, computed once from the frozen encoder. Stages 'pretrain' and 'svm'; there
  * is no fine-tuning (the SVM is trained in JS, outside the engine's gradients). Checkpoints of both stages
- * hold the autoencoder, the SVM and both optimisers. `predictProba` returns the SVM's decision values.
+ * hold the autoencoder, the SVM and both optimisers. `decisionFunction` returns the SVM's decision values.
  */
 export class SaeSvmClassifier implements Classifier<SaeSvmClassifierOptions> {
   readonly kind = 'sae-svm';
+  readonly outputKind = 'margins';
   readonly options: Readonly<SaeSvmClassifierOptions>;
   private autoencoder: SparseAutoencoder;
   private svm: SvmClassifier | null = null;
@@ -57,7 +59,7 @@ export class SaeSvmClassifier implements Classifier<SaeSvmClassifierOptions> {
   async fit(x: Matrix, y: Int32Array, context: FitContext): Promise<this> {
     await initEngine();
     const o = this.options;
-    checkLabels(this.kind, x, y, context.nClasses);
+    checkLabels(this.kind, y, x.rows, context.nClasses);
     checkInput(x, 'training', x.cols);
     this.trained = false;
     this.autoencoder.initialise(x.cols, { fresh: true });
@@ -65,7 +67,9 @@ export class SaeSvmClassifier implements Classifier<SaeSvmClassifierOptions> {
     const resumeFrom = context.resumeFrom;
     if (resumeFrom) this.autoencoder.setWeights(resumeFrom.weights, 'the checkpoint');
     const validation = context.validation;
-    if (validation) checkLabels(`${this.kind} (validation)`, validation.x, validation.y, context.nClasses);
+    if (validation) {
+      checkLabels(this.kind, validation.y, validation.x.rows, context.nClasses, { what: 'validation' });
+    }
     const svmEpochs = this.svm.options.epochs;
     const progress = new EpochProgress(o.epochs + svmEpochs, context.onProgress);
 
@@ -106,15 +110,20 @@ export class SaeSvmClassifier implements Classifier<SaeSvmClassifierOptions> {
   }
 
   /** Decision values of the SVM on the codes (margins, not probabilities), rows × nClasses. */
-  async predictProba(x: Matrix): Promise<Matrix> {
+  async decisionFunction(x: Matrix): Promise<Matrix> {
     const svm = this.requireFitted();
     await initEngine();
     checkInput(x, 'input', this.autoencoder.inputFeatures);
-    return svm.predictProba(this.autoencoder.codes(x));
+    return svm.decisionFunction(this.autoencoder.codes(x));
+  }
+
+  /** The softmax of the margins (not calibrated probabilities). */
+  async predictProba(x: Matrix): Promise<Matrix> {
+    return softmaxRows(await this.decisionFunction(x));
   }
 
   async predict(x: Matrix): Promise<Int32Array> {
-    return argmaxRows(await this.predictProba(x));
+    return argmaxRows(await this.decisionFunction(x));
   }
 
   /** Codes of the fitted encoder. */
@@ -164,7 +173,7 @@ export class SaeSvmClassifier implements Classifier<SaeSvmClassifierOptions> {
 
   private requireFitted(): SvmClassifier {
     if (!this.trained || !this.svm) {
-      throw new IotIdsError(`${this.kind}: the model is not fitted; call fit() or load() first`);
+      throw new NotFittedError(this.kind);
     }
     return this.svm;
   }

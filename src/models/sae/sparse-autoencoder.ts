@@ -25,6 +25,7 @@ import {
 } from './parameters.js';
 import { epochOrder, rowBatches } from './row-batches.js';
 import { EpochProgress, runStage, type StageContext } from './stages.js';
+import { NotFittedError } from '../fit-input.js';
 
 export const PRETRAIN_STAGE = 'pretrain';
 
@@ -241,14 +242,14 @@ export class SparseAutoencoder {
 
   private requireState(): { params: AutoencoderParameters; optimizer: SaeOptimizer } {
     if (!this.state) {
-      throw new IotIdsError('sparse autoencoder: the model is not fitted; call fit() or load() first');
+      throw new NotFittedError('sparse autoencoder');
     }
     return this.state;
   }
 
   private requireFitted(): void {
     if (!this.trained) {
-      throw new IotIdsError('sparse autoencoder: the model is not fitted; call fit() or load() first');
+      throw new NotFittedError('sparse autoencoder');
     }
   }
 }

@@ -86,7 +86,7 @@ describe('SvmClassifier', () => {
 
   it('returns decision values whose signs and sizes read as margins, not probabilities', async () => {
     const model = await new SvmClassifier({ epochs: 15 }).fit(blobs.x, blobs.y, { nClasses: 3 });
-    const scores = await model.predictProba(blobsTest.x);
+    const scores = await model.decisionFunction(blobsTest.x);
     let ownPositiveOthersNegative = 0;
     let sumNotOne = 0;
     for (let i = 0; i < scores.rows; i++) {
@@ -99,7 +99,7 @@ describe('SvmClassifier', () => {
     expect(sumNotOne / scores.rows).toBeGreaterThan(0.9);
     // Deeper inside class 0's blob (further along feature 0) means a larger class-0 margin.
     const probe = createMatrix(3, 4, Float32Array.of(0, 0, 0, 0, 4, 0, 0, 0, 8, 0, 0, 0));
-    const margins = (await model.predictProba(probe)).data;
+    const margins = (await model.decisionFunction(probe)).data;
     expect(margins[3]).toBeGreaterThan(margins[0]);
     expect(margins[6]).toBeGreaterThan(margins[3]);
     expect(margins[3]).toBeGreaterThan(0);
@@ -112,9 +112,9 @@ describe('SvmClassifier', () => {
         new SvmClassifier({ kernel, rffComponents: 64, epochs: 3, seed }).fit(blobs.x, blobs.y, {
           nClasses: 3,
         });
-      const a = await (await fit(7)).predictProba(blobsTest.x);
-      const b = await (await fit(7)).predictProba(blobsTest.x);
-      const c = await (await fit(8)).predictProba(blobsTest.x);
+      const a = await (await fit(7)).decisionFunction(blobsTest.x);
+      const b = await (await fit(7)).decisionFunction(blobsTest.x);
+      const c = await (await fit(8)).decisionFunction(blobsTest.x);
       expect(Array.from(a.data)).toEqual(Array.from(b.data));
       expect(Array.from(a.data)).not.toEqual(Array.from(c.data));
     }
@@ -127,8 +127,8 @@ describe('SvmClassifier', () => {
     expect(files.sort()).toEqual(['head.bin', 'head.json']);
     const loaded = await SvmClassifier.load(join(dir, 'roundtrip'), options, 'head');
     expect(loaded.fitted).toBe(true);
-    expect(Array.from((await loaded.predictProba(blobsTest.x)).data)).toEqual(
-      Array.from((await model.predictProba(blobsTest.x)).data),
+    expect(Array.from((await loaded.decisionFunction(blobsTest.x)).data)).toEqual(
+      Array.from((await model.decisionFunction(blobsTest.x)).data),
     );
   });
 
@@ -218,7 +218,7 @@ describe('SvmClassifier', () => {
     expect(logs.every((l) => l.valLoss !== undefined && l.valAccuracy !== undefined)).toBe(true);
     const best = Math.min(...logs.map((l) => l.valLoss ?? Infinity));
     // Restored weights reproduce the best validation loss.
-    const scores = await model.predictProba(validation.x);
+    const scores = await model.decisionFunction(validation.x);
     let loss = 0;
     for (let i = 0; i < validation.x.rows; i++) {
       for (let c = 0; c < 3; c++) {
@@ -263,8 +263,8 @@ describe('SvmClassifier', () => {
     const other = new SvmClassifier({ kernel: 'rbf', rffComponents: 16 });
     other.setWeights({ ...model.getWeights(), 'encoder/kernel': { shape: [1], data: Float32Array.of(1) } });
     expect(other.fitted).toBe(true);
-    expect(Array.from((await other.predictProba(blobsTest.x)).data)).toEqual(
-      Array.from((await model.predictProba(blobsTest.x)).data),
+    expect(Array.from((await other.decisionFunction(blobsTest.x)).data)).toEqual(
+      Array.from((await model.decisionFunction(blobsTest.x)).data),
     );
     expect(() => other.setWeights({})).toThrow(/"svm\/weight" is missing/);
   });

@@ -21,6 +21,8 @@ import {
   type SvmState,
 } from './svm-weights.js';
 import { balancedClassWeights } from '../class-weights.js';
+import { softmaxRows } from '../softmax-rows.js';
+import { checkFitInput, NotFittedError, requireFinite } from '../fit-input.js';
 
 export type { SvmOptions } from './options.js';
 
@@ -37,6 +39,7 @@ export type { SvmOptions } from './options.js';
  */
 export class SvmClassifier implements Classifier<SvmOptions> {
   readonly kind = 'svm';
+  readonly outputKind = 'margins';
   readonly options: Readonly<SvmOptions>;
   private state: SvmState | null = null;
   private adam: Adam | null = null;
@@ -58,9 +61,9 @@ export class SvmClassifier implements Classifier<SvmOptions> {
   async fit(x: Matrix, y: Int32Array, context: FitContext): Promise<this> {
     const o = this.options;
     const nClasses = context.nClasses;
-    checkTrainingSet(x, y, nClasses);
+    checkFitInput('svm', x, y, nClasses);
     if (context.validation) {
-      checkTrainingSet(context.validation.x, context.validation.y, nClasses, 'validation');
+      checkFitInput('svm', context.validation.x, context.validation.y, nClasses, { what: 'validation' });
       if (context.validation.x.cols !== x.cols) {
         throw usageError(`svm: validation has ${context.validation.x.cols} features, training ${x.cols}`);
       }
@@ -124,14 +127,19 @@ export class SvmClassifier implements Classifier<SvmOptions> {
     return this;
   }
 
-  /** Decision values (margins), rows × nClasses; not probabilities (they need not sum to 1). */
-  async predictProba(x: Matrix): Promise<Matrix> {
+  /** Decision values (margins), rows × nClasses; higher means more likely, they need not sum to 1. */
+  async decisionFunction(x: Matrix): Promise<Matrix> {
     if (this.requireFitted().rff) await RandomFourierFeatures.ready();
-    return this.decisionFunction(x);
+    return this.margins(x);
+  }
+
+  /** The softmax of the margins (not calibrated probabilities). */
+  async predictProba(x: Matrix): Promise<Matrix> {
+    return softmaxRows(await this.decisionFunction(x));
   }
 
   async predict(x: Matrix): Promise<Int32Array> {
-    return argmaxRows(await this.predictProba(x));
+    return argmaxRows(await this.decisionFunction(x));
   }
 
   /** Writes `<prefix>.bin` and `<prefix>.json` (checksummed); a composite model passes its own prefix. */
@@ -181,13 +189,13 @@ export class SvmClassifier implements Classifier<SvmOptions> {
     return Promise.resolve();
   }
 
-  private decisionFunction(x: Matrix): Matrix {
+  private margins(x: Matrix): Matrix {
     const state = this.requireFitted();
     const { nClasses, nFeatures } = this.shape;
     if (x.cols !== nFeatures) {
       throw usageError(`svm: input has ${x.cols} features, the model was trained on ${nFeatures}`);
     }
-    requireFinite(x, 'predict');
+    requireFinite('svm', x, 'predict');
     const out = new Float32Array(x.rows * nClasses);
     const features = new BatchFeatures(x, state.rff, 0);
     const rowsAtOnce = Math.max(1, Math.min(SCORING_BATCH, x.rows));
@@ -258,32 +266,7 @@ export class SvmClassifier implements Classifier<SvmOptions> {
   }
 
   private requireFitted(): SvmState {
-    if (!this.state) throw new IotIdsError('svm: the model is not fitted; call fit() or load() first');
+    if (!this.state) throw new NotFittedError('svm');
     return this.state;
-  }
-}
-
-function checkTrainingSet(x: Matrix, y: Int32Array, nClasses: number, what = 'training'): void {
-  if (x.rows === 0 || x.cols === 0) throw usageError(`svm: the ${what} matrix is empty`);
-  if (y.length !== x.rows) throw usageError(`svm: ${x.rows} ${what} rows but ${y.length} labels`);
-  if (!Number.isInteger(nClasses) || nClasses < 2) {
-    throw usageError(`svm: nClasses must be an integer ≥ 2, got ${nClasses}`);
-  }
-  for (let i = 0; i < y.length; i++) {
-    if (y[i] < 0 || y[i] >= nClasses) {
-      throw usageError(`svm: ${what} label ${y[i]} of row ${i} is outside [0, ${nClasses})`);
-    }
-  }
-  requireFinite(x, what);
-}
-
-function requireFinite(x: Matrix, what: string): void {
-  const { data, cols } = x;
-  for (let j = 0; j < data.length; j++) {
-    if (!Number.isFinite(data[j])) {
-      throw usageError(
-        `svm ${what}: value ${data[j]} at row ${Math.floor(j / cols)}, column ${j % cols} is not finite`,
-      );
-    }
   }
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { initEngine } from '../../engine/index.js';
-import { IotIdsError, usageError } from '../../errors.js';
+import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Callback } from '../../fit/callbacks.js';
 import { EarlyStopping } from '../../fit/early-stopping.js';
@@ -15,6 +15,7 @@ import { balancedRowWeights } from '../class-weights.js';
 import { HeadParameters } from './softmax-head.js';
 import { VAE_STAGE } from './vae-stage.js';
 import { VariationalAutoencoder } from './variational-autoencoder.js';
+import { checkLabels, NotFittedError } from '../fit-input.js';
 
 export type { VaeClassifierOptions } from './options.js';
 
@@ -32,6 +33,7 @@ const STAGES = [VAE_STAGE, HEAD_STAGE] as const;
  */
 export class VaeClassifier implements Classifier<VaeClassifierOptions> {
   readonly kind = 'vae';
+  readonly outputKind = 'probabilities';
   readonly options: Readonly<VaeClassifierOptions>;
   private vae: VariationalAutoencoder | null = null;
   private head: HeadParameters | null = null;
@@ -46,9 +48,11 @@ export class VaeClassifier implements Classifier<VaeClassifierOptions> {
 
   async fit(x: Matrix, y: Int32Array, context: FitContext): Promise<this> {
     const o = this.options;
-    checkLabels(y, x.rows, context.nClasses, 'training');
+    checkLabels('vae', y, x.rows, context.nClasses);
     if (context.validation)
-      checkLabels(context.validation.y, context.validation.x.rows, context.nClasses, 'validation');
+      checkLabels('vae', context.validation.y, context.validation.x.rows, context.nClasses, {
+        what: 'validation',
+      });
     await initEngine();
     const progress = context.onProgress ? [progressCallback(context.onProgress, o.epochs)] : [];
     const callbacks = [...(context.callbacks ?? []), ...progress];
@@ -161,8 +165,7 @@ export class VaeClassifier implements Classifier<VaeClassifierOptions> {
   }
 
   private requireFitted(): { vae: VariationalAutoencoder; head: HeadParameters } {
-    if (!this.vae || !this.head)
-      throw new IotIdsError('vae: the model is not fitted; call fit() or load() first');
+    if (!this.vae || !this.head) throw new NotFittedError('vae');
     return { vae: this.vae, head: this.head };
   }
 }
@@ -176,14 +179,4 @@ function progressCallback(onProgress: NonNullable<FitContext['onProgress']>, epo
     // Early stopping ends a stage before its last epoch: its work is complete all the same.
     onStageEnd: (info) => onProgress(offset(info.stage) + epochs, 2 * epochs, 'epochs'),
   };
-}
-
-function checkLabels(y: Int32Array, rows: number, nClasses: number, what: string): void {
-  if (!Number.isInteger(nClasses) || nClasses < 2)
-    throw usageError(`vae: nClasses must be an integer ≥ 2, got ${nClasses}`);
-  if (y.length !== rows) throw usageError(`vae: ${rows} ${what} rows but ${y.length} labels`);
-  for (let i = 0; i < y.length; i++) {
-    if (!(y[i] >= 0 && y[i] < nClasses))
-      throw usageError(`vae: label ${y[i]} of ${what} row ${i} is outside [0, ${nClasses})`);
-  }
 }

@@ -15,6 +15,7 @@ import { resolveVaeOptions, type VaeOptions } from './options.js';
 import { VaeParameters } from './vae-parameters.js';
 import { VAE_STAGE, VaeStage } from './vae-stage.js';
 import { evaluateVae, posterior, type VaeEvaluation } from './vae-step.js';
+import { NotFittedError } from '../fit-input.js';
 
 export type { VaeOptions } from './options.js';
 
@@ -285,5 +286,5 @@ export class VariationalAutoencoder {
 }
 
 function notFitted(): IotIdsError {
-  return new IotIdsError('vae: the model is not fitted; call fit() or load() first');
+  return new NotFittedError('vae');
 }

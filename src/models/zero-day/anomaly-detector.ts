@@ -13,6 +13,7 @@ import { writeJsonAtomic } from '../../util/atomic-write.js';
 import { Random } from '../../util/random.js';
 import { AutoencoderNetwork } from './autoencoder-network.js';
 import { checkFalsePositiveRate, thresholdAtFalsePositiveRate } from './threshold.js';
+import { NotFittedError } from '../fit-input.js';
 
 export interface AnomalyDetectorOptions {
   /** Encoder layers down to the bottleneck; the decoder mirrors them. Default [32, 8] (122 → 32 → 8 → 32 → 122). */
@@ -292,7 +293,7 @@ export class AnomalyDetector {
   }
 
   private requireFitted(): AutoencoderNetwork {
-    if (!this.network) throw new IotIdsError('the anomaly detector is not fitted (call fit or load first)');
+    if (!this.network) throw new NotFittedError('anomaly detector');
     return this.network;
   }
 }

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +73,24 @@ describe('pcap reader', () => {
     const { seen, summary } = await read(gzipSync(writePcap(frames)), 5);
     expect(summary.gzip).toBe(true);
     expect(seen).toHaveLength(3);
+  });
+
+  it('reports a corrupt or truncated gzip stream as an IotIdsError', async () => {
+    const gz = gzipSync(writePcap(frames));
+    const corrupt = Buffer.from(gz);
+    corrupt[20] ^= 0xff;
+    for (const bad of [corrupt, gz.subarray(0, gz.length - 10)]) {
+      const error = await read(bad, 7).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IotIdsError);
+      expect((error as Error).message).toMatch(/fixture\.pcap/);
+    }
+  });
+
+  it('reports an unreadable input (missing file) as an IotIdsError naming it', async () => {
+    const missing = '/nonexistent/capture.pcap';
+    await expect(
+      readCapture(createReadStream(missing), () => {}, new SkipTally(), { file: missing }),
+    ).rejects.toThrow(/\/nonexistent\/capture\.pcap: cannot read capture: ENOENT/);
   });
 
   it('counts a record cut short mid-header or mid-data with its position', async () => {

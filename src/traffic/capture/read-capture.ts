@@ -38,7 +38,15 @@ export async function readCapture(
 ): Promise<CaptureSummary> {
   const file = options.file ?? 'capture';
   const source = (readable as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
-  const head = await firstBytes(source, 4);
+  let head: { chunks: Uint8Array[]; bytes: Uint8Array };
+  try {
+    head = await firstBytes(source, 4);
+  } catch (error) {
+    throw new IotIdsError(`cannot read capture: ${(error as Error).message}`, {
+      location: { file },
+      cause: error,
+    });
+  }
   let chunks: AsyncIterator<Uint8Array> = replay(head.chunks, source);
   const gzip = isGzip(head.bytes);
   if (gzip) {
@@ -46,7 +54,15 @@ export async function readCapture(
     feed(chunks, gunzip);
     chunks = (gunzip as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   }
-  const inner = gzip ? await firstBytes(chunks, 4) : head;
+  let inner = head;
+  try {
+    inner = gzip ? await firstBytes(chunks, 4) : head;
+  } catch (error) {
+    throw new IotIdsError(`cannot read capture: ${(error as Error).message}`, {
+      location: { file },
+      cause: error,
+    });
+  }
   if (gzip) chunks = replay(inner.chunks, chunks);
   const format = options.format ?? detectCaptureFormat(inner.bytes);
   if (!format) {

@@ -163,8 +163,23 @@ describe('kdd-traffic memory bounds', () => {
     const out: (number | string)[] = [];
     for (let i = 0; i < 1000; i++) x.next(conn({ ts: 5 + i * 1e-4, respH: `h${i}`, respP: i }), out);
     expect(x.evictedKeys).toBeGreaterThan(0);
+    const held = x.held;
+    expect(held.timeHosts).toBeLessThanOrEqual(10);
+    expect(held.timeServices).toBeLessThanOrEqual(10);
+    expect(held.lastHosts).toBeLessThanOrEqual(8);
+    expect(held.lastServices).toBeLessThanOrEqual(8);
     expect(out[9]).toBe(1); // the newest host's own window is intact
     expect(out[18]).toBe(1);
+  });
+
+  it('forgets hosts whose connections left the 2 s window', () => {
+    const x = new KddTrafficExtractor({ hostWindow: 4 });
+    const out: (number | string)[] = [];
+    for (let i = 0; i < 10_000; i++) x.next(conn({ ts: i * 0.01, respH: `h${i}`, respP: i % 1000 }), out);
+    // 2 s hold about 200 connections; the sweep every 4,096 records leaves at most ~4,300 keys.
+    expect(x.held.timeHosts).toBeLessThan(4_400);
+    expect(x.held.lastHosts).toBe(4);
+    expect(x.evictedKeys).toBe(0);
   });
 
   it('counts records older than one already seen', () => {

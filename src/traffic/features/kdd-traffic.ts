@@ -113,6 +113,17 @@ export class KddTrafficExtractor implements FeatureExtractor {
     return this.byHost.evictedKeys + this.byService.evictedKeys;
   }
 
+  /** What the windows hold right now (for memory checks): keys of the time windows, groups of the last N. */
+  get held(): { timeHosts: number; timeServices: number; lastHosts: number; lastServices: number } {
+    const last = this.last.groups;
+    return {
+      timeHosts: this.byHost.keys,
+      timeServices: this.byService.keys,
+      lastHosts: last.hosts,
+      lastServices: last.services,
+    };
+  }
+
   next(r: ConnRecord, out: (number | string)[]): void {
     if (r.ts < this.latest) this.outOfOrder++;
     else this.latest = r.ts;

@@ -61,10 +61,13 @@ describe('Zeek JSON reader', () => {
       LINE({ 'id.resp_p': 70000 }),
       LINE({ ts: 'not a time' }),
       LINE({ 'id.orig_h': undefined }),
+      LINE({ _path: 'dns', query: 'example.org' }),
+      LINE({ _path: 'conn' }),
     ].join('\n');
     const { records, stats } = await readText(text, { format: 'zeek-json' });
-    expect(records).toHaveLength(1);
+    expect(records).toHaveLength(2);
     expect(stats.skipped.examples()).toEqual({
+      '_path is "dns", not conn': ['line 8'],
       'bad JSON': ['line 2'],
       'not a JSON object': ['line 3'],
       'non-numeric value': ['line 4, field "orig_bytes"'],

@@ -36,6 +36,10 @@ export function zeekJsonRecord(
   ctx: ParserContext,
 ): ConnRecord | undefined {
   const skip = ctx.skipped;
+  // Zeek's JSON (and its Kafka writer) may tag each record with its log; dns, http… are not connections.
+  if (typeof o._path === 'string' && o._path !== 'conn') {
+    return void skip.add(`_path is "${o._path.slice(0, 40)}", not conn`, at(n));
+  }
   const ts = typeof o.ts === 'string' ? parseDateTime(o.ts) : jsonNumber(o.ts);
   if (!isPlausibleEpoch(ts))
     return void skip.add(o.ts === undefined ? 'missing field' : 'bad timestamp', at(n, 'ts'));

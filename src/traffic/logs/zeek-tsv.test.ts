@@ -140,6 +140,13 @@ describe('Zeek TSV reader', () => {
     expect(stats.skipped.examples()).toEqual({ 'no #fields header before this line': ['line 2'] });
   });
 
+  it('skips the rows of other Zeek logs (#path dns) in the same stream', async () => {
+    const dns = HEADER.replace('#path\tconn', '#path\tdns');
+    const { records, stats } = await readText(`${dns}\n${ROW1}\n${HEADER}\n${ROW2}\n`);
+    expect(records.map((r) => r.uid)).toEqual(['Cb']);
+    expect(stats.skipped.examples()).toEqual({ '#path is "dns", not conn': ['line 8'] });
+  });
+
   it('refuses a #fields header without the connection key and counts its rows', async () => {
     const text = `#separator \\x09\n#fields\tts\tuid\n1.0\tC1\n`;
     await expect(readText(text)).rejects.toThrow(/#fields header lacks id\.orig_h/);

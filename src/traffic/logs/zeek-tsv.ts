@@ -46,6 +46,8 @@ export class ZeekTsvParser implements FlowLineParser {
   private layout: Layout | undefined;
   /** Why rows cannot be read right now (no header yet, or an unusable one). */
   private noLayoutReason = 'no #fields header before this line';
+  /** The current log's `#path` ('' when the header has none, as in hand-made logs). */
+  private path = '';
   /** The `#types` list of the current header (kept for callers; rows are parsed by column name). */
   types: string[] = [];
 
@@ -69,12 +71,18 @@ export class ZeekTsvParser implements FlowLineParser {
       this.ctx.skipped.add(this.noLayoutReason, at(lineNumber));
       return undefined;
     }
+    if (this.path !== 'conn' && this.path !== '') {
+      // dns.log, http.log… share ts/uid/id.*/proto with conn.log but are not connections.
+      this.ctx.skipped.add(`#path is "${this.path}", not conn`, at(lineNumber));
+      return undefined;
+    }
     return this.row(text, lineNumber, this.layout);
   }
 
   /** Applies a `#` line; false when it was rejected (and counted as skipped). */
   private header(text: string, lineNumber: number): boolean {
     if (text.startsWith('#separator')) {
+      this.path = ''; // a new log begins
       const value = unescapeZeek(text.slice('#separator'.length).trim());
       if (value.length === 0) {
         this.ctx.skipped.add('empty #separator (kept the previous one)', at(lineNumber));
@@ -96,10 +104,13 @@ export class ZeekTsvParser implements FlowLineParser {
       case '#types':
         this.types = values;
         return true;
+      case '#path':
+        this.path = values[0] ?? '';
+        return true;
       case '#fields':
         return this.setFields(values, lineNumber);
       default:
-        // #set_separator (sets are not split: ConnRecord has no set fields), #path, #open, #close, comments.
+        // #set_separator (sets are not split: ConnRecord has no set fields), #open, #close, comments.
         return true;
     }
   }

@@ -264,6 +264,21 @@ describe('ConnectionMeter: lifetime', () => {
     ]);
   });
 
+  it('expires idle connections from the queue while others stay active (lazy re-queueing)', async () => {
+    const frames = [ping(0, 1), ping(0, 2), ping(50, 2), ping(100, 2), ping(140, 2), ping(170, 2)];
+    const records: ConnRecord[] = [];
+    const m = new ConnectionMeter({ onRecord: (r) => records.push(r) });
+    await readPackets(Readable.from([writePcap(frames)]), { onPacket: (p) => m.add(p) });
+    // Before flush: flow 1 (idle since 0) has ended by timeout; flow 2, active every < 60 s, is still open.
+    expect(records.map((r) => [r.origP, r.origPkts])).toEqual([[1001, 1]]);
+    expect(m.stats.open).toBe(1);
+    m.flush();
+    expect(records.map((r) => [r.origP, r.origPkts])).toEqual([
+      [1001, 1],
+      [1002, 5],
+    ]);
+  });
+
   it('bounds the open table: the least recently active connection is finished early and counted', async () => {
     const { records, stats } = await meter([ping(0, 1), ping(1, 2), ping(2, 3), ping(3, 2)], {
       maxConnections: 2,

@@ -64,9 +64,9 @@ function mix(h: number, v: number): number {
  * timeout, close delay, table eviction or `flush()`. Time is packet time: nothing here reads the clock.
  */
 export class ConnectionMeter {
-  /** Hash buckets (chained through Connection.chainNext); a power of two, about two per allowed connection. */
-  private readonly buckets: (Connection | null)[];
-  private readonly mask: number;
+  /** Hash buckets (chained through Connection.chainNext); a power of two, grown to stay above twice the open count. */
+  private buckets: (Connection | null)[] = new Array<Connection | null>(1024).fill(null);
+  private mask = 1023;
   /** Finished connection objects kept for reuse. */
   private readonly pool: Connection[] = [];
   private readonly heads: (Connection | null)[] = [null, null, null, null];
@@ -98,10 +98,6 @@ export class ConnectionMeter {
     ];
     this.maxConnections = options.maxConnections ?? 500_000;
     this.interimInterval = options.interimInterval ?? 0;
-    let slots = 1024;
-    while (slots < Math.min(this.maxConnections, 1 << 22) * 2) slots *= 2;
-    this.buckets = new Array<Connection | null>(slots).fill(null);
-    this.mask = slots - 1;
     // The first packet sets the interim schedule going.
     if (this.interimInterval > 0) this.nextInterim = -Infinity;
     for (const [name, v] of [
@@ -191,6 +187,11 @@ export class ConnectionMeter {
     }
 
     const flags = p.tcpFlags;
+    // Expiry is exact at lookup (the lists below are only re-ordered lazily, see `expire`).
+    if (conn && ts - conn.lastTs > this.timeouts[conn.list]) {
+      this.finish(conn, false);
+      conn = null;
+    }
     if (conn && proto === TCP && this.isReuse(conn, isOrig, flags, p.tcpSeq)) {
       this.finish(conn, false);
       conn = null;
@@ -225,17 +226,17 @@ export class ConnectionMeter {
         conn.r3 = d3; // prettier-ignore
         conn.origPort = sp;
         conn.respPort = dp;
+        isOrig = true;
       }
       conn.startTs = ts;
       conn.lastInterimTs = ts;
       conn.chainNext = this.buckets[hash & this.mask]!;
       this.buckets[hash & this.mask] = conn;
       this.size++;
+      this.stats.open = this.size;
       this.stats.connections++;
       this.append(conn, proto === TCP ? ListId.Tcp : proto === UDP ? ListId.Udp : ListId.Icmp);
-    } else {
-      this.unlink(conn);
-      this.append(conn, conn.list);
+      if (this.size * 2 > this.buckets.length && this.buckets.length < 1 << 23) this.grow();
     }
     conn.lastTs = ts;
 
@@ -337,8 +338,24 @@ export class ConnectionMeter {
     return !(sender.initialized && sender.startSeq === seq && sender.state !== TcpState.Inactive && isOrig);
   }
 
+  /** Doubles the bucket array and re-chains every open connection (amortised O(1) per connection). */
+  private grow(): void {
+    const buckets = new Array<Connection | null>(this.buckets.length * 2).fill(null);
+    const mask = buckets.length - 1;
+    for (let list = 0; list < 4; list++) {
+      for (let c: Connection | null = this.heads[list] ?? null; c; c = c.listNext) {
+        const slot = c.hash & mask;
+        c.chainNext = buckets[slot]!;
+        buckets[slot] = c;
+      }
+    }
+    this.buckets = buckets;
+    this.mask = mask;
+  }
+
   private append(conn: Connection, list: ListId): void {
     conn.list = list;
+    conn.queuedTs = this.now;
     conn.listNext = null;
     conn.listPrev = this.tails[list]!;
     if (conn.listPrev) conn.listPrev.listNext = conn;
@@ -359,22 +376,37 @@ export class ConnectionMeter {
     for (let list = 0; list < 4; list++) {
       const timeout = this.timeouts[list];
       let head = this.heads[list]!;
-      while (head && head.lastTs + timeout < now) {
-        this.finish(head, false);
+      // Lists are ordered by when a connection was queued, not by its last packet: a packet does not move
+      // its connection (that would touch three objects per packet). A head whose time is up is finished
+      // if it really was idle, else queued again at the tail.
+      while (head && head.queuedTs + timeout < now) {
+        if (head.lastTs + timeout < now) this.finish(head, false);
+        else {
+          this.unlink(head);
+          this.append(head, list);
+        }
         head = this.heads[list]!;
       }
     }
   }
 
+  /** Finishes the least recently active connection (heads active since they were queued go to the tail). */
   private evictOldest(): void {
-    let oldest: Connection | null = null;
-    for (let list = 0; list < 4; list++) {
-      const h = this.heads[list]!;
-      if (h && (!oldest || h.lastTs < oldest.lastTs)) oldest = h;
-    }
-    if (oldest) {
+    for (;;) {
+      let oldest: Connection | null = null;
+      for (let list = 0; list < 4; list++) {
+        const h = this.heads[list]!;
+        if (h && (!oldest || h.queuedTs < oldest.queuedTs)) oldest = h;
+      }
+      if (!oldest) return;
+      if (oldest.lastTs > oldest.queuedTs) {
+        this.unlink(oldest);
+        this.append(oldest, oldest.list);
+        continue;
+      }
       this.stats.evictions++;
       this.finish(oldest, false);
+      return;
     }
   }
 

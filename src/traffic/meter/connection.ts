@@ -34,6 +34,8 @@ export class Connection {
 
   startTs = 0;
   lastTs = 0;
+  /** Packet time when the connection was (re)queued in its expiry list. */
+  queuedTs = 0;
   lastInterimTs = 0;
   origPkts = 0;
   respPkts = 0;
@@ -64,7 +66,7 @@ export class Connection {
     this.chainNext = this.listPrev = this.listNext = null;
     this.o0 = this.o1 = this.o2 = this.o3 = this.r0 = this.r1 = this.r2 = this.r3 = 0;
     this.origPort = this.respPort = 0;
-    this.startTs = this.lastTs = this.lastInterimTs = 0;
+    this.startTs = this.lastTs = this.queuedTs = this.lastInterimTs = 0;
     this.origPkts = this.respPkts = this.origIpBytes = this.respIpBytes = 0;
     this.origPayload = this.respPayload = this.wrongFragments = this.urgentPackets = 0;
     this.history = '';

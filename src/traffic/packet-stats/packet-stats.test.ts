@@ -121,6 +121,30 @@ describe('PacketStats', () => {
     }
   });
 
+  it('adds the per-source-IP stream in the paper layout, after MI_dir, shifting the other groups', () => {
+    const reference = new PacketStats();
+    const paper = new PacketStats({ layout: 'paper-115' });
+    const host = new Map<string, NaiveStream[]>();
+    const a = new Float64Array(100);
+    const b = new Float64Array(115);
+    for (const packet of randomTraffic(300, 2)) {
+      reference.extract(packet, a);
+      paper.extract(packet, b);
+      let streams = host.get(packet.srcIp);
+      if (!streams) {
+        streams = LAMBDAS.map(() => new NaiveStream(packet.ts));
+        host.set(packet.srcIp, streams);
+      }
+      LAMBDAS.forEach((lambda, l) => {
+        streams[l].insert(packet.wireLength, packet.ts, lambda);
+        expect(b[15 + l * 3]).toBeCloseTo(streams[l].w, 9);
+        expect(b[15 + l * 3 + 1]).toBeCloseTo(streams[l].mean, 6);
+      });
+      expect(Array.from(b.subarray(0, 15))).toEqual(Array.from(a.subarray(0, 15)));
+      expect(Array.from(b.subarray(30))).toEqual(Array.from(a.subarray(15)));
+    }
+  });
+
   it('gives a constant stream zero spread and zero correlation, and weights that converge', () => {
     const stats = new PacketStats();
     const out = new Float64Array(100);

@@ -1,14 +1,8 @@
 import { createMatrix, type Matrix } from '../preprocess/matrix.js';
 
 /**
- * Model kinds whose `predictProba` returns decision values (margins) instead of probabilities: the SVM and
- * the SVM on stacked-autoencoder codes.
- */
-export const MARGIN_MODEL_KINDS: ReadonlySet<string> = new Set(['svm', 'sae-svm']);
-
-/**
- * Row-wise softmax of margins, so every model's output reads as probabilities summing to 1 and one set of
- * alert thresholds applies to all. The arg-max is unchanged. This is a monotone rescaling, not a
+ * Row-wise softmax of margins: what margin models (`outputKind: 'margins'`) return from `predictProba`, so
+ * every model's probabilities sum to 1 and one set of alert thresholds applies to all. The arg-max is unchanged. This is a monotone rescaling, not a
  * calibration (no Platt scaling was fitted): margins of ±1 become roughly 0.88 / 0.12 for two classes, so
  * thresholds for margin models are best chosen on validation data rather than read as likelihoods.
  */

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { Random } from '../util/random.js';
+import { Random } from '../../../src/util/random.js';
 import { BatchNorm } from './batch-norm.js';
-import { initEngine, liveTensorCount, tf } from './index.js';
+import { initEngine, liveTensorCount, tf } from '../../../src/engine/index.js';
 
 function randomTensor(random: Random, shape: number[], scale = 1, offset = 0): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { Random } from '../util/random.js';
+import { Random } from '../../../src/util/random.js';
 import { dropout, dropoutMask } from './dropout.js';
-import { initEngine, tf } from './index.js';
+import { initEngine, tf } from '../../../src/engine/index.js';
 
 describe('dropout', () => {
   beforeAll(async () => {

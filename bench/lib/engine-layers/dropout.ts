@@ -3,10 +3,10 @@
  * `Math.random` and costs one kernel (a multiply) instead of tfjs's six (random uniform, compare, cast,
  * scale, …). The tape differentiates the multiply: the gradient is the same mask.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../src/engine/index.js';
 
-import { IotIdsError } from '../errors.js';
-import type { Random } from '../util/random.js';
+import { IotIdsError } from '../../../src/errors.js';
+import type { Random } from '../../../src/util/random.js';
 
 /**
  * Zeroes each element of `x` with probability `rate` and scales the survivors by 1 / (1 − rate).

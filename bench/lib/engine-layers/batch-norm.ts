@@ -4,9 +4,9 @@
  * the batch size and runs ~30 kernels per layer; this one runs 13, which roughly halved the time per
  * training step of the benchmark MLP (bench/engine-mlp.ts). Same conventions as tf.layers / Keras.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../src/engine/index.js';
 
-import { IotIdsError } from '../errors.js';
+import { IotIdsError } from '../../../src/errors.js';
 import { customGradient, type CustomGradientResult } from './custom-grad.js';
 
 export interface BatchNormOptions {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { Random } from '../util/random.js';
-import { initEngine, tf } from './index.js';
+import { Random } from '../../../src/util/random.js';
+import { initEngine, tf } from '../../../src/engine/index.js';
 import { softmaxCrossEntropy } from './losses.js';
 
 function maxAbsDifference(a: tf.Tensor, b: tf.Tensor): number {

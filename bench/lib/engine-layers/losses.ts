@@ -3,9 +3,9 @@
  * forward and back (label smoothing, weight broadcasting, reductions); this runs 12. The gradient with
  * respect to the logits is the textbook (softmax − labels) · weight / batch.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../src/engine/index.js';
 
-import { IotIdsError } from '../errors.js';
+import { IotIdsError } from '../../../src/errors.js';
 import { customGradient } from './custom-grad.js';
 
 const meanCrossEntropy = customGradient(

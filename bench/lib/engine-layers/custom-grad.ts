@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../src/engine/index.js';
 
 export interface CustomGradientResult<T extends tf.Tensor> {
   value: T;
