@@ -1,5 +1,6 @@
 import type { CleaningReport } from './cleaning-report.js';
 import { loadTable } from './load-table.js';
+import { loadTrafficTable } from './traffic-table.js';
 import { requireSplit, type dataSearchPath } from './locate.js';
 import type { DatasetDefinition, TaskName, Taxonomy } from './schema.js';
 import { selectRows, type Table } from './table.js';
@@ -51,11 +52,16 @@ export async function loadLabelledSplit(
   const path = await requireSplit(dataset, split, options.searchPath);
   const expectedRows = dataset.splits.find((s) => s.name === split)?.rows;
   options.progress.start(`load ${split}`, expectedRows, 'rows');
-  const loaded = await loadTable(path, dataset.schema, {
-    strict: options.strict,
-    sourceName: path,
-    onProgress: (rows) => options.progress.update(rows, expectedRows),
-  });
+  const loaded = dataset.schema.trafficInput
+    ? await loadTrafficTable(path, dataset.schema, task, {
+        sourceName: path,
+        onProgress: (rows) => options.progress.update(rows, expectedRows),
+      })
+    : await loadTable(path, dataset.schema, {
+        strict: options.strict,
+        sourceName: path,
+        onProgress: (rows) => options.progress.update(rows, expectedRows),
+      });
   options.progress.finish(`${loaded.report.rowsKept} rows kept, ${loaded.report.rowsRejected} rejected`);
   const labels = labelsForTask(loaded.table, task, dataset, options.taxonomy);
   const unknown = describeUnknownLabels(

@@ -36,6 +36,17 @@ export interface DatasetSchema {
   readonly time?: TimeColumns;
   /** Column naming the device or source of each row; group-split keeps each value on one side. Default none. */
   readonly groupColumn?: string;
+  /**
+   * The traffic feature set (`src/traffic/features`: `conn`, `kdd-traffic`) the columns are. A model trained
+   * on such columns records it and can score packet captures and flow logs; any other input is refused.
+   */
+  readonly featureSet?: string;
+  /**
+   * The split files are traffic (a labelled Zeek conn.log, or any capture or flow log the traffic reader
+   * takes), not CSV: they are read into connection records and `featureSet` features are computed from
+   * them. `columns` must then be the feature set's columns plus `label`.
+   */
+  readonly trafficInput?: boolean;
 }
 
 /**
@@ -62,7 +73,7 @@ export interface SplitFile {
   readonly optional?: boolean;
 }
 
-export type TaskName = '5class' | 'binary' | 'ddos-u2r-normal' | 'attack-cat';
+export type TaskName = '5class' | 'binary' | 'ddos-u2r-normal' | 'attack-cat' | 'detailed';
 /**
  * How rows are divided into training and test data. `official`: the dataset's own test files. For one-file
  * data: `time-split` (earliest rows train), `group-split` (no device or source on both sides) and

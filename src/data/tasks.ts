@@ -3,14 +3,29 @@ import type { DatasetDefinition, TaskName, Taxonomy } from './schema.js';
 import type { Table } from './table.js';
 import { taxonomyCategories } from './taxonomy.js';
 
-/** Fixed class lists; `attack-cat` is missing because its classes come from the dataset's taxonomy. */
+/**
+ * Fixed class lists; `attack-cat` and `detailed` are missing because their classes come from the dataset's
+ * taxonomy. `detailed` is `attack-cat` over a traffic log's detailed labels (IoT-23's `detailed-label`,
+ * benign where `label` says so): the traffic loader picks that column, the classes work the same way.
+ */
 export const TASK_CLASSES = {
   '5class': ['normal', 'dos', 'probe', 'r2l', 'u2r'],
   binary: ['normal', 'attack'],
   'ddos-u2r-normal': ['normal', 'ddos', 'u2r'],
-} as const satisfies Record<Exclude<TaskName, 'attack-cat'>, readonly string[]>;
+} as const satisfies Record<Exclude<TaskName, 'attack-cat' | 'detailed'>, readonly string[]>;
 
-export const TASK_NAMES: readonly TaskName[] = ['5class', 'binary', 'ddos-u2r-normal', 'attack-cat'];
+export const TASK_NAMES: readonly TaskName[] = [
+  '5class',
+  'binary',
+  'ddos-u2r-normal',
+  'attack-cat',
+  'detailed',
+];
+
+/** Tasks whose classes are the taxonomy's categories rather than a fixed list. */
+function classesFromTaxonomy(task: TaskName): task is 'attack-cat' | 'detailed' {
+  return task === 'attack-cat' || task === 'detailed';
+}
 
 export interface TaskLabels {
   /** Class names; `y` values index this list. */
@@ -60,7 +75,7 @@ function attackCatClasses(primary: Taxonomy, extra?: Taxonomy): string[] {
 /** The class names of `task` on `dataset`, in label-index order. */
 export function classesForTask(task: TaskName, dataset: DatasetDefinition): string[] {
   requireTask(task, dataset);
-  if (task === 'attack-cat') return attackCatClasses(requireTaxonomy(dataset, dataset.schema.taxonomy));
+  if (classesFromTaxonomy(task)) return attackCatClasses(requireTaxonomy(dataset, dataset.schema.taxonomy));
   return [...TASK_CLASSES[task]];
 }
 
@@ -75,6 +90,7 @@ function classOfCategory(task: TaskName, category: string): string | undefined {
       if (category === 'dos') return 'ddos';
       return category === 'normal' || category === 'u2r' ? category : undefined;
     case 'attack-cat':
+    case 'detailed':
       return category;
   }
 }
@@ -95,7 +111,7 @@ export function labelsForTask(
   requireTask(task, dataset);
   const effective = requireTaxonomy(dataset, taxonomy);
   const classes =
-    task === 'attack-cat'
+    classesFromTaxonomy(task)
       ? attackCatClasses(dataset.schema.taxonomy ?? effective, effective)
       : [...TASK_CLASSES[task]];
 

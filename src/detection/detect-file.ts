@@ -8,6 +8,10 @@ import type { ByteSource } from '../data/decode-input.js';
 import { checkFeatureColumns } from './detection-table.js';
 import { Detector, type ScoredTable } from './detector.js';
 import { streamRecordBatches } from './record-batches.js';
+import { detectTraffic, refuseTrafficForCsvModel } from './detect-traffic.js';
+import { requireTrafficFeatureSet, trafficFeatureSetOf } from './score-connections.js';
+import type { TrafficSummary } from '../traffic/connection-source.js';
+import type { TrafficFormat } from '../traffic/logs/traffic-format.js';
 import { openFileOutput, streamOutput, type TextOutput } from './text-output.js';
 
 export interface DetectFileOptions {
@@ -38,6 +42,10 @@ export interface DetectFileOptions {
   stdin?: ByteSource;
   /** Standard output stand-in. Default process.stdout. */
   stdout?: NodeJS.WritableStream;
+  /** Traffic models: force the input's traffic format (pcap, zeek-tsv, …) instead of detecting it. */
+  format?: TrafficFormat;
+  /** Traffic models: the feature set the caller expects; refused when it is not the model's. */
+  features?: string;
 }
 
 export interface DetectProgress {
@@ -73,6 +81,10 @@ export interface DetectSummary {
   /** Time spent reading, scoring and writing (model loading excluded). */
   seconds: number;
   recordsPerSecond: number;
+  /** Traffic models only: the feature set computed from the connections. */
+  featureSet?: string;
+  /** Traffic models only: what the reader saw (packets or lines read, skipped by reason, connections). */
+  traffic?: TrafficSummary;
 }
 
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -89,6 +101,12 @@ export async function detectFile(options: DetectFileOptions): Promise<DetectSumm
     normalClass: options.normalClass,
   });
   try {
+    if (trafficFeatureSetOf(detector.manifest) !== undefined) return await runTraffic(detector, options);
+    if (options.features !== undefined) {
+      // Words the refusal: this model reads no traffic features at all.
+      requireTrafficFeatureSet(detector.manifest, options.modelDir, options.features);
+    }
+    await refuseTrafficForCsvModel(options.input, detector, options.modelDir);
     const schema = await inputSchema(detector, options);
     const source = await openInput(options);
     const output = options.output
@@ -104,6 +122,53 @@ export async function detectFile(options: DetectFileOptions): Promise<DetectSumm
     }
   } finally {
     await detector.dispose();
+  }
+}
+
+/** A traffic model: the input is a capture or flow log, scored connection by connection. */
+async function runTraffic(detector: Detector, options: DetectFileOptions): Promise<DetectSummary> {
+  const started = performance.now();
+  const output = options.output
+    ? await openFileOutput(options.output)
+    : streamOutput(options.stdout ?? process.stdout);
+  const tally = new Tally(detector.classes, detector.rules.normalIndex, options.maxRejectedExamples ?? 100);
+  try {
+    const result = await detectTraffic(
+      detector,
+      output,
+      {
+        input: options.input,
+        modelDir: options.modelDir,
+        format: options.format,
+        features: options.features,
+        batchRows: options.batchRows,
+        stdin: options.stdin as NodeJS.ReadableStream | undefined,
+      },
+      (batch) => {
+        tally.addScored(batch.scored);
+        options.onProgress?.({
+          records: tally.records,
+          rejected: 0,
+          alerts: tally.alerts,
+          bytesRead: 0,
+          totalBytes: undefined,
+        });
+      },
+    );
+    await output.commit();
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      input: options.input === '-' ? 'stdin' : options.input,
+      output: output.name,
+      ...tally.summary(),
+      seconds,
+      recordsPerSecond: seconds > 0 ? Math.round(tally.records / seconds) : 0,
+      featureSet: result.featureSet,
+      traffic: result.traffic,
+    };
+  } catch (error) {
+    await output.abort();
+    throw error;
   }
 }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { PROTOCOL_NAMES } from '../data/protocols.js';
+import type { TaskName } from '../data/schema.js';
+import { TASK_NAMES } from '../data/tasks.js';
 import { readJsonFile } from '../util/read-json-file.js';
 
 /**
@@ -10,7 +12,7 @@ const runConfigSchema = z
   .object({
     dataset: z.string(),
     model: z.string(),
-    task: z.enum(['5class', 'binary', 'ddos-u2r-normal', 'attack-cat']),
+    task: z.enum(TASK_NAMES as [TaskName, ...TaskName[]]),
     protocol: z.enum(PROTOCOL_NAMES),
     seed: z.number().int().min(0),
     trainSplit: z.string(),

@@ -160,6 +160,7 @@ export async function runTraining(
       inputColumns: [...dataset.schema.columns],
       featureNames: pipeline.featureNames,
       datasetDefinition: dataset,
+      ...(dataset.schema.featureSet ? { featureSet: dataset.schema.featureSet } : {}),
     });
 
     // The test splits are read here, after every choice has been made, and only once.

@@ -3,6 +3,7 @@ import type { DetectSummary } from '../../detection/detect-file.js';
 import { terminalProgress } from '../terminal-progress.js';
 import { intOption } from '../parse-options.js';
 import { readThresholds } from '../read-thresholds.js';
+import { formatTrafficSummary } from '../../traffic/read-connections.js';
 
 interface DetectFlags {
   model: string;
@@ -12,6 +13,8 @@ interface DetectFlags {
   batchRows?: number;
   thresholds?: string;
   summary?: string;
+  format?: string;
+  features?: string;
 }
 
 export function registerDetect(program: Command): void {
@@ -23,7 +26,16 @@ export function registerDetect(program: Command): void {
     .requiredOption('--model <dir>', 'a saved model directory, e.g. runs/rf-1/model')
     .requiredOption(
       '-i, --input <file|->',
-      'CSV (gzip or plain) with or without the label column; - reads stdin',
+      'CSV (gzip or plain) with or without the label column; for a traffic model (conn or kdd-traffic ' +
+        'features) a pcap, pcapng, Zeek conn.log (TSV or JSON), eve.json, Argus or nfdump CSV; - reads stdin',
+    )
+    .option(
+      '--format <format>',
+      'traffic models: force the input format (pcap, zeek-tsv, …; default: detected)',
+    )
+    .option(
+      '--features <set>',
+      'traffic models: the feature set the input should get (conn or kdd-traffic); refused unless it is the model’s',
     )
     .option(
       '-d, --dataset <name|schema.json>',
@@ -41,6 +53,13 @@ export function registerDetect(program: Command): void {
     .option('--summary <file.json>', 'also write the summary as JSON')
     .action(async (flags: DetectFlags) => {
       const { detectFile } = await import('../../detection/detect-file.js');
+      const { isTrafficFormat } = await import('../../traffic/connection-source.js');
+      if (flags.format !== undefined && !isTrafficFormat(flags.format)) {
+        const { usageError } = await import('../../errors.js');
+        throw usageError(
+          `--format must be one of pcap, pcapng, zeek-tsv, zeek-json, eve, argus, nfdump, not "${flags.format}"`,
+        );
+      }
       const thresholds = flags.thresholds ? await readThresholds(flags.thresholds) : undefined;
       const progress = terminalProgress();
       progress.start(`detect ${flags.input === '-' ? 'stdin' : flags.input}`, undefined, 'records');
@@ -51,6 +70,8 @@ export function registerDetect(program: Command): void {
         output: flags.output,
         batchRows: flags.batchRows,
         thresholds,
+        format: flags.format,
+        features: flags.features,
         onProgress: (p) =>
           progress.update(p.bytesRead, p.totalBytes, `${p.records} records, ${p.alerts} alerts`),
       });
@@ -65,6 +86,7 @@ export function registerDetect(program: Command): void {
 
 export function formatDetectSummary(s: DetectSummary): string {
   const lines = [
+    ...(s.traffic ? [formatTrafficSummary(s.traffic), `features: ${s.featureSet}`] : []),
     `${s.records.toLocaleString('en-US')} records scored in ${s.seconds.toFixed(2)} s (${Math.round(s.recordsPerSecond).toLocaleString('en-US')} records/s) → ${s.output}`,
     `alerts: ${s.alerts.toLocaleString('en-US')}${
       Object.keys(s.alertsByLabel).length

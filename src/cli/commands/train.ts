@@ -7,6 +7,7 @@ import type { RunSpec } from '../../train/run-spec.js';
 import { formatSummaryTable } from '../summary-table.js';
 import { terminalProgress } from '../terminal-progress.js';
 import { PROTOCOL_NAMES } from '../../data/protocols.js';
+import { TASK_NAMES } from '../../data/tasks.js';
 import type { DedupMode } from '../../train/run-spec.js';
 import { fractionOption, intOption, positiveNumberOption } from '../parse-options.js';
 
@@ -53,12 +54,7 @@ export function registerTrain(program: Command): void {
     )
     .addOption(new Option('-m, --model <kind>', 'model to train (default rf)').choices(MODEL_KINDS))
     .addOption(
-      new Option('-t, --task <task>', 'label set (default: the first task the dataset supports)').choices([
-        '5class',
-        'binary',
-        'ddos-u2r-normal',
-        'attack-cat',
-      ]),
+      new Option('-t, --task <task>', 'label set (default: the first task the dataset supports)').choices([...TASK_NAMES]),
     )
     .addOption(
       new Option(

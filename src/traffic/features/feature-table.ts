@@ -1,3 +1,4 @@
+import { IotIdsError } from '../../errors.js';
 import type { ColumnSpec } from '../../data/schema.js';
 import type { CategoricalColumn, Column, Table } from '../../data/table.js';
 import type { ConnRecord } from '../conn-record.js';
@@ -20,6 +21,13 @@ export interface FeatureTableOptions extends KddTrafficOptions {
    * connection when it ends, so logs are not in start order, and the KDD windows assume they are.
    */
   sortByTime?: boolean;
+  /** Raw label of a record, overriding `labelFrom` (a dataset deciding what benign means, say). */
+  labelOf?: (record: ConnRecord) => string;
+  /**
+   * An extractor to continue (its windows keep what earlier calls saw), for scoring a stream batch by
+   * batch; it must be of `set`. Default: a new one.
+   */
+  extractor?: FeatureExtractor;
 }
 
 export interface FeatureTable {
@@ -40,13 +48,18 @@ export function buildFeatureTable(
   options: FeatureTableOptions = {},
 ): FeatureTable {
   const order = options.sortByTime === false ? null : timeOrder(records);
-  const extractor = createExtractor(set, options);
+  const extractor = options.extractor ?? createExtractor(set, options);
+  if (extractor.featureSet !== set) {
+    throw new IotIdsError(`a ${extractor.featureSet} extractor was given for feature set ${set}`);
+  }
   const n = records.length;
   const builders = extractor.columns.map((c): Float32Array | Dictionary =>
     c.type === 'numeric' ? new Float32Array(n) : new Dictionary(n),
   );
   const label = new Dictionary(n);
   const lineNumbers = new Uint32Array(n);
+  const timestamps = new Float64Array(n);
+  const labelFor = options.labelOf ?? ((r: ConnRecord) => labelOf(r, options.labelFrom ?? 'label'));
   const row: (number | string)[] = [];
   for (let i = 0; i < n; i++) {
     const position = order === null ? i : order[i];
@@ -57,8 +70,9 @@ export function buildFeatureTable(
       if (b instanceof Float32Array) b[i] = row[j] as number;
       else b.set(i, row[j] as string);
     }
-    label.set(i, labelOf(r, options.labelFrom ?? 'label'));
+    label.set(i, labelFor(r));
     lineNumbers[i] = r.line ?? position + 1;
+    timestamps[i] = r.ts;
   }
   const features: Column[] = extractor.columns.map((c, j) => {
     const b = builders[j];
@@ -75,7 +89,8 @@ export function buildFeatureTable(
   return {
     featureSet: set,
     columns: [...extractor.columns, { name: 'label', type: 'label' }],
-    table: { nRows: n, features, label: labelColumn, lineNumbers },
+    // Each row's start time, so the time-split protocol can order rows as any timestamped dataset.
+    table: { nRows: n, features, label: labelColumn, lineNumbers, timestamps },
     outOfOrder: extractor instanceof KddTrafficExtractor ? extractor.outOfOrder : 0,
   };
 }
