@@ -4,7 +4,7 @@ import type { ConnRecord } from '../../traffic/conn-record.js';
 import { openConnectionSource, type TrafficSummary } from '../../traffic/connection-source.js';
 import type { CaptureRun, LivePcapSource } from '../../traffic/live/live-source.js';
 import type { RunningServer } from '../server.js';
-import { ConnectionTableBuilder, featureSetOf } from './connection-table.js';
+import { ConnectionTableBuilder } from './connection-table.js';
 
 export interface WatchOptions {
   /** Seconds between interim records of open connections (default 10; 0: none). */
@@ -49,13 +49,7 @@ export function startWatch(
   options: WatchOptions = {},
 ): RunningWatch {
   const log = options.log ?? (() => {});
-  const detector = server.slot.current;
-  const featureSet = featureSetOf(
-    detector.manifest.inputColumns,
-    detector.manifest.featureSet,
-    server.slot.modelDir,
-  );
-  const builder = new ConnectionTableBuilder(featureSet);
+  const builder = new ConnectionTableBuilder(server.slot.current.manifest, server.slot.modelDir);
   const maxQueued = options.maxQueuedRecords ?? 50_000;
   const totals: WatchTotals = {
     packets: 0,
@@ -78,14 +72,14 @@ export function startWatch(
     dropped: totals.recordsDropped,
   }));
 
-  const score = (records: ConnRecord[]): void => {
-    totals.records += records.length;
-    if (inFlight + records.length > maxQueued) {
-      totals.recordsDropped += records.length;
+  const score = (batch: ConnRecord[]): void => {
+    totals.records += batch.length;
+    if (inFlight + batch.length > maxQueued) {
+      totals.recordsDropped += batch.length;
       return;
     }
     const emittedAt = performance.now();
-    const table = builder.build(records);
+    const { table, records } = builder.build(batch);
     inFlight += records.length;
     const work = server
       .detect({
