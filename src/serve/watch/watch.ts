@@ -3,6 +3,7 @@ import { IotIdsError } from '../../errors.js';
 import type { ConnRecord } from '../../traffic/conn-record.js';
 import { openConnectionSource, type TrafficSummary } from '../../traffic/connection-source.js';
 import type { CaptureRun, LivePcapSource } from '../../traffic/live/live-source.js';
+import type { DetectOutcome } from '../detection-service.js';
 import type { RunningServer } from '../server.js';
 import { ConnectionTableBuilder } from './connection-table.js';
 
@@ -16,6 +17,8 @@ export interface WatchOptions {
   udpTimeout?: number;
   maxConnections?: number;
   log?: (message: string) => void;
+  /** Called with every scored batch once its alerts are durable (the lab evaluation reads the verdicts). */
+  onScored?: (records: readonly ConnRecord[], outcome: DetectOutcome) => void;
 }
 
 export interface WatchTotals {
@@ -92,6 +95,7 @@ export function startWatch(
         totals.recordsScored += records.length;
         totals.alerts += outcome.alerts;
         lag.observe((performance.now() - emittedAt) / 1000);
+        options.onScored?.(records, outcome);
       })
       .catch((error: unknown) => {
         totals.recordsDropped += records.length;

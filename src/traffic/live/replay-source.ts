@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IotIdsError } from '../../errors.js';
@@ -58,9 +58,9 @@ export class ReplayPcapSource implements LivePcapSource {
   }
 
   private async *paced(): AsyncGenerator<Buffer> {
-    const handle = await open(this.file, 'r');
+    const input = createReadStream(this.file);
     try {
-      const chunks = handle.readableWebStream() as unknown as AsyncIterable<Uint8Array>;
+      const chunks = input as AsyncIterable<Buffer>;
       let pending = Buffer.alloc(0);
       let header: { little: boolean; nanos: boolean } | null = null;
       let firstTs = -1;
@@ -107,7 +107,7 @@ export class ReplayPcapSource implements LivePcapSource {
       throw error;
     } finally {
       this.running = false;
-      await handle.close();
+      input.destroy();
     }
   }
 
