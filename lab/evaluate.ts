@@ -58,8 +58,10 @@ const labelled = trainRecords
   .map((r) => ({ ...r, label: labelConnection(r, truth1) }))
   .filter((r) => r.label !== LAB_UNATTRIBUTED);
 const { table, columns } = buildFeatureTable(labelled, 'conn');
-const classes = labClasses(truth1);
-const y = Int32Array.from({ length: table.nRows }, (_, i) => classes.indexOf(rawLabelAt(table, i)));
+// `benign` is called `normal`, the benign class `serve` and `watch` expect by default.
+const toClass = (label: string): string => (label === LAB_BENIGN ? 'normal' : label);
+const classes = labClasses(truth1).map(toClass);
+const y = Int32Array.from({ length: table.nRows }, (_, i) => classes.indexOf(toClass(rawLabelAt(table, i))));
 const pipeline = new FeaturePipeline().fit(table);
 const model = new RandomForestClassifier({ nEstimators: Number(values.trees), nJobs: 0, seed: 1 });
 await model.fit(pipeline.transform(table).x, y, { nClasses: classes.length });
@@ -97,7 +99,8 @@ interface Verdict {
 }
 const verdicts: Verdict[] = [];
 const replayStart = Date.now();
-const watch = startWatch(new ReplayPcapSource(join(values.test, truth2.pcap)), server, {
+const replay = new ReplayPcapSource(join(values.test, truth2.pcap));
+const watch = startWatch(replay, server, {
   interimSeconds: interim,
   log: (m) => process.stderr.write(`${m}\n`),
   onScored: (records: readonly ConnRecord[], outcome) => {
@@ -113,8 +116,9 @@ const store = AlertStore.open(storePath);
 const stored = store.list({ limit: 1000 }).alerts;
 store.close();
 
-// 3. Figures. Replay time 0 is the first packet, which the lab writes at its capture start.
-const firstPacket = truth2.start;
+// 3. Figures. Replay time 0 is the first packet (the pacing clock starts a little after replayStart, so
+// the delays err on the long side by that much).
+const firstPacket = replay.firstPacketTime;
 const phases = truth2.phases.map((p) => {
   const mine = verdicts.filter((v) => v.label === p.name);
   const alerted = mine.filter((v) => v.alert);

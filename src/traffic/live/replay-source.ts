@@ -18,6 +18,7 @@ export class ReplayPcapSource implements LivePcapSource {
   private lastError: string | null = null;
   private started = false;
   private readonly abort = new AbortController();
+  private firstTs = -1;
 
   constructor(
     private readonly file: string,
@@ -51,6 +52,11 @@ export class ReplayPcapSource implements LivePcapSource {
     };
   }
 
+  /** Epoch seconds of the first packet (replay time 0), or -1 before it is read. */
+  get firstPacketTime(): number {
+    return this.firstTs;
+  }
+
   stop(): Promise<void> {
     this.abort.abort();
     this.running = false;
@@ -63,7 +69,6 @@ export class ReplayPcapSource implements LivePcapSource {
       const chunks = input as AsyncIterable<Buffer>;
       let pending = Buffer.alloc(0);
       let header: { little: boolean; nanos: boolean } | null = null;
-      let firstTs = -1;
       const startedAt = Date.now();
       for await (const chunk of chunks) {
         if (this.abort.signal.aborted) return;
@@ -81,8 +86,8 @@ export class ReplayPcapSource implements LivePcapSource {
           const length = header.little ? pending.readUInt32LE(offset + 8) : pending.readUInt32BE(offset + 8);
           if (pending.length - offset < 16 + length) break;
           const ts = sec + frac / (header.nanos ? 1e9 : 1e6);
-          if (firstTs < 0) firstTs = ts;
-          const dueMs = startedAt + ((ts - firstTs) * 1000) / this.speed - Date.now();
+          if (this.firstTs < 0) this.firstTs = ts;
+          const dueMs = startedAt + ((ts - this.firstTs) * 1000) / this.speed - Date.now();
           if (dueMs > 1) {
             // Pass on what is due before waiting, so earlier packets are not held back.
             if (offset > 0) yield this.count(pending.subarray(0, offset));
