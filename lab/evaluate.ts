@@ -88,7 +88,6 @@ const server = await startServer({
   modelDir,
   port: 0,
   store: storePath,
-  normalClass: LAB_BENIGN,
   rateLimit: false,
 });
 interface Verdict {
