@@ -113,7 +113,7 @@ Examples:
       await server.close();
       log(
         `watch ended: ${totals.packets} packets, ${totals.records} connection records (${totals.recordsScored} scored, ` +
-          `${totals.recordsDropped} dropped by the queue), ${totals.alerts} new alerts` +
+          `${totals.recordsDropped} dropped by the queue), ${totals.alertingRecords} alerting records` +
           (totals.streamErrors ? `, ${totals.streamErrors} capture stream error(s), see above` : ''),
       );
     });

@@ -26,7 +26,8 @@ export interface WatchTotals {
   records: number;
   recordsScored: number;
   recordsDropped: number;
-  alerts: number;
+  /** Records that raised an alert (folded into stored alerts by class, source and window). */
+  alertingRecords: number;
   /** Streams that ended in an error (a pcap cut mid-packet, a bad header), each reported. */
   streamErrors: number;
 }
@@ -59,7 +60,7 @@ export function startWatch(
     records: 0,
     recordsScored: 0,
     recordsDropped: 0,
-    alerts: 0,
+    alertingRecords: 0,
     streamErrors: 0,
   };
   let inFlight = 0;
@@ -93,7 +94,7 @@ export function startWatch(
       .then(async (outcome) => {
         await outcome.durable;
         totals.recordsScored += records.length;
-        totals.alerts += outcome.alerts;
+        totals.alertingRecords += outcome.alerts;
         lag.observe((performance.now() - emittedAt) / 1000);
         options.onScored?.(records, outcome);
       })
