@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { initEngine, tf } from '../src/engine/index.js';
 import { Adam } from '../src/fit/adam.js';
 import { BiGruPass } from '../src/models/bigru/bigru-pass.js';
-import { BiGruStage, lossAndAccuracy, predictProbabilities } from '../src/models/bigru/bigru-stage.js';
+import { BiGruStage, predictProbabilities, validationFigures } from '../src/models/bigru/bigru-stage.js';
 import { defaultBiGruOptions } from '../src/models/bigru/options.js';
 import { BiGruParameters, type BiGruShape } from '../src/models/bigru/parameters.js';
 import { VariationalAutoencoder } from '../src/models/vae/variational-autoencoder.js';
@@ -89,7 +89,7 @@ async function measureEpochs(
     });
   }
   const valLoss = validation
-    ? lossAndAccuracy(predictProbabilities(params, validation.x), validation.y).valLoss
+    ? validationFigures(predictProbabilities(params, validation.x), validation.y).valLoss
     : undefined;
   return {
     data,

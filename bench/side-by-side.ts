@@ -180,6 +180,14 @@ async function main(): Promise<void> {
   const peak = measurePeak();
   const references = new Map(threadCounts.map((t) => [t, new ReferenceProcess(t)]));
   const shared = new SharedData();
+  // An interrupted run still removes the matrices it wrote and ends its reference processes.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const r of references.values()) r.close(true);
+      shared.remove();
+      process.exit(130);
+    });
+  }
   try {
     const info = await references.get(1)!.run({ task: 'info' });
     console.log(

@@ -61,7 +61,9 @@ export class ReferenceProcess {
     return answer;
   }
 
-  close(): void {
+  /** Ends the process: it exits once its input closes; `now` also kills it in the middle of a command. */
+  close(now = false): void {
     this.child.stdin.end();
+    if (now) this.child.kill();
   }
 }

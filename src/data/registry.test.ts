@@ -23,7 +23,12 @@ describe('DATASETS', () => {
       const numeric = dataset.schema.columns.filter((c) => c.type === 'numeric').map((c) => c.name);
       for (const name of dataset.schema.logColumns ?? []) expect(numeric).toContain(name);
       for (const split of dataset.splits) {
-        expect(split.file.startsWith(`${dataset.name === 'kdd99' ? 'kddcup99' : dataset.name}/`)).toBe(true);
+        const folder: Record<string, string> = {
+          kdd99: 'kddcup99',
+          'nsl-kdd-traffic': 'nsl-kdd',
+          'iot-23': 'traffic/iot-23',
+        };
+        expect(split.file.startsWith(`${folder[dataset.name] ?? dataset.name}/`)).toBe(true);
         expect(split.file.endsWith('.gz')).toBe(true);
         if (split.sha256 !== undefined) expect(split.sha256).toMatch(/^[0-9a-f]{64}$/);
         if (!split.optional) expect(split.url, split.name).toMatch(/^https?:\/\//);
@@ -91,7 +96,7 @@ describe('resolveDataset', () => {
     const error = await resolveDataset('nslkdd').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IotIdsError);
     expect((error as IotIdsError).kind).toBe('usage');
-    expect((error as Error).message).toContain('nsl-kdd, kdd99, unsw-nb15');
+    expect((error as Error).message).toContain('nsl-kdd, nsl-kdd-traffic, kdd99, unsw-nb15, iot-23');
   });
 });
 

@@ -330,8 +330,9 @@ const IOT_23: DatasetDefinition = {
     {
       name: IOT_23_SPLIT,
       file: 'traffic/iot-23/CTU-IoT-Malware-Capture-34-1.conn.log.labeled.gz',
-      // No URL: the copy came from a research repository (see /work/shared/data/README.md), not from the
-      // publisher's site, whose scenario archives hold the whole capture.
+      // The publisher's per-scenario copy (Stratosphere's mcfp server); the shared copy came from a research
+      // repository (see docs/datasets.md), and the checksum guards against a different file behind the URL.
+      url: 'https://mcfp.felk.cvut.cz/publicDatasets/IoT-23-Dataset/IndividualScenarios/CTU-IoT-Malware-Capture-34-1/bro/conn.log.labeled',
       sha256: '1c9fbd8a90bde2606e928beb9957a97f615179e8b1ba65bba0cf594d0395e1f1',
       rows: 23_145,
     },

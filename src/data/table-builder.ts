@@ -1,4 +1,3 @@
-import Papa from 'papaparse';
 import { IotIdsError } from '../errors.js';
 import {
   CleaningReportBuilder,
@@ -13,6 +12,7 @@ import { RowKeyHasher } from './row-key.js';
 import { labelColumnOf, type DatasetSchema } from './schema.js';
 import { parseDateAndTime, parseTimestamp } from './timestamp.js';
 import type { CategoricalColumn, Column, Table } from './table.js';
+import { splitFields } from './split-fields.js';
 
 export interface TableBuilderOptions {
   /** Name used in messages and in the report. */
@@ -284,16 +284,7 @@ export class TableBuilder implements LineSink {
 
   /** Fields of a header, a quoted line (papaparse) or a line with a longer delimiter; undefined for bad quotes. */
   private split(text: string): string[] | undefined {
-    if (text.indexOf('"') === -1) return text.split(this.delimiter);
-    const parsed = Papa.parse<string[]>(text, {
-      delimiter: this.delimiter,
-      newline: '\n',
-      header: false,
-      dynamicTyping: false,
-      skipEmptyLines: false,
-    });
-    if (parsed.errors.length > 0 || parsed.data.length !== 1) return undefined;
-    return parsed.data[0];
+    return splitFields(text, this.delimiter);
   }
 
   private row(text: string, lineNumber: number): void {

@@ -110,10 +110,9 @@ export function labelsForTask(
 ): TaskLabels {
   requireTask(task, dataset);
   const effective = requireTaxonomy(dataset, taxonomy);
-  const classes =
-    classesFromTaxonomy(task)
-      ? attackCatClasses(dataset.schema.taxonomy ?? effective, effective)
-      : [...TASK_CLASSES[task]];
+  const classes = classesFromTaxonomy(task)
+    ? attackCatClasses(dataset.schema.taxonomy ?? effective, effective)
+    : [...TASK_CLASSES[task]];
 
   // Decide once per distinct raw label, then the per-row loop is a table lookup.
   const normal = new Set(effective.normal);

@@ -1,6 +1,6 @@
-import Papa from 'papaparse';
 import type { ColumnSpec, DatasetSchema } from '../data/schema.js';
 import { featureColumnsOf, labelNameOf, UNLABELLED } from './detection-table.js';
+import { splitFields } from '../data/split-fields.js';
 
 /**
  * The line formats detection input may have. Traffic captured live has no label, so besides the dataset's
@@ -52,23 +52,6 @@ export function inputLayouts(schema: DatasetSchema): InputLayout[] {
 /** The text appended to every line for the builder's synthetic label column. */
 export function labelSuffixField(schema: DatasetSchema): string {
   return `${schema.delimiter || ','}${UNLABELLED}`;
-}
-
-/**
- * Fields of a line split the way the table builder splits it: plain `split` without quotes, papaparse
- * (same settings) with them. Undefined for malformed quotes, which the builder then reports itself.
- */
-export function splitFields(text: string, delimiter: string): string[] | undefined {
-  if (text.indexOf('"') === -1) return text.split(delimiter);
-  const parsed = Papa.parse<string[]>(text, {
-    delimiter,
-    newline: '\n',
-    header: false,
-    dynamicTyping: false,
-    skipEmptyLines: false,
-  });
-  if (parsed.errors.length > 0 || parsed.data.length !== 1) return undefined;
-  return parsed.data[0];
 }
 
 /** Number of fields of a data line without building them when there are no quotes (the common case). */

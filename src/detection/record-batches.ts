@@ -2,6 +2,7 @@ import { REJECT_REASONS, type RejectedRow } from '../data/cleaning-report.js';
 import { LineSplitter, type LineSink } from '../data/line-splitter.js';
 import type { DatasetSchema } from '../data/schema.js';
 import type { Table } from '../data/table.js';
+import { splitFields } from '../data/split-fields.js';
 import { TableBuilder } from '../data/table-builder.js';
 import { IotIdsError, usageError } from '../errors.js';
 import {
@@ -16,7 +17,6 @@ import {
   describeLayouts,
   inputLayouts,
   labelSuffixField,
-  splitFields,
   type InputLayout,
 } from './input-layouts.js';
 

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { usageError } from '../errors.js';
+import type { DatasetDefinition } from '../data/schema.js';
 import { loadLabelledSplit } from '../data/labelled-split.js';
 import { dataSearchPath } from '../data/locate.js';
 import type { TaskName } from '../data/schema.js';
@@ -17,7 +19,8 @@ export interface EvaluateSpec {
   modelDir: string;
   /** Dataset name or schema file; defaults to the one the model was trained on. */
   dataset?: string;
-  split: string;
+  /** Split to score; may be left out when the dataset has one file (e.g. `-d other.conn.log.labeled`). */
+  split?: string;
   out: string;
   dataDir?: string;
   strict?: boolean;
@@ -32,7 +35,8 @@ export async function evaluateModel(
   const { manifest, pipeline, model } = saved;
   try {
     const dataset = await datasetForModel(manifest, spec.modelDir, spec.dataset);
-    const loaded = await loadLabelledSplit(dataset, spec.split, manifest.task as TaskName, {
+    const split = spec.split ?? onlySplit(dataset);
+    const loaded = await loadLabelledSplit(dataset, split, manifest.task as TaskName, {
       searchPath: dataSearchPath(spec.dataDir),
       strict: spec.strict,
       progress,
@@ -40,7 +44,7 @@ export async function evaluateModel(
     // A class the model was trained without (absent from its training file) cannot be scored against it.
     const test = restrictClasses(loaded, manifest.classes);
     const transformed = pipeline.transform(test.table);
-    progress.start(`score ${spec.split}`, test.table.nRows, 'rows');
+    progress.start(`score ${split}`, test.table.nRows, 'rows');
     const scored = await scoreSplit(model, transformed.x, test.y, manifest.classes);
     progress.finish();
     const metrics: MetricsFile = {
@@ -48,7 +52,7 @@ export async function evaluateModel(
       dataset: dataset.name,
       task: manifest.task,
       protocol: manifest.protocol,
-      protocolDescription: `${describeProtocol(manifest.protocol, '(see the training run)', [spec.split])}; evaluated with a saved model`,
+      protocolDescription: `${describeProtocol(manifest.protocol, '(see the training run)', [split])}; evaluated with a saved model`,
       model: manifest.kind,
       modelOptions: manifest.options,
       seed: manifest.seed,
@@ -58,28 +62,36 @@ export async function evaluateModel(
       trainSeconds: null,
       cleaning: {
         splits: {
-          [spec.split]: {
+          [split]: {
             ...test.cleaning,
             unknownCategories: transformed.unknownCategories,
             clippedValues: transformed.clipped,
           },
         },
       },
-      splits: { [spec.split]: scored.metrics },
+      splits: { [split]: scored.metrics },
       createdAt: new Date().toISOString(),
     };
     const metricsPath = join(spec.out, 'metrics.json');
     await writeFileAtomic(
       join(spec.out, 'classification-report.txt'),
-      `${spec.split}\n${formatClassificationReport(manifest.classes, test.y, scored.yPred)}`,
+      `${split}\n${formatClassificationReport(manifest.classes, test.y, scored.yPred)}`,
     );
     await writeJsonAtomic(
       join(spec.out, 'roc.json'),
-      buildRocFile(manifest.classes, test.y, scored.scores, spec.split),
+      buildRocFile(manifest.classes, test.y, scored.scores, split),
     );
     await writeJsonAtomic(metricsPath, metrics);
     return { metrics, metricsPath };
   } finally {
     await model.dispose();
   }
+}
+
+/** The dataset's one file, for `evaluate` without --split; a usage error listing the splits otherwise. */
+function onlySplit(dataset: DatasetDefinition): string {
+  if (dataset.splits.length === 1) return dataset.splits[0].name;
+  throw usageError(
+    `dataset ${dataset.name} has ${dataset.splits.length} files: name one with --split (${dataset.splits.map((s) => s.name).join(', ')})`,
+  );
 }

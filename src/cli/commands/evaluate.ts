@@ -8,7 +8,10 @@ export function registerEvaluate(program: Command): void {
     .command('evaluate')
     .description('score a saved model on any split and write metrics.json')
     .requiredOption('--model <dir>', 'a saved model directory, e.g. runs/rf-1/model')
-    .requiredOption('--split <name>', 'split to score, e.g. KDDTest-21 (see `iot-ids datasets`)')
+    .option(
+      '--split <name>',
+      'split to score, e.g. KDDTest-21 (see `iot-ids datasets`); may be left out for a one-file dataset such as -d other.conn.log.labeled',
+    )
     .requiredOption('-o, --out <dir>', 'where metrics.json and classification-report.txt go')
     .option(
       '-d, --dataset <name|schema.json>',
@@ -22,7 +25,7 @@ export function registerEvaluate(program: Command): void {
     .action(
       async (flags: {
         model: string;
-        split: string;
+        split?: string;
         out: string;
         dataset?: string;
         dataDir?: string;

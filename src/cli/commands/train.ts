@@ -54,7 +54,9 @@ export function registerTrain(program: Command): void {
     )
     .addOption(new Option('-m, --model <kind>', 'model to train (default rf)').choices(MODEL_KINDS))
     .addOption(
-      new Option('-t, --task <task>', 'label set (default: the first task the dataset supports)').choices([...TASK_NAMES]),
+      new Option('-t, --task <task>', 'label set (default: the first task the dataset supports)').choices([
+        ...TASK_NAMES,
+      ]),
     )
     .addOption(
       new Option(

@@ -7,6 +7,7 @@ import type { Adam } from '../../fit/adam.js';
 import { BiGruPass } from './bigru-pass.js';
 import { ShuffledBatches, type WeightedRows } from './shuffled-batches.js';
 import type { BiGruParameters } from './parameters.js';
+import { lossAndAccuracy } from '../probability-metrics.js';
 
 export const BIGRU_STAGE = 'bigru';
 
@@ -64,7 +65,7 @@ export class BiGruStage implements TrainableStage {
     const validation = this.data.validation;
     if (!validation || validation.x.rows === 0) return Promise.resolve({});
     const probabilities = predictProbabilities(this.params, validation.x);
-    return Promise.resolve(lossAndAccuracy(probabilities, validation.y));
+    return Promise.resolve(validationFigures(probabilities, validation.y));
   }
 
   getWeights(): NamedWeights {
@@ -95,19 +96,13 @@ export function predictProbabilities(params: BiGruParameters, x: Matrix): Matrix
   return { rows: x.rows, cols: k, data: out };
 }
 
-export function lossAndAccuracy(
+/** The BiGRU stages' validation figures: cross-entropy with the probability floor of their published runs. */
+export const BIGRU_PROBABILITY_FLOOR = 1e-30;
+
+export function validationFigures(
   probabilities: Matrix,
   y: Int32Array,
 ): { valLoss: number; valAccuracy: number } {
-  const k = probabilities.cols;
-  let loss = 0;
-  let correct = 0;
-  for (let i = 0; i < y.length; i++) {
-    const row = probabilities.data.subarray(i * k, (i + 1) * k);
-    loss -= Math.log(Math.max(row[y[i]], 1e-30));
-    let best = 0;
-    for (let c = 1; c < k; c++) if (row[c] > row[best]) best = c;
-    if (best === y[i]) correct++;
-  }
-  return { valLoss: loss / y.length, valAccuracy: correct / y.length };
+  const { loss, accuracy } = lossAndAccuracy(probabilities, y, BIGRU_PROBABILITY_FLOOR);
+  return { valLoss: loss, valAccuracy: accuracy };
 }

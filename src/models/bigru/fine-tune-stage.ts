@@ -6,7 +6,7 @@ import type { VariationalAutoencoder } from '../vae/variational-autoencoder.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
 import { Adam } from '../../fit/adam.js';
 import { BiGruPass } from './bigru-pass.js';
-import { lossAndAccuracy, predictProbabilities, type BiGruStageData } from './bigru-stage.js';
+import { predictProbabilities, validationFigures, type BiGruStageData } from './bigru-stage.js';
 import type { BiGruParameters } from './parameters.js';
 import { ShuffledBatches } from './shuffled-batches.js';
 
@@ -89,7 +89,7 @@ export class FineTuneStage implements TrainableStage {
     const validation = this.data.validation;
     if (!validation || validation.x.rows === 0) return {};
     const latent = await this.vae.transform(validation.x);
-    return lossAndAccuracy(predictProbabilities(this.params, latent), validation.y);
+    return validationFigures(predictProbabilities(this.params, latent), validation.y);
   }
 
   getWeights(): NamedWeights {
