@@ -109,20 +109,25 @@ export function startWatch(
     pending.add(work);
   };
 
+  let runBytes = 0;
   const readRun = async (run: CaptureRun): Promise<void> => {
-    const connections = await openConnectionSource(
-      untilStopped(run, stopRequested, () => stopping),
-      {
-        file: `capture stream ${run.generation}`,
-        meter: {
-          interimInterval: options.interimSeconds ?? 10,
-          tcpTimeout: options.tcpTimeout,
-          udpTimeout: options.udpTimeout,
-          icmpTimeout: options.udpTimeout,
-          maxConnections: options.maxConnections,
-        },
-      },
+    runBytes = 0;
+    const chunks = untilStopped(
+      run,
+      stopRequested,
+      () => stopping,
+      (n) => (runBytes += n),
     );
+    const connections = await openConnectionSource(chunks, {
+      file: `capture stream ${run.generation}`,
+      meter: {
+        interimInterval: options.interimSeconds ?? 10,
+        tcpTimeout: options.tcpTimeout,
+        udpTimeout: options.udpTimeout,
+        icmpTimeout: options.udpTimeout,
+        maxConnections: options.maxConnections,
+      },
+    });
     current = connections.summary();
     try {
       for await (const batch of connections.batches()) {
@@ -148,9 +153,13 @@ export function startWatch(
       try {
         await readRun(run);
       } catch (error) {
-        // A stream cut mid-packet or a broken header: report it and go on with the next run, if any.
-        totals.streamErrors++;
-        log(`capture stream ${run.generation}: ${(error as Error).message}`);
+        // A capture child that died before writing anything left an empty stream: its exit is reported
+        // by the source. Anything else (a broken header, unreadable bytes) is reported here; the next run,
+        // if any, is read afresh.
+        if (runBytes > 0) {
+          totals.streamErrors++;
+          log((error as Error).message);
+        }
       }
       if (stopping) break;
     }
@@ -179,6 +188,7 @@ async function* untilStopped(
   run: CaptureRun,
   stopRequested: Promise<void>,
   isStopping: () => boolean,
+  onBytes: (n: number) => void,
 ): AsyncGenerator<Buffer> {
   const iterator = (run.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const stopped = stopRequested.then(() => null);
@@ -187,6 +197,7 @@ async function* untilStopped(
       if (isStopping()) return;
       const next = await Promise.race([iterator.next(), stopped]);
       if (next === null || next.done) return;
+      onBytes(next.value.length);
       yield next.value;
     }
   } finally {
