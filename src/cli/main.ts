@@ -12,6 +12,7 @@ import { registerModels } from './commands/models.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
+import { registerWatch } from './commands/watch.js';
 import { registerZeroDay } from './commands/zero-day.js';
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerFlows(program);
   registerDetect(program);
   registerServe(program);
+  registerWatch(program);
   registerConsume(program);
   registerZeroDay(program);
   registerReport(program);

@@ -12,7 +12,7 @@ import { createBodyDecoder } from './body-decoder.js';
 import { createApp } from './app.js';
 import { checkToken, isLoopbackHost, readTokenFile, TokenCheck } from './bearer-auth.js';
 import { browserGuard } from './browser-guard.js';
-import { DetectionService } from './detection-service.js';
+import { DetectionService, type DetectOutcome, type DetectRequest } from './detection-service.js';
 import { ModelSlot, type ReloadResult } from '../detection/model-slot.js';
 import { readTestMetrics } from './model-test-metrics.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
@@ -104,6 +104,15 @@ export interface RunningServer {
    * committed), then closes the store and the model. Idempotent.
    */
   close(): Promise<void>;
+  /**
+   * For `watch`, which feeds the same pipeline from captured traffic instead of HTTP: scores records into
+   * the store, the live streams and the metrics exactly as POST /v1/detect does.
+   */
+  detect(request: DetectRequest): Promise<DetectOutcome>;
+  /** The service's Prometheus metrics; `watch` registers its capture health beside them. */
+  metrics: ServiceMetrics;
+  /** The model being served (it may be swapped by `reload`). */
+  slot: ModelSlot;
 }
 
 const CLOSE_GRACE_MS = 5000;
@@ -306,5 +315,14 @@ async function listen(
     return closed;
   };
 
-  return { url: `http://${urlHost}:${address.port}`, host, port: address.port, reload, close };
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    host,
+    port: address.port,
+    reload,
+    close,
+    detect: (request) => service.detect(request),
+    metrics,
+    slot,
+  };
 }

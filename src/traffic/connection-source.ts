@@ -37,6 +37,8 @@ export interface TrafficSummary {
   evictions?: number;
   /** Captures only: packets whose timestamp went backwards. */
   outOfOrder?: number;
+  /** Captures only: connections open in the meter now (live health). */
+  openConnections?: number;
 }
 
 export interface ConnectionSource {
@@ -100,6 +102,7 @@ function captureSource(
       skipExamples: all.examples(),
       evictions: meter.stats.evictions,
       outOfOrder: meter.stats.outOfOrder,
+      openConnections: meter.stats.open,
     };
   };
   const take = (): ConnRecord[] => {

@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertStore } from '../../alerts/alert-store.js';
+import { writePcap } from '../../traffic/test-helpers/capture-writer.js';
+import { ReplayPcapSource } from '../../traffic/live/replay-source.js';
+import { StdinPcapSource } from '../../traffic/live/stdin-source.js';
+import { startServer, type RunningServer } from '../server.js';
+import { ATTACKER, labFrames, makeConnModel } from './test-helpers/conn-model.js';
+import { startWatch } from './watch.js';
+
+const repo = join(import.meta.dirname, '../../..');
+let dir: string;
+let modelDir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'iot-ids-watch-'));
+  modelDir = await makeConnModel(dir);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function server(store: string): Promise<RunningServer> {
+  return startServer({ modelDir, port: 0, store, storeSynchronous: 'normal', rateLimit: false });
+}
+
+function alertsIn(path: string) {
+  const store = AlertStore.open(path);
+  try {
+    return store.list({}).alerts;
+  } finally {
+    store.close();
+  }
+}
+
+describe('watch', () => {
+  it('replays a pcap at its pace, and the scan raises an alert that lands in the store and the metrics', async () => {
+    const pcap = join(dir, 'scan.pcap');
+    // 4 s of traffic with a scan from second 1, replayed 4× faster: about a second.
+    await writeFile(pcap, writePcap(labFrames(2_000_000, { seconds: 4, scanAt: 1, scanPorts: 60 })));
+    const storePath = join(dir, 'replay.db');
+    const running = await server(storePath);
+    const watch = startWatch(new ReplayPcapSource(pcap, 4), running, { interimSeconds: 1 });
+    const totals = await watch.done;
+    const metrics = await running.metrics.registry.metrics();
+    await running.close();
+    expect(totals.streamErrors).toBe(0);
+    expect(totals.packets).toBe(4 * 2 * 10 + 60 * 2);
+    expect(totals.recordsDropped).toBe(0);
+    expect(totals.alertingRecords).toBeGreaterThan(0);
+    const alerts = alertsIn(storePath);
+    expect(alerts.some((a) => a.class === 'probe' && a.sourceKey === ATTACKER)).toBe(true);
+    expect(alerts.every((a) => a.sourceKey === ATTACKER)).toBe(true);
+    expect(metrics).toMatch(/iot_ids_watch_packets_total \d+/);
+    expect(metrics).toContain('iot_ids_watch_scoring_lag_seconds_count');
+  });
+
+  it('reports a stdin stream cut mid-packet, keeps what came before, and does not crash', async () => {
+    const bytes = writePcap(labFrames(3_000_000, { seconds: 2, scanAt: 0.5, scanPorts: 40 }));
+    const input = new PassThrough();
+    const storePath = join(dir, 'cut.db');
+    const running = await server(storePath);
+    const messages: string[] = [];
+    const watch = startWatch(new StdinPcapSource(input), running, { log: (m) => messages.push(m) });
+    // Header, the packets, and half of a last record header.
+    input.write(bytes);
+    input.end(Buffer.from([0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70]));
+    const totals = await watch.done;
+    await running.close();
+    // Every whole packet, plus the cut one, which is counted and reported as skipped.
+    expect(totals.packets).toBe(2 * 2 * 10 + 40 * 2 + 1);
+    expect(totals.streamErrors).toBe(0);
+    expect(messages.join('\n')).toMatch(/capture stream 0: packets not metered: truncated record header ×1/);
+    expect(alertsIn(storePath).some((a) => a.sourceKey === ATTACKER)).toBe(true);
+  });
+
+  it('drops whole batches beyond its bounded queue and counts them', async () => {
+    const bytes = writePcap(labFrames(4_000_000, { seconds: 2, scanAt: 0.5, scanPorts: 40 }));
+    const input = new PassThrough();
+    const running = await server(join(dir, 'bounded.db'));
+    const watch = startWatch(new StdinPcapSource(input), running, { maxQueuedRecords: 1 });
+    input.end(bytes);
+    const totals = await watch.done;
+    await running.close();
+    expect(totals.records).toBeGreaterThan(1);
+    expect(totals.recordsDropped).toBeGreaterThan(0);
+    expect(totals.recordsScored + totals.recordsDropped).toBe(totals.records);
+  });
+
+  it('on SIGTERM, flushes the open connections, stores their alerts and exits 0', async () => {
+    // The scan's probes are still open (their RSTs wait out the close delay) when the signal comes.
+    const bytes = writePcap(labFrames(5_000_000, { seconds: 1, scanAt: 0.2, scanPorts: 30 }));
+    const storePath = join(dir, 'sigterm.db');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(repo, 'test/run-cli.ts'),
+        'watch',
+        '--input',
+        '-',
+        '--model',
+        modelDir,
+        '--store',
+        storePath,
+        '--interim',
+        '0',
+      ],
+      { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.write(bytes);
+    // stdin stays open, as a live capture does: only the signal ends the watch.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (stderr.includes('iot-ids watching')) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 50);
+      child.once('exit', () => {
+        clearInterval(timer);
+        reject(new Error(`watch exited early: ${stderr}`));
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const code = await exited;
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/watch ended: 80 packets/);
+    expect(alertsIn(storePath).some((a) => a.class === 'probe' && a.sourceKey === ATTACKER)).toBe(true);
+  }, 60_000);
+});

@@ -1,0 +1,279 @@
+import { Gauge, Histogram, type Registry } from 'prom-client';
+import { IotIdsError } from '../../errors.js';
+import type { ConnRecord } from '../../traffic/conn-record.js';
+import { openConnectionSource, type TrafficSummary } from '../../traffic/connection-source.js';
+import type { CaptureRun, LivePcapSource } from '../../traffic/live/live-source.js';
+import type { DetectOutcome } from '../detection-service.js';
+import type { RunningServer } from '../server.js';
+import { ConnectionTableBuilder } from './connection-table.js';
+
+export interface WatchOptions {
+  /** Seconds between interim records of open connections (default 10; 0: none). */
+  interimSeconds?: number;
+  /** Records waiting to be scored at most; a batch beyond it is dropped and counted. Default 50000. */
+  maxQueuedRecords?: number;
+  /** Meter timeouts, as `flows` takes them. */
+  tcpTimeout?: number;
+  udpTimeout?: number;
+  maxConnections?: number;
+  log?: (message: string) => void;
+  /** Called with every scored batch once its alerts are durable (the lab evaluation reads the verdicts). */
+  onScored?: (records: readonly ConnRecord[], outcome: DetectOutcome) => void;
+}
+
+export interface WatchTotals {
+  packets: number;
+  records: number;
+  recordsScored: number;
+  recordsDropped: number;
+  /** Records that raised an alert (folded into stored alerts by class, source and window). */
+  alertingRecords: number;
+  /** Streams that ended in an error (a pcap cut mid-packet, a bad header), each reported. */
+  streamErrors: number;
+}
+
+export interface RunningWatch {
+  /** Resolves when the source has ended (or `stop` was called) and every record is scored and stored. */
+  readonly done: Promise<WatchTotals>;
+  /** Ends the capture, flushes the open connections, scores them; resolves like `done`. Idempotent. */
+  stop(): Promise<WatchTotals>;
+  totals(): WatchTotals;
+}
+
+/**
+ * The live loop of `iot-ids watch`: capture runs (a tcpdump child, restarted after a crash; stdin; a paced
+ * replay) → connection meter with interim records → features → the server's detection service, whose
+ * alerts land in the same store, streams and metrics as POST /v1/detect. Between metering and scoring sits
+ * a bounded queue: when scoring falls behind (a packet storm), whole batches are dropped and counted,
+ * never buffered without limit.
+ */
+export function startWatch(
+  source: LivePcapSource,
+  server: RunningServer,
+  options: WatchOptions = {},
+): RunningWatch {
+  const log = options.log ?? (() => {});
+  const builder = new ConnectionTableBuilder(server.slot.current.manifest, server.slot.modelDir);
+  const maxQueued = options.maxQueuedRecords ?? 50_000;
+  const totals: WatchTotals = {
+    packets: 0,
+    records: 0,
+    recordsScored: 0,
+    recordsDropped: 0,
+    alertingRecords: 0,
+    streamErrors: 0,
+  };
+  let inFlight = 0;
+  const pending = new Set<Promise<void>>();
+  let current: TrafficSummary | null = null;
+  let packetsBefore = 0;
+  let stopping = false;
+  let wakeStop: (() => void) | null = null;
+  const stopRequested = new Promise<void>((resolve) => (wakeStop = resolve));
+  const lag = registerHealth(server.metrics.registry, source, () => ({
+    packets: packetsBefore + (current?.read ?? 0),
+    open: current?.openConnections ?? 0,
+    dropped: totals.recordsDropped,
+  }));
+
+  const score = (batch: ConnRecord[]): void => {
+    totals.records += batch.length;
+    if (inFlight + batch.length > maxQueued) {
+      totals.recordsDropped += batch.length;
+      return;
+    }
+    const emittedAt = performance.now();
+    const { table, records } = builder.build(batch);
+    inFlight += records.length;
+    const work = server
+      .detect({
+        table,
+        recordOf: (row) => storedRecord(records[row]),
+        source: records.map((r) => r.origH),
+      })
+      .then(async (outcome) => {
+        await outcome.durable;
+        totals.recordsScored += records.length;
+        totals.alertingRecords += outcome.alerts;
+        lag.observe((performance.now() - emittedAt) / 1000);
+        options.onScored?.(records, outcome);
+      })
+      .catch((error: unknown) => {
+        totals.recordsDropped += records.length;
+        log(`scoring failed, ${records.length} records dropped: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        inFlight -= records.length;
+        pending.delete(work);
+      });
+    pending.add(work);
+  };
+
+  let runBytes = 0;
+  const readRun = async (run: CaptureRun): Promise<void> => {
+    runBytes = 0;
+    const chunks = untilStopped(
+      run,
+      stopRequested,
+      () => stopping,
+      (n) => (runBytes += n),
+    );
+    const connections = await openConnectionSource(chunks, {
+      file: `capture stream ${run.generation}`,
+      meter: {
+        interimInterval: options.interimSeconds ?? 10,
+        tcpTimeout: options.tcpTimeout,
+        udpTimeout: options.udpTimeout,
+        icmpTimeout: options.udpTimeout,
+        maxConnections: options.maxConnections,
+      },
+    });
+    current = connections.summary();
+    try {
+      for await (const batch of connections.batches()) {
+        current = connections.summary();
+        score(batch);
+      }
+    } finally {
+      current = connections.summary();
+      const skipped = Object.entries(current.skipped);
+      if (skipped.length > 0) {
+        // Counted, never silent: a cut stream shows here as a truncated record.
+        const list = skipped.map(([reason, n]) => `${reason} ×${n}`).join(', ');
+        log(`capture stream ${run.generation}: packets not metered: ${list}`);
+      }
+      packetsBefore += current.read;
+      totals.packets = packetsBefore;
+      current = null;
+    }
+  };
+
+  const loop = async (): Promise<WatchTotals> => {
+    for await (const run of source.runs()) {
+      try {
+        await readRun(run);
+      } catch (error) {
+        // A capture child that died before writing anything left an empty stream: its exit is reported
+        // by the source. Anything else (a broken header, unreadable bytes) is reported here; the next run,
+        // if any, is read afresh.
+        if (runBytes > 0) {
+          totals.streamErrors++;
+          log((error as Error).message);
+        }
+      }
+      if (stopping) break;
+    }
+    while (pending.size > 0) await Promise.all([...pending]);
+    return { ...totals };
+  };
+  const done = loop();
+
+  return {
+    done,
+    totals: () => ({ ...totals, packets: packetsBefore + (current?.read ?? 0) }),
+    stop: async () => {
+      stopping = true;
+      wakeStop?.();
+      await source.stop();
+      return done;
+    },
+  };
+}
+
+/**
+ * The run's bytes until the stream ends or a stop is requested; then the iterator returns normally, so the
+ * reader ends the capture and the meter flushes every open connection (SIGTERM loses nothing metered).
+ */
+async function* untilStopped(
+  run: CaptureRun,
+  stopRequested: Promise<void>,
+  isStopping: () => boolean,
+  onBytes: (n: number) => void,
+): AsyncGenerator<Buffer> {
+  const iterator = (run.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const stopped = stopRequested.then(() => null);
+  try {
+    for (;;) {
+      if (isStopping()) return;
+      const next = await Promise.race([iterator.next(), stopped]);
+      if (next === null || next.done) return;
+      onBytes(next.value.length);
+      yield next.value;
+    }
+  } finally {
+    void iterator.return?.();
+  }
+}
+
+/** The record stored with an alert: the connection as metered (what an analyst needs to find it). */
+function storedRecord(r: ConnRecord): Record<string, unknown> {
+  return {
+    ts: r.ts,
+    uid: r.uid,
+    orig_h: r.origH,
+    orig_p: r.origP,
+    resp_h: r.respH,
+    resp_p: r.respP,
+    proto: r.proto,
+    service: r.service,
+    duration: r.duration,
+    orig_bytes: r.origBytes,
+    resp_bytes: r.respBytes,
+    conn_state: r.connState,
+    history: r.history,
+    orig_pkts: r.origPkts,
+    resp_pkts: r.respPkts,
+    interim: r.interim ?? false,
+  };
+}
+
+function registerHealth(
+  registry: Registry,
+  source: LivePcapSource,
+  live: () => { packets: number; open: number; dropped: number },
+): Histogram {
+  const registers = [registry];
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
+    });
+  };
+  gauge('iot_ids_watch_packets_total', 'Packets read from the capture.', () => live().packets);
+  gauge(
+    'iot_ids_watch_kernel_dropped_total',
+    "Packets the kernel dropped before tcpdump saw them (tcpdump's statistics).",
+    () => source.health().stats.droppedByKernel,
+  );
+  gauge(
+    'iot_ids_watch_queue_dropped_total',
+    "Connection records dropped by iot-ids' own bounded scoring queue (scoring fell behind).",
+    () => live().dropped,
+  );
+  gauge('iot_ids_watch_open_connections', 'Connections open in the meter.', () => live().open);
+  gauge('iot_ids_watch_capture_running', '1 while the capture is running.', () =>
+    source.health().running ? 1 : 0,
+  );
+  gauge(
+    'iot_ids_watch_capture_restarts_total',
+    'Times the capture child was restarted after it stopped.',
+    () => source.health().restarts,
+  );
+  return new Histogram({
+    name: 'iot_ids_watch_scoring_lag_seconds',
+    help: 'Time from a connection record leaving the meter to its alerts being durable in the store.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+}
+
+export function checkInterim(seconds: number): number {
+  if (!(seconds >= 0) || !Number.isFinite(seconds)) {
+    throw new IotIdsError(`--interim must be a number of seconds ≥ 0, got ${seconds}`, { kind: 'usage' });
+  }
+  return seconds;
+}
