@@ -164,6 +164,20 @@ describe('iot-ids train/detect --model packet-ae', () => {
     expect(bySource.get(SCANNER)).toBe(scan.filter((l) => l.alert).length);
     const loudest = [...bySource].sort((a, b) => b[1] - a[1])[0][0];
     expect(loudest).toBe(SCANNER);
+
+    // Options of the flow models mean nothing to a packet model: refused as a usage error, not ignored.
+    const misused = await main([
+      'node',
+      'iot-ids',
+      'detect',
+      '--model',
+      join(run, 'model'),
+      '--input',
+      join(dir, 'capture.pcap'),
+      '--features',
+      'conn',
+    ]);
+    expect(misused).toBe(2);
   });
 
   it('refuses a capture shorter than the grace periods: exit 1, nothing written', async () => {

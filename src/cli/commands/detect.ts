@@ -54,6 +54,21 @@ export function registerDetect(program: Command): void {
     .action(async (flags: DetectFlags) => {
       const packets = await import('../../detection/detect-packets.js');
       if (await packets.isPacketAeModelDir(flags.model)) {
+        const unused = (
+          [
+            ['--format', flags.format],
+            ['--features', flags.features],
+            ['--dataset', flags.dataset],
+            ['--thresholds', flags.thresholds],
+            ['--batch-rows', flags.batchRows],
+          ] as const
+        ).filter(([, v]) => v !== undefined);
+        if (unused.length) {
+          const { usageError } = await import('../../errors.js');
+          throw usageError(
+            `${unused.map(([name]) => name).join(', ')}: not used by a packet-ae model (it reads pcap or pcapng and keeps its fitted threshold)`,
+          );
+        }
         const summary = await packets.detectPackets({
           modelDir: flags.model,
           input: flags.input,
