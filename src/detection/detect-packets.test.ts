@@ -199,4 +199,21 @@ describe('iot-ids train/detect --model packet-ae', () => {
     expect(stderr.join('')).toMatch(/not enough samples to save a model: it needs 1100/);
     expect(existsSync(run)).toBe(false);
   });
+
+  it('refuses packet-ae options for a dataset model (usage error, nothing trained)', async () => {
+    const run = join(dir, 'rf-run');
+    const code = await main([
+      'node',
+      'iot-ids',
+      'train',
+      '--model',
+      'rf',
+      '--detector-grace',
+      '10',
+      '-o',
+      run,
+    ]);
+    expect(code).toBe(2);
+    expect(existsSync(run)).toBe(false);
+  });
 });

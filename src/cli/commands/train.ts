@@ -149,9 +149,20 @@ export function registerTrain(program: Command): void {
     .option('--patience <n>', 'deep models: early-stopping patience in epochs', intOption('--patience'))
     .action(async (flags: TrainFlags) => {
       if (flags.model === PACKET_AE) return trainPacketAeFromFlags(flags);
-      if (flags.input !== undefined) {
+      const packetOnly = (
+        [
+          ['--input', flags.input],
+          ['--feature-map-grace', flags.featureMapGrace],
+          ['--detector-grace', flags.detectorGrace],
+          ['--calibration-samples', flags.calibrationSamples],
+          ['--false-alarm-rate', flags.falseAlarmRate],
+        ] as const
+      ).filter(([, v]) => v !== undefined);
+      if (packetOnly.length) {
         const { usageError } = await import('../../errors.js');
-        throw usageError('--input is for --model packet-ae; dataset models read --dataset');
+        throw usageError(
+          `${packetOnly.map(([name]) => name).join(', ')}: only for --model packet-ae; dataset models read --dataset`,
+        );
       }
       const { runTraining } = await import('../../train/run-training.js');
       const spec = await trainSpecFromFlags(flags);
