@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IotIdsError } from '../errors.js';
 import { PacketAlertAggregator, type PacketAlert } from '../models/packet-ae/alert-aggregator.js';
@@ -40,7 +40,11 @@ export interface DetectPacketsSummary {
 /** Whether `dir` holds a packet-ae model (its manifest says so); false for anything else, errors included. */
 export async function isPacketAeModelDir(dir: string): Promise<boolean> {
   try {
-    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { kind?: unknown };
+    const path = join(dir, 'manifest.json');
+    // Only a small regular file is read: a FIFO or device would block or never end (the loaders refuse those).
+    const info = await lstat(path);
+    if (!info.isFile() || info.size > 1_000_000) return false;
+    const manifest = JSON.parse(await readFile(path, 'utf8')) as { kind?: unknown };
     return manifest.kind === 'packet-ae';
   } catch {
     return false;
