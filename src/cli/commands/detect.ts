@@ -43,7 +43,7 @@ export function registerDetect(program: Command): void {
     )
     .option(
       '-o, --output <file>',
-      'NDJSON predictions {line, label, probability, probabilities, alert} (default stdout)',
+      'NDJSON predictions {line, label, probability, probabilities, alert}; for a packet-ae model one line per packet {frame, ts, src, dst, score, alert} (default stdout)',
     )
     .option('--batch-rows <n>', 'records scored per batch (default 4096)', intOption('--batch-rows'))
     .option(
@@ -52,6 +52,35 @@ export function registerDetect(program: Command): void {
     )
     .option('--summary <file.json>', 'also write the summary as JSON')
     .action(async (flags: DetectFlags) => {
+      const packets = await import('../../detection/detect-packets.js');
+      if (await packets.isPacketAeModelDir(flags.model)) {
+        const unused = (
+          [
+            ['--format', flags.format],
+            ['--features', flags.features],
+            ['--dataset', flags.dataset],
+            ['--thresholds', flags.thresholds],
+            ['--batch-rows', flags.batchRows],
+          ] as const
+        ).filter(([, v]) => v !== undefined);
+        if (unused.length) {
+          const { usageError } = await import('../../errors.js');
+          throw usageError(
+            `${unused.map(([name]) => name).join(', ')}: not used by a packet-ae model (it reads pcap or pcapng and keeps its fitted threshold)`,
+          );
+        }
+        const summary = await packets.detectPackets({
+          modelDir: flags.model,
+          input: flags.input,
+          output: flags.output,
+        });
+        process.stderr.write(`${packets.formatPacketSummary(summary)}\n`);
+        if (flags.summary) {
+          const { writeJsonAtomic } = await import('../../util/atomic-write.js');
+          await writeJsonAtomic(flags.summary, summary);
+        }
+        return;
+      }
       const { detectFile } = await import('../../detection/detect-file.js');
       const { isTrafficFormat } = await import('../../traffic/connection-source.js');
       if (flags.format !== undefined && !isTrafficFormat(flags.format)) {

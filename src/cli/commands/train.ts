@@ -10,6 +10,11 @@ import { PROTOCOL_NAMES } from '../../data/protocols.js';
 import { TASK_NAMES } from '../../data/tasks.js';
 import type { DedupMode } from '../../train/run-spec.js';
 import { fractionOption, intOption, positiveNumberOption } from '../parse-options.js';
+import { defaultPacketAeOptions } from '../../models/packet-ae/options.js';
+
+/** The packet-level detector trains on a capture, not a dataset: its own code path (train-packet-ae.ts). */
+const PACKET_AE = 'packet-ae';
+const packetAeDefaults = defaultPacketAeOptions();
 
 interface TrainFlags {
   dataset?: string;
@@ -40,6 +45,11 @@ interface TrainFlags {
   batchSize?: number;
   learningRate?: number;
   patience?: number;
+  input?: string;
+  featureMapGrace?: number;
+  detectorGrace?: number;
+  calibrationSamples?: number;
+  falseAlarmRate?: number;
 }
 
 export function registerTrain(program: Command): void {
@@ -52,7 +62,36 @@ export function registerTrain(program: Command): void {
       '-d, --dataset <name|schema.json>',
       'nsl-kdd, kdd99, unsw-nb15, or a schema file (default nsl-kdd)',
     )
-    .addOption(new Option('-m, --model <kind>', 'model to train (default rf)').choices(MODEL_KINDS))
+    .addOption(
+      new Option(
+        '-m, --model <kind>',
+        'model to train (default rf); packet-ae trains the unsupervised packet-level detector on --input',
+      ).choices([...MODEL_KINDS, PACKET_AE]),
+    )
+    .option(
+      '-i, --input <capture>',
+      'packet-ae: benign capture (pcap or pcapng) to learn normal traffic from',
+    )
+    .option(
+      '--feature-map-grace <n>',
+      `packet-ae: packets that learn the feature map (default ${packetAeDefaults.featureMapGrace})`,
+      intOption('--feature-map-grace'),
+    )
+    .option(
+      '--detector-grace <n>',
+      `packet-ae: packets the autoencoders train on (default ${packetAeDefaults.detectorGrace})`,
+      intOption('--detector-grace'),
+    )
+    .option(
+      '--calibration-samples <n>',
+      `packet-ae: benign packets the threshold is fitted on (default ${packetAeDefaults.calibrationSamples})`,
+      intOption('--calibration-samples'),
+    )
+    .option(
+      '--false-alarm-rate <p>',
+      `packet-ae: tail probability above the alert threshold (default ${packetAeDefaults.falseAlarmRate})`,
+      positiveNumberOption('--false-alarm-rate'),
+    )
     .addOption(
       new Option('-t, --task <task>', 'label set (default: the first task the dataset supports)').choices([
         ...TASK_NAMES,
@@ -109,6 +148,22 @@ export function registerTrain(program: Command): void {
     .option('--learning-rate <r>', 'deep models: Adam learning rate', positiveNumberOption('--learning-rate'))
     .option('--patience <n>', 'deep models: early-stopping patience in epochs', intOption('--patience'))
     .action(async (flags: TrainFlags) => {
+      if (flags.model === PACKET_AE) return trainPacketAeFromFlags(flags);
+      const packetOnly = (
+        [
+          ['--input', flags.input],
+          ['--feature-map-grace', flags.featureMapGrace],
+          ['--detector-grace', flags.detectorGrace],
+          ['--calibration-samples', flags.calibrationSamples],
+          ['--false-alarm-rate', flags.falseAlarmRate],
+        ] as const
+      ).filter(([, v]) => v !== undefined);
+      if (packetOnly.length) {
+        const { usageError } = await import('../../errors.js');
+        throw usageError(
+          `${packetOnly.map(([name]) => name).join(', ')}: only for --model packet-ae; dataset models read --dataset`,
+        );
+      }
       const { runTraining } = await import('../../train/run-training.js');
       const spec = await trainSpecFromFlags(flags);
       const result = await runTraining(spec, terminalProgress());
@@ -173,4 +228,28 @@ export async function trainSpecFromFlags(flags: TrainFlags): Promise<RunSpec> {
     resume: flags.resume,
     dedup: flags.dedup === undefined ? file.dedup : flags.dedup === true ? true : (flags.dedup as DedupMode),
   };
+}
+
+async function trainPacketAeFromFlags(flags: TrainFlags): Promise<void> {
+  const { usageError } = await import('../../errors.js');
+  if (flags.input === undefined) throw usageError('--model packet-ae needs --input <capture.pcap>');
+  if (flags.dataset !== undefined || flags.config !== undefined) {
+    throw usageError('--model packet-ae trains on --input, not on --dataset or --config');
+  }
+  const { trainPacketAe } = await import('../../train/train-packet-ae.js');
+  const result = await trainPacketAe({
+    input: flags.input,
+    out: flags.out,
+    detector: {
+      seed: flags.seed,
+      featureMapGrace: flags.featureMapGrace,
+      detectorGrace: flags.detectorGrace,
+      calibrationSamples: flags.calibrationSamples,
+      falseAlarmRate: flags.falseAlarmRate,
+    },
+  });
+  const skipped = result.capture.frames - result.capture.decoded;
+  process.stdout.write(
+    `packet-ae trained on ${result.packets.toLocaleString('en-US')} packets of ${flags.input} (${skipped} frames skipped); threshold ${result.threshold.toPrecision(4)}\nmodel:   ${result.modelDir}\n`,
+  );
 }
