@@ -33,6 +33,9 @@ function json(row: TinyRow): string {
   return JSON.stringify({ duration: row.duration, proto: row.proto, signal: row.signal, noise: row.noise });
 }
 
+/** Rebalances against the mock take seconds: a real-broker wait gets a minute, polled every 50 ms. */
+const BROKER_WAIT = [60_000, 50] as const;
+
 const idOf = (m: { partition: number; offset: string }): string => `${m.partition}:${m.offset}`;
 
 /** A member that records every verdict and rejection it hands out. */
@@ -97,10 +100,10 @@ describe.skipIf(missing !== undefined)(
       broker.produce('shared', rows.slice(0, 1000).map(json));
       const a = await member('shared', 'g-shared');
       const b = await member('shared', 'g-shared');
-      await waitFor(() => a.scored.length + b.scored.length >= 1000, 'the first half');
+      await waitFor(() => a.scored.length + b.scored.length >= 1000, 'the first half', ...BROKER_WAIT);
       broker.produce('shared', rows.slice(1000).map(json));
       const seen = (): Set<string> => new Set([...a.scored, ...b.scored].map(idOf));
-      await waitFor(() => seen().size === 2000, 'every record');
+      await waitFor(() => seen().size === 2000, 'every record', ...BROKER_WAIT);
       // Both members scored part of the topic, and every record was scored at least once.
       expect(a.scored.length).toBeGreaterThan(0);
       expect(b.scored.length).toBeGreaterThan(0);
@@ -123,7 +126,7 @@ describe.skipIf(missing !== undefined)(
       lines.splice(20, 0, '{"duration": [[[[', '\u0000\u00ff not a record');
       broker.produce('poison', lines);
       const m = await member('poison', 'g-poison');
-      await waitFor(() => m.scored.length + m.rejected.length === 42, 'all 42 messages');
+      await waitFor(() => m.scored.length + m.rejected.length === 42, 'all 42 messages', ...BROKER_WAIT);
       expect(m.scored).toHaveLength(40);
       expect(m.rejected).toHaveLength(2);
       expect(m.consumer.stats().rejected).toBe(2);
@@ -140,12 +143,16 @@ describe.skipIf(missing !== undefined)(
       const rows = tinyRows(44, 400);
       broker.produce('outage', rows.slice(0, 200).map(json));
       const m = await member('outage', 'g-outage');
-      await waitFor(() => new Set(m.scored.map(idOf)).size === 200, 'the first 200');
+      await waitFor(() => new Set(m.scored.map(idOf)).size === 200, 'the first 200', ...BROKER_WAIT);
       broker.pause();
       await new Promise((resolve) => setTimeout(resolve, FAST_GROUP.sessionTimeout + 2000));
       broker.resume();
       broker.produce('outage', rows.slice(200).map(json));
-      await waitFor(() => new Set(m.scored.map(idOf)).size === 400, 'all 400 after the outage');
+      await waitFor(
+        () => new Set(m.scored.map(idOf)).size === 400,
+        'all 400 after the outage',
+        ...BROKER_WAIT,
+      );
       let failed = false;
       void m.consumer.failed.then(() => (failed = true));
       await new Promise((resolve) => setTimeout(resolve, 10));

@@ -1,13 +1,13 @@
 /**
- * Polls `condition` until it holds; fails naming `what` after `timeoutMs`. For the Kafka tests, where a
- * rebalance or a child process can take many seconds, so the timeout is long and the message says which
- * step stalled.
+ * Polls `condition` until it holds; rejects after `timeoutMs` with `what` in the message, so a stalled step
+ * names itself. The defaults suit the in-memory fake broker; tests against a real broker (rebalances, child
+ * processes) pass a longer timeout and a slower poll.
  */
 export async function waitFor(
   condition: () => boolean,
   what: string,
-  timeoutMs = 60_000,
-  pollMs = 50,
+  timeoutMs = 5000,
+  pollMs = 2,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
