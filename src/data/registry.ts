@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { IotIdsError } from '../errors.js';
-import { CONN_COLUMNS } from '../traffic/features/conn-features.js';
+import { CONN_COLUMNS, CONN_NUMERIC_COLUMNS } from '../traffic/features/conn-features.js';
 import { KDD_CONTENT_FEATURES } from '../traffic/features/kdd-traffic.js';
 import { kddColumns, KDD_LOG_COLUMNS } from './kdd-columns.js';
 import type { ColumnSpec, DatasetDefinition, DatasetSchema, Taxonomy } from './schema.js';
@@ -69,16 +69,8 @@ function labelledConnLogSchema(name: string): DatasetSchema {
     header: false,
     delimiter: '\t',
     taxonomy: CONN_LOG_TAXONOMY,
-    logColumns: [
-      'duration',
-      'orig_bytes',
-      'resp_bytes',
-      'missed_bytes',
-      'orig_pkts',
-      'orig_ip_bytes',
-      'resp_pkts',
-      'resp_ip_bytes',
-    ],
+    // Durations and byte/packet counts are all heavy-tailed: every numeric conn column is log-scaled.
+    logColumns: CONN_NUMERIC_COLUMNS,
     time: { timestamp: 'ts' },
     featureSet: 'conn',
     trafficInput: true,

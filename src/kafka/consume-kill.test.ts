@@ -4,11 +4,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'libsql';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTinyModel } from '../detection/test-helpers/tiny-model.js';
 import { tinyRecords } from '../serve/test-helpers/tiny-server.js';
-import { kcatMissing, startMockBroker, type MockBroker } from './test-helpers/kcat-broker.js';
+import {
+  committedOffsets,
+  kcatMissing,
+  startMockBroker,
+  type MockBroker,
+} from './test-helpers/kcat-broker.js';
+import { waitFor } from './test-helpers/wait-for.js';
 
 const missing = kcatMissing();
 const repo = resolve(import.meta.dirname, '../..');
@@ -24,14 +29,6 @@ function storedRecords(path: string): number {
     return 0; // not migrated yet
   } finally {
     db.close();
-  }
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -94,32 +91,26 @@ describe.skipIf(missing !== undefined)('iot-ids consume: kill -9 of a group memb
     const storeA = join(dir, 'a.db');
     const storeB = join(dir, 'b.db');
     const a = consume(storeA);
-    await until(() => storedRecords(storeA) > 0, 'member A to store alerts');
+    await waitFor(() => storedRecords(storeA) > 0, 'member A to store alerts', 90_000, 100);
     const b = consume(storeB);
-    await until(() => b.stderr().includes('consuming kill'), 'member B to join');
+    await waitFor(() => b.stderr().includes('consuming kill'), 'member B to join', 90_000, 100);
     a.child.kill('SIGKILL');
     expect(await a.exited).toBe('SIGKILL');
     broker.produce('kill', records.slice(1000));
-    await until(
+    await waitFor(
       () => storedRecords(storeA) + storedRecords(storeB) >= 2000,
       'every record to be stored',
       120_000,
+      100,
     );
 
     // And the group's committed offsets cover the whole topic.
-    const admin = new Kafka({
-      brokers: [broker.brokers],
-      clientId: 'test-admin',
-      logLevel: logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
     let total = 0;
     for (let i = 0; i < 100 && total < 2000; i++) {
-      const [offsets] = await admin.fetchOffsets({ groupId: 'g-kill', topics: ['kill'] });
-      total = offsets.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+      const offsets = await committedOffsets(broker.brokers, 'kill', 'g-kill');
+      total = [...offsets.values()].reduce((sum, offset) => sum + Math.max(0, offset), 0);
       if (total < 2000) await new Promise((r) => setTimeout(r, 200));
     }
-    await admin.disconnect();
     expect(total).toBe(2000);
 
     b.child.kill('SIGTERM');

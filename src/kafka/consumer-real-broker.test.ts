@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTinyModel, tinyRows, type TinyRow } from '../detection/test-helpers/tiny-model.js';
 import {
@@ -11,7 +10,13 @@ import {
   type RunningConsumer,
   type StartConsumerOptions,
 } from './consumer.js';
-import { kcatMissing, startMockBroker, type MockBroker } from './test-helpers/kcat-broker.js';
+import {
+  committedOffsets,
+  kcatMissing,
+  startMockBroker,
+  type MockBroker,
+} from './test-helpers/kcat-broker.js';
+import { waitFor } from './test-helpers/wait-for.js';
 
 const missing = kcatMissing();
 if (missing) console.warn(`skipping the Kafka tests against a real broker: ${missing}`);
@@ -28,13 +33,8 @@ function json(row: TinyRow): string {
   return JSON.stringify({ duration: row.duration, proto: row.proto, signal: row.signal, noise: row.noise });
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Rebalances against the mock take seconds: a real-broker wait gets a minute, polled every 50 ms. */
+const BROKER_WAIT = [60_000, 50] as const;
 
 const idOf = (m: { partition: number; offset: string }): string => `${m.partition}:${m.offset}`;
 
@@ -92,30 +92,18 @@ describe.skipIf(missing !== undefined)(
     }
 
     /** The group's committed offset per partition, from the broker. */
-    async function committed(topic: string, group: string): Promise<Map<number, number>> {
-      const admin = new Kafka({
-        brokers: [broker.brokers],
-        clientId: 'test-admin',
-        logLevel: logLevel.NOTHING,
-      }).admin();
-      await admin.connect();
-      try {
-        const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-        return new Map(offsets.partitions.map((p) => [p.partition, Number(p.offset)]));
-      } finally {
-        await admin.disconnect();
-      }
-    }
+    const committed = (topic: string, group: string): Promise<Map<number, number>> =>
+      committedOffsets(broker.brokers, topic, group);
 
     it('two members of one group share the partitions and score every record at least once', async () => {
       const rows = tinyRows(41, 2000);
       broker.produce('shared', rows.slice(0, 1000).map(json));
       const a = await member('shared', 'g-shared');
       const b = await member('shared', 'g-shared');
-      await until(() => a.scored.length + b.scored.length >= 1000, 'the first half');
+      await waitFor(() => a.scored.length + b.scored.length >= 1000, 'the first half', ...BROKER_WAIT);
       broker.produce('shared', rows.slice(1000).map(json));
       const seen = (): Set<string> => new Set([...a.scored, ...b.scored].map(idOf));
-      await until(() => seen().size === 2000, 'every record');
+      await waitFor(() => seen().size === 2000, 'every record', ...BROKER_WAIT);
       // Both members scored part of the topic, and every record was scored at least once.
       expect(a.scored.length).toBeGreaterThan(0);
       expect(b.scored.length).toBeGreaterThan(0);
@@ -138,7 +126,7 @@ describe.skipIf(missing !== undefined)(
       lines.splice(20, 0, '{"duration": [[[[', '\u0000\u00ff not a record');
       broker.produce('poison', lines);
       const m = await member('poison', 'g-poison');
-      await until(() => m.scored.length + m.rejected.length === 42, 'all 42 messages');
+      await waitFor(() => m.scored.length + m.rejected.length === 42, 'all 42 messages', ...BROKER_WAIT);
       expect(m.scored).toHaveLength(40);
       expect(m.rejected).toHaveLength(2);
       expect(m.consumer.stats().rejected).toBe(2);
@@ -155,12 +143,16 @@ describe.skipIf(missing !== undefined)(
       const rows = tinyRows(44, 400);
       broker.produce('outage', rows.slice(0, 200).map(json));
       const m = await member('outage', 'g-outage');
-      await until(() => new Set(m.scored.map(idOf)).size === 200, 'the first 200');
+      await waitFor(() => new Set(m.scored.map(idOf)).size === 200, 'the first 200', ...BROKER_WAIT);
       broker.pause();
       await new Promise((resolve) => setTimeout(resolve, FAST_GROUP.sessionTimeout + 2000));
       broker.resume();
       broker.produce('outage', rows.slice(200).map(json));
-      await until(() => new Set(m.scored.map(idOf)).size === 400, 'all 400 after the outage');
+      await waitFor(
+        () => new Set(m.scored.map(idOf)).size === 400,
+        'all 400 after the outage',
+        ...BROKER_WAIT,
+      );
       let failed = false;
       void m.consumer.failed.then(() => (failed = true));
       await new Promise((resolve) => setTimeout(resolve, 10));

@@ -27,6 +27,9 @@ import type {
 
 import type { ConsumerCrash, KafkaClient, KafkaConsumer } from '../consumer.js';
 
+// The tests that drive this broker wait with the same helper as the real-broker ones.
+export { waitFor } from './wait-for.js';
+
 export interface FakeKafkaOptions {
   /** Most messages handed to one `eachBatch` call. Default 100. */
   maxBatchMessages?: number;
@@ -467,13 +470,4 @@ function hash(key: string): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `condition` until it holds; rejects after `timeoutMs` with `what` in the message. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
 }

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Kafka, logLevel } from 'kafkajs';
 
 /**
  * A real Kafka-protocol broker for tests: librdkafka's mock cluster inside Debian's `kcat`, listening on a
@@ -75,4 +76,20 @@ export function startMockBroker(): Promise<MockBroker> {
       });
     });
   });
+}
+
+/** A consumer group's committed offset per partition of a topic, as the broker reports it. */
+export async function committedOffsets(
+  brokers: string,
+  topic: string,
+  group: string,
+): Promise<Map<number, number>> {
+  const admin = new Kafka({ brokers: [brokers], clientId: 'test-admin', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return new Map(offsets.partitions.map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -9,7 +9,8 @@ import type { FeatureExtractor } from './feature-set.js';
  */
 const HISTORY_LETTERS = 'SHADFRCGIQTW';
 
-const NUMERIC = [
+/** Zeek's duration, byte and packet counts, the numeric `conn` columns. */
+export const CONN_NUMERIC_COLUMNS = [
   'duration',
   'orig_bytes',
   'resp_bytes',
@@ -22,7 +23,7 @@ const NUMERIC = [
 
 /** The `conn` columns: Zeek's numbers, proto/service/conn_state, port classes, one 0/1 column per history letter. */
 export const CONN_COLUMNS: readonly ColumnSpec[] = [
-  ...NUMERIC.map((name): ColumnSpec => ({ name, type: 'numeric' })),
+  ...CONN_NUMERIC_COLUMNS.map((name): ColumnSpec => ({ name, type: 'numeric' })),
   { name: 'proto', type: 'categorical' },
   { name: 'service', type: 'categorical' },
   { name: 'conn_state', type: 'categorical' },

@@ -1,3 +1,4 @@
+import { KDD_FEATURE_NAMES, kddColumns } from '../../data/kdd-columns.js';
 import type { ColumnSpec } from '../../data/schema.js';
 import type { ConnRecord } from '../conn-record.js';
 import { REJ_ERROR, SYN_ERROR } from './error-bits.js';
@@ -7,56 +8,19 @@ import { kddService } from './kdd-service.js';
 import { LastConnections } from './last-connections.js';
 import { KeyedTimeWindow } from './time-window.js';
 
-/** NSL-KDD's 13 content features, which need payload and are left out of `kdd-traffic`. */
-export const KDD_CONTENT_FEATURES: readonly string[] = [
-  'hot',
-  'num_failed_logins',
-  'logged_in',
-  'num_compromised',
-  'root_shell',
-  'su_attempted',
-  'num_root',
-  'num_file_creations',
-  'num_shells',
-  'num_access_files',
-  'num_outbound_cmds',
-  'is_host_login',
-  'is_guest_login',
-];
+/**
+ * NSL-KDD's 13 content features (`hot` to `is_guest_login`, one block in file order), which need payload
+ * and are left out of `kdd-traffic`.
+ */
+export const KDD_CONTENT_FEATURES: readonly string[] = KDD_FEATURE_NAMES.slice(
+  KDD_FEATURE_NAMES.indexOf('hot'),
+  KDD_FEATURE_NAMES.indexOf('is_guest_login') + 1,
+);
 
 /** The 28 `kdd-traffic` columns: NSL-KDD's 41 in their order, without the content ones. */
-export const KDD_TRAFFIC_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'duration', type: 'numeric' },
-  { name: 'protocol_type', type: 'categorical' },
-  { name: 'service', type: 'categorical' },
-  { name: 'flag', type: 'categorical' },
-  ...[
-    'src_bytes',
-    'dst_bytes',
-    'land',
-    'wrong_fragment',
-    'urgent',
-    'count',
-    'srv_count',
-    'serror_rate',
-    'srv_serror_rate',
-    'rerror_rate',
-    'srv_rerror_rate',
-    'same_srv_rate',
-    'diff_srv_rate',
-    'srv_diff_host_rate',
-    'dst_host_count',
-    'dst_host_srv_count',
-    'dst_host_same_srv_rate',
-    'dst_host_diff_srv_rate',
-    'dst_host_same_src_port_rate',
-    'dst_host_srv_diff_host_rate',
-    'dst_host_serror_rate',
-    'dst_host_srv_serror_rate',
-    'dst_host_rerror_rate',
-    'dst_host_srv_rerror_rate',
-  ].map((name): ColumnSpec => ({ name, type: 'numeric' })),
-];
+export const KDD_TRAFFIC_COLUMNS: readonly ColumnSpec[] = kddColumns([]).filter(
+  (c) => !KDD_CONTENT_FEATURES.includes(c.name),
+);
 
 export interface KddTrafficOptions {
   /** Time-based window in seconds. Default 2 (KDD). */

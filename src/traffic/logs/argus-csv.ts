@@ -1,5 +1,5 @@
 import type { ConnRecord } from '../conn-record.js';
-import { CsvHeader } from './csv-header.js';
+import { acceptCsvHeader, type CsvHeader } from './csv-header.js';
 import {
   isPlausibleEpoch,
   parseCount,
@@ -35,25 +35,13 @@ export class ArgusCsvParser implements FlowLineParser {
     const skip = this.ctx.skipped;
     if (text.trim().length === 0) return void skip.add('blank line', at(n));
     if (text.includes('SrcAddr') && text.includes('DstAddr')) {
-      const header = new CsvHeader(text);
-      const missing = header.missing(REQUIRED);
-      if (missing.length > 0) {
-        this.header = undefined;
-        return void skip.add(`header lacks ${missing.join(', ')}`, at(n));
-      }
-      this.header = header;
-      this.ctx.headerLines++;
+      this.header = acceptCsvHeader(text, REQUIRED, n, this.ctx);
       return undefined;
     }
     const h = this.header;
     if (h === undefined) return void skip.add('no header before this line', at(n));
-    const f = text.split(',');
-    if (f.length !== h.count)
-      return void skip.add('wrong number of fields', `${at(n)} (${f.length}, header has ${h.count})`);
-    const get = (name: string): string => {
-      const i = h.of(name);
-      return i < 0 ? '' : f[i].trim();
-    };
+    const get = h.fields(text, n, skip);
+    if (get === undefined) return undefined;
     const startText = get('StartTime');
     const ts = startText.includes(':') ? parseDateTime(startText) : parseUnsignedDecimal(startText);
     if (!isPlausibleEpoch(ts)) return void skip.add('bad timestamp', at(n, 'StartTime'));

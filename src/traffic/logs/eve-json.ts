@@ -1,6 +1,7 @@
 import type { ConnRecord } from '../conn-record.js';
-import { isPlausibleEpoch, jsonNumber, parseDateTime } from './field-values.js';
+import { isPlausibleEpoch, jsonNumber, jsonPort, parseDateTime } from './field-values.js';
 import { at, type FlowLineParser, type ParserContext } from './flow-line-parser.js';
+import { jsonObjectLine } from './json-line.js';
 import { packetConnState, packetHistory, tcpConnState, tcpHistory } from './flags-to-state.js';
 
 /**
@@ -15,19 +16,8 @@ export class EveJsonParser implements FlowLineParser {
   constructor(private readonly ctx: ParserContext) {}
 
   line(text: string, n: number): ConnRecord | undefined {
-    const skip = this.ctx.skipped;
-    const trimmed = text.trim();
-    if (trimmed.length === 0) return void skip.add('blank line', at(n));
-    let value: unknown;
-    try {
-      value = JSON.parse(trimmed);
-    } catch {
-      return void skip.add('bad JSON', at(n));
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return void skip.add('not a JSON object', at(n));
-    }
-    return eveFlowRecord(value as Record<string, unknown>, n, this.ctx);
+    const o = jsonObjectLine(text, n, this.ctx.skipped);
+    return o === undefined ? undefined : eveFlowRecord(o, n, this.ctx);
   }
 }
 
@@ -57,9 +47,9 @@ export function eveFlowRecord(
     return void skip.add('missing address', at(n, 'dest_ip'));
   const proto = typeof o.proto === 'string' ? transportName(o.proto) : '';
   const icmp = proto === 'icmp';
-  const origP = port(icmp ? (o.icmp_type ?? 0) : (o.src_port ?? 0));
+  const origP = jsonPort(icmp ? (o.icmp_type ?? 0) : (o.src_port ?? 0));
   if (Number.isNaN(origP)) return void skip.add('bad port', at(n, icmp ? 'icmp_type' : 'src_port'));
-  const respP = port(icmp ? (o.icmp_code ?? 0) : (o.dest_port ?? 0));
+  const respP = jsonPort(icmp ? (o.icmp_code ?? 0) : (o.dest_port ?? 0));
   if (Number.isNaN(respP)) return void skip.add('bad port', at(n, icmp ? 'icmp_code' : 'dest_port'));
   const origPkts = jsonNumber(f.pkts_toserver ?? 0);
   const respPkts = jsonNumber(f.pkts_toclient ?? 0);
@@ -108,10 +98,6 @@ export function eveFlowRecord(
 function transportName(proto: string): string {
   const lower = proto.toLowerCase();
   return lower === 'ipv6-icmp' || lower === 'icmpv6' ? 'icmp' : lower;
-}
-
-function port(value: unknown): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535 ? value : NaN;
 }
 
 /** Suricata writes the OR of the flags as two hex digits (`"1b"`); anything else → no flags. */

@@ -42,6 +42,11 @@ export function jsonNumber(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : NaN;
 }
 
+/** A JSON value that should be a port: an integer 0–65535; NaN for anything else. */
+export function jsonPort(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535 ? value : NaN;
+}
+
 /** Plausible Unix times: 1970 to 2200 (a corrupted timestamp is usually far outside). */
 export function isPlausibleEpoch(seconds: number): boolean {
   return Number.isFinite(seconds) && seconds >= 0 && seconds < 7_258_118_400;

@@ -1,5 +1,5 @@
 import type { ConnRecord } from '../conn-record.js';
-import { CsvHeader } from './csv-header.js';
+import { acceptCsvHeader, type CsvHeader } from './csv-header.js';
 import {
   isPlausibleEpoch,
   parseCount,
@@ -38,24 +38,15 @@ export class NfdumpCsvParser implements FlowLineParser {
     if (trimmed.length === 0) return void skip.add('blank line', at(n));
     if (trimmed.startsWith('ts,')) {
       this.inSummary = false;
-      const header = new CsvHeader(trimmed);
-      const missing = header.missing(REQUIRED);
-      this.header = missing.length > 0 ? undefined : header;
-      if (missing.length > 0) skip.add(`header lacks ${missing.join(', ')}`, at(n));
-      else this.ctx.headerLines++;
+      this.header = acceptCsvHeader(trimmed, REQUIRED, n, this.ctx);
       return undefined;
     }
     if (trimmed === 'Summary') this.inSummary = true;
     if (this.inSummary) return void skip.add('nfdump summary (not a flow)', at(n));
     const h = this.header;
     if (h === undefined) return void skip.add('no header before this line', at(n));
-    const f = text.split(',');
-    if (f.length !== h.count)
-      return void skip.add('wrong number of fields', `${at(n)} (${f.length}, header has ${h.count})`);
-    const get = (name: string): string => {
-      const i = h.of(name);
-      return i < 0 ? '' : f[i].trim();
-    };
+    const get = h.fields(text, n, skip);
+    if (get === undefined) return undefined;
     const ts = parseDateTime(get('ts'));
     if (!isPlausibleEpoch(ts)) return void skip.add('bad timestamp', at(n, 'ts'));
     const origH = get('sa');

@@ -1,6 +1,7 @@
 import type { ConnRecord } from '../conn-record.js';
-import { isPlausibleEpoch, jsonNumber, parseDateTime } from './field-values.js';
+import { isPlausibleEpoch, jsonNumber, jsonPort, parseDateTime } from './field-values.js';
 import { at, type FlowLineParser, type ParserContext } from './flow-line-parser.js';
+import { jsonObjectLine } from './json-line.js';
 import { DETAILED_LABEL_COLUMNS, ZEEK_COUNT_COLUMNS } from './zeek-columns.js';
 
 /**
@@ -13,19 +14,8 @@ export class ZeekJsonParser implements FlowLineParser {
   constructor(private readonly ctx: ParserContext) {}
 
   line(text: string, n: number): ConnRecord | undefined {
-    const skip = this.ctx.skipped;
-    const trimmed = text.trim();
-    if (trimmed.length === 0) return void skip.add('blank line', at(n));
-    let value: unknown;
-    try {
-      value = JSON.parse(trimmed);
-    } catch {
-      return void skip.add('bad JSON', at(n));
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return void skip.add('not a JSON object', at(n));
-    }
-    return zeekJsonRecord(value as Record<string, unknown>, n, this.ctx);
+    const o = jsonObjectLine(text, n, this.ctx.skipped);
+    return o === undefined ? undefined : zeekJsonRecord(o, n, this.ctx);
   }
 }
 
@@ -49,9 +39,9 @@ export function zeekJsonRecord(
     return void skip.add('missing address', at(n, 'id.orig_h'));
   if (typeof respH !== 'string' || respH.length === 0)
     return void skip.add('missing address', at(n, 'id.resp_h'));
-  const origP = port(o['id.orig_p']);
+  const origP = jsonPort(o['id.orig_p']);
   if (Number.isNaN(origP)) return void skip.add('bad port', at(n, 'id.orig_p'));
-  const respP = port(o['id.resp_p']);
+  const respP = jsonPort(o['id.resp_p']);
   if (Number.isNaN(respP)) return void skip.add('bad port', at(n, 'id.resp_p'));
   const duration = optional(o.duration);
   if (Number.isNaN(duration)) return void skip.add('non-numeric value', at(n, 'duration'));
@@ -93,10 +83,6 @@ export function zeekJsonRecord(
     label: text(o.label),
     detailedLabel: detailedKey === undefined ? '' : text(o[detailedKey]),
   };
-}
-
-function port(value: unknown): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535 ? value : NaN;
 }
 
 function optional(value: unknown): number | null {

@@ -2,12 +2,8 @@
  * Hand-built frames for tests: Ethernet (optionally VLAN-tagged) carrying IPv4 or IPv6 with TCP, UDP or
  * ICMP. Checksums are left zero (nothing here verifies them).
  */
-export const FIN = 0x01;
-export const SYN = 0x02;
-export const RST = 0x04;
-export const PSH = 0x08;
-export const ACK = 0x10;
-export const URG = 0x20;
+// The TCP flag bits, from the one place that names them (re-exported for the tests that build frames).
+export { ACK, FIN, PSH, RST, SYN, URG } from '../logs/flags-to-state.js';
 
 export interface TransportSpec {
   src: string;
