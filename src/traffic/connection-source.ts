@@ -17,6 +17,8 @@ export interface ConnectionSourceOptions {
   format?: TrafficFormat;
   /** Connection-meter settings for packet captures (timeouts, table size, interim interval). */
   meter?: Omit<ConnectionMeterOptions, 'onRecord'>;
+  /** Captures only: also called for every decoded packet before it is metered (e.g. cross-checks). */
+  onPacket?: (packet: DecodedPacket) => void;
 }
 
 /** What was read, so far or in the end: the same shape for captures and flow logs. */
@@ -70,7 +72,7 @@ export async function openConnectionSource(
   }
   return isFlowLogFormat(format)
     ? flowLogSource(format, opened.gzip, opened.chunks, file)
-    : captureSource(format, opened.gzip, opened.chunks, file, options.meter);
+    : captureSource(format, opened.gzip, opened.chunks, file, options.meter, options.onPacket);
 }
 
 function captureSource(
@@ -79,13 +81,16 @@ function captureSource(
   chunks: AsyncIterable<Buffer>,
   file: string,
   meterOptions: ConnectionSourceOptions['meter'],
+  onPacket: ConnectionSourceOptions['onPacket'],
 ): ConnectionSource {
   const skips = new SkipTally();
   let batch: ConnRecord[] = [];
   const meter = new ConnectionMeter({ ...meterOptions, onRecord: (r) => batch.push(r) });
   const view = new DecodedPacket();
   const sink = (frame: Parameters<typeof decodeFrame>[0]): void => {
-    if (decodeFrame(frame, view, skips)) meter.add(view);
+    if (!decodeFrame(frame, view, skips)) return;
+    onPacket?.(view);
+    meter.add(view);
   };
   const parser: CaptureParser =
     format === 'pcap' ? new PcapParser(sink, skips, file) : new PcapngParser(sink, skips, file);

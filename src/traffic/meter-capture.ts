@@ -1,9 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { CaptureFormat } from './capture/detect-format.js';
-import { SkipTally, type ConnRecord } from './conn-record.js';
+import type { ConnRecord } from './conn-record.js';
+import { openConnectionSource } from './connection-source.js';
+import type { TrafficSource } from './logs/open-traffic-input.js';
+import { IotIdsError } from '../errors.js';
 import type { DecodedPacket } from './decode/decoded-packet.js';
-import { ConnectionMeter, type ConnectionMeterOptions } from './meter/connection-meter.js';
-import { readPackets } from './read-packets.js';
+import type { ConnectionMeterOptions } from './meter/connection-meter.js';
 
 export interface MeterCaptureOptions extends Omit<ConnectionMeterOptions, 'onRecord'> {
   onRecord: (record: ConnRecord) => void;
@@ -30,41 +32,42 @@ export interface MeterCaptureSummary {
   outOfOrder: number;
 }
 
-/** Capture → connection records, with the accounting the CLI prints: the whole packet path in one call. */
+/**
+ * Capture → connection records, with the accounting the CLI prints: the whole packet path in one call. It runs
+ * through the same connection source as `flows`, `detect` and `watch`, so what the cross-checks verify is the
+ * path the product uses.
+ */
 export async function meterCapture(
   readable: Readable | AsyncIterable<Uint8Array | string>,
   options: MeterCaptureOptions,
 ): Promise<MeterCaptureSummary> {
-  const meter = new ConnectionMeter(options);
-  const onPacket = options.onPacket;
-  const skips = new SkipTally();
-  const read = await readPackets(readable, {
-    file: options.file,
-    format: options.format,
-    skips,
-    onPacket: onPacket
-      ? (p) => {
-          onPacket(p);
-          meter.add(p);
-        }
-      : (p) => meter.add(p),
+  const { onRecord, onPacket, file, format, ...meter } = options;
+  const source = await openConnectionSource(readable as TrafficSource, {
+    file,
+    format,
+    meter,
+    onPacket,
   });
-  meter.flush();
-  const stats = meter.stats;
-  const skipped: Record<string, number> = { ...read.skips.counts() };
-  for (const [reason, n] of Object.entries(stats.skips.counts()))
-    skipped[reason] = (skipped[reason] ?? 0) + n;
-  const sorted = Object.fromEntries(Object.entries(skipped).sort((x, y) => y[1] - x[1]));
+  if (source.format !== 'pcap' && source.format !== 'pcapng') {
+    throw new IotIdsError(`is a ${source.format} flow log, not a packet capture`, {
+      kind: 'usage',
+      location: { file: file ?? 'capture' },
+    });
+  }
+  for await (const batch of source.batches()) for (const r of batch) onRecord(r);
+  const s = source.summary();
+  const skippedTotal = Object.values(s.skipped).reduce((a, b) => a + b, 0);
   return {
-    format: read.format,
-    gzip: read.gzip,
-    packetsRead: read.frames,
-    packetsMetered: stats.packets,
-    skipped: sorted,
-    skippedExamples: { ...read.skips.examples(), ...stats.skips.examples() },
-    skippedTotal: read.skips.total + stats.skips.total,
-    connections: stats.connections,
-    evictions: stats.evictions,
-    outOfOrder: stats.outOfOrder,
+    format: source.format,
+    gzip: s.gzip,
+    packetsRead: s.read,
+    // Every packet read is either metered or counted as skipped.
+    packetsMetered: s.read - skippedTotal,
+    skipped: s.skipped,
+    skippedExamples: s.skipExamples,
+    skippedTotal,
+    connections: s.records,
+    evictions: s.evictions ?? 0,
+    outOfOrder: s.outOfOrder ?? 0,
   };
 }
