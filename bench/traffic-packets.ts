@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { meterCapture } from '../src/traffic/meter-capture.js';
 import { syntheticCapture } from './lib/synthetic-capture.js';
+import { KddTrafficExtractor } from '../src/traffic/features/kdd-traffic.js';
 import { median } from './lib/nsl-kdd-matrices.js';
 
 const packets = Number(process.env.TRAFFIC_PACKETS ?? 10_000_000);
@@ -66,10 +67,20 @@ async function pathRun(): Promise<PathRun> {
  * this run's RSS is not the streaming figure): no generator work interleaved with the path's.
  */
 const PREGENERATED = Number(process.env.TRAFFIC_PREGENERATED ?? 1_000_000);
-async function pregeneratedRun(chunks: Buffer[]): Promise<{ pps: number; cpuPps: number }> {
+async function pregeneratedRun(
+  chunks: Buffer[],
+  withFeatures: boolean,
+): Promise<{ pps: number; cpuPps: number }> {
+  // With features, every record also goes through the streaming `kdd-traffic` extractor (28 features,
+  // 2-second and 100-connection windows): the issue's goal is packets → records → features.
+  const extractor = new KddTrafficExtractor();
+  const row: (number | string)[] = [];
+  const onRecord = withFeatures
+    ? (r: Parameters<typeof extractor.next>[0]) => extractor.next(r, row)
+    : () => {};
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
-  await meterCapture(Readable.from(chunks), { onRecord: () => {} });
+  await meterCapture(Readable.from(chunks), { onRecord });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   return { pps: PREGENERATED / seconds, cpuPps: PREGENERATED / ((cpu.user + cpu.system) / 1e6) };
@@ -83,7 +94,11 @@ for (let i = 0; i < repeats; i++) runs.push(await pathRun());
 const pps = runs.map((r) => r.pps);
 const chunks = [...syntheticCapture(PREGENERATED)];
 const pre: { pps: number; cpuPps: number }[] = [];
-for (let i = 0; i < repeats; i++) pre.push(await pregeneratedRun(chunks));
+const preFeatures: { pps: number; cpuPps: number }[] = [];
+for (let i = 0; i < repeats; i++) {
+  pre.push(await pregeneratedRun(chunks, false));
+  preFeatures.push(await pregeneratedRun(chunks, true));
+}
 const result = {
   bench: 'traffic-packets',
   packets,
@@ -101,6 +116,8 @@ const result = {
   pregeneratedPackets: PREGENERATED,
   pregeneratedPacketsPerSecondMedian: Math.round(median(pre.map((r) => r.pps))),
   pregeneratedPacketsPerCpuSecondMedian: Math.round(median(pre.map((r) => r.cpuPps))),
+  pregeneratedWithKddTrafficPacketsPerSecondMedian: Math.round(median(preFeatures.map((r) => r.pps))),
+  pregeneratedWithKddTrafficPacketsPerCpuSecondMedian: Math.round(median(preFeatures.map((r) => r.cpuPps))),
   connections: runs[0].records,
   rssMiBEveryMillionPackets: runs.at(-1)!.rssMiB,
   peakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
@@ -115,6 +132,7 @@ console.log(
     `${(result.packetsPerCpuSecondMedian / 1e6).toFixed(2)} M per CPU second, ` +
     `${(result.pathOnlyPacketsPerCpuSecondMedian / 1e6).toFixed(2)} M without the generator's share; generator alone ` +
     `${(genPps / 1e6).toFixed(2)} M/s; pre-generated ${(result.pregeneratedPacketsPerSecondMedian / 1e6).toFixed(2)} M/s, ` +
-    `${(result.pregeneratedPacketsPerCpuSecondMedian / 1e6).toFixed(2)} M per CPU second), ${result.connections} connections, RSS ${result.rssMiBEveryMillionPackets.join(' → ')} MiB, ` +
+    `${(result.pregeneratedPacketsPerCpuSecondMedian / 1e6).toFixed(2)} M per CPU second; with kdd-traffic features ` +
+    `${(result.pregeneratedWithKddTrafficPacketsPerSecondMedian / 1e6).toFixed(2)} M/s), ${result.connections} connections, RSS ${result.rssMiBEveryMillionPackets.join(' → ')} MiB, ` +
     `load ${result.loadAverage1m}`,
 );
