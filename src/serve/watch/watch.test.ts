@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertStore } from '../../alerts/alert-store.js';
 import { writePcap } from '../../traffic/test-helpers/capture-writer.js';
+import { udpFrame } from '../../traffic/test-helpers/frames.js';
 import { ReplayPcapSource } from '../../traffic/live/replay-source.js';
 import { StdinPcapSource } from '../../traffic/live/stdin-source.js';
 import { startServer, type RunningServer } from '../server.js';
@@ -57,6 +58,32 @@ describe('watch', () => {
     expect(alerts.every((a) => a.sourceKey === ATTACKER)).toBe(true);
     expect(metrics).toMatch(/iot_ids_watch_packets_total \d+/);
     expect(metrics).toContain('iot_ids_watch_scoring_lag_seconds_count');
+  });
+
+  it('reads its health live, between records: packets and open connections of a quiet UDP stream', async () => {
+    // Long-lived UDP conversations: no connection ends and interim records are off, so no record is emitted
+    // while the packets arrive — the health must still count them.
+    const frames = Array.from({ length: 30 }, (_, i) => ({
+      ts: 4_000_000 + i * 0.01,
+      bytes: udpFrame({ src: '10.0.0.21', dst: '10.0.0.10', sport: 40000 + (i % 3), dport: 53, payload: 20 }),
+    }));
+    const input = new PassThrough();
+    const running = await server(join(dir, 'health.db'));
+    const watch = startWatch(new StdinPcapSource(input), running, { interimSeconds: 0 });
+    input.write(writePcap(frames));
+    let metrics = '';
+    for (let i = 0; i < 200 && !/iot_ids_watch_packets_total 30\b/.test(metrics); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      metrics = await running.metrics.registry.metrics();
+    }
+    expect(metrics).toMatch(/iot_ids_watch_packets_total 30\b/);
+    expect(metrics).toMatch(/iot_ids_watch_open_connections 3\b/);
+    expect(watch.totals().records).toBe(0);
+    input.end();
+    const totals = await watch.done;
+    await running.close();
+    expect(totals.packets).toBe(30);
+    expect(totals.records).toBe(3);
   });
 
   it('reports a stdin stream cut mid-packet, keeps what came before, and does not crash', async () => {

@@ -66,13 +66,17 @@ export function startWatch(
   let inFlight = 0;
   const pending = new Set<Promise<void>>();
   let current: TrafficSummary | null = null;
+  // The running source itself, so health read between batches is live: a quiet UDP flood can go tens of
+  // seconds without a finished or interim record, and a summary taken at the last batch would read 0 packets.
+  let running: { summary(): TrafficSummary } | null = null;
+  const now = (): TrafficSummary | null => running?.summary() ?? current;
   let packetsBefore = 0;
   let stopping = false;
   let wakeStop: (() => void) | null = null;
   const stopRequested = new Promise<void>((resolve) => (wakeStop = resolve));
   const lag = registerHealth(server.metrics.registry, source, () => ({
-    packets: packetsBefore + (current?.read ?? 0),
-    open: current?.openConnections ?? 0,
+    packets: packetsBefore + (now()?.read ?? 0),
+    open: now()?.openConnections ?? 0,
     dropped: totals.recordsDropped,
   }));
 
@@ -129,12 +133,14 @@ export function startWatch(
       },
     });
     current = connections.summary();
+    running = connections;
     try {
       for await (const batch of connections.batches()) {
         current = connections.summary();
         score(batch);
       }
     } finally {
+      running = null;
       current = connections.summary();
       const skipped = Object.entries(current.skipped);
       if (skipped.length > 0) {
@@ -170,7 +176,7 @@ export function startWatch(
 
   return {
     done,
-    totals: () => ({ ...totals, packets: packetsBefore + (current?.read ?? 0) }),
+    totals: () => ({ ...totals, packets: packetsBefore + (now()?.read ?? 0) }),
     stop: async () => {
       stopping = true;
       wakeStop?.();

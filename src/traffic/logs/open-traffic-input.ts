@@ -1,6 +1,6 @@
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { DETECT_BYTES, detectTrafficFormat, type TrafficFormat } from './traffic-format.js';
+import { DETECT_BYTES, FormatProbe, detectTrafficFormat, type TrafficFormat } from './traffic-format.js';
 
 /** A file stream, stdin, any async byte iterable, or an array of byte chunks (benchmarks, tests). */
 export type TrafficSource =
@@ -31,7 +31,8 @@ export async function openTrafficInput(source: TrafficSource): Promise<OpenedTra
     pipeline(Readable.from({ [Symbol.asyncIterator]: () => bytes }), gunzip, () => {});
     bytes = (gunzip as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
-  const head = await peek(bytes, DETECT_BYTES);
+  const probe = new FormatProbe();
+  const head = await peek(bytes, DETECT_BYTES, (chunk) => probe.feed(chunk));
   return { format: detectTrafficFormat(head.head), gzip, chunks: replay(head.head, bytes, head.done) };
 }
 
@@ -42,7 +43,12 @@ async function* asBuffers(source: TrafficSource): AsyncGenerator<Buffer> {
   }
 }
 
-async function peek(it: AsyncIterator<Buffer>, want: number): Promise<{ head: Buffer; done: boolean }> {
+async function peek(
+  it: AsyncIterator<Buffer>,
+  want: number,
+  /** Told each chunk; true once the bytes so far are enough (stops the peek early). */
+  enough: (chunk: Buffer) => boolean = () => false,
+): Promise<{ head: Buffer; done: boolean }> {
   const parts: Buffer[] = [];
   let length = 0;
   while (length < want) {
@@ -50,6 +56,7 @@ async function peek(it: AsyncIterator<Buffer>, want: number): Promise<{ head: Bu
     if (next.done === true) return { head: Buffer.concat(parts), done: true };
     parts.push(next.value);
     length += next.value.length;
+    if (enough(next.value)) break;
   }
   return { head: Buffer.concat(parts), done: false };
 }

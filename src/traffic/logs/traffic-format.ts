@@ -26,6 +26,35 @@ export function detectTrafficFormat(first: Uint8Array): TrafficFormat | undefine
   return detectTextFormat(text);
 }
 
+/**
+ * Says, chunk by chunk, whether the bytes so far already settle the format, so a live stream (a quiet
+ * gateway's capture, Zeek JSON on a pipe) is not held back until DETECT_BYTES have arrived: a capture magic,
+ * or a first non-blank text line that has ended (every text format is decided by its first line). Each byte
+ * is looked at once.
+ */
+export class FormatProbe {
+  private readonly magic: number[] = [];
+  private content = false;
+  private decided = false;
+
+  feed(chunk: Uint8Array): boolean {
+    for (let i = 0; i < chunk.length && !this.decided; i++) {
+      const b = chunk[i];
+      if (this.magic.length < 4) {
+        this.magic.push(b);
+        if (this.magic.length === 4) {
+          const m =
+            ((this.magic[0] << 24) | (this.magic[1] << 16) | (this.magic[2] << 8) | this.magic[3]) >>> 0;
+          if (PCAP_MAGICS.has(m) || m === PCAPNG_SECTION_HEADER) this.decided = true;
+        }
+      }
+      if (b === 0x0a && this.content) this.decided = true;
+      else if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) this.content = true;
+    }
+    return this.decided;
+  }
+}
+
 function detectTextFormat(text: string): FlowLogFormat | undefined {
   // Published Zeek logs sometimes start with stray whitespace (a tab before `#separator` in one of them).
   const trimmed = text.trimStart();

@@ -1,0 +1,175 @@
+/**
+ * `iot-ids watch` live, on loopback inside a network namespace the bench creates (root needed):
+ *
+ *   node --import tsx bench/watch-live.ts --rate 20000 --seconds 3600 --sample 60   # the one-hour soak
+ *   node --import tsx bench/watch-live.ts --rate 200000 --seconds 20 --sample 5     # the sustained rate
+ *
+ * Builds the small fixture connection model, starts `watch --netns NS --interface lo --filter udp` (the
+ * compiled CLI: run `npx tsc -p tsconfig.build.json` first), and drives bounded UDP load inside the namespace
+ * with bench/lib/udp-load.ts (127.0.0.20–29 → 127.0.0.10 only). Every `--sample` seconds it records watch's RSS
+ * and CPU time (from /proc) and its health from /metrics: packets read, kernel and queue drops, open
+ * connections, scoring lag. Prints one JSON line and one human line: packets sent vs read, drops, RSS
+ * first → last (max), CPU share, and the scoring-lag quantiles read from the histogram's buckets.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLabNamespace, destroyLabNamespace, labUnavailableReason } from '../lab/netns.js';
+import { makeConnModel } from '../src/serve/watch/test-helpers/conn-model.js';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '20000' },
+    seconds: { type: 'string', default: '60' },
+    sample: { type: 'string', default: '10' },
+  },
+});
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+const sampleSeconds = Number(values.sample);
+const repo = resolve(import.meta.dirname, '..');
+const reason = labUnavailableReason();
+if (reason) {
+  console.error(`bench/watch-live.ts cannot run: ${reason}`);
+  process.exit(2);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function procStats(pid: number): Promise<{ rssMiB: number; cpuSeconds: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  // utime and stime are fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second on Linux).
+  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return { rssMiB: Math.round(rssKiB / 1024), cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100 };
+}
+
+function metric(text: string, name: string): number {
+  const match = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : NaN;
+}
+
+/** The smallest bucket bound holding quantile q of the lag histogram (an upper bound on the quantile). */
+function lagQuantile(text: string, q: number): number | null {
+  const count = metric(text, 'iot_ids_watch_scoring_lag_seconds_count');
+  if (!(count > 0)) return null;
+  const buckets = [...text.matchAll(/^iot_ids_watch_scoring_lag_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)];
+  for (const [, le, n] of buckets) if (Number(n) >= q * count) return le === '+Inf' ? Infinity : Number(le);
+  return null;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((done) =>
+    child.exitCode !== null ? done(child.exitCode) : child.once('exit', (code) => done(code)),
+  );
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'iot-ids-watch-live-'));
+const netns = `iotids-bench-${process.pid}`;
+const port = await freePort();
+const modelDir = await makeConnModel(dir);
+createLabNamespace(netns);
+let watch: ChildProcess | undefined;
+try {
+  const watchArgs = ['bin/iot-ids.js', 'watch', '--netns', netns, '--interface', 'lo', '--filter', 'udp'];
+  watch = spawn(
+    process.execPath,
+    [...watchArgs, '--model', modelDir, '--store', join(dir, 'alerts.db'), '--port', String(port)],
+    { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  watch.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const start = Date.now();
+  while (!log.includes('capture listening') && watch.exitCode === null && Date.now() - start < 60_000)
+    await new Promise((r) => setTimeout(r, 200));
+  if (!log.includes('capture listening')) throw new Error(`watch did not start: ${log}`);
+  const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const load = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      netns,
+      process.execPath,
+      '--import',
+      'tsx',
+      'bench/lib/udp-load.ts',
+      String(rate),
+      String(seconds),
+    ],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let loadOut = '';
+  load.stdout?.on('data', (d: Buffer) => (loadOut += d.toString()));
+  const cpu0 = (await procStats(watch.pid!)).cpuSeconds;
+  const t0 = Date.now();
+  const samples: { t: number; rssMiB: number; cpuShare: number; packets: number; open: number }[] = [];
+  let lastCpu = cpu0;
+  let lastT = t0;
+  const loadDone = exited(load);
+  while (load.exitCode === null) {
+    await Promise.race([loadDone, new Promise((r) => setTimeout(r, sampleSeconds * 1000))]);
+    const now = Date.now();
+    const stats = await procStats(watch.pid!);
+    const text = await scrape();
+    samples.push({
+      t: Math.round((now - t0) / 1000),
+      rssMiB: stats.rssMiB,
+      cpuShare: Number(((stats.cpuSeconds - lastCpu) / ((now - lastT) / 1000)).toFixed(2)),
+      packets: metric(text, 'iot_ids_watch_packets_total'),
+      open: metric(text, 'iot_ids_watch_open_connections'),
+    });
+    lastCpu = stats.cpuSeconds;
+    lastT = now;
+  }
+  await new Promise((r) => setTimeout(r, 3000));
+  const text = await scrape();
+  const final = await procStats(watch.pid!);
+  watch.kill('SIGTERM');
+  await exited(watch);
+  const generated = JSON.parse(loadOut.trim().split('\n').at(-1) ?? '{}') as { sent: number; rate: number };
+  const result = {
+    bench: 'watch-live',
+    rateAsked: rate,
+    seconds,
+    sent: generated.sent,
+    sentRate: generated.rate,
+    packetsRead: metric(text, 'iot_ids_watch_packets_total'),
+    kernelDropped: metric(text, 'iot_ids_watch_kernel_dropped_total'),
+    queueDropped: metric(text, 'iot_ids_watch_queue_dropped_total'),
+    recordsScored: metric(text, 'iot_ids_records_scored_total'),
+    lagP50Seconds: lagQuantile(text, 0.5),
+    lagP99Seconds: lagQuantile(text, 0.99),
+    rssMiB: samples.map((s) => s.rssMiB),
+    rssMaxMiB: Math.max(final.rssMiB, ...samples.map((s) => s.rssMiB)),
+    cpuShareMedian: samples.map((s) => s.cpuShare).sort((a, b) => a - b)[Math.floor(samples.length / 2)],
+    cpuSecondsTotal: Number((final.cpuSeconds - cpu0).toFixed(1)),
+    samples,
+    loadAverage1m: Number(loadavg()[0].toFixed(2)),
+  };
+  console.log(JSON.stringify(result));
+  console.log(
+    `watch live: asked ${rate} packets/s for ${seconds} s, sent ${result.sent} (${result.sentRate}/s), read ` +
+      `${result.packetsRead}, dropped ${result.kernelDropped} by the kernel and ${result.queueDropped} records ` +
+      `by the queue; ${result.recordsScored} records scored, lag p50 ≤ ${result.lagP50Seconds} s, p99 ≤ ` +
+      `${result.lagP99Seconds} s; RSS ${result.rssMiB[0]} → ${result.rssMiB.at(-1)} MiB (max ` +
+      `${result.rssMaxMiB}), CPU ${result.cpuShareMedian} of a core (median), load ${result.loadAverage1m}`,
+  );
+} finally {
+  if (watch && watch.exitCode === null) watch.kill('SIGKILL');
+  await destroyLabNamespace(netns);
+  await rm(dir, { recursive: true, force: true });
+}
