@@ -4,7 +4,7 @@ import type { ProtocolName } from '../data/schema.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { groupSplit } from '../preprocess/group-split.js';
 import { stratifiedSplit } from '../preprocess/stratified-split.js';
-import { timeSplit } from '../preprocess/time-split.js';
+import { timeSplit, type TimeSplitBy } from '../preprocess/time-split.js';
 
 export type OneFileProtocol = Exclude<ProtocolName, 'official'>;
 
@@ -29,7 +29,7 @@ export interface HeldOut {
 export function holdOut(
   source: LabelledSplit,
   protocol: OneFileProtocol,
-  options: { testFraction?: number; seed: number },
+  options: { testFraction?: number; seed: number; timeSplitBy?: TimeSplitBy },
 ): HeldOut {
   const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION[protocol];
   const percent = Math.round(fraction * 100);
@@ -45,10 +45,12 @@ export function holdOut(
   if (protocol === 'time-split') {
     const timestamps = source.table.timestamps;
     if (!timestamps) throw missing(source, 'time-split', 'time columns');
-    const parts = timeSplit(timestamps, 1 - fraction);
+    const by = options.timeSplitBy ?? 'rows';
+    const parts = timeSplit(timestamps, 1 - fraction, by);
+    const latest = by === 'rows' ? `latest ${percent}% by time` : `latest ${percent}% of the elapsed time`;
     return {
       train: subsetSplit(source, parts.train, name),
-      test: subsetSplit(source, parts.test, `${name} (latest ${percent}% by time)`),
+      test: subsetSplit(source, parts.test, `${name} (${latest})`),
       detail:
         `training rows up to ${formatTimestamp(parts.trainEnd)}, test rows from ${formatTimestamp(parts.testStart)} ` +
         `(${parts.train.length} and ${parts.test.length} rows)`,
