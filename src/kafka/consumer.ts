@@ -18,7 +18,12 @@ import type { AnomalyDetector } from '../models/zero-day/anomaly-detector.js';
 import { anomalousMask } from '../models/zero-day/anomaly-detector.js';
 import { combineWithClassifier, withAnomalyAlerts } from '../models/zero-day/combine.js';
 import { loadZeroDay } from '../models/zero-day/zero-day-dir.js';
-import { decodeMessages, type MessageRejection } from './message-records.js';
+import {
+  decodeMessages,
+  trafficMessagesFor,
+  type MessageRejection,
+  type TrafficMessages,
+} from './message-records.js';
 
 /** What a consumer CRASH event says (kafkajs `consumer.events.CRASH`). */
 export interface ConsumerCrash {
@@ -312,6 +317,8 @@ async function processBatch(payload: EachBatchPayload, scorer: StepScorer, batch
 
 /** Scores one step of messages and hands its predictions, rejections and alerts on. */
 class StepScorer {
+  private traffic: TrafficMessages | null | undefined;
+
   constructor(
     private readonly detector: Detector,
     private readonly zeroDay: AnomalyDetector | undefined,
@@ -328,9 +335,12 @@ class StepScorer {
       key: m.key === null ? null : m.key.toString('utf8'),
       timestamp: m.timestamp,
     });
+    // Zeek conn records on the topic go through the traffic entrance when the model has a traffic feature set.
+    this.traffic ??= trafficMessagesFor(this.detector.manifest) ?? null;
     const decoded = await decodeMessages(
       messages.map((m) => m.value),
       this.schema,
+      this.traffic ?? undefined,
     );
     const verdicts = new Map<number, ConsumedPrediction>();
     for (const part of decoded.parts) {
