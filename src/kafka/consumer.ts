@@ -109,10 +109,10 @@ export interface StartConsumerOptions {
   /** The benign class. Default 'normal'. */
   normalClass?: string;
   /**
-   * Zero-day mode: load `<modelDir>/zero-day/` and raise `anomaly` alerts for records the classifier
-   * calls normal but the autoencoder finds anomalous. Default false.
+   * Zero-day mode: load `<modelDir>/zero-day/` (a string: that directory) and raise `anomaly` alerts for
+   * records the classifier calls normal but the autoencoder finds anomalous. Default false.
    */
-  zeroDay?: boolean;
+  zeroDay?: boolean | string;
   /** Built-in dataset or schema file for CSV messages. Default: the model's dataset. */
   dataset?: string;
   /**
@@ -195,7 +195,10 @@ export async function startConsumer(options: StartConsumerOptions): Promise<Runn
   let consumer: KafkaConsumer | undefined;
   try {
     const schema = await inputSchema(detector, options);
-    if (options.zeroDay) zeroDay = await loadZeroDay(options.modelDir, detector.manifest);
+    if (options.zeroDay) {
+      const dir = typeof options.zeroDay === 'string' ? options.zeroDay : undefined;
+      zeroDay = await loadZeroDay(options.modelDir, detector.manifest, dir);
+    }
     const stats: ConsumerStats = { messages: 0, records: 0, alerts: 0, rejected: 0, batches: 0 };
     const scorer = new StepScorer(detector, zeroDay, schema, options, stats);
     const clientId = options.clientId ?? 'iot-ids';
