@@ -32,6 +32,8 @@ export interface DetectFileOptions {
   thresholds?: Record<string, number>;
   /** The benign class. Default 'normal'. */
   normalClass?: string;
+  /** Zero-day mode: attach the model's anomaly detector, or the one in this directory (see `DetectorOptions`). */
+  zeroDay?: boolean | string;
   /** Whether the input starts with a header line. Default: the dataset's `header`. */
   header?: boolean;
   /** Rejected lines listed in the summary (all are counted). Default 100. */
@@ -99,6 +101,7 @@ export async function detectFile(options: DetectFileOptions): Promise<DetectSumm
   const detector = await Detector.load(options.modelDir, {
     thresholds: options.thresholds,
     normalClass: options.normalClass,
+    zeroDay: options.zeroDay,
   });
   try {
     if (trafficFeatureSetOf(detector.manifest) !== undefined) return await runTraffic(detector, options);
@@ -323,9 +326,11 @@ function ndjsonFormatter(classes: readonly string[]): (lines: Uint32Array, score
       for (let j = 0; j < k; j++) {
         probabilities += `${j === 0 ? '' : ','}${names[j]}:${round6(data[i * k + j])}`;
       }
+      // Zero-day mode adds each record's reconstruction error.
+      const anomaly = scored.anomalyScores ? `,"anomalyScore":${round6(scored.anomalyScores[i])}` : '';
       out.push(
         `{"line":${lines[i]},"label":${names[c]},"probability":${round6(data[i * k + c])},` +
-          `"probabilities":{${probabilities}},"alert":${scored.alerts[i] === 1}}\n`,
+          `"probabilities":{${probabilities}},"alert":${scored.alerts[i] === 1}${anomaly}}\n`,
       );
     }
     return out.join('');

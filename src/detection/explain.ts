@@ -2,6 +2,7 @@ import { selectRows, type Table } from '../data/table.js';
 import { usageError } from '../errors.js';
 import { argmaxRows } from '../models/estimator.js';
 import { createMatrix, rowOf } from '../preprocess/matrix.js';
+import { ANOMALY_CLASS } from '../models/zero-day/combine.js';
 import type { Detector } from './detector.js';
 import { inputBlocks, type InputBlock } from './input-blocks.js';
 
@@ -19,7 +20,10 @@ export interface FeatureContribution {
   value: number | string;
   /** What the column was replaced by (see `InputBlock.neutral`); null = "no known category". */
   neutral: number | null;
-  /** Probability of the explained class minus its probability with this column neutralised. */
+  /**
+   * Probability of the explained class minus its probability with this column neutralised; for an
+   * `anomaly` verdict (zero-day mode), the reconstruction error minus the error with it neutralised.
+   */
   contribution: number;
 }
 
@@ -30,7 +34,7 @@ export interface RowExplanation {
   line: number;
   /** Explained class. */
   label: string;
-  /** Its probability for the unaltered row. */
+  /** Its probability for the unaltered row (for `anomaly`: the probability the classifier gave normal). */
   probability: number;
   contributions: FeatureContribution[];
 }
@@ -44,7 +48,9 @@ const MAX_ROWS_PER_CALL = 4096;
  * both encoded as zeros) and the drop in the class probability is that column's contribution. Occlusion
  * works on raw columns, so a one-hot categorical counts once, and needs nothing from the model but
  * `predictProba`. A negative contribution means the value argued against the class. Columns the pipeline
- * dropped as constant are left out (they cannot change anything).
+ * dropped as constant are left out (they cannot change anything). In zero-day mode a row the classifier
+ * calls normal and the autoencoder anomalous is explained as `anomaly`, by the drop in its reconstruction
+ * error: the columns that made it look least like normal traffic come first.
  */
 export async function explain(
   detector: Detector,
@@ -54,7 +60,7 @@ export async function explain(
 ): Promise<RowExplanation[]> {
   const top = options.top ?? 5;
   if (!Number.isInteger(top) || top < 1) throw usageError(`top must be a positive integer, got ${top}`);
-  const classes = detector.classes;
+  const classes = detector.manifest.classes;
   const fixedClass = options.className === undefined ? -1 : classes.indexOf(options.className);
   if (options.className !== undefined && fixedClass === -1) {
     throw usageError(
@@ -88,24 +94,31 @@ export async function explain(
         occluded.fill(0, at, at + block.width);
       });
     }
-    const proba = await detector.probabilitiesOf(createMatrix((end - start) * copies, nFeatures, occluded));
+    const copiesMatrix = createMatrix((end - start) * copies, nFeatures, occluded);
+    const proba = await detector.probabilitiesOf(copiesMatrix);
     const predicted = argmaxRows(proba);
+    const anomaly = detector.anomaly;
+    const errors = anomaly && fixedClass < 0 ? await anomaly.score(copiesMatrix) : undefined;
     for (let r = start; r < end; r++) {
       const base = (r - start) * copies;
       const cls = fixedClass >= 0 ? fixedClass : predicted[base];
       const p = proba.data[base * k + cls];
+      const isAnomaly =
+        errors !== undefined && cls === detector.rules.normalIndex && errors[base] > anomaly!.threshold;
       const contributions = blocks.map((block, b): FeatureContribution => ({
         feature: block.name,
         value: rawValue(table, block, rows[r]),
         neutral: block.neutral,
-        contribution: p - proba.data[(base + b + 1) * k + cls],
+        contribution: isAnomaly
+          ? errors[base] - errors[base + b + 1]
+          : p - proba.data[(base + b + 1) * k + cls],
       }));
       // Stable sort: equal contributions keep column order.
       contributions.sort((a, b) => b.contribution - a.contribution);
       results.push({
         row: rows[r],
         line: table.lineNumbers[rows[r]],
-        label: classes[cls],
+        label: isAnomaly ? ANOMALY_CLASS : classes[cls],
         probability: p,
         contributions: contributions.slice(0, top),
       });

@@ -17,6 +17,7 @@ export interface ModelInfo {
   dataset: string;
   task: string;
   protocol: string;
+  /** The classifier's classes, and `anomaly` last in zero-day mode. */
   classes: readonly string[];
   normalClass: string;
   /** Alert threshold per attack class. */
@@ -25,6 +26,8 @@ export interface ModelInfo {
   inputColumns: number;
   createdAt: string;
   loadedAt: string;
+  /** Zero-day mode: the anomaly detector's threshold and the validation false-positive rate it was set at. */
+  zeroDay?: { threshold: number; falsePositiveRate: number };
 }
 
 export type ReloadResult =
@@ -141,12 +144,18 @@ export function modelInfo(detector: Detector, dir: string, loadedAt: Date): Mode
     dataset: m.dataset,
     task: m.task,
     protocol: m.protocol,
-    classes: m.classes,
+    classes: detector.classes,
     normalClass: detector.rules.normalClass,
     thresholds: detector.rules.thresholds,
     inputColumns: featureColumnsOf(m.inputColumns).length,
     createdAt: m.createdAt,
     loadedAt: loadedAt.toISOString(),
+    ...(detector.anomaly && {
+      zeroDay: {
+        threshold: detector.anomaly.threshold,
+        falsePositiveRate: detector.anomaly.falsePositiveRate,
+      },
+    }),
   };
 }
 

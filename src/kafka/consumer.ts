@@ -18,7 +18,12 @@ import type { AnomalyDetector } from '../models/zero-day/anomaly-detector.js';
 import { anomalousMask } from '../models/zero-day/anomaly-detector.js';
 import { combineWithClassifier, withAnomalyAlerts } from '../models/zero-day/combine.js';
 import { loadZeroDay } from '../models/zero-day/zero-day-dir.js';
-import { decodeMessages, type MessageRejection } from './message-records.js';
+import {
+  decodeMessages,
+  trafficMessagesFor,
+  type MessageRejection,
+  type TrafficMessages,
+} from './message-records.js';
 
 /** What a consumer CRASH event says (kafkajs `consumer.events.CRASH`). */
 export interface ConsumerCrash {
@@ -104,10 +109,10 @@ export interface StartConsumerOptions {
   /** The benign class. Default 'normal'. */
   normalClass?: string;
   /**
-   * Zero-day mode: load `<modelDir>/zero-day/` and raise `anomaly` alerts for records the classifier
-   * calls normal but the autoencoder finds anomalous. Default false.
+   * Zero-day mode: load `<modelDir>/zero-day/` (a string: that directory) and raise `anomaly` alerts for
+   * records the classifier calls normal but the autoencoder finds anomalous. Default false.
    */
-  zeroDay?: boolean;
+  zeroDay?: boolean | string;
   /** Built-in dataset or schema file for CSV messages. Default: the model's dataset. */
   dataset?: string;
   /**
@@ -190,7 +195,10 @@ export async function startConsumer(options: StartConsumerOptions): Promise<Runn
   let consumer: KafkaConsumer | undefined;
   try {
     const schema = await inputSchema(detector, options);
-    if (options.zeroDay) zeroDay = await loadZeroDay(options.modelDir, detector.manifest);
+    if (options.zeroDay) {
+      const dir = typeof options.zeroDay === 'string' ? options.zeroDay : undefined;
+      zeroDay = await loadZeroDay(options.modelDir, detector.manifest, dir);
+    }
     const stats: ConsumerStats = { messages: 0, records: 0, alerts: 0, rejected: 0, batches: 0 };
     const scorer = new StepScorer(detector, zeroDay, schema, options, stats);
     const clientId = options.clientId ?? 'iot-ids';
@@ -312,6 +320,8 @@ async function processBatch(payload: EachBatchPayload, scorer: StepScorer, batch
 
 /** Scores one step of messages and hands its predictions, rejections and alerts on. */
 class StepScorer {
+  private traffic: TrafficMessages | null | undefined;
+
   constructor(
     private readonly detector: Detector,
     private readonly zeroDay: AnomalyDetector | undefined,
@@ -328,9 +338,12 @@ class StepScorer {
       key: m.key === null ? null : m.key.toString('utf8'),
       timestamp: m.timestamp,
     });
+    // Zeek conn records on the topic go through the traffic entrance when the model has a traffic feature set.
+    this.traffic ??= trafficMessagesFor(this.detector.manifest) ?? null;
     const decoded = await decodeMessages(
       messages.map((m) => m.value),
       this.schema,
+      this.traffic ?? undefined,
     );
     const verdicts = new Map<number, ConsumedPrediction>();
     for (const part of decoded.parts) {

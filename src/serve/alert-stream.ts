@@ -1,3 +1,4 @@
+import { IotIdsError } from '../errors.js';
 import type { AlertHub } from '../alerts/alert-hub.js';
 import type { AlertStore } from '../alerts/alert-store.js';
 
@@ -42,7 +43,7 @@ export function alertEventStream(
     if (ended) return false;
     if ((controller.desiredSize ?? 0) <= 0) {
       end();
-      controller.error(new Error('client too slow; disconnected'));
+      controller.error(new IotIdsError('client too slow; disconnected'));
       return false;
     }
     controller.enqueue(encoder.encode(text));

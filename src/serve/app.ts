@@ -15,7 +15,8 @@ import { alertEventStream } from './alert-stream.js';
 import { webSocketProtocolToken, type TokenCheck } from './bearer-auth.js';
 import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page.js';
 import { submittedRecords } from './detect-body.js';
-import { emptyDetectResponse, formatDetectResponse } from './detect-response.js';
+import { detectExtras, emptyDetectResponse, formatDetectResponse } from './detect-response.js';
+import { trafficFeatureSetOf } from '../detection/score-connections.js';
 import type { DetectionService } from './detection-service.js';
 import { ClientAbortedError, HttpError } from './http-error.js';
 import { checkBrowserRequest, type BrowserGuard } from './browser-guard.js';
@@ -25,7 +26,7 @@ import type { TestMetrics } from './model-test-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { readBody } from './request-body.js';
 import type { ServiceMetrics } from './service-metrics.js';
-import { clientAddressOf, withSourceField } from './source-key.js';
+import { clientAddressOf } from './source-key.js';
 
 /** Everything the routes need; built by `startServer`. */
 export interface AppContext {
@@ -181,7 +182,10 @@ export function createApp(ctx: AppContext): Hono<Env> {
     try {
       decoded = await ctx.bodyDecoder.decode(body, {
         contentType: c.req.header('content-type'),
-        schema: withSourceField(detector.inputSchema, ctx.sourceField),
+        format: c.req.query('format'),
+        features: c.req.query('features'),
+        schema: detector.inputSchema,
+        featureSet: trafficFeatureSetOf(detector.manifest),
         maxRecords: ctx.maxRecordsPerRequest,
         sourceField: ctx.sourceField,
         client,
@@ -193,16 +197,21 @@ export function createApp(ctx: AppContext): Hono<Env> {
       throw overloadedAs503(error, ctx);
     }
     ctx.metrics.stageDuration.observe({ stage: 'parse' }, decoded.parseMs / 1000);
-    if (decoded.recordCount === 0) return jsonText(c, emptyDetectResponse(ctx.slot.info.id));
+    const extras = detectExtras(decoded);
+    if (decoded.skipped && decoded.skipped.total > 0) {
+      ctx.metrics.recordsRejected.inc({ reason: 'skipped_line' }, decoded.skipped.total);
+    }
+    if (decoded.recordCount === 0) return jsonText(c, emptyDetectResponse(ctx.slot.info.id, extras));
     ctx.metrics.stageDuration.observe({ stage: 'validate' }, decoded.validateMs / 1000);
     const { table, errors, rowIndices } = decoded;
     if (errors.length > 0) {
       const invalid = new Set(errors.map((e) => e.index)).size;
+      const what = decoded.format === 'csv' ? 'lines' : 'records';
       ctx.metrics.recordsRejected.inc({ reason: 'validation' }, invalid);
       ctx.metrics.requestsRejected.inc({ reason: 'invalid_records' });
       throw new HttpError(
         400,
-        `${invalid} of ${decoded.recordCount} records are invalid; nothing was scored`,
+        `${invalid} of ${decoded.recordCount} ${what} are invalid; nothing was scored`,
         {
           invalidRecords: invalid,
           errors: errors.slice(0, 100),
@@ -214,7 +223,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
     try {
       outcome = await ctx.service.detect({
         table,
-        recordOf: submittedRecords(decoded.body, decoded.format, rowIndices),
+        recordOf: submittedRecords(decoded.body, decoded.format, rowIndices, detector.inputSchema),
         source: decoded.source,
       });
     } catch (error) {
@@ -224,7 +233,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
     await outcome.durable;
     const withProbabilities = ['1', 'true'].includes(c.req.query('probabilities') ?? '');
     const started = performance.now();
-    const answer = formatDetectResponse(outcome, withProbabilities);
+    const answer = formatDetectResponse(outcome, withProbabilities, extras);
     ctx.metrics.stageDuration.observe({ stage: 'respond' }, (performance.now() - started) / 1000);
     return jsonText(c, answer);
   });

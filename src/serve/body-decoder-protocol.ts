@@ -1,3 +1,4 @@
+import type { ThreadErrorData } from '../util/thread-error.js';
 import type { DecodedBody, DetectBodyRequest } from './detect-body.js';
 
 /** Main thread → decoder worker: one body to decode. */
@@ -7,19 +8,12 @@ export interface DecodeJob {
   request: DetectBodyRequest;
 }
 
-/** An `HttpError` as plain data (errors lose their class crossing threads). */
-export interface HttpErrorData {
-  status: number;
-  message: string;
-  details: Record<string, unknown>;
-  headers: Record<string, string>;
-}
-
 /** Decoder worker → main thread. */
 export type DecodeReply =
   /** `body` is the job's body, handed back so the caller can keep it without having copied it. */
   | { id: number; ok: true; decoded: DecodedBody; body: Uint8Array }
-  | { id: number; ok: false; httpError?: HttpErrorData; message: string };
+  /** The error thrown, an `HttpError` for a malformed body (rebuilt with `errorFromThread`). */
+  | { id: number; ok: false; error: ThreadErrorData };
 
 /**
  * The buffers under the decoded table's typed arrays, each once (columns of a kind share one), handed over

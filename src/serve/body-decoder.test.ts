@@ -37,7 +37,7 @@ afterEach(async () => {
 describe('createBodyDecoder', () => {
   it('decodes in a worker thread exactly what decoding on the event loop gives', async () => {
     const input = body(200);
-    const direct = decodeDetectBody(input, request);
+    const direct = await decodeDetectBody(input, request);
     const inThread = await open({ threads: 1 }).decode(input.slice(), request);
     const inline = await open({ threads: 0 }).decode(input.slice(), request);
     for (const decoded of [inThread, inline]) {

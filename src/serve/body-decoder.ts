@@ -3,7 +3,8 @@ import { IotIdsError } from '../errors.js';
 import { spawnWorker } from '../util/spawn-worker.js';
 import type { DecodeJob, DecodeReply } from './body-decoder-protocol.js';
 import { decodeDetectBody, type DecodedBody, type DetectBodyRequest } from './detect-body.js';
-import { HttpError } from './http-error.js';
+import { errorFromThread } from '../util/thread-error.js';
+import { ClientAbortedError, HttpError } from './http-error.js';
 import { OverloadedError } from './micro-batcher.js';
 
 /** Parses and validates `/v1/detect` bodies, on the event loop or in worker threads. */
@@ -48,8 +49,8 @@ export function createBodyDecoder(options: BodyDecoderOptions = {}): BodyDecoder
 class InlineBodyDecoder implements BodyDecoder {
   readonly threads = 0;
 
-  decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedWithBody> {
-    return new Promise((resolve) => resolve({ ...decodeDetectBody(body, request), body }));
+  async decode(body: Uint8Array, request: DetectBodyRequest): Promise<DecodedWithBody> {
+    return { ...(await decodeDetectBody(body, request)), body };
   }
 
   close(): Promise<void> {
@@ -138,8 +139,14 @@ class WorkerBodyDecoder implements BodyDecoder {
       if (!job) return;
       thread.pending.delete(reply.id);
       if (reply.ok) job.resolve({ ...reply.decoded, body: reply.body });
-      else if (reply.httpError) job.reject(toHttpError(reply.httpError));
-      else job.reject(new IotIdsError(`decoding the request body failed: ${reply.message}`));
+      else {
+        const error = errorFromThread(reply.error, [HttpError, ClientAbortedError]);
+        job.reject(
+          error instanceof HttpError
+            ? error
+            : new IotIdsError(`decoding the request body failed: ${error.message}`, { cause: error }),
+        );
+      }
     });
     const failed = (reason: string, error?: unknown): void => {
       // 'error' is followed by 'exit': handle the first.
@@ -160,13 +167,4 @@ class WorkerBodyDecoder implements BodyDecoder {
     worker.on('exit', (code) => failed(`exited with code ${code}`));
     return thread;
   }
-}
-
-function toHttpError(data: {
-  status: number;
-  message: string;
-  details: Record<string, unknown>;
-  headers: Record<string, string>;
-}): HttpError {
-  return new HttpError(data.status as HttpError['status'], data.message, data.details, data.headers);
 }

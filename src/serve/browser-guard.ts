@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { isLoopbackHost } from './bearer-auth.js';
+import { BODY_MEDIA_TYPES } from './body-format.js';
 import { HttpError } from './http-error.js';
 
 /**
@@ -11,8 +12,8 @@ import { HttpError } from './http-error.js';
  *   `127.0.0.1`, `[::1]`), plus any names the operator allows: a rebound name is answered 421;
  * - a request that changes state (any method but GET/HEAD/OPTIONS) or opens the WebSocket and carries an
  *   `Origin` must come from the service's own origin (its dashboard): others get 403;
- * - without a token, writes need a JSON, NDJSON or CSV content type, which a page can only send after a
- *   CORS preflight the service never grants: `text/plain` and form posts get 415.
+ * - without a token, writes need one of the /v1/detect body types, which a page can only send after a
+ *   CORS preflight the service never grants (`BODY_MEDIA_TYPES`): `text/plain` and form posts get 415.
  */
 export interface BrowserGuard {
   /** Hostnames (lower case, IPv6 in brackets) a request's Host may name; null: any (wildcard bind). */
@@ -38,7 +39,8 @@ export function browserGuard(
   };
 }
 
-const WRITE_CONTENT_TYPES = new Set(['application/json', 'application/x-ndjson', 'text/csv']);
+// Every body type of /v1/detect; none is one a page may send without a CORS preflight.
+const WRITE_CONTENT_TYPES = new Set(Object.keys(BODY_MEDIA_TYPES));
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Throws the HttpError a request deserves under `guard`, or returns when it may proceed. */
@@ -65,7 +67,7 @@ export function checkBrowserRequest(
     if (!WRITE_CONTENT_TYPES.has(type)) {
       throw new HttpError(
         415,
-        'writes need Content-Type application/json, application/x-ndjson or text/csv (or a bearer token)',
+        `writes need Content-Type ${[...WRITE_CONTENT_TYPES].join(', ')} (or a bearer token)`,
       );
     }
   }

@@ -2,14 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { NumericColumn } from '../data/table.js';
 import { decodeDetectBody, submittedRecords, type DetectBodyRequest } from './detect-body.js';
 import { HttpError } from './http-error.js';
-import { withSourceField } from './source-key.js';
 import { TINY_SCHEMA } from '../detection/test-helpers/tiny-model.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 const request: DetectBodyRequest = {
   contentType: undefined,
-  schema: withSourceField(TINY_SCHEMA, 'sensor'),
+  schema: TINY_SCHEMA,
   maxRecords: 10,
   sourceField: 'sensor',
   client: '10.0.0.7',
@@ -22,8 +21,8 @@ const records = [
 ];
 
 describe('decodeDetectBody', () => {
-  it('parses a JSON array, validates it and keys sources by the source field or the client', () => {
-    const decoded = decodeDetectBody(bytes(JSON.stringify(records)), request);
+  it('parses a JSON array, validates it and keys sources by the source field or the client', async () => {
+    const decoded = await decodeDetectBody(bytes(JSON.stringify(records)), request);
     expect(decoded.format).toBe('json');
     expect(decoded.recordCount).toBe(3);
     expect(decoded.table.nRows).toBe(2);
@@ -37,9 +36,9 @@ describe('decodeDetectBody', () => {
     expect(decoded.validateMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('reads NDJSON by content type and one source for all records without a source field', () => {
+  it('reads NDJSON by content type and one source for all records without a source field', async () => {
     const text = records.map((r) => JSON.stringify(r)).join('\n');
-    const decoded = decodeDetectBody(bytes(text), {
+    const decoded = await decodeDetectBody(bytes(text), {
       ...request,
       schema: TINY_SCHEMA,
       sourceField: undefined,
@@ -50,22 +49,22 @@ describe('decodeDetectBody', () => {
     expect(decoded.errors.map((e) => e.field)).toEqual(['sensor', 'signal']);
   });
 
-  it('throws HttpError for malformed bodies and too many records', () => {
-    expect(() => decodeDetectBody(bytes('[{"a":'), request)).toThrow(HttpError);
+  it('throws HttpError for malformed bodies and too many records', async () => {
+    await expect(decodeDetectBody(bytes('[{"a":'), request)).rejects.toThrow(HttpError);
     const many = JSON.stringify(Array.from({ length: 11 }, () => records[0]));
-    expect(() => decodeDetectBody(bytes(many), request)).toThrow(/more than 10 records/);
+    await expect(decodeDetectBody(bytes(many), request)).rejects.toThrow(/more than 10 records/);
   });
 });
 
 describe('submittedRecords', () => {
-  it('gives each table row its record exactly as submitted, from JSON and NDJSON bodies', () => {
+  it('gives each table row its record exactly as submitted, from JSON and NDJSON bodies', async () => {
     const json = bytes(JSON.stringify(records));
-    const decoded = decodeDetectBody(json, request);
-    const recordOf = submittedRecords(json, decoded.format, decoded.rowIndices);
+    const decoded = await decodeDetectBody(json, request);
+    const recordOf = submittedRecords(json, decoded.format, decoded.rowIndices, TINY_SCHEMA);
     expect(recordOf(0)).toEqual(records[0]);
     expect(recordOf(1)).toEqual(records[2]);
     const ndjson = bytes(`\n${records.map((r) => JSON.stringify(r)).join('\n\n')}\n`);
-    const fromLines = submittedRecords(ndjson, 'ndjson', Int32Array.from([2]));
+    const fromLines = submittedRecords(ndjson, 'ndjson', Int32Array.from([2]), TINY_SCHEMA);
     expect(fromLines(0)).toEqual(records[2]);
   });
 });

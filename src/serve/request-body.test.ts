@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from './http-error.js';
-import { parseRecords, readBody, recordsFormatOf } from './request-body.js';
+import { parseRecords, readBody } from './request-body.js';
 
 function fakeRequest(headers: Record<string, string> = {}): PassThrough & IncomingMessage {
   const stream = new PassThrough() as PassThrough & IncomingMessage;
@@ -60,12 +60,5 @@ describe('parseRecords', () => {
         expect((error as HttpError).status).toBe(413);
       }
     }
-  });
-
-  it('tells the format from the content type, else from the first character', () => {
-    expect(recordsFormatOf('application/x-ndjson; charset=utf-8', '[')).toBe('ndjson');
-    expect(recordsFormatOf('application/json', '{')).toBe('json');
-    expect(recordsFormatOf(undefined, '  {"a":1}')).toBe('ndjson');
-    expect(recordsFormatOf('text/plain', '[{}]')).toBe('json');
   });
 });

@@ -63,19 +63,6 @@ function tooLarge(maxBytes: number): HttpError {
 export type RecordsFormat = 'json' | 'ndjson';
 
 /**
- * The format from the Content-Type (application/x-ndjson, application/jsonl, application/json), or, when
- * that says nothing useful, from the first character: `[` is a JSON array, `{` starts NDJSON.
- */
-export function recordsFormatOf(contentType: string | undefined, body: string): RecordsFormat {
-  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') {
-    return 'ndjson';
-  }
-  if (type === 'application/json') return 'json';
-  return firstNonBlank(body) === '{' ? 'ndjson' : 'json';
-}
-
-/**
  * Parses a body of records: a JSON array of objects, or NDJSON (one object per line, blank lines skipped).
  * Malformed JSON is a 400 naming the position (JSON) or line (NDJSON); what each record holds is checked
  * later, by `recordsToTable`.
@@ -120,11 +107,6 @@ export function parseRecords(body: string, format: RecordsFormat, maxRecords: nu
 
 function tooManyRecords(count: number, maxRecords: number): HttpError {
   return new HttpError(413, `more than ${maxRecords} records in one request (got ${count}); split it`);
-}
-
-function firstNonBlank(text: string): string {
-  const match = /[^\s\ufeff]/.exec(text.slice(0, 1024));
-  return match ? match[0] : '';
 }
 
 /** JSON.parse messages quote the input; keep them short. */

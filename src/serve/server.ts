@@ -50,6 +50,12 @@ export interface ServerOptions {
   thresholds?: Record<string, number>;
   /** The benign class, which never raises alerts. Default 'normal'. */
   normalClass?: string;
+  /**
+   * Zero-day mode: `true` attaches the model's anomaly detector (`<modelDir>/zero-day/`), a string the one in
+   * that directory; records the classifier calls normal but the autoencoder finds anomalous alert as
+   * `anomaly`. A reload loads it again with the new model. Default: off.
+   */
+  zeroDay?: boolean | string;
   /** Aggregation window: one alert per class and source key per window. Default 60. */
   alertWindowSeconds?: number;
   /** Record field holding the source key (see `source-key.ts`). Default none: the client's address. */
@@ -144,6 +150,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const slot = await ModelSlot.open(options.modelDir, {
     thresholds: options.thresholds,
     normalClass: options.normalClass,
+    zeroDay: options.zeroDay,
   });
   let store: AlertStore | undefined;
   try {

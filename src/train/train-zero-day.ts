@@ -1,5 +1,5 @@
-import { holdOut } from './hold-out.js';
-import { loadLabelledSplit, subsetSplit, type LabelledSplit } from '../data/labelled-split.js';
+import { subsetSplit } from '../data/labelled-split.js';
+import { modelSplits } from './model-splits.js';
 import { dataSearchPath } from '../data/locate.js';
 import { datasetForModel } from '../models/model-dataset.js';
 import type { DatasetDefinition } from '../data/schema.js';
@@ -111,28 +111,14 @@ async function normalTrainingRows(
 ): Promise<NormalRows> {
   const dataset = await datasetOf(manifest, options);
   const normalClass = options.normalClass ?? 'normal';
-  const splitName =
-    options.trainSplit ??
-    (manifest.protocol === 'official' ? dataset.official.train : dataset.randomSplitSource);
-  const loadOptions = { searchPath: dataSearchPath(options.dataDir), progress };
-  let split: LabelledSplit;
-  if (manifest.protocol === 'random-split') {
-    // Stratified by the model's own task labels, as the training run did, so the same rows are held out.
-    const task = manifest.task as Parameters<typeof loadLabelledSplit>[2];
-    const full = await loadLabelledSplit(dataset, splitName, task, loadOptions);
-    const parts = stratifiedSplit(full.y, options.testFraction ?? 0.2, manifest.seed);
-    split = subsetSplit(full, parts.train, splitName);
-  } else if (manifest.protocol === 'time-split' || manifest.protocol === 'group-split') {
-    // A one-file model's test part (latest rows, or held-out groups) stays unseen here too: the same cut
-    // (it depends on times or groups and the seed, not on the task's labels) is made again.
-    const full = await loadLabelledSplit(dataset, splitName, 'binary', loadOptions);
-    split = holdOut(full, manifest.protocol, {
-      testFraction: options.testFraction,
-      seed: manifest.seed,
-    }).train;
-  } else {
-    split = await loadLabelledSplit(dataset, splitName, 'binary', loadOptions);
-  }
+  const { train: split } = await modelSplits(manifest, dataset, {
+    trainSplit: options.trainSplit,
+    testFraction: options.testFraction,
+    searchPath: dataSearchPath(options.dataDir),
+    progress,
+    withTest: false,
+  });
+  const splitName = split.name;
   const normalIndex = split.classes.indexOf(normalClass);
   if (normalIndex < 0) {
     throw usageError(`class "${normalClass}" is not a class of ${split.name}: ${split.classes.join(', ')}`);

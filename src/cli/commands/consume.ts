@@ -12,7 +12,7 @@ interface ConsumeFlags {
   thresholds?: string;
   batchSize?: number;
   fromBeginning?: boolean;
-  zeroDay?: boolean;
+  zeroDay?: boolean | string;
   retainDays?: number;
   sessionTimeout?: number;
   webhook: string[];
@@ -34,8 +34,8 @@ export function registerConsume(program: Command): void {
     .option('--batch-size <n>', 'records scored per step (default 1000)', intOption('--batch-size'))
     .option('--from-beginning', 'a new group starts at the oldest message instead of the newest')
     .option(
-      '--zero-day',
-      "also raise 'anomaly' alerts with the model's zero-day detector (see `iot-ids zero-day`)",
+      '--zero-day [dir]',
+      "also raise 'anomaly' alerts with the model's zero-day detector (<model>/zero-day, or dir; see `iot-ids zero-day`)",
     )
     .option(
       '--retain-days <n>',

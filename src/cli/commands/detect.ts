@@ -15,6 +15,7 @@ interface DetectFlags {
   summary?: string;
   format?: string;
   features?: string;
+  zeroDay?: boolean | string;
 }
 
 export function registerDetect(program: Command): void {
@@ -51,6 +52,10 @@ export function registerDetect(program: Command): void {
       'per-class alert thresholds, e.g. {"dos": 0.9, "u2r": 0.3} (default 0.5)',
     )
     .option('--summary <file.json>', 'also write the summary as JSON')
+    .option(
+      '--zero-day [dir]',
+      "also raise 'anomaly' alerts with the model's zero-day detector (<model>/zero-day, or dir; see `iot-ids zero-day`)",
+    )
     .action(async (flags: DetectFlags) => {
       const packets = await import('../../detection/detect-packets.js');
       if (await packets.isPacketAeModelDir(flags.model)) {
@@ -61,6 +66,7 @@ export function registerDetect(program: Command): void {
             ['--dataset', flags.dataset],
             ['--thresholds', flags.thresholds],
             ['--batch-rows', flags.batchRows],
+            ['--zero-day', flags.zeroDay],
           ] as const
         ).filter(([, v]) => v !== undefined);
         if (unused.length) {
@@ -101,6 +107,7 @@ export function registerDetect(program: Command): void {
         thresholds,
         format: flags.format,
         features: flags.features,
+        zeroDay: flags.zeroDay,
         onProgress: (p) =>
           progress.update(p.bytesRead, p.totalBytes, `${p.records} records, ${p.alerts} alerts`),
       });

@@ -16,6 +16,7 @@ interface ServeFlags {
   retainDays?: number;
   webhook: string[];
   syslog: string[];
+  zeroDay?: boolean | string;
 }
 
 export function registerServe(program: Command): void {
@@ -30,6 +31,10 @@ export function registerServe(program: Command): void {
     .option('--token-file <file>', 'file holding the bearer token clients must send')
     .option('--store <file.db>', 'SQLite alert store (WAL)', 'alerts.db')
     .option('--thresholds <file.json>', 'per-class alert thresholds, e.g. {"dos": 0.9} (default 0.5)')
+    .option(
+      '--zero-day [dir]',
+      "also raise 'anomaly' alerts with the model's zero-day detector (<model>/zero-day, or dir; see `iot-ids zero-day`)",
+    )
     .option(
       '--source-field <name>',
       'record field naming the traffic source for alert aggregation (default: client address)',
@@ -75,6 +80,7 @@ export function registerServe(program: Command): void {
         store: flags.store,
         thresholds: flags.thresholds ? await readThresholds(flags.thresholds) : undefined,
         sourceField: flags.sourceField,
+        zeroDay: flags.zeroDay,
         alertWindowSeconds: flags.alertWindow,
         decoderThreads: flags.decoderThreads,
         retentionDays: flags.retainDays,

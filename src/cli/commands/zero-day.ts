@@ -38,7 +38,24 @@ export function registerZeroDay(program: Command): void {
         process.stdout.write(
           `zero-day detector: ${result.dir} (trained on ${result.trainRows} normal rows, threshold from ${result.validationRows} validation normal rows, ${result.trainSeconds.toFixed(1)} s)\n`,
         );
-        result.detector.dispose();
+        try {
+          // Its detection figures on the model's own test rows (they set nothing, they only measure).
+          const { zeroDayTestFigures, formatZeroDayFigures } =
+            await import('../../train/zero-day-figures.js');
+          const figures = await zeroDayTestFigures(flags.model, result.detector, {
+            dataDir: flags.dataDir,
+            progress,
+          });
+          const { readModelDir } = await import('../../models/model-dir.js');
+          const { manifest } = await readModelDir(flags.model);
+          process.stdout.write(
+            figures
+              ? `${formatZeroDayFigures(figures, manifest.kind)}\n`
+              : 'no test split for this model: no detection figures\n',
+          );
+        } finally {
+          result.detector.dispose();
+        }
       },
     );
 }

@@ -15,11 +15,14 @@ export function zeroDayDir(modelDir: string): string {
 }
 
 /**
- * Loads `<modelDir>/zero-day/`, checking it was trained on features from this model's pipeline (a model
- * retrained in place replaces the whole directory, but a copied-in detector could be stale).
+ * Loads `<modelDir>/zero-day/` (or `dir`), checking it was trained on features from this model's pipeline
+ * (a model retrained in place replaces the whole directory, but a copied-in detector could be stale).
  */
-export async function loadZeroDay(modelDir: string, manifest?: ModelManifest): Promise<AnomalyDetector> {
-  const dir = zeroDayDir(modelDir);
+export async function loadZeroDay(
+  modelDir: string,
+  manifest?: ModelManifest,
+  dir = zeroDayDir(modelDir),
+): Promise<AnomalyDetector> {
   if (!(await exists(dir))) {
     throw usageError(
       `${dir} does not exist: train the zero-day anomaly detector for this model first (iot-ids zero-day train)`,

@@ -83,16 +83,20 @@ export interface DetectBody {
   records: number;
   alerts: number;
   predictions: {
+    /** Bodies of lines (CSV, flow logs): the record's line. */
+    line?: number;
     label: string;
     probability: number;
     alert: boolean;
     alertId?: number;
     probabilities?: Record<string, number>;
   }[];
+  /** Flow-log bodies: lines that gave no connection. */
+  skipped?: { total: number; reasons: Record<string, number>; examples: Record<string, string[]> };
 }
 
 export interface ErrorBody {
   error?: string;
-  errors?: { index: number; field?: string; message: string }[];
+  errors?: { index: number; line?: number; field?: string; message: string }[];
   invalidRecords?: number;
 }

@@ -15,8 +15,22 @@ export class ZeekJsonParser implements FlowLineParser {
 
   line(text: string, n: number): ConnRecord | undefined {
     const o = jsonObjectLine(text, n, this.ctx.skipped);
-    return o === undefined ? undefined : zeekJsonRecord(o, n, this.ctx);
+    return o === undefined ? undefined : zeekJsonRecord(untagged(o), n, this.ctx);
   }
+}
+
+/**
+ * Zeek's Kafka writer with `Kafka::tag_json = T` wraps each record in an object named after its log,
+ * `{"conn": {…}}`: such a record is unwrapped, its log name kept as `_path` (so `{"dns": {…}}` is skipped as
+ * not a connection). Anything else is returned as it is.
+ */
+export function untagged(o: Record<string, unknown>): Record<string, unknown> {
+  if ('id.orig_h' in o) return o;
+  const keys = Object.keys(o);
+  if (keys.length !== 1) return o;
+  const inner = o[keys[0]];
+  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) return o;
+  return { ...(inner as Record<string, unknown>), _path: keys[0] };
 }
 
 /** One Zeek JSON conn object → ConnRecord (also used for Kafka messages); undefined when skipped. */
