@@ -10,6 +10,7 @@ import { startAlertRetention } from '../alerts/alert-retention.js';
 import { AlertStore, checkRetentionDays, type StoreSynchronous } from '../alerts/alert-store.js';
 import { createBodyDecoder } from './body-decoder.js';
 import { createApp } from './app.js';
+import { loadDashboardAssets } from './dashboard-assets.js';
 import { checkToken, isLoopbackHost, readTokenFile, TokenCheck } from './bearer-auth.js';
 import { browserGuard } from './browser-guard.js';
 import { DetectionService, type DetectOutcome, type DetectRequest } from './detection-service.js';
@@ -17,6 +18,7 @@ import { ModelSlot, type ReloadResult } from '../detection/model-slot.js';
 import { readTestMetrics } from './model-test-metrics.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { ServiceMetrics } from './service-metrics.js';
+import type { WatchHealth } from './watch-health.js';
 
 export interface ServerOptions {
   /** Model directory written by `iot-ids train` (…/model); its run's metrics.json is read from `..`. */
@@ -113,6 +115,11 @@ export interface RunningServer {
   metrics: ServiceMetrics;
   /** The model being served (it may be swapped by `reload`). */
   slot: ModelSlot;
+  /**
+   * For `watch`: attaches the capture whose health `GET /v1/capture` and the dashboard's health panel
+   * show (read on every request). Without it they report no capture.
+   */
+  attachCapture(health: () => WatchHealth): void;
 }
 
 const CLOSE_GRACE_MS = 5000;
@@ -172,6 +179,7 @@ async function listen(
   store: AlertStore,
   log: (message: string) => void,
 ): Promise<RunningServer> {
+  const dashboard = await loadDashboardAssets(log);
   const metrics = new ServiceMetrics();
   metrics.setModel(slot.info);
   const forwarders = options.forwarders ?? [];
@@ -204,6 +212,7 @@ async function listen(
   });
   let closing = false;
   const liveStreams = new Set<() => void>();
+  let captureHealth: (() => WatchHealth) | null = null;
 
   const reload = async (): Promise<ReloadResult> => {
     const result = await slot.reload(service.recentRecords);
@@ -236,6 +245,8 @@ async function listen(
     liveStreams,
     isClosing: () => closing,
     log,
+    dashboard,
+    captureHealth: () => captureHealth?.() ?? null,
   });
 
   // `ws` does the protocol (RFC 6455 with its validation: oversized or fragmented control frames and
@@ -324,5 +335,8 @@ async function listen(
     detect: (request) => service.detect(request),
     metrics,
     slot,
+    attachCapture: (health) => {
+      captureHealth = health;
+    },
   };
 }
