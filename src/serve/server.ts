@@ -5,7 +5,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { IotIdsError, usageError } from '../errors.js';
 import type { AlertForwarder } from '../alerts/alert-forwarder.js';
-import { AlertHub } from '../alerts/alert-hub.js';
+import { hubWithForwarders } from '../alerts/alert-hub.js';
 import { startAlertRetention } from '../alerts/alert-retention.js';
 import { AlertStore, checkRetentionDays, type StoreSynchronous } from '../alerts/alert-store.js';
 import { createBodyDecoder } from './body-decoder.js';
@@ -52,7 +52,10 @@ export interface ServerOptions {
   thresholds?: Record<string, number>;
   /** The benign class, which never raises alerts. Default 'normal'. */
   normalClass?: string;
-  /** Aggregation window: one alert per class and source key per window. Default 60. */
+  /**
+   * Aggregation window in seconds: one alert per class and source key per window (alert-aggregator.ts).
+   * Set on the store, which the aggregator reads it from. Default `DEFAULT_ALERT_WINDOW_SECONDS` (60).
+   */
   alertWindowSeconds?: number;
   /** Record field holding the source key (see `source-key.ts`). Default none: the client's address. */
   sourceField?: string;
@@ -183,20 +186,14 @@ async function listen(
   const metrics = new ServiceMetrics();
   metrics.setModel(slot.info);
   const forwarders = options.forwarders ?? [];
-  // One hub slot per forwarder besides the live clients; the hub publishes only committed alerts.
-  const hub = new AlertHub((options.maxLiveClients ?? 100) + forwarders.length);
-  for (const forwarder of forwarders) {
-    hub.subscribe((event) => {
-      if (event.type === 'alert') forwarder.forward(event.data);
-    });
-  }
+  // One hub slot per forwarder besides the live clients; the hub publishes only durable alerts.
+  const hub = hubWithForwarders(forwarders, options.maxLiveClients ?? 100);
   const service = new DetectionService(
     slot,
     store,
     hub,
     metrics,
     {
-      windowSeconds: options.alertWindowSeconds,
       explainTop: options.explainTop,
       maxExplanationsPerBatch: options.maxExplanationsPerBatch,
     },
