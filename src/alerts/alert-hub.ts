@@ -1,3 +1,4 @@
+import type { AlertForwarder } from './alert-forwarder.js';
 import type { StoredAlert } from './alert-store.js';
 
 /** A change to the alert store, as pushed to live clients. */
@@ -48,4 +49,18 @@ export class AlertHub {
       }
     }
   }
+}
+
+/**
+ * A hub with room for `liveClients` live clients besides the forwarders, each of which gets every newly
+ * opened alert (not the updates) once it is durable. `serve` and `consume` both build their hub so.
+ */
+export function hubWithForwarders(forwarders: readonly AlertForwarder[], liveClients = 0): AlertHub {
+  const hub = new AlertHub(liveClients + forwarders.length);
+  for (const forwarder of forwarders) {
+    hub.subscribe((event) => {
+      if (event.type === 'alert') forwarder.forward(event.data);
+    });
+  }
+  return hub;
 }

@@ -28,11 +28,16 @@ export interface AlertStoreOptions {
    */
   retentionDays?: number;
   /**
-   * Aggregation window of whoever writes to the store, in seconds: an alert whose window has not ended can
-   * still grow, so `prune()` never removes it whatever its times say. Default 60 (the writers' default).
+   * Aggregation window, in seconds (`DEFAULT_ALERT_WINDOW_SECONDS`): alerting records of one class from one
+   * source within one window fold into one alert. The store is the one place it is set: the aggregator that
+   * writes to it (alert-aggregator.ts) reads it from here, and `prune()` never removes an alert whose window
+   * has not ended, whatever its times say (it can still grow).
    */
   alertWindowSeconds?: number;
 }
+
+/** The aggregation window of `serve`, `watch` and `consume` unless configured otherwise. */
+export const DEFAULT_ALERT_WINDOW_SECONDS = 60;
 
 const DAY_MS = 86_400_000;
 
@@ -219,7 +224,8 @@ export class AlertStore {
     readonly synchronous: StoreSynchronous,
     /** See `AlertStoreOptions.retentionDays`; undefined keeps everything. */
     readonly retentionDays: number | undefined,
-    private readonly windowMs: number,
+    /** The aggregation window in ms (`AlertStoreOptions.alertWindowSeconds`). */
+    readonly alertWindowMs: number,
   ) {
     this.walSync = synchronous === 'full' && path !== ':memory:' ? new WalSync(`${path}-wal`) : null;
     // A conflicting group adds its records to the open alert; the first record's explanation stays.
@@ -274,7 +280,7 @@ export class AlertStore {
     }
     const retentionDays =
       options.retentionDays === undefined ? undefined : checkRetentionDays(options.retentionDays);
-    const windowSeconds = options.alertWindowSeconds ?? 60;
+    const windowSeconds = options.alertWindowSeconds ?? DEFAULT_ALERT_WINDOW_SECONDS;
     if (!Number.isFinite(windowSeconds) || windowSeconds < 1) {
       throw usageError(`alert window must be at least 1 second, got ${windowSeconds}`);
     }
@@ -437,7 +443,7 @@ export class AlertStore {
       throw usageError(`prune batch must be a positive whole number of rows, got ${maxRows}`);
     }
     const cutoff = now - this.retentionDays * DAY_MS;
-    return this.deleteExpired.run(cutoff, now - this.windowMs, maxRows).changes;
+    return this.deleteExpired.run(cutoff, now - this.alertWindowMs, maxRows).changes;
   }
 
   /**

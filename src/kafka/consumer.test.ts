@@ -350,7 +350,7 @@ describe('startConsumer', () => {
 
   it('names the topic, group and brokers when the client cannot connect', async () => {
     const refused = {
-      consumer: () => ({
+      member: () => ({
         connect: () => Promise.reject(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9')),
         subscribe: () => Promise.resolve(),
         run: () => Promise.resolve(),

@@ -1,12 +1,4 @@
-import {
-  Kafka,
-  logLevel,
-  type Consumer,
-  type ConsumerConfig,
-  type EachBatchPayload,
-  type KafkaMessage,
-  type LogEntry,
-} from 'kafkajs';
+import type { ConsumerConfig } from 'kafkajs';
 
 import { DATASETS } from '../data/registry.js';
 import { datasetForModel } from '../models/model-dataset.js';
@@ -18,6 +10,8 @@ import type { AnomalyDetector } from '../models/zero-day/anomaly-detector.js';
 import { anomalousMask } from '../models/zero-day/anomaly-detector.js';
 import { combineWithClassifier, withAnomalyAlerts } from '../models/zero-day/combine.js';
 import { loadZeroDay } from '../models/zero-day/zero-day-dir.js';
+import type { ConsumedMessage, GroupMember, KafkaClient, MessageBatch } from './kafka-client.js';
+import { kafkajsClient, type KafkajsClientOptions } from './kafkajs-client.js';
 import {
   decodeMessages,
   trafficMessagesFor,
@@ -25,26 +19,7 @@ import {
   type TrafficMessages,
 } from './message-records.js';
 
-/** What a consumer CRASH event says (kafkajs `consumer.events.CRASH`). */
-export interface ConsumerCrash {
-  error: Error;
-  /** Whether kafkajs restarts the consumer itself (retriable errors); otherwise it has stopped. */
-  restart: boolean;
-}
-
-/** The part of a kafkajs consumer this module uses (so tests can hand in a fake). */
-export interface KafkaConsumer extends Pick<
-  Consumer,
-  'connect' | 'subscribe' | 'run' | 'stop' | 'disconnect'
-> {
-  /** Registers a listener for CRASH events (kafkajs: `consumer.on(consumer.events.CRASH, …)`). */
-  onCrash(listener: (crash: ConsumerCrash) => void): void;
-}
-
-/** What creates consumers: a kafkajs `Kafka` instance, or a stand-in with the same `consumer` method. */
-export interface KafkaClient {
-  consumer(config: ConsumerConfig): KafkaConsumer;
-}
+export type { ConsumerCrash, KafkaClient } from './kafka-client.js';
 
 /** Where a record came from on the topic. */
 export interface MessageOrigin {
@@ -122,7 +97,7 @@ export interface StartConsumerOptions {
   onLog?: (level: 'error' | 'warn', message: string) => void;
   /**
    * kafkajs consumer settings besides the group id (session and rebalance timeouts, fetch wait), e.g. to
-   * notice a dead member sooner. Default: kafkajs's.
+   * notice a dead member sooner. Default: kafkajs's. Passed to the client factory.
    */
   consumerConfig?: Omit<ConsumerConfig, 'groupId'>;
   /**
@@ -132,12 +107,8 @@ export interface StartConsumerOptions {
   maxRestarts?: number;
   /** Pause before the first restart in ms (doubled each time). Default 1000. */
   restartDelayMs?: number;
-  /** Creates the Kafka client. Default: kafkajs with the brokers, client id and `onLog`. */
-  kafka?: (config: {
-    brokers: string[];
-    clientId: string;
-    onLog?: StartConsumerOptions['onLog'];
-  }) => KafkaClient;
+  /** Creates the Kafka client (kafka-client.ts). Default: kafkajs (kafkajs-client.ts). */
+  kafka?: (config: KafkajsClientOptions) => KafkaClient;
 }
 
 export interface RunningConsumer {
@@ -192,7 +163,7 @@ export async function startConsumer(options: StartConsumerOptions): Promise<Runn
     normalClass: options.normalClass,
   });
   let zeroDay: AnomalyDetector | undefined;
-  let consumer: KafkaConsumer | undefined;
+  let consumer: GroupMember | undefined;
   try {
     const schema = await inputSchema(detector, options);
     if (options.zeroDay) {
@@ -202,10 +173,11 @@ export async function startConsumer(options: StartConsumerOptions): Promise<Runn
     const stats: ConsumerStats = { messages: 0, records: 0, alerts: 0, rejected: 0, batches: 0 };
     const scorer = new StepScorer(detector, zeroDay, schema, options, stats);
     const clientId = options.clientId ?? 'iot-ids';
-    const client = (options.kafka ?? defaultKafka)({
+    const client = (options.kafka ?? kafkajsClient)({
       brokers: options.brokers,
       clientId,
       onLog: options.onLog,
+      consumerConfig: options.consumerConfig,
     });
     const where = `topic "${options.topic}" as group "${options.groupId}" from ${options.brokers.join(', ') || 'the given client'}`;
     const maxRestarts = options.maxRestarts ?? 5;
@@ -218,8 +190,8 @@ export async function startConsumer(options: StartConsumerOptions): Promise<Runn
       fail = resolve;
     });
     /** A member joins the group; a crash kafkajs does not recover from starts a fresh one, with backoff. */
-    const startMember = async (): Promise<KafkaConsumer> => {
-      const member = client.consumer({ ...options.consumerConfig, groupId: options.groupId });
+    const startMember = async (): Promise<GroupMember> => {
+      const member = client.member(options.groupId);
       consumer = member;
       member.onCrash((crash) => {
         if (crash.restart || stopped || member !== consumer) return;
@@ -260,12 +232,8 @@ export async function startConsumer(options: StartConsumerOptions): Promise<Runn
         }, delay);
       });
       await member.connect();
-      await member.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? false });
-      await member.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: (payload) => processBatch(payload, scorer, batchSize),
-      });
+      await member.subscribe(options.topic, options.fromBeginning ?? false);
+      await member.run((batch) => processBatch(batch, scorer, batchSize));
       return member;
     };
     try {
@@ -306,15 +274,13 @@ export async function startConsumer(options: StartConsumerOptions): Promise<Runn
  * consumer is stopping or the partition was taken away by a rebalance; the unprocessed rest is then
  * fetched again by the partition's owner from the last commit.
  */
-async function processBatch(payload: EachBatchPayload, scorer: StepScorer, batchSize: number): Promise<void> {
-  const { batch } = payload;
+async function processBatch(batch: MessageBatch, scorer: StepScorer, batchSize: number): Promise<void> {
   for (let start = 0; start < batch.messages.length; start += batchSize) {
-    if (!payload.isRunning() || payload.isStale()) return;
+    if (!batch.isActive()) return;
     const messages = batch.messages.slice(start, start + batchSize);
     await scorer.score(batch.topic, batch.partition, messages);
-    payload.resolveOffset(messages[messages.length - 1].offset);
-    await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
-    await payload.heartbeat();
+    await batch.commit(messages[messages.length - 1].offset);
+    await batch.heartbeat();
   }
 }
 
@@ -330,8 +296,8 @@ class StepScorer {
     private readonly stats: ConsumerStats,
   ) {}
 
-  async score(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<void> {
-    const origin = (m: KafkaMessage): MessageOrigin => ({
+  async score(topic: string, partition: number, messages: readonly ConsumedMessage[]): Promise<void> {
+    const origin = (m: ConsumedMessage): MessageOrigin => ({
       topic,
       partition,
       offset: m.offset,
@@ -401,35 +367,4 @@ async function inputSchema(detector: Detector, options: StartConsumerOptions): P
   const { schema } = await datasetForModel(detector.manifest, options.modelDir, options.dataset);
   checkFeatureColumns(schema, detector.manifest.inputColumns, options.modelDir);
   return schema;
-}
-
-function defaultKafka(config: {
-  brokers: string[];
-  clientId: string;
-  onLog?: StartConsumerOptions['onLog'];
-}): KafkaClient {
-  const onLog = config.onLog;
-  const kafka = new Kafka({
-    brokers: config.brokers,
-    clientId: config.clientId,
-    logLevel: logLevel.WARN,
-    ...(onLog && {
-      logCreator: () => (entry: LogEntry) => {
-        const prefix = entry.namespace ? `[${entry.namespace}] ` : '';
-        onLog(entry.level === logLevel.ERROR ? 'error' : 'warn', `${prefix}${entry.log.message}`);
-      },
-    }),
-  });
-  return {
-    consumer: (consumerConfig) => {
-      const consumer = kafka.consumer(consumerConfig);
-      return Object.assign(consumer, {
-        onCrash: (listener: (crash: ConsumerCrash) => void) => {
-          consumer.on(consumer.events.CRASH, (event) => {
-            listener({ error: event.payload.error, restart: event.payload.restart });
-          });
-        },
-      });
-    },
-  };
 }

@@ -41,6 +41,26 @@ describe('kafkaAlertWriter', () => {
     }
   });
 
+  it("folds steps into the store's window, the one the service uses, and keeps the first message", async () => {
+    const store = AlertStore.open(':memory:', { alertWindowSeconds: 10 });
+    try {
+      let now = 5_000;
+      const write = kafkaAlertWriter(store, { model: 'rf', now: () => now });
+      await write([alert('dos', 'gw-1', '7')]);
+      now = 9_999;
+      await write([alert('dos', 'gw-1', '8'), alert('dos', 'gw-1', '9')]);
+      now = 10_000;
+      await write([alert('dos', 'gw-1', '10')]);
+      const alerts = store.list({}).alerts.map((a) => [a.windowStart, a.count, a.record]);
+      expect(alerts).toEqual([
+        [new Date(10_000).toISOString(), 1, { topic: 'flows', partition: 2, offset: '10', key: 'gw-1' }],
+        [new Date(0).toISOString(), 3, { topic: 'flows', partition: 2, offset: '7', key: 'gw-1' }],
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('hands each newly opened alert, once durable, to the forwarders; a folded-in step sends nothing', async () => {
     const store = AlertStore.open(join(await mkdtemp(join(tmpdir(), 'iot-ids-kafka-')), 'alerts.db'));
     const sent: StoredAlert[] = [];

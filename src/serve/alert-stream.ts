@@ -1,6 +1,6 @@
-import { IotIdsError } from '../errors.js';
 import type { AlertHub } from '../alerts/alert-hub.js';
 import type { AlertStore } from '../alerts/alert-store.js';
+import { IotIdsError } from '../errors.js';
 
 export interface AlertStreamOptions {
   /** Replay stored alerts with a larger id first (the SSE `Last-Event-ID`). Default none. */
@@ -21,7 +21,8 @@ const encoder = new TextEncoder();
  * A server-sent event stream of live alerts: `event: alert` (a new alert, `id:` its id, so a reconnecting
  * EventSource resumes where it stopped) and `event: update` (an open alert gained records). Returns null
  * when the hub has no room for another subscriber. A client too slow to read is disconnected rather than
- * buffered for without bound.
+ * buffered for without bound: the stream is our own ReadableStream because the drop needs its queue depth
+ * (`desiredSize`), which `hono/streaming` keeps private (see docs/architecture.md).
  */
 export function alertEventStream(
   hub: AlertHub,
@@ -32,6 +33,7 @@ export function alertEventStream(
   let heartbeat: NodeJS.Timeout | null = null;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let ended = false;
+  const maxQueued = options.maxQueuedEvents ?? 1000;
   const end = (): void => {
     if (ended) return;
     ended = true;
@@ -43,7 +45,11 @@ export function alertEventStream(
     if (ended) return false;
     if ((controller.desiredSize ?? 0) <= 0) {
       end();
-      controller.error(new IotIdsError('client too slow; disconnected'));
+      controller.error(
+        new IotIdsError(
+          `live client too slow: ${maxQueued} events waiting unread; disconnected (it may reconnect with Last-Event-ID)`,
+        ),
+      );
       return false;
     }
     controller.enqueue(encoder.encode(text));
@@ -80,7 +86,7 @@ export function alertEventStream(
         end();
       },
     },
-    { highWaterMark: options.maxQueuedEvents ?? 1000 },
+    { highWaterMark: maxQueued },
   );
   return {
     stream,

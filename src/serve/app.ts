@@ -13,7 +13,7 @@ import type { AlertStore } from '../alerts/alert-store.js';
 import type { BodyDecoder, DecodedWithBody } from './body-decoder.js';
 import { alertEventStream } from './alert-stream.js';
 import { webSocketProtocolToken, type TokenCheck } from './bearer-auth.js';
-import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page.js';
+import type { DashboardAsset } from './dashboard-assets.js';
 import { submittedRecords } from './detect-body.js';
 import { detectExtras, emptyDetectResponse, formatDetectResponse } from './detect-response.js';
 import { trafficFeatureSetOf } from '../detection/score-connections.js';
@@ -26,7 +26,8 @@ import type { TestMetrics } from './model-test-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { readBody } from './request-body.js';
 import type { ServiceMetrics } from './service-metrics.js';
-import { clientAddressOf } from './source-key.js';
+import { clientAddressOf, withSourceField } from './source-key.js';
+import type { WatchHealth } from './watch-health.js';
 
 /** Everything the routes need; built by `startServer`. */
 export interface AppContext {
@@ -53,6 +54,10 @@ export interface AppContext {
   liveStreams: Set<() => void>;
   isClosing: () => boolean;
   log: (message: string) => void;
+  /** The dashboard's files by URL path (`/`, `/dashboard/…`), read at start-up. */
+  dashboard: ReadonlyMap<string, DashboardAsset>;
+  /** The health of the capture `watch` feeds the service from; null under `serve` (no capture). */
+  captureHealth: () => WatchHealth | null;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -60,8 +65,8 @@ type Env = { Bindings: HttpBindings };
 /** Unsent bytes allowed to pile up for a live WebSocket client before it is dropped. */
 const MAX_WEBSOCKET_BUFFERED_BYTES = 4 * 1024 * 1024;
 
-/** Paths anyone may fetch: the dashboard shell (it holds no data) and the probes. */
-const PUBLIC_PATHS = new Set(['/', '/dashboard.js', '/dashboard.css', '/healthz', '/readyz']);
+/** Paths anyone may fetch besides the dashboard's files (a shell without data): the probes. */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
 
 /** The HTTP API (see README.md in this folder for the reference). */
 export function createApp(ctx: AppContext): Hono<Env> {
@@ -130,7 +135,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
       contentType: headers['content-type'],
       websocket: headers.upgrade?.toLowerCase() === 'websocket',
     });
-    if (tokenCheck && headerAuth && !PUBLIC_PATHS.has(c.req.path)) {
+    if (tokenCheck && headerAuth && !PUBLIC_PATHS.has(c.req.path) && !ctx.dashboard.has(c.req.path)) {
       const wsToken =
         headers.upgrade?.toLowerCase() === 'websocket' && headers.authorization === undefined
           ? webSocketProtocolToken(headers['sec-websocket-protocol'])
@@ -153,9 +158,8 @@ export function createApp(ctx: AppContext): Hono<Env> {
     await next();
   });
 
-  app.get('/', (c) => page(c, DASHBOARD_HTML, 'text/html; charset=utf-8'));
-  app.get('/dashboard.js', (c) => page(c, DASHBOARD_JS, 'text/javascript; charset=utf-8'));
-  app.get('/dashboard.css', (c) => page(c, DASHBOARD_CSS, 'text/css; charset=utf-8'));
+  app.get('/', (c) => page(c, ctx.dashboard.get('/')));
+  app.get('/dashboard/:file', (c) => page(c, ctx.dashboard.get(c.req.path)));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {
@@ -327,6 +331,8 @@ export function createApp(ctx: AppContext): Hono<Env> {
     }),
   );
 
+  app.get('/v1/capture', (c) => c.json({ capture: ctx.captureHealth() }));
+
   app.post('/v1/model/reload', async (c) => {
     const result = await ctx.reload();
     return c.json(result, result.ok ? 200 : 422);
@@ -353,9 +359,10 @@ export function createApp(ctx: AppContext): Hono<Env> {
   return app;
 }
 
-function page(c: Context<Env>, body: string, type: string): Response {
-  return c.body(body, 200, {
-    'content-type': type,
+function page(c: Context<Env>, asset: DashboardAsset | undefined): Response {
+  if (!asset) throw new HttpError(404, `no dashboard file ${c.req.path}`);
+  return c.body(asset.body, 200, {
+    'content-type': asset.type,
     'cache-control': 'no-cache',
     // Everything comes from this origin: no external scripts, styles, fonts or images.
     'content-security-policy':

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -8,7 +8,9 @@ import { CHROMIUM, launchHeadlessChromium } from '../../test/headless-chromium.j
 import { postRecords, startTinyServer, tinyRecords, type TinyServer } from './test-helpers/tiny-server.js';
 import { available } from '../../test/available.js';
 
-const screenshotDir = process.env.IOT_IDS_SCREENSHOT_DIR ?? tmpdir();
+/** Screenshots go to a git-ignored folder of the repository unless told otherwise. */
+const screenshotDir =
+  process.env.IOT_IDS_SCREENSHOT_DIR ?? join(import.meta.dirname, '../../reports/screenshots');
 
 /** Test metrics as `iot-ids train` writes them beside the model directory (only the fields shown). */
 const METRICS = {
@@ -104,6 +106,7 @@ describe.runIf(available(CHROMIUM, SUITE, 'Chromium'))(SUITE, () => {
     expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:'))).toEqual([]);
     expect(errors).toEqual([]);
     await page.waitForTimeout(1700); // let the new-row highlight fade before the picture
+    await mkdir(screenshotDir, { recursive: true });
     const shot = join(screenshotDir, 'iot-ids-dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);

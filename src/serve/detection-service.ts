@@ -1,7 +1,7 @@
 import { selectRows, type Table } from '../data/table.js';
-import { usageError } from '../errors.js';
-import type { AlertHub, LiveEvent } from '../alerts/alert-hub.js';
-import type { AlertGroupWrite, AlertStore, StoredContribution } from '../alerts/alert-store.js';
+import { AlertAggregator, round6, type AlertGroup } from '../alerts/alert-aggregator.js';
+import type { AlertHub } from '../alerts/alert-hub.js';
+import type { AlertStore, StoredContribution } from '../alerts/alert-store.js';
 import { explain } from '../detection/explain.js';
 import { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
 import type { ModelSlot } from '../detection/model-slot.js';
@@ -33,9 +33,6 @@ export interface DetectOutcome {
 }
 
 export interface AlertingOptions {
-  /** Length of the aggregation window: alerting records of one class from one source within a window
-   * become one alert with a count. Default 60 s. */
-  windowSeconds?: number;
   /** Features listed in an alert's explanation. Default 5. */
   explainTop?: number;
   /** New alerts explained per batch at most; more (a scan from thousands of sources) are stored with an
@@ -43,57 +40,42 @@ export interface AlertingOptions {
   maxExplanationsPerBatch?: number;
 }
 
-interface Group {
-  /** Position in the batch's group list. */
-  index: number;
-  key: string;
-  classIndex: number;
-  source: string;
-  /** Batch row of the first record, the one explained and stored. */
-  firstRow: number;
+/** Where a group's first record sits: its batch row (explained) and its request and row (stored). */
+interface FirstRecord {
+  row: number;
   item: number;
   itemRow: number;
-  count: number;
-  probability: number;
-  maxProbability: number;
-  explanation: StoredContribution[] | null;
 }
 
 const PROBE_ROWS = 64;
 
 /**
  * Scores records in micro-batches and turns alerting records into stored alerts. Per batch: stack the
- * requests' tables, score them, group the alerting rows by (class, source key) — all rows of a batch share
- * one time and so one aggregation window — explain the first record of every group that opens a new alert,
- * merge all groups into the store in one transaction, and only once that commit is durable answer the
- * requests and publish the alerts to live clients. So when a request is answered, its alerts are stored.
- * The next batch does not wait for the disk: it is scored while the previous commit is being synced.
+ * requests' tables, score them, fold the alerting rows into the aggregator's groups (class and source key;
+ * all rows of a batch share one time and so one aggregation window, see alert-aggregator.ts), explain the
+ * first record of every group that opens a new alert, merge all groups into the store in one transaction,
+ * and only once that commit is durable answer the requests and publish the alerts to live clients. So when
+ * a request is answered, its alerts are stored. The next batch does not wait for the disk: it is scored
+ * while the previous commit is being synced.
  */
 export class DetectionService {
   private readonly batcher: MicroBatcher<DetectRequest, DetectOutcome>;
-  private readonly windowMs: number;
+  private readonly aggregator: AlertAggregator;
   private readonly explainTop: number;
   private readonly maxExplanations: number;
-  /** Alert ids of the groups already open in the current window, to skip the store lookup. */
-  private openAlerts = new Map<string, number>();
-  private openWindow = -1;
   private probe: Table | undefined;
   /** The latest batch's sync; syncs complete in order, so this one covers all earlier batches. */
   private lastDurable: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly slot: ModelSlot,
-    private readonly store: AlertStore,
-    private readonly hub: AlertHub,
+    store: AlertStore,
+    hub: AlertHub,
     private readonly metrics: ServiceMetrics,
     alerting: AlertingOptions = {},
     batching: MicroBatcherOptions = {},
   ) {
-    const windowSeconds = alerting.windowSeconds ?? 60;
-    if (!(windowSeconds >= 1) || !Number.isFinite(windowSeconds)) {
-      throw usageError(`alert window must be at least 1 second, got ${windowSeconds}`);
-    }
-    this.windowMs = Math.round(windowSeconds * 1000);
+    this.aggregator = new AlertAggregator(store, hub);
     this.explainTop = alerting.explainTop ?? 5;
     this.maxExplanations = alerting.maxExplanationsPerBatch ?? 64;
     this.batcher = new MicroBatcher(
@@ -141,16 +123,9 @@ export class DetectionService {
       metrics.recordsScored.inc(table.nRows);
       if (table.nRows > 0) this.probe = selectRows(table, range(Math.min(PROBE_ROWS, table.nRows)));
 
-      const now = Date.now();
-      const windowStart = now - (now % this.windowMs);
-      if (windowStart !== this.openWindow) {
-        this.openAlerts = new Map();
-        this.openWindow = windowStart;
-      }
       const probabilities = scored.probabilities.data;
-      const groups = new Map<string, Group>();
+      const batch = this.aggregator.begin<FirstRecord>();
       const rowGroup = new Int32Array(table.nRows).fill(-1);
-      const groupList: Group[] = [];
       const alertsPerClass = new Float64Array(k);
       let offset = 0;
       items.forEach((item, itemIndex) => {
@@ -158,30 +133,12 @@ export class DetectionService {
           const row = offset + r;
           if (scored.alerts[row] === 0) continue;
           const c = scored.predicted[row];
-          const p = probabilities[row * k + c];
           const source = typeof item.source === 'string' ? item.source : item.source[r];
-          const key = `${classes[c]}\u0000${source}`;
-          let group = groups.get(key);
-          if (!group) {
-            group = {
-              index: groupList.length,
-              key,
-              classIndex: c,
-              source,
-              firstRow: row,
-              item: itemIndex,
-              itemRow: r,
-              count: 0,
-              probability: p,
-              maxProbability: p,
-              explanation: null,
-            };
-            groups.set(key, group);
-            groupList.push(group);
-          }
-          group.count++;
-          if (p > group.maxProbability) group.maxProbability = p;
-          rowGroup[row] = group.index;
+          rowGroup[row] = batch.add(classes[c], source, probabilities[row * k + c], () => ({
+            row,
+            item: itemIndex,
+            itemRow: r,
+          }));
           alertsPerClass[c]++;
         }
         offset += item.table.nRows;
@@ -190,79 +147,48 @@ export class DetectionService {
         if (n > 0) metrics.alertRecords.inc({ class: classes[c] }, n);
       });
 
-      const opening = groupList.filter(
-        (g) =>
-          !this.openAlerts.has(g.key) &&
-          this.store.findOpenAlert(classes[g.classIndex], g.source, windowStart) === undefined,
-      );
+      // Only the first record of a group that opens a new alert is explained (and stored with it).
+      const explanations = new Map<AlertGroup<FirstRecord>, StoredContribution[]>();
+      const opening = batch.groups.filter((g) => this.aggregator.opensAlert(batch, g));
       if (opening.length > 0) {
         started = performance.now();
         const explained = opening.slice(0, this.maxExplanations);
-        const explanations = await explain(
+        const found = await explain(
           detector,
           table,
-          explained.map((g) => g.firstRow),
+          explained.map((g) => g.first.row),
           { top: this.explainTop },
         );
         explained.forEach((g, i) => {
-          g.explanation = explanations[i].contributions.map((c) => ({
-            ...c,
-            value: typeof c.value === 'number' ? round6(c.value) : c.value,
-            contribution: round6(c.contribution),
-          }));
+          explanations.set(
+            g,
+            found[i].contributions.map((c) => ({
+              ...c,
+              value: typeof c.value === 'number' ? round6(c.value) : c.value,
+              contribution: round6(c.contribution),
+            })),
+          );
         });
-        for (const g of opening) g.explanation ??= [];
         metrics.stageDuration.observe({ stage: 'explain' }, (performance.now() - started) / 1000);
       }
 
       started = performance.now();
-      const writes = groupList.map((g): AlertGroupWrite => ({
-        class: classes[g.classIndex],
-        sourceKey: g.source,
-        windowStart,
-        firstTime: now,
-        lastTime: now,
-        count: g.count,
-        probability: round6(g.probability),
-        maxProbability: round6(g.maxProbability),
-        // Only a new alert row keeps its explanation and record; skip serialising them otherwise.
-        explanation: g.explanation ?? [],
-        record: g.explanation ? items[g.item].recordOf(g.itemRow) : null,
-        model: modelId,
+      const { results, durable: committed } = this.aggregator.commit(batch, modelId, (g) => ({
+        explanation: explanations.get(g) ?? [],
+        record: items[g.first.item].recordOf(g.first.itemRow),
       }));
-      const results = this.store.writeGroups(writes);
       let durable = Promise.resolve();
-      if (writes.length > 0) {
-        const committed = performance.now();
-        metrics.stageDuration.observe({ stage: 'store' }, (committed - started) / 1000);
+      if (results.length > 0) {
+        const stored = performance.now();
+        metrics.stageDuration.observe({ stage: 'store' }, (stored - started) / 1000);
         // The sync runs on the thread pool; the next batch can be scored and committed meanwhile.
-        durable = this.store.durable().then(() => {
-          metrics.stageDuration.observe({ stage: 'sync' }, (performance.now() - committed) / 1000);
+        durable = committed.then(() => {
+          metrics.stageDuration.observe({ stage: 'sync' }, (performance.now() - stored) / 1000);
         });
         this.lastDurable = durable;
       }
-
-      const ids = new Float64Array(groupList.length);
-      const events: LiveEvent[] = [];
       results.forEach((result, i) => {
-        const g = groupList[i];
-        ids[i] = result.id;
-        this.openAlerts.set(g.key, result.id);
-        if (result.created) {
-          metrics.alertsCreated.inc({ class: classes[g.classIndex] });
-          const alert = this.store.get(result.id);
-          if (alert) events.push({ type: 'alert', data: alert });
-        } else {
-          events.push({
-            type: 'update',
-            data: {
-              id: result.id,
-              class: classes[g.classIndex],
-              count: result.count,
-              lastTime: new Date(now).toISOString(),
-            },
-          });
-        }
+        if (result.created) metrics.alertsCreated.inc({ class: batch.groups[i].class });
       });
 
       const outcomes: DetectOutcome[] = [];
@@ -274,7 +200,7 @@ export class DetectionService {
         for (let r = 0; r < n; r++) {
           const g = rowGroup[offset + r];
           if (g >= 0) {
-            alertIds[r] = ids[g];
+            alertIds[r] = results[g].id;
             alerts++;
           }
         }
@@ -289,19 +215,9 @@ export class DetectionService {
         });
         offset += n;
       }
-      // Live clients never see an alert before it is durable.
-      durable.then(
-        () => this.hub.publish(events),
-        () => {},
-      );
       return outcomes;
     });
   }
-}
-
-/** Probabilities are float32: six decimals is all they hold, and stored alerts read better. */
-function round6(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }
 
 function range(n: number): Int32Array {

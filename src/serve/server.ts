@@ -5,11 +5,12 @@ import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { IotIdsError, usageError } from '../errors.js';
 import type { AlertForwarder } from '../alerts/alert-forwarder.js';
-import { AlertHub } from '../alerts/alert-hub.js';
+import { hubWithForwarders } from '../alerts/alert-hub.js';
 import { startAlertRetention } from '../alerts/alert-retention.js';
 import { AlertStore, checkRetentionDays, type StoreSynchronous } from '../alerts/alert-store.js';
 import { createBodyDecoder } from './body-decoder.js';
 import { createApp } from './app.js';
+import { loadDashboardAssets } from './dashboard-assets.js';
 import { checkToken, isLoopbackHost, readTokenFile, TokenCheck } from './bearer-auth.js';
 import { browserGuard } from './browser-guard.js';
 import { DetectionService, type DetectOutcome, type DetectRequest } from './detection-service.js';
@@ -17,6 +18,7 @@ import { ModelSlot, type ReloadResult } from '../detection/model-slot.js';
 import { readTestMetrics } from './model-test-metrics.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { ServiceMetrics } from './service-metrics.js';
+import type { WatchHealth } from './watch-health.js';
 
 export interface ServerOptions {
   /** Model directory written by `iot-ids train` (…/model); its run's metrics.json is read from `..`. */
@@ -56,7 +58,10 @@ export interface ServerOptions {
    * `anomaly`. A reload loads it again with the new model. Default: off.
    */
   zeroDay?: boolean | string;
-  /** Aggregation window: one alert per class and source key per window. Default 60. */
+  /**
+   * Aggregation window in seconds: one alert per class and source key per window (alert-aggregator.ts).
+   * Set on the store, which the aggregator reads it from. Default `DEFAULT_ALERT_WINDOW_SECONDS` (60).
+   */
   alertWindowSeconds?: number;
   /** Record field holding the source key (see `source-key.ts`). Default none: the client's address. */
   sourceField?: string;
@@ -119,6 +124,11 @@ export interface RunningServer {
   metrics: ServiceMetrics;
   /** The model being served (it may be swapped by `reload`). */
   slot: ModelSlot;
+  /**
+   * For `watch`: attaches the capture whose health `GET /v1/capture` and the dashboard's health panel
+   * show (read on every request). Without it they report no capture.
+   */
+  attachCapture(health: () => WatchHealth): void;
 }
 
 const CLOSE_GRACE_MS = 5000;
@@ -179,23 +189,18 @@ async function listen(
   store: AlertStore,
   log: (message: string) => void,
 ): Promise<RunningServer> {
+  const dashboard = await loadDashboardAssets(log);
   const metrics = new ServiceMetrics();
   metrics.setModel(slot.info);
   const forwarders = options.forwarders ?? [];
-  // One hub slot per forwarder besides the live clients; the hub publishes only committed alerts.
-  const hub = new AlertHub((options.maxLiveClients ?? 100) + forwarders.length);
-  for (const forwarder of forwarders) {
-    hub.subscribe((event) => {
-      if (event.type === 'alert') forwarder.forward(event.data);
-    });
-  }
+  // One hub slot per forwarder besides the live clients; the hub publishes only durable alerts.
+  const hub = hubWithForwarders(forwarders, options.maxLiveClients ?? 100);
   const service = new DetectionService(
     slot,
     store,
     hub,
     metrics,
     {
-      windowSeconds: options.alertWindowSeconds,
       explainTop: options.explainTop,
       maxExplanationsPerBatch: options.maxExplanationsPerBatch,
     },
@@ -211,6 +216,7 @@ async function listen(
   });
   let closing = false;
   const liveStreams = new Set<() => void>();
+  let captureHealth: (() => WatchHealth) | null = null;
 
   const reload = async (): Promise<ReloadResult> => {
     const result = await slot.reload(service.recentRecords);
@@ -243,6 +249,8 @@ async function listen(
     liveStreams,
     isClosing: () => closing,
     log,
+    dashboard,
+    captureHealth: () => captureHealth?.() ?? null,
   });
 
   // `ws` does the protocol (RFC 6455 with its validation: oversized or fragmented control frames and
@@ -331,5 +339,8 @@ async function listen(
     detect: (request) => service.detect(request),
     metrics,
     slot,
+    attachCapture: (health) => {
+      captureHealth = health;
+    },
   };
 }

@@ -1,7 +1,8 @@
 /**
- * An in-process stand-in for a Kafka cluster, speaking the kafkajs consumer interface, for testing consumer
- * logic where no Kafka-protocol broker can be installed. It models what at-least-once processing depends
- * on, not the wire protocol:
+ * An in-process stand-in for a Kafka cluster, implementing the consumer's narrow client interface
+ * (kafka-client.ts: members that subscribe, run a batch handler, commit through the batch, crash), for
+ * testing consumer logic fast and deterministically; the real-broker tests (kcat's mock cluster) cover
+ * kafkajs itself. It models what at-least-once processing depends on, not the wire protocol:
  *   - topics with partitions and offsets; messages are appended and never removed;
  *   - consumer groups: members that are running share the subscribed partitions round-robin (kafkajs's
  *     default assigner); a join, a stop or a crash rebalances the group;
@@ -10,22 +11,17 @@
  *     but not committed is delivered again to the next owner;
  *   - commits are fenced: a crashed member, or one committing a partition it no longer owns, gets an error,
  *     as a member of an old group generation does from a real coordinator;
- *   - `eachBatch` semantics: `resolveOffset`, `eachBatchAutoResolve`, `autoCommit`, `isStale`, `isRunning`;
- *     a batch handler that throws gets the same messages again (after `retryMs`).
+ *   - a batch handler that throws, or returns without committing to the batch's end, gets the rest of the
+ *     messages again from the last commit (after `retryMs` when it threw).
  * Not modelled: the network, retention, rebalance delays and session timeouts (a crash is noticed at once).
  */
 import type {
-  Batch,
-  ConsumerConfig,
-  ConsumerRunConfig,
-  ConsumerSubscribeTopics,
-  ConsumerSubscribeTopic,
-  EachBatchPayload,
-  KafkaMessage,
-  OffsetsByTopicPartition,
-} from 'kafkajs';
-
-import type { ConsumerCrash, KafkaClient, KafkaConsumer } from '../consumer.js';
+  ConsumedMessage,
+  ConsumerCrash,
+  GroupMember,
+  KafkaClient,
+  MessageBatch,
+} from '../kafka-client.js';
 
 // The tests that drive this broker wait with the same helper as the real-broker ones.
 export { waitFor } from './wait-for.js';
@@ -46,10 +42,10 @@ export interface ProducedMessage {
   partition?: number;
 }
 
-/** A `KafkaClient` whose consumers are fakes, listed in creation order. */
+/** A `KafkaClient` whose members are fakes, listed in creation order. */
 export interface FakeKafkaClient extends KafkaClient {
   readonly consumers: FakeConsumer[];
-  consumer(config: ConsumerConfig): FakeConsumer;
+  member(groupId: string): FakeConsumer;
 }
 
 interface TopicPartition {
@@ -63,7 +59,7 @@ export class FakeKafkaBroker {
   readonly options: Required<FakeKafkaOptions>;
   /** Errors thrown by batch handlers, in order (the batch was delivered again each time). */
   readonly handlerErrors: { groupId: string; memberId: string; error: unknown }[] = [];
-  private readonly topics = new Map<string, KafkaMessage[][]>();
+  private readonly topics = new Map<string, ConsumedMessage[][]>();
   private readonly groups = new Map<string, FakeGroup>();
   private roundRobin = 0;
   private memberCounter = 0;
@@ -96,9 +92,7 @@ export class FakeKafkaBroker {
         key: m.key == null ? null : Buffer.from(m.key),
         value: m.value === null ? null : Buffer.isBuffer(m.value) ? m.value : Buffer.from(m.value),
         timestamp: String(Date.now()),
-        attributes: 0,
         offset: String(log.length),
-        headers: {},
       });
       return { topic, partition };
     });
@@ -139,8 +133,8 @@ export class FakeKafkaBroker {
     const consumers: FakeConsumer[] = [];
     return {
       consumers,
-      consumer: (config: ConsumerConfig): FakeConsumer => {
-        const consumer = new FakeConsumer(this, config.groupId, `member-${++this.memberCounter}`);
+      member: (groupId: string): FakeConsumer => {
+        const consumer = new FakeConsumer(this, groupId, `member-${++this.memberCounter}`);
         consumers.push(consumer);
         return consumer;
       },
@@ -158,7 +152,7 @@ export class FakeKafkaBroker {
   }
 
   /** @internal */
-  partitionsOf(topic: string): KafkaMessage[][] {
+  partitionsOf(topic: string): ConsumedMessage[][] {
     const partitions = this.topics.get(topic);
     if (!partitions) throw new Error(`This server does not host this topic-partition (${topic})`);
     return partitions;
@@ -230,8 +224,8 @@ class FakeGroup {
   }
 }
 
-/** One group member, with the kafkajs `Consumer` methods `startConsumer` uses plus `crash()` for tests. */
-export class FakeConsumer implements KafkaConsumer {
+/** One group member, implementing `GroupMember`, plus `crash()` and `emitCrash()` for tests. */
+export class FakeConsumer implements GroupMember {
   topics: string[] = [];
   crashed = false;
   /** Batches this member was handed: partition and offsets. */
@@ -239,12 +233,10 @@ export class FakeConsumer implements KafkaConsumer {
   private connected = false;
   private running = false;
   private fromBeginning = false;
-  private config: ConsumerRunConfig = {};
+  private handle: ((batch: MessageBatch) => Promise<void>) | undefined;
   private loop: Promise<void> | undefined;
   /** Next offset to fetch per owned partition. */
   private readonly positions = new Map<string, number>();
-  /** Offsets resolved (next offset to read) and not yet committed. */
-  private readonly resolved = new Map<string, number>();
   private turn = 0;
   private readonly crashListeners: ((crash: ConsumerCrash) => void)[] = [];
 
@@ -259,24 +251,19 @@ export class FakeConsumer implements KafkaConsumer {
     return Promise.resolve();
   }
 
-  subscribe(subscription: ConsumerSubscribeTopics | ConsumerSubscribeTopic): Promise<void> {
+  subscribe(topic: string, fromBeginning: boolean): Promise<void> {
     this.requireAlive();
-    const topics = 'topics' in subscription ? subscription.topics : [subscription.topic];
-    for (const topic of topics) {
-      if (typeof topic !== 'string') throw new Error('the fake broker takes topic names, not patterns');
-      this.broker.partitionsOf(topic);
-      if (!this.topics.includes(topic)) this.topics.push(topic);
-    }
-    this.fromBeginning = subscription.fromBeginning ?? false;
+    this.broker.partitionsOf(topic);
+    if (!this.topics.includes(topic)) this.topics.push(topic);
+    this.fromBeginning = fromBeginning;
     return Promise.resolve();
   }
 
-  run(config: ConsumerRunConfig = {}): Promise<void> {
+  run(handle: (batch: MessageBatch) => Promise<void>): Promise<void> {
     this.requireAlive();
     if (!this.connected) throw new Error('the consumer is not connected');
     if (this.running) throw new Error('the consumer is already running');
-    if (!config.eachBatch) throw new Error('the fake broker implements eachBatch only');
-    this.config = config;
+    this.handle = handle;
     this.running = true;
     this.broker.group(this.groupId).join(this);
     this.loop = this.fetchLoop();
@@ -298,7 +285,7 @@ export class FakeConsumer implements KafkaConsumer {
 
   /**
    * The process dies: the member leaves the group at once (as after its session timeout), its partitions
-   * go to the others, and whatever it resolved but did not commit is delivered again. A batch it was
+   * go to the others, and whatever it processed but did not commit is delivered again. A batch it was
    * processing may still finish in the background; its commits are refused.
    */
   crash(): void {
@@ -323,12 +310,7 @@ export class FakeConsumer implements KafkaConsumer {
   /** @internal Called by the group on every rebalance. */
   assigned(partitions: TopicPartition[]): void {
     const keep = new Set(partitions.map(keyOf));
-    for (const key of [...this.positions.keys()]) {
-      if (!keep.has(key)) {
-        this.positions.delete(key);
-        this.resolved.delete(key);
-      }
-    }
+    for (const key of [...this.positions.keys()]) if (!keep.has(key)) this.positions.delete(key);
     const group = this.broker.group(this.groupId);
     for (const tp of partitions) {
       const key = keyOf(tp);
@@ -347,34 +329,25 @@ export class FakeConsumer implements KafkaConsumer {
         await sleep(this.broker.options.pollMs);
         continue;
       }
-      const { tp, messages, highWatermark } = next;
+      const { tp, messages } = next;
       const key = keyOf(tp);
+      const position = this.positions.get(key)!;
       this.deliveries.push({ partition: tp.partition, offsets: messages.map((m) => m.offset) });
       try {
-        await this.config.eachBatch!(this.payload(group, tp, messages, highWatermark));
-        if (this.crashed) return;
-        if (this.config.eachBatchAutoResolve ?? true)
-          this.resolve(group, tp, messages[messages.length - 1].offset);
-        if (this.config.autoCommit ?? true) this.commitResolved(group);
+        await this.handle!(this.batch(group, tp, messages));
       } catch (error) {
         if (this.crashed) return;
         this.broker.handlerErrors.push({ groupId: this.groupId, memberId: this.memberId, error });
-        // The unresolved part of the batch is fetched again.
         await sleep(this.broker.options.retryMs);
       }
-      if (this.positions.has(key)) {
-        this.positions.set(
-          key,
-          this.resolved.get(key) ?? group.committed.get(key) ?? this.positions.get(key)!,
-        );
-      }
+      if (this.crashed) return;
+      // What was not committed is fetched again.
+      if (this.positions.has(key)) this.positions.set(key, group.committed.get(key) ?? position);
     }
   }
 
   /** The next owned partition (in turn) with messages after its position. */
-  private nextBatch(
-    group: FakeGroup,
-  ): { tp: TopicPartition; messages: KafkaMessage[]; highWatermark: number } | undefined {
+  private nextBatch(group: FakeGroup): { tp: TopicPartition; messages: ConsumedMessage[] } | undefined {
     const owned = group.assignedTo(this);
     for (let i = 0; i < owned.length; i++) {
       const tp = owned[(this.turn + i) % owned.length];
@@ -382,79 +355,28 @@ export class FakeConsumer implements KafkaConsumer {
       const position = this.positions.get(keyOf(tp)) ?? 0;
       if (position < log.length) {
         this.turn = (this.turn + i + 1) % owned.length;
-        const messages = log.slice(position, position + this.broker.options.maxBatchMessages);
-        return { tp, messages, highWatermark: log.length };
+        return { tp, messages: log.slice(position, position + this.broker.options.maxBatchMessages) };
       }
     }
     return undefined;
   }
 
-  private payload(
-    group: FakeGroup,
-    tp: TopicPartition,
-    messages: KafkaMessage[],
-    highWatermark: number,
-  ): EachBatchPayload {
-    const batch: Batch = {
+  private batch(group: FakeGroup, tp: TopicPartition, messages: ConsumedMessage[]): MessageBatch {
+    return {
       topic: tp.topic,
       partition: tp.partition,
-      highWatermark: String(highWatermark),
       messages,
-      isEmpty: () => messages.length === 0,
-      firstOffset: () => messages[0]?.offset ?? null,
-      lastOffset: () => messages[messages.length - 1]?.offset ?? String(highWatermark - 1),
-      offsetLag: () =>
-        String(highWatermark - 1 - Number(messages[messages.length - 1]?.offset ?? highWatermark - 1)),
-      offsetLagLow: () => String(highWatermark - 1 - Number(messages[0]?.offset ?? highWatermark - 1)),
-    };
-    return {
-      batch,
-      resolveOffset: (offset) => this.resolve(group, tp, offset),
-      heartbeat: () => Promise.resolve(),
-      pause: () => () => undefined,
-      commitOffsetsIfNecessary: (offsets) => {
+      commit: (offset) => {
         try {
-          if (offsets) this.commitGiven(group, offsets);
-          else if (this.config.autoCommit ?? true) this.commitResolved(group);
+          group.commit(this, [{ ...tp, offset: Number(offset) + 1 }]);
           return Promise.resolve();
         } catch (error) {
           return Promise.reject(error instanceof Error ? error : new Error(String(error)));
         }
       },
-      uncommittedOffsets: () => this.uncommitted(group),
-      isRunning: () => this.running && !this.crashed,
-      isStale: () => !group.owns(this, tp),
+      heartbeat: () => Promise.resolve(),
+      isActive: () => this.running && !this.crashed && group.owns(this, tp),
     };
-  }
-
-  private resolve(group: FakeGroup, tp: TopicPartition, offset: string): void {
-    if (this.crashed || !group.owns(this, tp)) return;
-    this.resolved.set(keyOf(tp), Number(offset) + 1);
-  }
-
-  private uncommitted(group: FakeGroup): OffsetsByTopicPartition {
-    const byTopic = new Map<string, { partition: number; offset: string }[]>();
-    for (const tp of group.assignedTo(this)) {
-      const resolved = this.resolved.get(keyOf(tp));
-      if (resolved === undefined || resolved === group.committed.get(keyOf(tp))) continue;
-      const list = byTopic.get(tp.topic) ?? [];
-      list.push({ partition: tp.partition, offset: String(resolved) });
-      byTopic.set(tp.topic, list);
-    }
-    return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) };
-  }
-
-  private commitResolved(group: FakeGroup): void {
-    this.commitGiven(group, this.uncommitted(group));
-  }
-
-  private commitGiven(group: FakeGroup, offsets: OffsetsByTopicPartition): void {
-    group.commit(
-      this,
-      offsets.topics.flatMap((t) =>
-        t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })),
-      ),
-    );
   }
 
   private requireAlive(): void {

@@ -66,19 +66,39 @@ export function startWatch(
   let inFlight = 0;
   const pending = new Set<Promise<void>>();
   let current: TrafficSummary | null = null;
-  // The running source itself, so health read between batches is live: a quiet UDP flood can go tens of
-  // seconds without a finished or interim record, and a summary taken at the last batch would read 0 packets.
-  let running: { summary(): TrafficSummary } | null = null;
-  const now = (): TrafficSummary | null => running?.summary() ?? current;
+  // Health reads the meter live: `current` is refreshed per batch, and a capture can read many packets
+  // between two batches (open connections emit nothing).
+  let liveSummary: (() => TrafficSummary) | null = null;
+  const live = (): TrafficSummary | null => liveSummary?.() ?? current;
   let packetsBefore = 0;
   let stopping = false;
   let wakeStop: (() => void) | null = null;
   const stopRequested = new Promise<void>((resolve) => (wakeStop = resolve));
   const lag = registerHealth(server.metrics.registry, source, () => ({
-    packets: packetsBefore + (now()?.read ?? 0),
-    open: now()?.openConnections ?? 0,
+    packets: packetsBefore + (live()?.read ?? 0),
+    open: live()?.openConnections ?? 0,
     dropped: totals.recordsDropped,
   }));
+  const lagSeen = { last: null as number | null, sum: 0, batches: 0 };
+  server.attachCapture(() => {
+    const capture = source.health();
+    return {
+      kind: capture.kind,
+      running: capture.running,
+      restarts: capture.restarts,
+      lastError: capture.lastError,
+      packets: packetsBefore + (live()?.read ?? 0),
+      kernelDropped: capture.stats.droppedByKernel,
+      queueDropped: totals.recordsDropped,
+      openConnections: live()?.openConnections ?? 0,
+      recordsScored: totals.recordsScored,
+      scoringLag: {
+        lastSeconds: lagSeen.last,
+        meanSeconds: lagSeen.batches > 0 ? lagSeen.sum / lagSeen.batches : null,
+        batches: lagSeen.batches,
+      },
+    };
+  });
 
   const score = (batch: ConnRecord[]): void => {
     totals.records += batch.length;
@@ -99,7 +119,11 @@ export function startWatch(
         await outcome.durable;
         totals.recordsScored += records.length;
         totals.alertingRecords += outcome.alerts;
-        lag.observe((performance.now() - emittedAt) / 1000);
+        const seconds = (performance.now() - emittedAt) / 1000;
+        lag.observe(seconds);
+        lagSeen.last = seconds;
+        lagSeen.sum += seconds;
+        lagSeen.batches++;
         options.onScored?.(records, outcome);
       })
       .catch((error: unknown) => {
@@ -133,14 +157,14 @@ export function startWatch(
       },
     });
     current = connections.summary();
-    running = connections;
+    liveSummary = () => connections.summary();
     try {
       for await (const batch of connections.batches()) {
         current = connections.summary();
         score(batch);
       }
     } finally {
-      running = null;
+      liveSummary = null;
       current = connections.summary();
       const skipped = Object.entries(current.skipped);
       if (skipped.length > 0) {
@@ -176,7 +200,7 @@ export function startWatch(
 
   return {
     done,
-    totals: () => ({ ...totals, packets: packetsBefore + (now()?.read ?? 0) }),
+    totals: () => ({ ...totals, packets: packetsBefore + (live()?.read ?? 0) }),
     stop: async () => {
       stopping = true;
       wakeStop?.();
