@@ -26,7 +26,7 @@ import type { TestMetrics } from './model-test-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { readBody } from './request-body.js';
 import type { ServiceMetrics } from './service-metrics.js';
-import { clientAddressOf, withSourceField } from './source-key.js';
+import { clientAddressOf } from './source-key.js';
 import type { WatchHealth } from './watch-health.js';
 
 /** Everything the routes need; built by `startServer`. */
