@@ -32,3 +32,13 @@ export function fractionOption(flag: string): (value: string) => number {
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
+
+/** Any finite number; the range is the run options schema's to check (its error names the flag too). */
+export function numberOption(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw new InvalidArgumentError(`${flag} needs a number, got "${value}"`);
+    return n;
+  };
+}

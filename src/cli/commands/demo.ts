@@ -82,7 +82,7 @@ export function registerDemo(program: Command): void {
         );
       }
       process.stdout.write(
-        `Next: open a report.html, \`iot-ids serve --model ${join(flags.out, 'rf', 'model')}\` for live detection, or \`iot-ids --help\`.\n`,
+        `Next: open a report.html, \`iot-ids serve --model-dir ${join(flags.out, 'rf', 'model')}\` for live detection, or \`iot-ids --help\`.\n`,
       );
     });
 }

@@ -104,7 +104,7 @@ describe('watch', () => {
         'watch',
         '--input',
         '-',
-        '--model',
+        '--model-dir',
         modelDir,
         '--store',
         storePath,
