@@ -12,6 +12,13 @@ export function registerFetch(program: Command): void {
     .option('--cache-dir <dir>', 'download here instead of the per-user cache')
     .option('--mirror <url>', 'base URL of a mirror laid out like the cache ($IOT_IDS_MIRROR)')
     .option('--force', 'download again even when a verified copy is present')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  iot-ids fetch nsl-kdd
+  iot-ids fetch kdd99 --split kddcup.data_10_percent corrected --cache-dir data/`,
+    )
     .action(
       async (
         name: string,
