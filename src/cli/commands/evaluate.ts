@@ -13,7 +13,7 @@ export function registerEvaluate(program: Command): void {
     .addOption(deprecatedModelOption())
     .option(
       '--split <name>',
-      'split to score, e.g. KDDTest-21 (see `iot-ids datasets`); may be left out for a one-file dataset such as -d other.conn.log.labeled',
+      'split to score, e.g. KDDTest-21 (see `iot-ids datasets`); may be left out for a one-file dataset such as -d other.conn.log.labeled (default: its only file)',
     )
     .addOption(requiredOption('-o, --out <dir>', 'where metrics.json and classification-report.txt go'))
     .option(

@@ -30,7 +30,10 @@ export function registerServe(program: Command): void {
     .addOption(deprecatedModelOption())
     .option('--host <address>', 'address to bind; anything but loopback needs --token-file', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', intOption('--port'), 8080)
-    .option('--token-file <file>', 'file holding the bearer token clients must send')
+    .option(
+      '--token-file <file>',
+      'file holding the bearer token clients must send (default: none, no token on loopback)',
+    )
     .option('--store <file.db>', 'SQLite alert store (WAL)', 'alerts.db')
     .option('--thresholds <file.json>', 'per-class alert thresholds, e.g. {"dos": 0.9} (default: 0.5)')
     .option(

@@ -117,26 +117,36 @@ export function registerTrain(program: Command): void {
       '--data-dir <dir>',
       'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)',
     )
-    .option('--train-split <name>', 'train on this split instead, e.g. KDDTrain+_20Percent for a quick run')
+    .option(
+      '--train-split <name>',
+      "train on this split instead, e.g. KDDTrain+_20Percent for a quick run (default: the protocol's training file)",
+    )
     .option(
       '-c, --config <file.json>',
       'run options in a JSON file, flags override it (format: docs/configuration.md)',
     )
-    .option('--taxonomy <file.json>', 'override attack categories, e.g. {"httptunnel": "r2l"}')
+    .option(
+      '--taxonomy <file.json>',
+      'override attack categories, e.g. {"httptunnel": "r2l"} (default: the dataset\'s taxonomy)',
+    )
     .option('--smote', 'SMOTE minority classes in the training rows')
     .option(
       '--smote-ratio <r>',
       'grow minority classes to r × the majority count, 0 < r ≤ 1 (default: 1)',
       numberOption('--smote-ratio'),
     )
-    .option('--undersample <n>', 'cap every training class at n rows', intOption('--undersample'))
+    .option(
+      '--undersample <n>',
+      'cap every training class at n rows (default: no cap)',
+      intOption('--undersample'),
+    )
     .option('--log1p', 'log1p heavy-tailed count columns before min-max scaling')
     .option('--drop-constant', 'drop columns that are constant on the training data')
     .option('--strict', 'stop at the first bad input row instead of skipping and counting it')
     .addOption(
       new Option(
         '--dedup [when]',
-        'drop exact duplicate rows: train-only (default when given without a value; after the hold-out) or before-split (the whole file, so no test row repeats a training row); counted in the report',
+        'drop exact duplicate rows: train-only (default when given without a value; after the hold-out) or before-split (the whole file, so no test row repeats a training row); counted in the report (default: keep duplicates)',
       ).choices([...DEDUP_MODES]),
     )
     .option('--resume', 'deep models: continue from <out>/checkpoints/last after a crash')

@@ -52,7 +52,10 @@ export function registerWatch(program: Command): void {
       'serve the API and dashboard on this port (default: a free loopback port)',
       intOption('--port'),
     )
-    .option('--token-file <file>', 'file holding the bearer token clients must send')
+    .option(
+      '--token-file <file>',
+      'file holding the bearer token clients must send (default: none, no token on loopback)',
+    )
     .option('--thresholds <file.json>', 'per-class alert thresholds, e.g. {"dos": 0.9} (default: 0.5)')
     .option(
       '--alert-window <seconds>',
