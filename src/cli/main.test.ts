@@ -92,6 +92,38 @@ describe('iot-ids --version and --help', () => {
   });
 });
 
+/** The `iot-ids …` command lines of a help text's examples, split into words (double quotes kept together). */
+function exampleCommands(help: string): string[][] {
+  const examples = help.split(/\nExamples?:\n/)[1] ?? '';
+  return examples
+    .split('\n')
+    .map((line) => /(?:^|\| |sudo )iot-ids (.+?)(?: {3,}.*)?$/.exec(line.trim())?.[1])
+    .filter((command): command is string => command !== undefined && !command.includes('`'))
+    .map((command) => (command.match(/"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^"(.*)"$/, '$1')));
+}
+
+describe('the examples in --help', () => {
+  it('parse: every flag exists, takes its value, and no required option is missing', async () => {
+    const helps = [(await cli('--help')).stdout];
+    for (const command of COMMANDS) helps.push((await cli(command, '--help')).stdout);
+    const commands = helps.flatMap(exampleCommands);
+    expect(commands.length).toBeGreaterThan(30);
+    for (const words of commands) {
+      // The same program with every action replaced: parsing (and the preAction checks) only.
+      const program = buildProgram();
+      for (const command of program.commands) command.action(() => {});
+      let stderr = '';
+      program.configureOutput({ writeErr: (text) => (stderr += text), writeOut: () => {} });
+      for (const command of program.commands)
+        command.configureOutput({ writeErr: (text) => (stderr += text), writeOut: () => {} });
+      await expect(
+        program.parseAsync(['node', 'iot-ids', ...words]),
+        `iot-ids ${words.join(' ')}: ${stderr}`,
+      ).resolves.toBeDefined();
+    }
+  });
+});
+
 describe('one meaning per flag', () => {
   const program = buildProgram();
   const options = program.commands.flatMap((c) =>

@@ -66,11 +66,11 @@ Examples:
   iot-ids datasets                               which dataset files were found, and where
   iot-ids fetch nsl-kdd                          download NSL-KDD into the per-user cache
   iot-ids train -d nsl-kdd -m rf -t 5class -p official -s 1 -o runs/rf-1
-  iot-ids evaluate --model runs/rf-1/model --split KDDTest-21 -o runs/rf-1-eval
+  iot-ids evaluate --model-dir runs/rf-1/model --split KDDTest-21 -o runs/rf-1-eval
   iot-ids report runs/rf-1                       HTML report of one run (figures, tables)
-  iot-ids compare -c experiments/sae-paper.json -s 3   a grid of runs, mean ± std, one report
-  iot-ids serve --model runs/rf-1/model          detection service + dashboard on http://127.0.0.1:8080/
-  zcat flows.csv.gz | iot-ids detect --model runs/rf-1/model -i - -o alerts.ndjson
+  iot-ids compare -c experiments/sae-paper.json --seeds 3   a grid of runs, mean ± std, one report
+  iot-ids serve --model-dir runs/rf-1/model      detection service + dashboard on http://127.0.0.1:8080/
+  zcat flows.csv.gz | iot-ids detect --model-dir runs/rf-1/model -i - -o alerts.ndjson
 
 Exit codes: 0 ok, 1 failure, 2 usage error.`,
   );

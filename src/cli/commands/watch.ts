@@ -31,7 +31,10 @@ export function registerWatch(program: Command): void {
     .description(
       'live detection: capture packets (tcpdump child), meter connections, score them and raise alerts into the store, streams, /metrics and dashboard',
     )
-    .option('--interface <if>', 'capture on this interface through `tcpdump -U -w -`')
+    .option(
+      '--interface <if>',
+      'capture on this interface through `tcpdump -U -w -` (this or --input is required)',
+    )
     .option('--filter <bpf>', 'BPF filter for tcpdump, e.g. "not port 22"')
     .option('--netns <name>', 'run tcpdump inside this network namespace (ip netns exec; needs root)')
     .option('--input <file|->', '- reads a live pcap stream on stdin; a pcap file needs --replay')
