@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
+import { describeIssue as inProjectWords } from '../util/describe-issue.js';
 import { readJsonValue } from '../util/read-json-file.js';
 import { availableProtocols } from './protocols.js';
 import { PROTOCOL_NAMES, TASK_NAMES } from './run-names.js';
@@ -131,7 +132,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): Problem {
             : `expected ${issue.expected}, got ${JSON.stringify(actual)}`,
       };
     default:
-      return { path, message: issue.message };
+      return { path, message: inProjectWords(issue, raw) };
   }
 }
 
