@@ -40,7 +40,9 @@ describe.runIf(hasData)('iot-ids compare and report', () => {
     expect(first.stdout).toMatch(/4 runs \(0 kept/);
     // The summary table on the console: one line per cell and test split, mean ± std over the 2 seeds.
     expect(first.stdout).toMatch(/^model\s+dataset\s+task\s+protocol\s+split\s+seeds\s+accuracy/m);
-    expect(first.stdout).toMatch(/^rf\s+nsl-kdd\s+5class\s+official\s+KDDTest\+\s+2\s+\d+\.\d\d ± \d+\.\d\d %/m);
+    expect(first.stdout).toMatch(
+      /^rf\s+nsl-kdd\s+5class\s+official\s+KDDTest\+\s+2\s+\d+\.\d\d ± \d+\.\d\d %/m,
+    );
     expect(first.stdout.match(/^rf\s+nsl-kdd\s/gm)).toHaveLength(4);
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
     expect(results.runs).toHaveLength(4);
