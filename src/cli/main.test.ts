@@ -262,4 +262,15 @@ describe('detect', () => {
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { label: string }).label)).toEqual(['normal', 'dos']);
   });
+
+  it('still takes the old detect --output, with a warning', async () => {
+    const input = join(dir, 'one.csv');
+    await writeFile(input, '5,tcp,3.5,0.2\n');
+    const out = join(dir, 'one.ndjson');
+    const args = ['--model-dir', modelDir, '-d', schemaFile, '-i', input, '--output', out];
+    const { code, stderr } = await cli('detect', ...args);
+    expect(code).toBe(0);
+    expect(stderr).toContain('warning: --output is deprecated; use -o/--out');
+    expect((await readFile(out, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
 });
