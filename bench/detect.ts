@@ -1,7 +1,7 @@
 /**
- * Batch detection throughput: `node --import tsx bench/detect.ts [--model DIR]`. Scores all of KDDTest+
+ * Batch detection throughput: `node --import tsx bench/detect.ts [--model-dir DIR]`. Scores all of KDDTest+
  * (gzip) with a Random Forest model through `detectFile` (read, validate, encode, predict, write NDJSON to
- * a file) and, for comparison, only reads and validates it with `streamRecordBatches`. Without `--model` a
+ * a file) and, for comparison, only reads and validates it with `streamRecordBatches`. Without `--model-dir` a
  * forest is first trained on KDDTrain+ into a temporary directory. Detection runs in a child process, so
  * the peak RSS is detection's own, not training's.
  * Environment: IOT_IDS_DATA_DIR (default ../shared/data), DETECT_TREES (100), DETECT_JOBS (2),
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ bench: 'detect', skipped: `no ${testFile}` }));
     return;
   }
-  let modelDir = argument('--model');
+  let modelDir = argument('--model-dir');
   let temp: string | undefined;
   let trainSeconds: number | undefined;
   try {

@@ -1,5 +1,5 @@
 /**
- * Load test of the detection service: `node --import tsx bench/serve-load.ts --model DIR [--seconds 60]
+ * Load test of the detection service: `node --import tsx bench/serve-load.ts --model-dir DIR [--seconds 60]
  * [--clients 4] [--records 1000] [--rate R] [--sync full|normal] [--decoder-threads N] [--soak]`.
  * The service runs in a child process on 127.0.0.1 (so the load generator does not share its event loop);
  * `--clients` concurrent keep-alive clients POST 1000-record JSON bodies cut from the dataset's first
@@ -305,9 +305,9 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const childOptions = argument('--serve');
   if (childOptions !== undefined) return serveChild(JSON.parse(childOptions) as ServerOptions);
-  const modelDir = argument('--model');
+  const modelDir = argument('--model-dir');
   if (modelDir === undefined) {
-    console.error('usage: bench/serve-load.ts --model DIR [--seconds 60] [--clients 4] [--soak]');
+    console.error('usage: bench/serve-load.ts --model-dir DIR [--seconds 60] [--clients 4] [--soak]');
     process.exitCode = 2;
     return;
   }

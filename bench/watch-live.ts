@@ -84,7 +84,7 @@ try {
   const watchArgs = ['bin/iot-ids.js', 'watch', '--netns', netns, '--interface', 'lo', '--filter', 'udp'];
   watch = spawn(
     process.execPath,
-    [...watchArgs, '--model', modelDir, '--store', join(dir, 'alerts.db'), '--port', String(port)],
+    [...watchArgs, '--model-dir', modelDir, '--store', join(dir, 'alerts.db'), '--port', String(port)],
     { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';

@@ -70,7 +70,7 @@ describe.skipIf(reason !== null)('watch on the live lab', () => {
         'lo',
         '--netns',
         netns,
-        '--model',
+        '--model-dir',
         modelDir,
         '--store',
         join(dir, 'alerts.db'),

@@ -135,7 +135,7 @@ describe.runIf(hasData)('iot-ids train and evaluate on real NSL-KDD (20 % traini
 
     const evalOut = join(dir, 'eval');
     const evaluated = await cli(
-      ['evaluate', '--model', join(out, 'model'), '--split', 'KDDTest+', '-o', evalOut],
+      ['evaluate', '--model-dir', join(out, 'model'), '--split', 'KDDTest+', '-o', evalOut],
       {
         IOT_IDS_DATA_DIR: dataDir,
       },
@@ -156,7 +156,7 @@ describe.runIf(hasData)('iot-ids train and evaluate on real NSL-KDD (20 % traini
     const input = join(dir, 'flows.csv');
     await writeFile(input, `${lines.join('\n')}\n`);
     const predictions = join(dir, 'predictions.ndjson');
-    const detected = await cli(['detect', '--model', join(out, 'model'), '-i', input, '-o', predictions]);
+    const detected = await cli(['detect', '--model-dir', join(out, 'model'), '-i', input, '-o', predictions]);
     expect(detected.code).toBe(0);
     expect(detected.stderr).toMatch(/line 11: wrong column count/);
     const rows = (await readFile(predictions, 'utf8'))

@@ -36,8 +36,14 @@ describe.runIf(hasData)('iot-ids compare and report', () => {
       }),
     );
     const out = join(dir, 'out');
-    const first = await cli(['compare', '-c', config, '-s', '2', '-o', out]);
+    const first = await cli(['compare', '-c', config, '--seeds', '2', '-o', out]);
     expect(first.stdout).toMatch(/4 runs \(0 kept/);
+    // The summary table on the console: one line per cell and test split, mean ± std over the 2 seeds.
+    expect(first.stdout).toMatch(/^model\s+dataset\s+task\s+protocol\s+split\s+seeds\s+accuracy/m);
+    expect(first.stdout).toMatch(
+      /^rf\s+nsl-kdd\s+5class\s+official\s+KDDTest\+\s+2\s+\d+\.\d\d ± \d+\.\d\d %/m,
+    );
+    expect(first.stdout.match(/^rf\s+nsl-kdd\s/gm)).toHaveLength(4);
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
     expect(results.runs).toHaveLength(4);
     const cell = results.cells.find(
@@ -54,7 +60,7 @@ describe.runIf(hasData)('iot-ids compare and report', () => {
 
     // A run interrupted before metrics.json is redone; finished runs are kept.
     await rm(join(out, 'runs', 'nsl-kdd__binary__official__rf__seed2', 'metrics.json'));
-    const second = await cli(['compare', '-c', config, '-s', '2', '-o', out]);
+    const second = await cli(['compare', '-c', config, '--seeds', '2', '-o', out]);
     expect(second.stdout).toMatch(/4 runs \(3 kept/);
 
     // The single-run report of one of those runs.

@@ -13,7 +13,7 @@ async function detect(modelDir: string, input: string): Promise<{ code: number; 
   try {
     await run(
       process.execPath,
-      ['--import', 'tsx', join(repo, 'test/run-cli.ts'), 'detect', '--model', modelDir, '-i', input],
+      ['--import', 'tsx', join(repo, 'test/run-cli.ts'), 'detect', '--model-dir', modelDir, '-i', input],
       {
         cwd: repo,
         timeout: 60_000,

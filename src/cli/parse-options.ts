@@ -19,16 +19,17 @@ export function positiveNumberOption(flag: string): (value: string) => number {
   };
 }
 
-export function fractionOption(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0 || n >= 1)
-      throw new InvalidArgumentError(`${flag} needs a number between 0 and 1 (exclusive), got "${value}"`);
-    return n;
-  };
-}
-
 /** For repeatable options: `--webhook a --webhook b` gives ['a', 'b']. */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** Any finite number; the range is the run options schema's to check (its error names the flag too). */
+export function numberOption(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw new InvalidArgumentError(`${flag} needs a number, got "${value}"`);
+    return n;
+  };
 }

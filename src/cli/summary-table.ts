@@ -25,7 +25,8 @@ function pct(value: number): string {
   return `${(value * 100).toFixed(2)}%`;
 }
 
-function table(header: string[], rows: string[][]): string {
+/** Columns padded to their widest cell: the first left-aligned, the others right-aligned. */
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

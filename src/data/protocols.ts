@@ -1,13 +1,6 @@
 import { IotIdsError } from '../errors.js';
-import type { DatasetDefinition, ProtocolName } from './schema.js';
-
-/** Every protocol, most honest first (the order `--help` and error messages list them in). */
-export const PROTOCOL_NAMES = [
-  'official',
-  'time-split',
-  'group-split',
-  'random-split',
-] as const satisfies readonly ProtocolName[];
+import type { ProtocolName } from './run-names.js';
+import type { DatasetDefinition } from './schema.js';
 
 /**
  * The protocols `dataset` can run: `official` only when it has a test file besides the training file,

@@ -98,6 +98,13 @@ describe('loadSchemaFile', () => {
     expect(error.message).toMatch(/unknown key "colums"; allowed keys: name, title, columns/);
   });
 
+  it('says what a value must be in the project’s words, not the library’s', async () => {
+    const error = await loadError('empty.json', { ...minimal, columns: [], name: '' });
+    expect(error.message).toContain('columns: must have at least 1 item(s)');
+    expect(error.message).toContain('name: must have at least 1 character(s)');
+    expect(error.message).not.toMatch(/Too small|Invalid input/);
+  });
+
   it('reports a missing required field', async () => {
     const { splits: _splits, ...noSplits } = minimal;
     const error = await loadError('nosplits.json', noSplits);

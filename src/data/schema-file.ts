@@ -1,10 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { IotIdsError } from '../errors.js';
+import { describeIssue as inProjectWords } from '../util/describe-issue.js';
 import { readJsonValue } from '../util/read-json-file.js';
-import { availableProtocols, PROTOCOL_NAMES } from './protocols.js';
-import type { ColumnType, DatasetDefinition, SplitFile, TaskName, TimeColumns } from './schema.js';
-import { TASK_NAMES } from './tasks.js';
+import { availableProtocols } from './protocols.js';
+import { PROTOCOL_NAMES, TASK_NAMES } from './run-names.js';
+import type { ColumnType, DatasetDefinition, SplitFile, TimeColumns } from './schema.js';
 
 /**
  * Reads the JSON schema file that lets any labelled flow CSV be used like a built-in dataset. The format,
@@ -66,10 +67,7 @@ const schemaFileSchema = z.strictObject({
     })
     .optional(),
   randomSplitSource: z.string().optional(),
-  tasks: z
-    .array(z.enum(TASK_NAMES as [TaskName, ...TaskName[]]))
-    .min(1)
-    .optional(),
+  tasks: z.array(z.enum(TASK_NAMES)).min(1).optional(),
 });
 
 type SchemaFile = z.infer<typeof schemaFileSchema>;
@@ -134,7 +132,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): Problem {
             : `expected ${issue.expected}, got ${JSON.stringify(actual)}`,
       };
     default:
-      return { path, message: issue.message };
+      return { path, message: inProjectWords(issue, raw) };
   }
 }
 

@@ -3,6 +3,7 @@
  * through a JSON schema file validated by `schema-file.ts`.
  */
 import { IotIdsError } from '../errors.js';
+import type { ProtocolName, TaskName } from './run-names.js';
 export type ColumnType = 'numeric' | 'categorical' | 'label' | 'ignore';
 
 export interface ColumnSpec {
@@ -73,13 +74,8 @@ export interface SplitFile {
   readonly optional?: boolean;
 }
 
-export type TaskName = '5class' | 'binary' | 'ddos-u2r-normal' | 'attack-cat' | 'detailed';
-/**
- * How rows are divided into training and test data. `official`: the dataset's own test files. For one-file
- * data: `time-split` (earliest rows train), `group-split` (no device or source on both sides) and
- * `random-split` (stratified hold-out; inflated, rows of one session land on both sides).
- */
-export type ProtocolName = 'official' | 'random-split' | 'time-split' | 'group-split';
+/** Declared once in run-names.ts; re-exported here beside the dataset types that use them. */
+export type { ProtocolName, TaskName } from './run-names.js';
 
 export interface DatasetDefinition {
   readonly name: string;

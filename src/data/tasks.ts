@@ -1,5 +1,6 @@
 import { IotIdsError } from '../errors.js';
-import type { DatasetDefinition, TaskName, Taxonomy } from './schema.js';
+import type { TaskName } from './run-names.js';
+import type { DatasetDefinition, Taxonomy } from './schema.js';
 import type { Table } from './table.js';
 import { taxonomyCategories } from './taxonomy.js';
 
@@ -13,14 +14,6 @@ export const TASK_CLASSES = {
   binary: ['normal', 'attack'],
   'ddos-u2r-normal': ['normal', 'ddos', 'u2r'],
 } as const satisfies Record<Exclude<TaskName, 'attack-cat' | 'detailed'>, readonly string[]>;
-
-export const TASK_NAMES: readonly TaskName[] = [
-  '5class',
-  'binary',
-  'ddos-u2r-normal',
-  'attack-cat',
-  'detailed',
-];
 
 /** Tasks whose classes are the taxonomy's categories rather than a fixed list. */
 function classesFromTaxonomy(task: TaskName): task is 'attack-cat' | 'detailed' {

@@ -129,6 +129,16 @@ describe('detect on traffic input', () => {
     expect(summary.traffic?.unit).toBe('lines');
   });
 
+  it('fails (no output file) when not one line of a flow log gave a connection', async () => {
+    const path = join(dir, 'junk.conn.log');
+    await writeFile(path, '#separator \\x09\n#fields\tts\tuid\nnot-a-time\tCx\nalso-bad\tCy\n');
+    const out = join(dir, 'junk.ndjson');
+    await expect(detectFile({ modelDir: connModel, input: path, output: out })).rejects.toThrow(
+      /junk\.conn\.log: no zeek-tsv record could be read: 3 line\(s\) skipped/,
+    );
+    await expect(readFile(out, 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
   it('refuses a pcap for a model trained on CSV columns, naming both', async () => {
     const pcap = join(dir, 'refused.pcap');
     await writeFile(pcap, writePcap(captureFrames()));

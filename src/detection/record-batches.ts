@@ -39,7 +39,7 @@ export interface RecordBatchOptions {
   header?: boolean;
 }
 
-const DEFAULT_BATCH_ROWS = 4096;
+export const DEFAULT_BATCH_ROWS = 4096;
 
 /**
  * Reads flow records for detection as a sequence of small tables, so input of any size (a file, stdin, a

@@ -66,7 +66,7 @@ describe.skipIf(missing !== undefined)('iot-ids consume: kill -9 of a group memb
         topic,
         '--group',
         'g-kill',
-        '--model',
+        '--model-dir',
         modelDir,
         '--store',
         store,

@@ -84,6 +84,8 @@ describe('readLabGroundTruth', () => {
     expect(await readLabGroundTruth(good)).toEqual(truth);
     const bad = join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ ...truth, phases: [{ ...truth.phases[0], start: 'soon' }] }));
-    await expect(readLabGroundTruth(bad)).rejects.toThrow(/bad\.json.*phases\.0\.start/);
+    await expect(readLabGroundTruth(bad)).rejects.toThrow(
+      /bad\.json, field "phases\[0\]\.start": invalid lab ground truth: must be a number, got "soon"/,
+    );
   });
 });

@@ -31,12 +31,20 @@ describe('experiment config', () => {
   it('names the bad field: unknown model, unknown dataset, bad option', () => {
     expect(() =>
       parseExperimentConfig({ ...valid, grid: { ...valid.grid, model: ['gpt'] } }, 'x.json'),
-    ).toThrow(/x\.json, field "grid\.model\.0"/);
+    ).toThrow(
+      /x\.json, field "grid\.model\[0\]": invalid experiment config: must be one of "rf", .*got "gpt"/,
+    );
     expect(() =>
       parseExperimentConfig({ ...valid, grid: { ...valid.grid, dataset: ['cicids'] } }, 'x.json'),
-    ).toThrow(/field "grid\.dataset\.0".*unknown dataset/);
+    ).toThrow(/field "grid\.dataset\[0\]".*unknown dataset/);
     expect(() => parseExperimentConfig({ ...valid, options: { rf: { nEstimators: -1 } } }, 'x.json')).toThrow(
-      /nEstimators/,
+      'x.json, field "options.rf.nEstimators": invalid option for model "rf": must be ≥ 1, got -1',
+    );
+    expect(() => parseExperimentConfig({ ...valid, options: { rf: { trees: 5 } } }, 'x.json')).toThrow(
+      /field "options\.rf\.trees": .*is not a known field \(check the spelling, or remove it\)/,
+    );
+    expect(() => parseExperimentConfig({ ...valid, extra: 1 }, 'x.json')).toThrow(
+      /field "extra": invalid experiment config: is not a known field/,
     );
     expect(() => parseExperimentConfig({ ...valid, options: { fcnn: {} } }, 'x.json')).toThrow(
       /not in grid\.model/,

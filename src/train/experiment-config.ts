@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { PROTOCOL_NAMES } from '../data/protocols.js';
 import { IotIdsError } from '../errors.js';
 import { parseJsonValue, readJsonFile } from '../util/read-json-file.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import type { ProtocolName, TaskName } from '../data/schema.js';
-import { TASK_NAMES } from '../data/tasks.js';
-import { modelKinds, parseModelOptions } from '../models/registry.js';
+import { DEDUP_MODES, PROTOCOL_NAMES, TASK_NAMES, type DedupMode } from '../data/run-names.js';
+import { modelDescriptor, modelKinds } from '../models/registry.js';
+import { fieldProblems, formatPath } from '../util/describe-issue.js';
 
 /**
  * `iot-ids compare --config experiments/<name>.json`: a grid of datasets × models × tasks × protocols, each
@@ -17,8 +17,8 @@ export interface ExperimentConfig {
   options: Record<string, Record<string, unknown>>;
   /** Train on this split instead of the protocol's (e.g. KDDTrain+_20Percent for a quick grid). */
   trainSplit?: string;
-  /** Drop exact duplicate training rows in every run (`--dedup`). Default false. */
-  dedup?: boolean;
+  /** Drop exact duplicate rows in every run, as `train --dedup` (true: train-only). Default off. */
+  dedup?: boolean | DedupMode;
 }
 
 /** One cell of the grid for one seed. */
@@ -43,13 +43,13 @@ function configSchema() {
         .object({
           dataset: z.array(datasetName).min(1),
           model: z.array(z.enum(modelKinds() as [string, ...string[]])).min(1),
-          task: z.array(z.enum(TASK_NAMES as unknown as [TaskName, ...TaskName[]])).min(1),
+          task: z.array(z.enum(TASK_NAMES)).min(1),
           protocol: z.array(z.enum(PROTOCOL_NAMES)).min(1),
         })
         .strict(),
       options: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
       trainSplit: z.string().optional(),
-      dedup: z.boolean().optional(),
+      dedup: z.union([z.boolean(), z.enum(DEDUP_MODES)]).optional(),
     })
     .strict();
 }
@@ -72,7 +72,14 @@ function checkOptions(config: ExperimentConfig, source: string): ExperimentConfi
         location: { file: source, field: `options.${model}` },
       });
     }
-    parseModelOptions(model, options, `${source} (options.${model})`);
+    const parsed = modelDescriptor(model).optionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const [first] = fieldProblems(parsed.error.issues, options);
+      throw new IotIdsError(`invalid option for model "${model}": ${first.message}`, {
+        kind: 'usage',
+        location: { file: source, field: formatPath(['options', model, ...first.path]) },
+      });
+    }
   }
   return config;
 }

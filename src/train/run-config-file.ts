@@ -1,46 +1,34 @@
-import { z } from 'zod';
-import { PROTOCOL_NAMES } from '../data/protocols.js';
-import type { TaskName } from '../data/schema.js';
-import { TASK_NAMES } from '../data/tasks.js';
-import { readJsonFile } from '../util/read-json-file.js';
+import { IotIdsError } from '../errors.js';
+import { readJsonValue } from '../util/read-json-file.js';
+import { COMMAND_LINE_ONLY } from './run-options.js';
 
 /**
- * `--config file.json`: every training choice in one file, so a run can be repeated exactly. Flags given on
- * the command line override the file.
+ * `--config file.json`: every training choice in one file, so a run can be repeated exactly, in the shape of
+ * the run options (run-options.ts; docs/configuration.md has a complete example). The file is only read
+ * here: it is validated together with the flags laid over it, by the one run options schema, so an error
+ * names each bad key as the file writes it.
  */
-const runConfigSchema = z
-  .object({
-    dataset: z.string(),
-    model: z.string(),
-    task: z.enum(TASK_NAMES as [TaskName, ...TaskName[]]),
-    protocol: z.enum(PROTOCOL_NAMES),
-    seed: z.number().int().min(0),
-    trainSplit: z.string(),
-    validationFraction: z.number().gt(0).lt(0.5),
-    testFraction: z.number().gt(0).lt(0.9),
-    modelOptions: z.record(z.string(), z.unknown()),
-    pipeline: z
-      .object({ log1pColumns: z.array(z.string()), dropConstant: z.boolean(), clip: z.boolean() })
-      .partial()
-      .strict(),
-    resample: z
-      .object({
-        smote: z.boolean(),
-        smoteRatio: z.number().gt(0).max(1),
-        smoteK: z.number().int().min(1).max(50),
-        undersampleMaxPerClass: z.number().int().min(1),
-      })
-      .partial()
-      .strict(),
-    taxonomyOverrides: z.record(z.string(), z.enum(['normal', 'dos', 'probe', 'r2l', 'u2r'])),
-    strict: z.boolean(),
-    dedup: z.union([z.boolean(), z.enum(['before-split', 'train-only'])]),
-  })
-  .partial()
-  .strict();
-
-export type RunConfigFile = z.infer<typeof runConfigSchema>;
-
-export async function readRunConfigFile(path: string): Promise<RunConfigFile> {
-  return readJsonFile(path, runConfigSchema, 'config');
+export async function readRunConfigFile(path: string): Promise<Record<string, unknown>> {
+  const value = await readJsonValue(path, 'config');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new IotIdsError('invalid config: the file must hold one JSON object ({ "model": "rf", … })', {
+      kind: 'usage',
+      location: { file: path },
+    });
+  }
+  for (const key of COMMAND_LINE_ONLY) {
+    if (Object.hasOwn(value, key)) {
+      throw new IotIdsError(
+        `invalid config: "${key}" is set on the command line (${FLAG_OF[key]}), not in a config file; remove it`,
+        { kind: 'usage', location: { file: path, field: key } },
+      );
+    }
+  }
+  return value as Record<string, unknown>;
 }
+
+const FLAG_OF: Record<(typeof COMMAND_LINE_ONLY)[number], string> = {
+  out: '-o/--out',
+  dataDir: '--data-dir',
+  resume: '--resume',
+};

@@ -1,7 +1,7 @@
-import type { ProtocolName, TaskName } from '../data/schema.js';
+import type { DedupMode, ProtocolName, TaskName } from '../data/run-names.js';
 import type { PipelineOptions } from '../preprocess/pipeline.js';
 
-export type DedupMode = 'before-split' | 'train-only';
+export type { DedupMode } from '../data/run-names.js';
 
 /** Training-set resampling, applied after the train/validation split and only to the training part. */
 export interface ResampleOptions {

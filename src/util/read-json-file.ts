@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { IotIdsError } from '../errors.js';
+import { fieldProblems, formatPath } from './describe-issue.js';
 
 /**
  * Reads a user-supplied JSON file (a run config, an experiment, thresholds…) and validates it with zod. Both
@@ -47,14 +48,19 @@ export async function readJsonValue(
   }
 }
 
-/** Validates an already parsed value; errors name `source` and the first bad field. */
+/**
+ * Validates an already parsed value. Errors name `source` and the field as the file writes it
+ * (`modelOptions.nEstimators`, `grid.model[1]`) in the project's words; every bad field is listed, the first
+ * in the error's location and the others on lines below it.
+ */
 export function parseJsonValue<T>(value: unknown, schema: z.ZodType<T>, what: string, source: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new IotIdsError(`invalid ${what}: ${issue.message}`, {
+    const [first, ...more] = fieldProblems(parsed.error.issues, value);
+    const also = more.map((p) => `\n  field "${formatPath(p.path)}": ${p.message}`).join('');
+    throw new IotIdsError(`invalid ${what}: ${first.message}${also}`, {
       kind: 'usage',
-      location: { file: source, field: issue.path.join('.') || undefined },
+      location: { file: source, field: formatPath(first.path) || undefined },
     });
   }
   return parsed.data;

@@ -1,13 +1,15 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 
+import { deprecatedModelOption, modelDirOption } from '../model-dir-option.js';
 import { collect, intOption } from '../parse-options.js';
+import { requiredOption } from '../required-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
 interface ConsumeFlags {
   brokers: string;
   topic: string;
   group: string;
-  model: string;
+  modelDir: string;
   store: string;
   thresholds?: string;
   batchSize?: number;
@@ -25,13 +27,16 @@ export function registerConsume(program: Command): void {
     .description(
       'score flow records from Kafka as one consumer group (scale out by starting more processes); alerts go to a SQLite store',
     )
-    .requiredOption('--brokers <host:port,...>', 'Kafka bootstrap brokers')
-    .requiredOption('--topic <name>', 'topic of flow records (one JSON object or CSV line per message)')
+    .addOption(requiredOption('--brokers <host:port,...>', 'Kafka bootstrap brokers'))
+    .addOption(
+      requiredOption('--topic <name>', 'topic of flow records (one JSON object or CSV line per message)'),
+    )
     .option('--group <id>', 'consumer group shared by every scoring process', 'iot-ids')
-    .requiredOption('--model <dir>', 'a saved model directory')
+    .addOption(modelDirOption())
+    .addOption(deprecatedModelOption())
     .option('--store <file.db>', 'SQLite alert store (WAL)', 'alerts.db')
-    .option('--thresholds <file.json>', 'per-class alert thresholds (default 0.5)')
-    .option('--batch-size <n>', 'records scored per step (default 1000)', intOption('--batch-size'))
+    .option('--thresholds <file.json>', 'per-class alert thresholds, e.g. {"dos": 0.9} (default: 0.5)')
+    .option('--batch-size <n>', 'records scored per step (default: 1000)', intOption('--batch-size'))
     .option('--from-beginning', 'a new group starts at the oldest message instead of the newest')
     .option(
       '--zero-day [dir]',
@@ -44,20 +49,33 @@ export function registerConsume(program: Command): void {
     )
     .option(
       '--session-timeout <ms>',
-      'how long the group waits for a silent member before giving its partitions to others (default 30000)',
+      'how long the group waits for a silent member before giving its partitions to others (default: 30000)',
       intOption('--session-timeout'),
     )
-    .option(
-      '--webhook <url>',
-      'also POST each new alert as JSON to this URL, retrying with backoff (repeatable)',
-      collect,
-      [],
+    .addOption(
+      new Option(
+        '--webhook <url>',
+        'also POST each new alert as JSON to this URL, retrying with backoff (repeatable)',
+      )
+        .argParser(collect)
+        .default([], 'none'),
     )
-    .option(
-      '--syslog <udp|tcp://host:port>',
-      'also send each new alert to a syslog collector as RFC 5424, e.g. udp://127.0.0.1:514 (repeatable)',
-      collect,
-      [],
+    .addOption(
+      new Option(
+        '--syslog <udp|tcp://host:port>',
+        'also send each new alert to a syslog collector as RFC 5424, e.g. udp://127.0.0.1:514 (repeatable)',
+      )
+        .argParser(collect)
+        .default([], 'none'),
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  iot-ids consume --brokers kafka:9092 --topic flows --model-dir runs/rf-1/model
+  iot-ids consume --brokers k1:9092,k2:9092 --topic flows --group iot-ids --model-dir /m --zero-day --store /var/lib/iot-ids/alerts.db
+
+Start the same command on more hosts to share the topic's partitions; SIGINT or SIGTERM stops after the current step.`,
     )
     .action(async (flags: ConsumeFlags) => {
       const { AlertStore } = await import('../../alerts/alert-store.js');
@@ -74,12 +92,12 @@ export function registerConsume(program: Command): void {
         brokers: flags.brokers.split(','),
         topic: flags.topic,
         groupId: flags.group,
-        modelDir: flags.model,
+        modelDir: flags.modelDir,
         batchSize: flags.batchSize,
         fromBeginning: flags.fromBeginning,
         zeroDay: flags.zeroDay,
         thresholds: flags.thresholds ? await readThresholds(flags.thresholds) : undefined,
-        onAlert: kafkaAlertWriter(store, { model: flags.model, forwarders }),
+        onAlert: kafkaAlertWriter(store, { model: flags.modelDir, forwarders }),
         onLog: (level, message) => log(`kafka ${level}: ${message}`),
         consumerConfig:
           flags.sessionTimeout === undefined

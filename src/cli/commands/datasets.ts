@@ -7,6 +7,13 @@ export function registerDatasets(program: Command): void {
     .description('list the known datasets and whether and where each file was found')
     .option('--data-dir <dir>', 'also look here first')
     .option('--json', 'print JSON instead of a table')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  iot-ids datasets
+  iot-ids datasets --data-dir ../shared/data --json`,
+    )
     .action(async (flags: { dataDir?: string; json?: boolean }) => {
       const searchPath = dataSearchPath(flags.dataDir);
       const rows = await describeDatasets(searchPath);

@@ -24,6 +24,13 @@ export function registerDemo(program: Command): void {
     )
     .option('-o, --out <dir>', 'where the runs go', 'runs/demo')
     .option('-s, --seed <n>', 'seed', intOption('--seed'), 1)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  iot-ids demo                                   what \`npm start\` runs (a few minutes on 2 cores)
+  IOT_IDS_DATA_DIR=../shared/data iot-ids demo -o runs/demo -s 2`,
+    )
     .action(async (flags: { dataDir?: string; out: string; seed: number }) => {
       const { buildRunReport, writeReport } = await import('../../report/html-report.js');
       const { runTraining } = await import('../../train/run-training.js');
@@ -82,7 +89,7 @@ export function registerDemo(program: Command): void {
         );
       }
       process.stdout.write(
-        `Next: open a report.html, \`iot-ids serve --model ${join(flags.out, 'rf', 'model')}\` for live detection, or \`iot-ids --help\`.\n`,
+        `Next: open a report.html, \`iot-ids serve --model-dir ${join(flags.out, 'rf', 'model')}\` for live detection, or \`iot-ids --help\`.\n`,
       );
     });
 }

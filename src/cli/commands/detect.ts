@@ -1,14 +1,19 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { DetectSummary } from '../../detection/detect-file.js';
 import { terminalProgress } from '../terminal-progress.js';
 import { intOption } from '../parse-options.js';
+import { deprecatedModelOption, modelDirOption } from '../model-dir-option.js';
+import { requiredOption } from '../required-options.js';
+import { DEFAULT_BATCH_ROWS } from '../../detection/record-batches.js';
 import { readThresholds } from '../read-thresholds.js';
 import { formatTrafficSummary } from '../../traffic/read-connections.js';
 
 interface DetectFlags {
-  model: string;
+  modelDir: string;
   input: string;
   dataset?: string;
+  out?: string;
+  /** Deprecated spelling of --out. */
   output?: string;
   batchRows?: number;
   thresholds?: string;
@@ -24,11 +29,14 @@ export function registerDetect(program: Command): void {
     .description(
       'score flow records from a file or stdin with a saved model; NDJSON predictions out, bad lines reported',
     )
-    .requiredOption('--model <dir>', 'a saved model directory, e.g. runs/rf-1/model')
-    .requiredOption(
-      '-i, --input <file|->',
-      'CSV (gzip or plain) with or without the label column; for a traffic model (conn or kdd-traffic ' +
-        'features) a pcap, pcapng, Zeek conn.log (TSV or JSON), eve.json, Argus or nfdump CSV; - reads stdin',
+    .addOption(modelDirOption())
+    .addOption(deprecatedModelOption())
+    .addOption(
+      requiredOption(
+        '-i, --input <file|->',
+        'CSV (gzip or plain) with or without the label column; for a traffic model (conn or kdd-traffic ' +
+          'features) a pcap, pcapng, Zeek conn.log (TSV or JSON), eve.json, Argus or nfdump CSV; - reads stdin',
+      ),
     )
     .option(
       '--format <format>',
@@ -43,10 +51,15 @@ export function registerDetect(program: Command): void {
       'layout of the input (default: the schema stored with the model; a -d that contradicts it is an error)',
     )
     .option(
-      '-o, --output <file>',
-      'NDJSON predictions {line, label, probability, probabilities, alert}; for a packet-ae model one line per packet {frame, ts, src, dst, score, alert} (default stdout)',
+      '-o, --out <file>',
+      'NDJSON predictions {line, label, probability, probabilities, alert}; for a packet-ae model one line per packet {frame, ts, src, dst, score, alert} (default: stdout)',
     )
-    .option('--batch-rows <n>', 'records scored per batch (default 4096)', intOption('--batch-rows'))
+    .addOption(new Option('--output <file>', 'deprecated: use -o/--out').hideHelp())
+    .option(
+      '--batch-rows <n>',
+      `records scored per batch (default: ${DEFAULT_BATCH_ROWS})`,
+      intOption('--batch-rows'),
+    )
     .option(
       '--thresholds <file.json>',
       'per-class alert thresholds, e.g. {"dos": 0.9, "u2r": 0.3} (default 0.5)',
@@ -56,9 +69,24 @@ export function registerDetect(program: Command): void {
       '--zero-day [dir]',
       "also raise 'anomaly' alerts with the model's zero-day detector (<model>/zero-day, or dir; see `iot-ids zero-day`)",
     )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  iot-ids detect --model-dir runs/rf-1/model -i flows.csv -o predictions.ndjson
+  zcat flows.csv.gz | iot-ids detect --model-dir runs/rf-1/model -i - --thresholds thresholds.json
+  iot-ids detect --model-dir runs/iot23/model -i capture.pcap -o conns.ndjson --summary summary.json
+  iot-ids detect --model-dir runs/rf-1/model -i flows.csv --zero-day
+
+Exits 1 when not one input record could be scored (every line rejected): the reasons are printed.`,
+    )
     .action(async (flags: DetectFlags) => {
+      if (flags.output !== undefined) {
+        process.stderr.write('warning: --output is deprecated; use -o/--out\n');
+        flags.out ??= flags.output;
+      }
       const packets = await import('../../detection/detect-packets.js');
-      if (await packets.isPacketAeModelDir(flags.model)) {
+      if (await packets.isPacketAeModelDir(flags.modelDir)) {
         const unused = (
           [
             ['--format', flags.format],
@@ -76,9 +104,9 @@ export function registerDetect(program: Command): void {
           );
         }
         const summary = await packets.detectPackets({
-          modelDir: flags.model,
+          modelDir: flags.modelDir,
           input: flags.input,
-          output: flags.output,
+          output: flags.out,
         });
         process.stderr.write(`${packets.formatPacketSummary(summary)}\n`);
         if (flags.summary) {
@@ -99,10 +127,10 @@ export function registerDetect(program: Command): void {
       const progress = terminalProgress();
       progress.start(`detect ${flags.input === '-' ? 'stdin' : flags.input}`, undefined, 'records');
       const summary = await detectFile({
-        modelDir: flags.model,
+        modelDir: flags.modelDir,
         input: flags.input,
         dataset: flags.dataset,
-        output: flags.output,
+        output: flags.out,
         batchRows: flags.batchRows,
         thresholds,
         format: flags.format,

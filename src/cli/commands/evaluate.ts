@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 
+import { deprecatedModelOption, modelDirOption } from '../model-dir-option.js';
+import { requiredOption } from '../required-options.js';
 import { formatSummaryTable } from '../summary-table.js';
 import { terminalProgress } from '../terminal-progress.js';
 
@@ -7,12 +9,13 @@ export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
     .description('score a saved model on any split and write metrics.json')
-    .requiredOption('--model <dir>', 'a saved model directory, e.g. runs/rf-1/model')
+    .addOption(modelDirOption())
+    .addOption(deprecatedModelOption())
     .option(
       '--split <name>',
-      'split to score, e.g. KDDTest-21 (see `iot-ids datasets`); may be left out for a one-file dataset such as -d other.conn.log.labeled',
+      'split to score, e.g. KDDTest-21 (see `iot-ids datasets`); may be left out for a one-file dataset such as -d other.conn.log.labeled (default: its only file)',
     )
-    .requiredOption('-o, --out <dir>', 'where metrics.json and classification-report.txt go')
+    .addOption(requiredOption('-o, --out <dir>', 'where metrics.json and classification-report.txt go'))
     .option(
       '-d, --dataset <name|schema.json>',
       'dataset of the split (default: the schema stored with the model; a -d that contradicts it is an error)',
@@ -22,9 +25,16 @@ export function registerEvaluate(program: Command): void {
       'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)',
     )
     .option('--strict', 'stop at the first bad input row instead of skipping and counting it')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  iot-ids evaluate --model-dir runs/rf-1/model --split KDDTest-21 -o runs/rf-1-eval
+  iot-ids evaluate --model-dir runs/iot23/model -d other-capture.conn.log.labeled -o runs/iot23-other`,
+    )
     .action(
       async (flags: {
-        model: string;
+        modelDir: string;
         split?: string;
         out: string;
         dataset?: string;
@@ -34,7 +44,7 @@ export function registerEvaluate(program: Command): void {
         const { evaluateModel } = await import('../../evaluate/evaluate-model.js');
         const { metrics, metricsPath } = await evaluateModel(
           {
-            modelDir: flags.model,
+            modelDir: flags.modelDir,
             split: flags.split,
             out: flags.out,
             dataset: flags.dataset,

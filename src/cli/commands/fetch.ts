@@ -8,10 +8,23 @@ export function registerFetch(program: Command): void {
     .command('fetch')
     .description("download a dataset into the per-user cache and verify every file's SHA-256")
     .argument('<dataset>', 'nsl-kdd, kdd99 or unsw-nb15')
-    .option('--split <names...>', 'only these splits')
-    .option('--cache-dir <dir>', 'download here instead of the per-user cache')
-    .option('--mirror <url>', 'base URL of a mirror laid out like the cache ($IOT_IDS_MIRROR)')
+    .option('--split <names...>', 'only these splits (default: every split of the dataset)')
+    .option(
+      '--cache-dir <dir>',
+      'download here (default: the per-user cache: $IOT_IDS_CACHE_DIR, else $XDG_CACHE_HOME/iot-ids/data, else ~/.cache/iot-ids/data)',
+    )
+    .option(
+      '--mirror <url>',
+      'base URL of a mirror laid out like the cache (default: $IOT_IDS_MIRROR, else the original URLs)',
+    )
     .option('--force', 'download again even when a verified copy is present')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  iot-ids fetch nsl-kdd
+  iot-ids fetch kdd99 --split kddcup.data_10_percent corrected --cache-dir data/`,
+    )
     .action(
       async (
         name: string,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { intOption, positiveNumberOption } from '../parse-options.js';
+import { requiredOption } from '../required-options.js';
 import { terminalProgress } from '../terminal-progress.js';
 
 interface FlowsFlags {
@@ -23,30 +24,32 @@ export function registerFlows(program: Command): void {
     .description(
       'turn a packet capture or flow log into connection records (Zeek conn.log fields), optionally with features',
     )
-    .requiredOption(
-      '-i, --input <file|->',
-      'pcap, pcapng, Zeek conn.log (TSV or JSON), Suricata eve.json, Argus or nfdump CSV; gzip or plain; - reads stdin',
+    .addOption(
+      requiredOption(
+        '-i, --input <file|->',
+        'pcap, pcapng, Zeek conn.log (TSV or JSON), Suricata eve.json, Argus or nfdump CSV; gzip or plain; - reads stdin',
+      ),
     )
     .option('-o, --out <file>', 'output file, .ndjson or .csv (default: NDJSON on stdout)')
     .option(
       '--features <set>',
-      'add features: conn (native) or kdd-traffic (KDD basic, time and host windows)',
+      'add features: conn (native) or kdd-traffic (KDD basic, time and host windows) (default: none, the connection fields only)',
     )
     .option('--format <format>', `force the input format (${FORMATS.join(', ')}; default: detected)`)
     .option('--output-format <ndjson|csv>', 'default: from the --out extension, else ndjson')
     .option(
       '--tcp-timeout <s>',
-      'captures: TCP inactivity timeout in seconds (default 300, as Zeek)',
+      'captures: TCP inactivity timeout in seconds (default: 300, as Zeek)',
       positiveNumberOption('--tcp-timeout'),
     )
     .option(
       '--udp-timeout <s>',
-      'captures: UDP and ICMP inactivity timeout in seconds (default 60, as Zeek)',
+      'captures: UDP and ICMP inactivity timeout in seconds (default: 60, as Zeek)',
       positiveNumberOption('--udp-timeout'),
     )
     .option(
       '--max-connections <n>',
-      'captures: most open connections kept; the oldest is ended and counted beyond it (default 500000)',
+      'captures: most open connections kept; the oldest is ended and counted beyond it (default: 500000)',
       intOption('--max-connections'),
     )
     .option('--summary <file.json>', 'also write the summary as JSON')

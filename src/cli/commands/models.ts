@@ -7,7 +7,13 @@ export function registerModels(program: Command): void {
       'list the run directories under a folder: dataset, task, protocol, model and headline figures',
     )
     .argument('[folder]', 'where to look (default: the current folder)', '.')
-    .addHelpText('after', '\nExample:\n  iot-ids models runs/')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  iot-ids models runs/
+  iot-ids models reports/sae-paper/runs`,
+    )
     .action(async (folder: string) => {
       const { formatRunList, listRuns } = await import('../../report/list-runs.js');
       const { runs, unreadable } = await listRuns(folder);

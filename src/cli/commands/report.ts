@@ -8,6 +8,15 @@ export function registerReport(program: Command): void {
     .argument('<runDir>', 'a run directory written by `iot-ids train`, e.g. runs/rf-1')
     .option('-o, --out <file.html>', 'where the report goes (default <runDir>/report.html)')
     .option('--png', 'also save every figure as a PNG beside the report')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  iot-ids report runs/rf-1                       writes runs/rf-1/report.html
+  iot-ids report runs/rf-1 -o rf-1.html --png    elsewhere, with every figure as a PNG too
+
+For a grid of runs, \`iot-ids compare\` writes its own report.`,
+    )
     .action(async (runDir: string, flags: { out?: string; png?: boolean }) => {
       const { buildRunReport, writeReport } = await import('../../report/html-report.js');
       const html = await buildRunReport(runDir);

@@ -1,17 +1,19 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 
+import { DEFAULT_ALERT_WINDOW_SECONDS } from '../../alerts/alert-window.js';
+import { deprecatedModelOption, modelDirOption } from '../model-dir-option.js';
 import { collect, intOption } from '../parse-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
 interface ServeFlags {
-  model: string;
+  modelDir: string;
   host: string;
   port: number;
   tokenFile?: string;
   store: string;
   thresholds?: string;
   sourceField?: string;
-  alertWindow?: number;
+  alertWindow: number;
   decoderThreads?: number;
   retainDays?: number;
   webhook: string[];
@@ -25,12 +27,16 @@ export function registerServe(program: Command): void {
     .description(
       'the detection service: POST /v1/detect, alerts (SQLite, SSE, WebSocket), /metrics, a live dashboard at /',
     )
-    .requiredOption('--model <dir>', 'a saved model directory, e.g. runs/rf-1/model')
+    .addOption(modelDirOption())
+    .addOption(deprecatedModelOption())
     .option('--host <address>', 'address to bind; anything but loopback needs --token-file', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', intOption('--port'), 8080)
-    .option('--token-file <file>', 'file holding the bearer token clients must send')
+    .option(
+      '--token-file <file>',
+      'file holding the bearer token clients must send (default: none, no token on loopback)',
+    )
     .option('--store <file.db>', 'SQLite alert store (WAL)', 'alerts.db')
-    .option('--thresholds <file.json>', 'per-class alert thresholds, e.g. {"dos": 0.9} (default 0.5)')
+    .option('--thresholds <file.json>', 'per-class alert thresholds, e.g. {"dos": 0.9} (default: 0.5)')
     .option(
       '--zero-day [dir]',
       "also raise 'anomaly' alerts with the model's zero-day detector (<model>/zero-day, or dir; see `iot-ids zero-day`)",
@@ -43,6 +49,7 @@ export function registerServe(program: Command): void {
       '--alert-window <seconds>',
       'alerts of one class and source within a window are folded into one',
       intOption('--alert-window'),
+      DEFAULT_ALERT_WINDOW_SECONDS,
     )
     .option(
       '--decoder-threads <n>',
@@ -54,17 +61,31 @@ export function registerServe(program: Command): void {
       'delete alerts whose last record is older than n days, at start and hourly (default: keep all)',
       intOption('--retain-days'),
     )
-    .option(
-      '--webhook <url>',
-      'also POST each new alert as JSON to this URL, retrying with backoff (repeatable)',
-      collect,
-      [],
+    .addOption(
+      new Option(
+        '--webhook <url>',
+        'also POST each new alert as JSON to this URL, retrying with backoff (repeatable)',
+      )
+        .argParser(collect)
+        .default([], 'none'),
     )
-    .option(
-      '--syslog <udp|tcp://host:port>',
-      'also send each new alert to a syslog collector as RFC 5424, e.g. udp://127.0.0.1:514 (repeatable)',
-      collect,
-      [],
+    .addOption(
+      new Option(
+        '--syslog <udp|tcp://host:port>',
+        'also send each new alert to a syslog collector as RFC 5424, e.g. udp://127.0.0.1:514 (repeatable)',
+      )
+        .argParser(collect)
+        .default([], 'none'),
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  iot-ids serve --model-dir runs/rf-1/model                       dashboard on http://127.0.0.1:8080/
+  iot-ids serve --model-dir runs/rf-1/model --host 0.0.0.0 --token-file token.txt --alert-window 300
+  curl -s -H 'content-type: application/json' -d @records.json http://127.0.0.1:8080/v1/detect   (a JSON array)
+
+SIGHUP reloads the model from --model-dir; SIGINT or SIGTERM stops the service.`,
     )
     .action(async (flags: ServeFlags) => {
       const { startServer } = await import('../../serve/server.js');
@@ -73,7 +94,7 @@ export function registerServe(program: Command): void {
       const forwarders = await openForwarders({ webhooks: flags.webhook, syslog: flags.syslog, log });
       const server = await startServer({
         forwarders,
-        modelDir: flags.model,
+        modelDir: flags.modelDir,
         host: flags.host,
         port: flags.port,
         tokenFile: flags.tokenFile,
@@ -86,14 +107,16 @@ export function registerServe(program: Command): void {
         retentionDays: flags.retainDays,
         log: (message) => process.stderr.write(`${message}\n`),
       });
-      process.stderr.write(`iot-ids serving ${flags.model} at ${server.url} (dashboard: ${server.url}/)\n`);
+      process.stderr.write(
+        `iot-ids serving ${flags.modelDir} at ${server.url} (dashboard: ${server.url}/)\n`,
+      );
       process.on('SIGHUP', () => {
         void server
           .reload()
           .then((result) =>
             process.stderr.write(
               result.ok
-                ? `model reloaded: ${flags.model}\n`
+                ? `model reloaded: ${flags.modelDir}\n`
                 : `reload refused, still serving the old model: ${result.error}\n`,
             ),
           );

@@ -1,26 +1,27 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { MODEL_KINDS } from '../../models/model-kinds.js';
-import { loadTaxonomyOverrides } from '../../data/taxonomy.js';
-import type { ProtocolName, TaskName } from '../../data/schema.js';
-import type { RunSpec } from '../../train/run-spec.js';
+import { DEDUP_MODES, PROTOCOL_NAMES, TASK_NAMES } from '../../data/run-names.js';
 import { formatSummaryTable } from '../summary-table.js';
 import { terminalProgress } from '../terminal-progress.js';
-import { PROTOCOL_NAMES } from '../../data/protocols.js';
-import { TASK_NAMES } from '../../data/tasks.js';
-import type { DedupMode } from '../../train/run-spec.js';
-import { fractionOption, intOption, positiveNumberOption } from '../parse-options.js';
+import { intOption, numberOption, positiveNumberOption } from '../parse-options.js';
+import { requiredOption } from '../required-options.js';
+import { formatDeepModelDefaults } from '../deep-model-defaults.js';
 import { defaultPacketAeOptions } from '../../models/packet-ae/options.js';
+import { defaultRandomForestOptions } from '../../models/random-forest/options.js';
+import type { RunSpec } from '../../train/run-spec.js';
 
 /** The packet-level detector trains on a capture, not a dataset: its own code path (train-packet-ae.ts). */
 const PACKET_AE = 'packet-ae';
 const packetAeDefaults = defaultPacketAeOptions();
+const rfDefaults = defaultRandomForestOptions();
 
+/** Commander's attribute names; where each goes in the run options is in train-flags.ts. */
 interface TrainFlags {
   dataset?: string;
   model?: string;
-  task?: TaskName;
-  protocol?: ProtocolName;
+  task?: string;
+  protocol?: string;
   seed?: number;
   out: string;
   dataDir?: string;
@@ -60,12 +61,12 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '-d, --dataset <name|schema.json>',
-      'nsl-kdd, kdd99, unsw-nb15, or a schema file (default nsl-kdd)',
+      'nsl-kdd, kdd99, unsw-nb15, iot-23, or a schema file (default: nsl-kdd)',
     )
     .addOption(
       new Option(
         '-m, --model <kind>',
-        'model to train (default rf); packet-ae trains the unsupervised packet-level detector on --input',
+        'model kind to train (default: rf); packet-ae trains the unsupervised packet-level detector on --input',
       ).choices([...MODEL_KINDS, PACKET_AE]),
     )
     .option(
@@ -74,22 +75,22 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--feature-map-grace <n>',
-      `packet-ae: packets that learn the feature map (default ${packetAeDefaults.featureMapGrace})`,
+      `packet-ae: packets that learn the feature map (default: ${packetAeDefaults.featureMapGrace})`,
       intOption('--feature-map-grace'),
     )
     .option(
       '--detector-grace <n>',
-      `packet-ae: packets the autoencoders train on (default ${packetAeDefaults.detectorGrace})`,
+      `packet-ae: packets the autoencoders train on (default: ${packetAeDefaults.detectorGrace})`,
       intOption('--detector-grace'),
     )
     .option(
       '--calibration-samples <n>',
-      `packet-ae: benign packets the threshold is fitted on (default ${packetAeDefaults.calibrationSamples})`,
+      `packet-ae: benign packets the threshold is fitted on (default: ${packetAeDefaults.calibrationSamples})`,
       intOption('--calibration-samples'),
     )
     .option(
       '--false-alarm-rate <p>',
-      `packet-ae: tail probability above the alert threshold (default ${packetAeDefaults.falseAlarmRate})`,
+      `packet-ae: tail probability above the alert threshold (default: ${packetAeDefaults.falseAlarmRate})`,
       positiveNumberOption('--false-alarm-rate'),
     )
     .addOption(
@@ -105,48 +106,110 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--test-fraction <f>',
-      'one-file protocols: share of rows held out for testing (default 0.3 for time-split and group-split, 0.2 for random-split)',
-      fractionOption('--test-fraction'),
+      'one-file protocols: share of rows held out for testing, above 0 and below 0.9 (default: 0.3 for time-split and group-split, 0.2 for random-split)',
+      numberOption('--test-fraction'),
     )
-    .option('-s, --seed <n>', 'seed for every random choice (default 1)', intOption('--seed'))
-    .requiredOption('-o, --out <dir>', 'run directory: metrics.json, classification-report.txt, model/')
+    .option('-s, --seed <n>', 'seed for every random choice (default: 1)', intOption('--seed'))
+    .addOption(
+      requiredOption('-o, --out <dir>', 'run directory: metrics.json, classification-report.txt, model/'),
+    )
     .option(
       '--data-dir <dir>',
       'where the dataset files are (then $IOT_IDS_DATA_DIR, then the per-user cache)',
     )
-    .option('--train-split <name>', 'train on this split instead, e.g. KDDTrain+_20Percent for a quick run')
-    .option('-c, --config <file.json>', 'every option in a JSON file (flags override it)')
-    .option('--taxonomy <file.json>', 'override attack categories, e.g. {"httptunnel": "r2l"}')
+    .option(
+      '--train-split <name>',
+      "train on this split instead, e.g. KDDTrain+_20Percent for a quick run (default: the protocol's training file)",
+    )
+    .option(
+      '-c, --config <file.json>',
+      'run options in a JSON file, flags override it (format: docs/configuration.md)',
+    )
+    .option(
+      '--taxonomy <file.json>',
+      'override attack categories, e.g. {"httptunnel": "r2l"} (default: the dataset\'s taxonomy)',
+    )
     .option('--smote', 'SMOTE minority classes in the training rows')
     .option(
       '--smote-ratio <r>',
-      'grow minority classes to r × the majority count (default 1)',
-      positiveNumberOption('--smote-ratio'),
+      'grow minority classes to r × the majority count, 0 < r ≤ 1 (default: 1)',
+      numberOption('--smote-ratio'),
     )
-    .option('--undersample <n>', 'cap every training class at n rows', intOption('--undersample'))
+    .option(
+      '--undersample <n>',
+      'cap every training class at n rows (default: no cap)',
+      intOption('--undersample'),
+    )
     .option('--log1p', 'log1p heavy-tailed count columns before min-max scaling')
     .option('--drop-constant', 'drop columns that are constant on the training data')
     .option('--strict', 'stop at the first bad input row instead of skipping and counting it')
     .addOption(
       new Option(
         '--dedup [when]',
-        'drop exact duplicate rows: train-only (default when given without a value; after the hold-out) or before-split (the whole file, so no test row repeats a training row); counted in the report',
-      ).choices(['train-only', 'before-split']),
+        'drop exact duplicate rows: train-only (default when given without a value; after the hold-out) or before-split (the whole file, so no test row repeats a training row); counted in the report (default: keep duplicates)',
+      ).choices([...DEDUP_MODES]),
     )
     .option('--resume', 'deep models: continue from <out>/checkpoints/last after a crash')
-    .option('--n-estimators <n>', 'rf: number of trees (default 100)', intOption('--n-estimators'))
-    .option('--max-depth <n>', 'rf: maximum tree depth (default unlimited)', intOption('--max-depth'))
+    .option(
+      '--n-estimators <n>',
+      `rf: number of trees (default: ${rfDefaults.nEstimators})`,
+      intOption('--n-estimators'),
+    )
+    .option(
+      '--max-depth <n>',
+      `rf: maximum tree depth (default: ${rfDefaults.maxDepth ?? 'unlimited'})`,
+      intOption('--max-depth'),
+    )
     .option(
       '--min-samples-leaf <n>',
-      'rf: minimum rows per leaf (default 1)',
+      `rf: minimum rows per leaf (default: ${rfDefaults.minSamplesLeaf})`,
       intOption('--min-samples-leaf'),
     )
-    .addOption(new Option('--class-weight <w>', 'rf: class weights').choices(['balanced', 'none']))
-    .option('-j, --jobs <n>', 'worker threads (default: up to 2)', intOption('--jobs'))
-    .option('--epochs <n>', 'deep models: maximum epochs per stage', intOption('--epochs'))
-    .option('--batch-size <n>', 'deep models: mini-batch size', intOption('--batch-size'))
-    .option('--learning-rate <r>', 'deep models: Adam learning rate', positiveNumberOption('--learning-rate'))
-    .option('--patience <n>', 'deep models: early-stopping patience in epochs', intOption('--patience'))
+    .addOption(
+      new Option(
+        '--class-weight <w>',
+        'balanced weighs each row by n / (k · count of its class); every model but sae-svm (default: none)',
+      ).choices(['balanced', 'none']),
+    )
+    .option(
+      '-j, --jobs <n>',
+      `rf: worker threads, 0 trains in the main thread (default: min(2, cores) = ${rfDefaults.nJobs} here)`,
+      intOption('--jobs'),
+    )
+    .option(
+      '--epochs <n>',
+      'deep models: maximum epochs per stage (default: per model, below)',
+      intOption('--epochs'),
+    )
+    .option(
+      '--batch-size <n>',
+      'deep models: mini-batch size (default: per model, below)',
+      intOption('--batch-size'),
+    )
+    .option(
+      '--learning-rate <r>',
+      'deep models: Adam learning rate (default: per model, below)',
+      positiveNumberOption('--learning-rate'),
+    )
+    .option(
+      '--patience <n>',
+      'deep models: epochs without a better validation loss before stopping (default: per model, below)',
+      intOption('--patience'),
+    )
+    .addHelpText(
+      'after',
+      `
+${formatDeepModelDefaults()}
+  (vae-bigru: the flags set both parts; sae-svm: --epochs and --patience set both parts, --batch-size and
+  --learning-rate the autoencoder)
+
+Examples:
+  iot-ids train -d nsl-kdd -m rf -t 5class -p official -s 1 -o runs/rf-1
+  iot-ids train -m fcnn --epochs 10 --train-split KDDTrain+_20Percent -o runs/fcnn-quick
+  iot-ids train -d my-flows.schema.json -p time-split --dedup before-split -o runs/mine
+  iot-ids train -c run.json -s 2 -o runs/from-config          (run.json: docs/configuration.md)
+  iot-ids train -m packet-ae -i benign.pcap -o runs/kitnet`,
+    )
     .action(async (flags: TrainFlags) => {
       if (flags.model === PACKET_AE) return trainPacketAeFromFlags(flags);
       const packetOnly = (
@@ -174,60 +237,33 @@ export function registerTrain(program: Command): void {
     });
 }
 
+/**
+ * The run spec of `train`: the config file's options with the given flags laid over them, parsed once by the
+ * run options schema (src/train/run-options.ts), which fills the defaults. Every problem is reported in one
+ * usage error, named as the user wrote it: the flag, or the config file and key.
+ */
 export async function trainSpecFromFlags(flags: TrainFlags): Promise<RunSpec> {
-  const { parseModelOptions } = await import('../../models/registry.js');
   const { readRunConfigFile } = await import('../../train/run-config-file.js');
+  const { mergeRunOptions, modelOptionNames, parseRunOptions, runConfigKeys } =
+    await import('../../train/run-options.js');
+  const { runOptionsError, runOptionsFromFlags } = await import('../train-flags.js');
   const file = flags.config ? await readRunConfigFile(flags.config) : {};
-  const model = flags.model ?? file.model ?? 'rf';
-  const fromFlags: Record<string, unknown> = {};
-  if (flags.nEstimators !== undefined) fromFlags.nEstimators = flags.nEstimators;
-  if (flags.maxDepth !== undefined) fromFlags.maxDepth = flags.maxDepth;
-  if (flags.minSamplesLeaf !== undefined) fromFlags.minSamplesLeaf = flags.minSamplesLeaf;
-  if (flags.classWeight !== undefined)
-    fromFlags.classWeight = flags.classWeight === 'none' ? null : flags.classWeight;
-  if (flags.jobs !== undefined) fromFlags.nJobs = flags.jobs;
-  if (flags.epochs !== undefined) fromFlags.epochs = flags.epochs;
-  if (flags.batchSize !== undefined) fromFlags.batchSize = flags.batchSize;
-  if (flags.learningRate !== undefined) fromFlags.learningRate = flags.learningRate;
-  if (flags.patience !== undefined) fromFlags.patience = flags.patience;
-  const modelOptions = parseModelOptions(
+  const given: Record<string, unknown> = { ...flags };
+  if (flags.taxonomy) {
+    const { loadTaxonomyOverrides } = await import('../../data/taxonomy.js');
+    given.taxonomyOverrides = await loadTaxonomyOverrides(flags.taxonomy);
+  }
+  const merged = mergeRunOptions(file, runOptionsFromFlags(given));
+  const parsed = parseRunOptions(merged);
+  if (parsed.ok) return parsed.spec;
+  const model = typeof merged.model === 'string' ? merged.model : 'rf';
+  throw runOptionsError(parsed.problems, {
+    flags: given,
+    configFile: flags.config,
     model,
-    { ...file.modelOptions, ...fromFlags },
-    flags.config ?? 'command line',
-  );
-  const taxonomyOverrides = flags.taxonomy
-    ? await loadTaxonomyOverrides(flags.taxonomy)
-    : file.taxonomyOverrides;
-  const resample = {
-    ...file.resample,
-    ...(flags.smote ? { smote: true } : {}),
-    ...(flags.smoteRatio !== undefined ? { smoteRatio: flags.smoteRatio } : {}),
-    ...(flags.undersample !== undefined ? { undersampleMaxPerClass: flags.undersample } : {}),
-  };
-  const pipeline = {
-    ...file.pipeline,
-    ...(flags.dropConstant ? { dropConstant: true } : {}),
-  };
-  return {
-    dataset: flags.dataset ?? file.dataset ?? 'nsl-kdd',
-    task: flags.task ?? file.task,
-    protocol: flags.protocol ?? file.protocol,
-    model,
-    modelOptions,
-    seed: flags.seed ?? file.seed ?? 1,
-    out: flags.out,
-    dataDir: flags.dataDir,
-    trainSplit: flags.trainSplit ?? file.trainSplit,
-    validationFraction: file.validationFraction,
-    testFraction: flags.testFraction ?? file.testFraction,
-    taxonomyOverrides,
-    pipeline,
-    log1p: flags.log1p,
-    resample,
-    strict: flags.strict ?? file.strict,
-    resume: flags.resume,
-    dedup: flags.dedup === undefined ? file.dedup : flags.dedup === true ? true : (flags.dedup as DedupMode),
-  };
+    modelOptionNames: modelOptionNames(model),
+    configKeys: runConfigKeys(),
+  });
 }
 
 async function trainPacketAeFromFlags(flags: TrainFlags): Promise<void> {

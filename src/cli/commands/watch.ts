@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import type { LivePcapSource } from '../../traffic/live/live-source.js';
 import type { CaptureEvent } from '../../traffic/live/tcpdump-capture.js';
+import { DEFAULT_ALERT_WINDOW_SECONDS } from '../../alerts/alert-window.js';
+import { deprecatedModelOption, modelDirOption } from '../model-dir-option.js';
 import { intOption, positiveNumberOption } from '../parse-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
@@ -12,13 +14,13 @@ interface WatchFlags {
   input?: string;
   replay?: boolean;
   speed?: number;
-  model: string;
+  modelDir: string;
   store: string;
   host: string;
   port?: number;
   tokenFile?: string;
   thresholds?: string;
-  alertWindow?: number;
+  alertWindow: number;
   interim: number;
   maxQueue?: number;
 }
@@ -29,13 +31,19 @@ export function registerWatch(program: Command): void {
     .description(
       'live detection: capture packets (tcpdump child), meter connections, score them and raise alerts into the store, streams, /metrics and dashboard',
     )
-    .option('--interface <if>', 'capture on this interface through `tcpdump -U -w -`')
+    .option(
+      '--interface <if>',
+      'capture on this interface through `tcpdump -U -w -` (this or --input is required)',
+    )
     .option('--filter <bpf>', 'BPF filter for tcpdump, e.g. "not port 22"')
     .option('--netns <name>', 'run tcpdump inside this network namespace (ip netns exec; needs root)')
     .option('--input <file|->', '- reads a live pcap stream on stdin; a pcap file needs --replay')
     .option('--replay', 'replay --input at its recorded pace')
-    .option('--speed <n>', 'replay n times faster (default 1)', positiveNumberOption('--speed'))
-    .requiredOption('--model <dir>', 'a model trained on traffic features (conn or kdd-traffic)')
+    .option('--speed <n>', 'replay n times faster (default: 1)', positiveNumberOption('--speed'))
+    .addOption(
+      modelDirOption('a model trained on traffic features (conn or kdd-traffic), e.g. runs/lab/model'),
+    )
+    .addOption(deprecatedModelOption())
     .option('--store <file.db>', 'SQLite alert store (WAL)', 'alerts.db')
     .option(
       '--host <address>',
@@ -47,12 +55,16 @@ export function registerWatch(program: Command): void {
       'serve the API and dashboard on this port (default: a free loopback port)',
       intOption('--port'),
     )
-    .option('--token-file <file>', 'file holding the bearer token clients must send')
-    .option('--thresholds <file.json>', 'per-class alert thresholds, e.g. {"dos": 0.9} (default 0.5)')
+    .option(
+      '--token-file <file>',
+      'file holding the bearer token clients must send (default: none, no token on loopback)',
+    )
+    .option('--thresholds <file.json>', 'per-class alert thresholds, e.g. {"dos": 0.9} (default: 0.5)')
     .option(
       '--alert-window <seconds>',
       'alerts of one class and source within a window are folded into one',
       intOption('--alert-window'),
+      DEFAULT_ALERT_WINDOW_SECONDS,
     )
     .option(
       '--interim <seconds>',
@@ -62,16 +74,16 @@ export function registerWatch(program: Command): void {
     )
     .option(
       '--max-queue <records>',
-      'records waiting to be scored at most; more are dropped and counted (default 50000)',
+      'records waiting to be scored at most; more are dropped and counted (default: 50000)',
       intOption('--max-queue'),
     )
     .addHelpText(
       'after',
       `
 Examples:
-  sudo iot-ids watch --interface eth0 --filter "not port 22" --model runs/lab/model --port 8080
-  tcpdump -U -w - -i eth0 | iot-ids watch --input - --model runs/lab/model
-  iot-ids watch --input lab.pcap --replay --speed 4 --model runs/lab/model --store replay.db`,
+  sudo iot-ids watch --interface eth0 --filter "not port 22" --model-dir runs/lab/model --port 8080
+  tcpdump -U -w - -i eth0 | iot-ids watch --input - --model-dir runs/lab/model
+  iot-ids watch --input lab.pcap --replay --speed 4 --model-dir runs/lab/model --store replay.db`,
     )
     .action(async (flags: WatchFlags) => {
       const { checkInterim, startWatch } = await import('../../serve/watch/watch.js');
@@ -80,7 +92,7 @@ Examples:
       const { startServer } = await import('../../serve/server.js');
       const log = (message: string): void => void process.stderr.write(`${message}\n`);
       const server = await startServer({
-        modelDir: flags.model,
+        modelDir: flags.modelDir,
         host: flags.host,
         port: flags.port ?? 0,
         tokenFile: flags.tokenFile,
@@ -101,7 +113,7 @@ Examples:
         await server.close();
         throw error;
       }
-      log(`iot-ids watching ${live.name} with ${flags.model}; API and dashboard at ${server.url}/`);
+      log(`iot-ids watching ${live.name} with ${flags.modelDir}; API and dashboard at ${server.url}/`);
       const stop = (): void => {
         log('stopping: flushing open connections');
         void watch.stop();

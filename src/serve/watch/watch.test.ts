@@ -131,7 +131,7 @@ describe('watch', () => {
         'watch',
         '--input',
         '-',
-        '--model',
+        '--model-dir',
         modelDir,
         '--store',
         storePath,
