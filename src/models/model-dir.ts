@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { TIME_SPLIT_BY, type TimeSplitBy } from '../preprocess/time-split.js';
 import { constants, type Stats } from 'node:fs';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -50,6 +51,11 @@ export interface ModelManifest {
   datasetDefinition?: DatasetDefinition;
   /** Name of the feature set the input columns come from (e.g. a traffic feature extractor), if any. */
   featureSet?: string;
+  /**
+   * One-file protocols: how the file was cut (the test fraction given, if any, and for time-split whether by
+   * rows or by elapsed time), so later steps can cut it again exactly. Absent: the protocol's defaults.
+   */
+  holdOut?: { testFraction?: number; timeSplitBy?: TimeSplitBy };
   /** SHA-256 of every file in the directory except the manifest itself; no other file may be there. */
   files: Record<string, string>;
   /** Size in bytes of every file in `files`: the most that is read of it. */
@@ -86,6 +92,13 @@ const manifestSchema = z.object({
     })
     .optional(),
   featureSet: z.string().optional(),
+  holdOut: z
+    .object({
+      testFraction: z.number().gt(0).lt(1).optional(),
+      timeSplitBy: z.enum(TIME_SPLIT_BY).optional(),
+    })
+    .strict()
+    .optional(),
   files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
   fileSizes: z.record(z.string(), z.number().int().nonnegative()),
   createdAt: z.string(),

@@ -35,7 +35,11 @@ export async function modelSplits(
   if (manifest.protocol === 'random-split') {
     const task = manifest.task as Parameters<typeof loadLabelledSplit>[2];
     const full = await loadLabelledSplit(dataset, splitName, task, load);
-    const parts = stratifiedSplit(full.y, options.testFraction ?? 0.2, manifest.seed);
+    const parts = stratifiedSplit(
+      full.y,
+      options.testFraction ?? manifest.holdOut?.testFraction ?? 0.2,
+      manifest.seed,
+    );
     return {
       train: subsetSplit(full, parts.train, splitName),
       test: subsetSplit(full, parts.test, `${splitName} (hold-out)`),
@@ -45,8 +49,9 @@ export async function modelSplits(
     // The cut depends on times or groups and the seed, not on the task's labels.
     const full = await loadLabelledSplit(dataset, splitName, 'binary', load);
     const parts = holdOut(full, manifest.protocol, {
-      testFraction: options.testFraction,
+      testFraction: options.testFraction ?? manifest.holdOut?.testFraction,
       seed: manifest.seed,
+      timeSplitBy: manifest.holdOut?.timeSplitBy,
     });
     return { train: parts.train, test: parts.test };
   }

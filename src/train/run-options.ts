@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEDUP_MODES, PROTOCOL_NAMES, TASK_NAMES } from '../data/run-names.js';
 import { MODEL_KINDS } from '../models/model-kinds.js';
+import { TIME_SPLIT_BY } from '../preprocess/time-split.js';
 import { modelDescriptor } from '../models/registry.js';
 import { fieldProblems, type FieldProblem } from '../util/describe-issue.js';
 import type { RunSpec } from './run-spec.js';
@@ -24,6 +25,7 @@ export const runOptionsSchema = z
     trainSplit: z.string().min(1).optional(),
     validationFraction: z.number().gt(0).lt(0.5).optional(),
     testFraction: z.number().gt(0).lt(0.9).optional(),
+    timeSplitBy: z.enum(TIME_SPLIT_BY).optional(),
     modelOptions: z.record(z.string(), z.unknown()).default({}),
     pipeline: z
       .object({ log1pColumns: z.array(z.string()), dropConstant: z.boolean(), clip: z.boolean() })

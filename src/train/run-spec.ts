@@ -1,4 +1,5 @@
 import type { DedupMode, ProtocolName, TaskName } from '../data/run-names.js';
+import type { TimeSplitBy } from '../preprocess/time-split.js';
 import type { PipelineOptions } from '../preprocess/pipeline.js';
 
 export type { DedupMode } from '../data/run-names.js';
@@ -40,6 +41,8 @@ export interface RunSpec {
    * 0.3 for time-split (the latest 30 %) and group-split.
    */
   testFraction?: number;
+  /** time-split: cut by rows (default) or at the mark of the elapsed time (see preprocess/time-split.ts). */
+  timeSplitBy?: TimeSplitBy;
   /** Raw-label → category overrides for the taxonomy, e.g. { httptunnel: 'r2l' }. */
   taxonomyOverrides?: Record<string, string>;
   pipeline?: PipelineOptions;

@@ -118,6 +118,25 @@ describe('runTraining on a one-file dataset', () => {
     );
   });
 
+  it('time-split by elapsed time cuts at the mark of the time span, and the model keeps how it was cut', async () => {
+    // 300 rows 30 s apart, then a burst of 100 rows within the last 100 s: by rows the cut falls inside the
+    // burst; by elapsed time the whole burst is tested on.
+    const lines = telemetryCsv({ rows: 300 }).trimEnd().split('\n');
+    const start = Date.UTC(2024, 0, 1) / 1000;
+    for (let i = 0; i < 100; i++) lines.push(`${start + 300 * 30 + i},d9,${900 + (i % 5)},udp,scan`);
+    const { dir, schemaPath } = await setUp(`${lines.join('\n')}\n`);
+    const byRows = await runTraining(spec(schemaPath, join(dir, 'rows')));
+    expect(byRows.metrics.trainRows).toBe(280);
+    const result = await runTraining(spec(schemaPath, join(dir, 'elapsed'), { timeSplitBy: 'elapsed' }));
+    const [testName] = Object.keys(result.metrics.splits);
+    expect(testName).toBe('all (latest 30% of the elapsed time)');
+    // The span is 0 … 9,099 s; its 70 % mark (6,369.3 s) falls after row 212 (6,360 s).
+    expect(result.metrics.trainRows).toBe(213);
+    expect(result.metrics.splits[testName].n).toBe(187);
+    const manifest = JSON.parse(await readFile(join(result.modelDir, 'manifest.json'), 'utf8'));
+    expect(manifest.holdOut).toEqual({ timeSplitBy: 'elapsed' });
+  });
+
   it('group-split keeps every device on one side', async () => {
     const { dir, schemaPath } = await setUp(telemetryCsv());
     const result = await runTraining(spec(schemaPath, join(dir, 'run'), { protocol: 'group-split' }));

@@ -77,7 +77,11 @@ export async function runTraining(
   let testNames: string[];
   let protocolDetail: string | undefined;
   if (protocol !== 'official') {
-    const parts = holdOut(train, protocol, { testFraction: spec.testFraction, seed: spec.seed });
+    const parts = holdOut(train, protocol, {
+      testFraction: spec.testFraction,
+      seed: spec.seed,
+      timeSplitBy: spec.timeSplitBy,
+    });
     ({ train, test: heldOut, detail: protocolDetail } = parts);
     progress.note(`${protocol}: ${protocolDetail}`);
     testNames = [heldOut.name];
@@ -161,6 +165,10 @@ export async function runTraining(
       featureNames: pipeline.featureNames,
       datasetDefinition: dataset,
       ...(dataset.schema.featureSet ? { featureSet: dataset.schema.featureSet } : {}),
+      // How a one-file protocol cut the file, so zero-day training and its figures cut it again the same way.
+      ...(protocol !== 'official'
+        ? { holdOut: { testFraction: spec.testFraction, timeSplitBy: spec.timeSplitBy } }
+        : {}),
     });
 
     // The test splits are read here, after every choice has been made, and only once.

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { TIME_SPLIT_BY, type TimeSplitBy } from '../../preprocess/time-split.js';
 import { MODEL_KINDS } from '../../models/model-kinds.js';
 import { DEDUP_MODES, PROTOCOL_NAMES, TASK_NAMES } from '../../data/run-names.js';
 import { formatSummaryTable } from '../summary-table.js';
@@ -37,6 +38,7 @@ interface TrainFlags {
   resume?: boolean;
   dedup?: boolean | string;
   testFraction?: number;
+  timeSplitBy?: TimeSplitBy;
   nEstimators?: number;
   maxDepth?: number;
   minSamplesLeaf?: number;
@@ -108,6 +110,12 @@ export function registerTrain(program: Command): void {
       '--test-fraction <f>',
       'one-file protocols: share of rows held out for testing, above 0 and below 0.9 (default: 0.3 for time-split and group-split, 0.2 for random-split)',
       numberOption('--test-fraction'),
+    )
+    .addOption(
+      new Option(
+        '--time-split-by <how>',
+        'time-split: cut after the earliest rows (rows), or at the mark of the elapsed time (elapsed: a late burst of traffic goes wholly to the test part) (default: rows)',
+      ).choices([...TIME_SPLIT_BY]),
     )
     .option('-s, --seed <n>', 'seed for every random choice (default: 1)', intOption('--seed'))
     .addOption(
