@@ -22,7 +22,7 @@ import { initEngine, tf } from '../src/engine/index.js';
 import { Adam } from '../src/fit/adam.js';
 import { BiGruPass } from '../src/models/bigru/bigru-pass.js';
 import { BiGruStage, predictProbabilities, validationFigures } from '../src/models/bigru/bigru-stage.js';
-import { defaultBiGruOptions } from '../src/models/bigru/options.js';
+import { biGruDefaults } from '../src/models/bigru/options.js';
 import { BiGruParameters, type BiGruShape } from '../src/models/bigru/parameters.js';
 import { VariationalAutoencoder } from '../src/models/vae/variational-autoencoder.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
@@ -45,7 +45,7 @@ const { values: args } = parseArgs({
   },
 });
 const repeats = Number(args.repeats);
-const defaultBatch = defaultBiGruOptions().batchSize;
+const defaultBatch = biGruDefaults.batchSize;
 
 interface EpochTiming {
   data: string;

@@ -17,7 +17,7 @@ import { initEngine, tf } from '../src/engine/index.js';
 import { Adam } from '../src/fit/adam.js';
 import { FcnnStage } from '../src/models/fcnn/fcnn-stage.js';
 import { FoldedNetwork, PREDICT_BATCH_SIZE } from '../src/models/fcnn/inference.js';
-import { defaultFcnnOptions } from '../src/models/fcnn/options.js';
+import { fcnnDefaults } from '../src/models/fcnn/options.js';
 import { FcnnParameters } from '../src/models/fcnn/parameters.js';
 import { TrainingStep } from '../src/models/fcnn/training-step.js';
 import type { LabelledSet } from '../src/preprocess/matrix.js';
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
 });
 const epochsPerRun = Math.max(1, Number(args.epochs));
 const profiledSteps = Math.max(1, Number(args.steps));
-const defaults = defaultFcnnOptions();
+const defaults = fcnnDefaults;
 
 interface EpochTiming {
   hiddenUnits: number[];

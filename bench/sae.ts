@@ -19,7 +19,7 @@ import { initEngine, tf } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import type { Callback } from '../src/fit/callbacks.js';
 import { autoencoderStep, type AutoencoderParameters } from '../src/models/sae/autoencoder-step.js';
-import { defaultSparseAutoencoderOptions } from '../src/models/sae/options.js';
+import { sparseAutoencoderDefaults } from '../src/models/sae/options.js';
 import { glorotKernel, SaeOptimizer, zeroBias } from '../src/models/sae/parameters.js';
 import { epochOrder, rowBatches, type RowBatch } from '../src/models/sae/row-batches.js';
 import { SaeSoftmaxClassifier } from '../src/models/sae/sae-softmax.js';
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
   },
 });
 const epochs = Number(args.epochs);
-const defaultBatch = defaultSparseAutoencoderOptions().batchSize;
+const defaultBatch = sparseAutoencoderDefaults.batchSize;
 const batchSizes = [
   ...new Set(args.batches.split(',').map((b) => (b === 'default' ? defaultBatch : Number(b)))),
 ];
@@ -160,7 +160,7 @@ async function profilePretrainStep(x: Matrix, batchSize: number) {
  * the loss as tf ops, `tf.variableGrads` and the engine's Adam. Returns CPU ms per step (batch included).
  */
 function tapeStepMs(x: Matrix, batchSize: number): number {
-  const o = defaultSparseAutoencoderOptions();
+  const o = sparseAutoencoderDefaults;
   const random = new Random(1);
   const variable = (p: { values: Float32Array; shape: readonly number[] }) =>
     tf.variable(tf.tensor(p.values, [...p.shape]));
@@ -289,7 +289,7 @@ await main();
 
 /** The default model's pretraining parameters, optimiser and sparsity penalty, freshly initialised (seed 1). */
 function defaultPretrainStep(x: Matrix) {
-  const o = defaultSparseAutoencoderOptions();
+  const o = sparseAutoencoderDefaults;
   const random = new Random(1);
   const params: AutoencoderParameters = [
     glorotKernel('encoder/kernel', x.cols, o.hiddenUnits, random),

@@ -22,7 +22,7 @@ import { initEngine, tf } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import { takeRows } from '../src/preprocess/matrix.js';
 import { Adam } from '../src/fit/adam.js';
-import { defaultVaeOptions } from '../src/models/vae/options.js';
+import { vaeDefaults } from '../src/models/vae/options.js';
 import { HeadParameters } from '../src/models/vae/softmax-head.js';
 import { VaeParameters } from '../src/models/vae/vae-parameters.js';
 import { VaeStage } from '../src/models/vae/vae-stage.js';
@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
   },
 });
-const defaults = defaultVaeOptions();
+const defaults = vaeDefaults;
 const settings = { reconstruction: defaults.reconstruction, beta: defaults.beta };
 
 interface EpochTiming {

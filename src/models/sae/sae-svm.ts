@@ -5,11 +5,11 @@ import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Callback, LoopControl } from '../../fit/callbacks.js';
 import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
-import { resolveSvmOptions, type SvmOptions } from '../svm/options.js';
+import type { SvmOptions } from '../svm/options.js';
 import { SVM_STAGE } from '../svm/svm-stage.js';
 import { SvmClassifier } from '../svm/svm.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
-import { resolveSparseAutoencoderOptions, type SaeSvmOptions } from './options.js';
+import { resolveSaeSvmOptions, type SaeSvmOptions } from './options.js';
 import { checkInput, PRETRAIN_STAGE, SparseAutoencoder } from './sparse-autoencoder.js';
 import { EpochProgress, runStage, withModelWeights } from './stages.js';
 import { checkLabels, NotFittedError } from '../fit-input.js';
@@ -36,13 +36,9 @@ export class SaeSvmClassifier implements Classifier<SaeSvmClassifierOptions> {
   private trained = false;
 
   constructor(options: Partial<SaeSvmClassifierOptions> = {}) {
-    const { svm = {}, ...autoencoder } = options;
-    this.options = Object.freeze({
-      ...resolveSparseAutoencoderOptions(autoencoder, 'sae-svm'),
-      svm: Object.freeze({ ...svm }),
-    });
-    // Rejects bad SVM options now rather than after pretraining.
-    resolveSvmOptions(this.svmOptions());
+    // Validates the nested SVM options too, so bad ones fail now rather than after pretraining.
+    const { svm, ...autoencoder } = resolveSaeSvmOptions<SvmOptions>(options);
+    this.options = Object.freeze({ ...autoencoder, svm: Object.freeze(svm) });
     this.autoencoder = new SparseAutoencoder(autoencoder);
   }
 
