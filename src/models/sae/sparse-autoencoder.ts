@@ -24,7 +24,8 @@ import {
   constantBias,
 } from './parameters.js';
 import { epochOrder, rowBatches } from './row-batches.js';
-import { EpochProgress, runStage, type StageContext } from './stages.js';
+import { EpochProgress } from '../epoch-progress.js';
+import { runStage, type StageContext } from './stages.js';
 import { NotFittedError } from '../fit-input.js';
 
 export const PRETRAIN_STAGE = 'pretrain';
