@@ -11,7 +11,7 @@
  *   penalty 'l1': l1 · (1/B) Σᵢ Σⱼ |hᵢⱼ|
  * The weight decay term is left to the optimiser (it adds λ·W to the gradient).
  */
-import { tf } from '../../engine/index.js';
+import { predictInBatches, tf } from '../../engine/index.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Parameter } from './parameters.js';
 import { transposed } from '../transpose.js';
@@ -169,4 +169,20 @@ export function reconstructionStats(
   }
   const rows = Math.max(x.rows, 1);
   return { reconstruction: squaredError / 2 / rows, meanActivation: activationSums.map((s) => s / rows) };
+}
+
+/** ½‖r − x‖² of every row of `x` (the per-row reconstruction loss the training minimises). */
+export function rowReconstructionErrors(x: Matrix, parameters: AutoencoderParameters): Float32Array {
+  const [w1, b1, w2, b2] = parameters;
+  const [features, hidden] = w1.shape;
+  if (x.rows === 0) return new Float32Array(0);
+  return predictInBatches(x, (xs) => {
+    const r = tf.fused.matMul({
+      a: encode(xs as tf.Tensor2D, w1, b1),
+      b: tf.tensor2d(w2.values, [hidden, features]),
+      bias: tf.tensor1d(b2.values),
+      activation: 'sigmoid',
+    });
+    return tf.mul(tf.sum(tf.square(tf.sub(r, xs)), 1, true), 0.5);
+  }).data;
 }

@@ -137,7 +137,7 @@ export class SaeSoftmaxClassifier extends BaseClassifier<SaeSoftmaxOptions> {
   predictProba(x: Matrix): Promise<Matrix> {
     return initEngine().then(() => {
       const head = this.requireFitted();
-      checkInput(x, 'input', this.autoencoder.inputFeatures);
+      checkInput(x, 'input', this.autoencoder.nFeatures);
       return predictInBatches(x, (xs) =>
         tf.softmax(headLogits(this.autoencoder.encodeTensor(xs as tf.Tensor2D), head.params)),
       );

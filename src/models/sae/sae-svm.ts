@@ -111,7 +111,7 @@ export class SaeSvmClassifier extends BaseClassifier<SaeSvmClassifierOptions> {
   async decisionFunction(x: Matrix): Promise<Matrix> {
     const svm = this.requireFitted();
     await initEngine();
-    checkInput(x, 'input', this.autoencoder.inputFeatures);
+    checkInput(x, 'input', this.autoencoder.nFeatures);
     return svm.decisionFunction(this.autoencoder.codes(x));
   }
 

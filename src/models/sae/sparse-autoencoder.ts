@@ -13,6 +13,7 @@ import {
   sparsityTerm,
   type AutoencoderParameters,
   type SparsityPenalty,
+  rowReconstructionErrors,
 } from './autoencoder-step.js';
 import { resolveSparseAutoencoderOptions, type SparseAutoencoderOptions } from './options.js';
 import {
@@ -27,13 +28,11 @@ import { epochOrder, rowBatches } from './row-batches.js';
 import { EpochProgress } from '../epoch-progress.js';
 import { runStage, type StageContext } from './stages.js';
 import { NotFittedError } from '../fit-input.js';
+import type { UnsupervisedEstimator, UnsupervisedFitContext } from '../unsupervised.js';
 
 export const PRETRAIN_STAGE = 'pretrain';
 
-export interface AutoencoderFitContext extends StageContext {
-  /** Rows whose reconstruction loss drives early stopping: part of the training split, never test data. */
-  readonly validation?: { readonly x: Matrix };
-}
+export interface AutoencoderFitContext extends StageContext, UnsupervisedFitContext {}
 
 /**
  * A one-hidden-layer sparse autoencoder used as a feature extractor (self-taught learning): trained
@@ -46,7 +45,8 @@ export interface AutoencoderFitContext extends StageContext {
  * the validation loss (the training loss without validation rows). `loss` and `valLoss` are the objective
  * without weight decay, reconstruction plus sparsity penalty (see `objective`).
  */
-export class SparseAutoencoder {
+export class SparseAutoencoder implements UnsupervisedEstimator<SparseAutoencoderOptions> {
+  readonly kind = 'sparse autoencoder';
   readonly options: Readonly<SparseAutoencoderOptions>;
   private state: { params: AutoencoderParameters; optimizer: SaeOptimizer } | null = null;
   private trained = false;
@@ -60,7 +60,7 @@ export class SparseAutoencoder {
     return this.trained;
   }
 
-  get inputFeatures(): number {
+  get nFeatures(): number {
     return this.requireParameters()[0].shape[0];
   }
 
@@ -97,7 +97,7 @@ export class SparseAutoencoder {
     await runStage(
       {
         name: PRETRAIN_STAGE,
-        build: () => this.pretrainStage(x, context.validation?.x),
+        build: () => this.pretrainStage(x, context.validation),
         epochs: this.options.epochs,
         patience: this.options.patience,
         stageOrder: [PRETRAIN_STAGE],
@@ -154,9 +154,17 @@ export class SparseAutoencoder {
     return this.codes(x);
   }
 
+  /** ½‖r − x‖² of every row: the reconstruction loss the training minimises, higher for unfamiliar rows. */
+  async score(x: Matrix): Promise<Float32Array> {
+    this.requireFitted();
+    await initEngine();
+    checkInput(x, 'input', this.nFeatures);
+    return rowReconstructionErrors(x, this.requireParameters());
+  }
+
   /** Codes from the current weights, also in the middle of a fit (the engine must be initialised). */
   codes(x: Matrix): Matrix {
-    checkInput(x, 'input', this.inputFeatures);
+    checkInput(x, 'input', this.nFeatures);
     return predictInBatches(x, (xs) => this.encodeTensor(xs as tf.Tensor2D));
   }
 
@@ -169,7 +177,7 @@ export class SparseAutoencoder {
   /** Mean reconstruction loss (½‖r − x‖² per row) and mean activation per hidden unit over `x`. */
   async reconstruction(x: Matrix): Promise<{ loss: number; meanActivation: Float64Array }> {
     await initEngine();
-    checkInput(x, 'input', this.inputFeatures);
+    checkInput(x, 'input', this.nFeatures);
     const stats = reconstructionStats(x, this.requireParameters());
     return { loss: stats.reconstruction, meanActivation: stats.meanActivation };
   }

@@ -263,6 +263,47 @@ export function evaluateVae(
   };
 }
 
+/**
+ * The reconstruction term of every row with z = μ (summed over the row's features, as in the loss): how
+ * unlike the training rows a row is, without the noise of a sampled z.
+ */
+export function rowReconstructionErrors(
+  params: VaeParameters,
+  x: Matrix,
+  settings: Pick<VaeLossSettings, 'reconstruction'>,
+  batchSize = 8192,
+): Float32Array {
+  const out = new Float32Array(x.rows);
+  const cols = x.cols;
+  for (let start = 0; start < x.rows; start += batchSize) {
+    const n = Math.min(batchSize, x.rows - start);
+    const rows = x.data.subarray(start * cols, (start + n) * cols);
+    const outputs = tf.tidy(() => {
+      const encoded = forwardLayers(
+        tf.tensor2d(rows, [n, cols]),
+        [...params.encoder, combinedHead(params)].map(layerTensors),
+      );
+      const mean = tf.slice(encoded, [0, 0], [n, params.latentSize]);
+      const logits = forwardLayers(mean, params.decoder.map(layerTensors));
+      return [tf.sigmoid(logits), logits];
+    });
+    const [probabilities, logits] = outputs.map((t) => t.dataSync() as Float32Array);
+    tf.dispose(outputs);
+    for (let i = 0; i < n; i++) {
+      const row = (values: Float32Array) => values.subarray(i * cols, (i + 1) * cols);
+      out[start + i] = reconstructionSum(
+        row(probabilities),
+        row(logits),
+        row(rows),
+        cols,
+        settings.reconstruction,
+        null,
+      );
+    }
+  }
+  return out;
+}
+
 /** μ and log σ² of q(z|x) for every row (rows × latentSize each), from the parameter arrays. */
 export function posterior(
   params: VaeParameters,

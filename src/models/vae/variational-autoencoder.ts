@@ -14,8 +14,9 @@ import { checkFeatures } from './input-checks.js';
 import { resolveVaeOptions, type VaeOptions } from './options.js';
 import { VaeParameters } from './vae-parameters.js';
 import { VAE_STAGE, VaeStage } from './vae-stage.js';
-import { evaluateVae, posterior, type VaeEvaluation } from './vae-step.js';
+import { evaluateVae, posterior, rowReconstructionErrors, type VaeEvaluation } from './vae-step.js';
 import { NotFittedError } from '../fit-input.js';
+import type { UnsupervisedEstimator, UnsupervisedFitContext } from '../unsupervised.js';
 
 export type { VaeOptions } from './options.js';
 
@@ -25,7 +26,7 @@ export const VAE_WEIGHTS = 'vae-weights';
 /** Rows per engine call in `transform`: large batches amortise the per-call cost. */
 const TRANSFORM_BATCH_SIZE = 8192;
 
-export interface VaeFitContext {
+export interface VaeFitContext extends UnsupervisedFitContext {
   /** Validation rows (from the training data) for early stopping on the sample-free validation loss. */
   readonly validation?: Matrix;
   /** Run for the 'vae' stage besides the VAE's own early stopping (progress, checkpoints, history). */
@@ -52,7 +53,8 @@ export interface VaeFitContext {
  * Same seed ⇒ same weights and features on the same machine: the initial weights come from `seed`, row
  * order and noise from (seed, epoch).
  */
-export class VariationalAutoencoder {
+export class VariationalAutoencoder implements UnsupervisedEstimator<VaeOptions> {
+  readonly kind = 'variational autoencoder';
   readonly options: Readonly<VaeOptions>;
   private params: VaeParameters | null = null;
   /** Kernel and bias of each layer of the μ path, input side first. */
@@ -71,7 +73,7 @@ export class VariationalAutoencoder {
   }
 
   /** Width of the rows the model takes; 0 before fit. */
-  get features(): number {
+  get nFeatures(): number {
     return this.params?.features ?? 0;
   }
 
@@ -128,7 +130,7 @@ export class VariationalAutoencoder {
   async transform(x: Matrix): Promise<Matrix> {
     await initEngine();
     this.requireFeatures(x.cols);
-    checkFeatures(x, 'input', { cols: this.features });
+    checkFeatures(x, 'input', { cols: this.nFeatures });
     return predictInBatches(x, (xs) => this.encodeTensor(xs as tf.Tensor2D), {
       batchSize: TRANSFORM_BATCH_SIZE,
     });
@@ -140,8 +142,8 @@ export class VariationalAutoencoder {
    */
   encodeTensor(x: tf.Tensor2D): tf.Tensor2D {
     const variables = this.requireVariables();
-    if (x.rank !== 2 || x.shape[1] !== this.features) {
-      throw new IotIdsError(`vae: encodeTensor needs [rows, ${this.features}], got [${x.shape.join(', ')}]`);
+    if (x.rank !== 2 || x.shape[1] !== this.nFeatures) {
+      throw new IotIdsError(`vae: encodeTensor needs [rows, ${this.nFeatures}], got [${x.shape.join(', ')}]`);
     }
     const layers = [];
     for (let k = 0; k < variables.length; k += 2) {
@@ -159,15 +161,23 @@ export class VariationalAutoencoder {
   async posterior(x: Matrix): Promise<{ mean: Matrix; logVar: Matrix }> {
     await initEngine();
     this.requireFeatures(x.cols);
-    checkFeatures(x, 'input', { cols: this.features });
+    checkFeatures(x, 'input', { cols: this.nFeatures });
     return posterior(this.current(), x);
+  }
+
+  /** The reconstruction term of every row with z = μ: higher for rows unlike the training rows. */
+  async score(x: Matrix): Promise<Float32Array> {
+    await initEngine();
+    this.requireFeatures(x.cols);
+    checkFeatures(x, 'input', { cols: this.nFeatures, unitInterval: this.options.reconstruction === 'bce' });
+    return rowReconstructionErrors(this.current(), x, this.options);
   }
 
   /** Mean reconstruction, KL and loss per row with z = μ (what early stopping watches). */
   async evaluate(x: Matrix): Promise<VaeEvaluation> {
     await initEngine();
     this.requireFeatures(x.cols);
-    checkFeatures(x, 'input', { cols: this.features, unitInterval: this.options.reconstruction === 'bce' });
+    checkFeatures(x, 'input', { cols: this.nFeatures, unitInterval: this.options.reconstruction === 'bce' });
     return evaluateVae(this.current(), x, this.options);
   }
 

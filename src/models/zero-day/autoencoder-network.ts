@@ -5,7 +5,7 @@
  * pipeline produces lies in [0, 1]. The loss is the mean squared reconstruction error.
  */
 import { predictInBatches, tf } from '../../engine/index.js';
-import { IotIdsError } from '../../errors.js';
+import { IotIdsError, usageError } from '../../errors.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Random } from '../../util/random.js';
@@ -68,10 +68,15 @@ export class AutoencoderNetwork {
 
   /** Reconstructions of a `[b, inputs]` batch. */
   reconstruct(xs: tf.Tensor): tf.Tensor2D {
+    return this.forward(xs, this.layerSizes.length - 1);
+  }
+
+  /** The first `through` layers applied to a `[b, inputs]` batch. */
+  private forward(xs: tf.Tensor, through: number): tf.Tensor2D {
     const layers = this.layerSizes.length - 1;
     const bottleneck = layers >> 1;
     let h = xs as tf.Tensor2D;
-    for (let layer = 0; layer < layers; layer++) {
+    for (let layer = 0; layer < through; layer++) {
       const activation = layer === layers - 1 ? 'sigmoid' : layer === bottleneck - 1 ? 'linear' : 'relu';
       h = tf.fused.matMul({
         a: h,
@@ -107,13 +112,23 @@ export class AutoencoderNetwork {
 
   /** Mean squared reconstruction error of every row of `x` (averaged over its features). */
   rowErrors(x: Matrix): Float32Array {
-    if (x.cols !== this.inputs) {
-      throw new IotIdsError(
-        `the autoencoder takes ${this.inputs} features, got a matrix of ${x.cols} columns`,
-      );
-    }
+    this.checkWidth(x);
     if (x.rows === 0) return new Float32Array(0);
     return predictInBatches(x, (xs) => tf.mean(tf.squaredDifference(this.reconstruct(xs), xs), 1, true)).data;
+  }
+
+  /** The bottleneck (linear) code of every row of `x`. */
+  codes(x: Matrix): Matrix {
+    this.checkWidth(x);
+    const bottleneck = (this.layerSizes.length - 1) >> 1;
+    if (x.rows === 0) return { rows: 0, cols: this.layerSizes[bottleneck], data: new Float32Array(0) };
+    return predictInBatches(x, (xs) => this.forward(xs, bottleneck));
+  }
+
+  private checkWidth(x: Matrix): void {
+    if (x.cols !== this.inputs) {
+      throw usageError(`the autoencoder takes ${this.inputs} features, got a matrix of ${x.cols} columns`);
+    }
   }
 
   /** Every kernel and bias as plain arrays (the optimiser's moments are not included). */
