@@ -8,7 +8,7 @@ import { Adam } from '../../fit/adam.js';
 import { BiGruPass } from './bigru-pass.js';
 import { predictProbabilities, validationFigures, type BiGruStageData } from './bigru-stage.js';
 import type { BiGruParameters } from './parameters.js';
-import { ShuffledBatches } from './shuffled-batches.js';
+import { ShuffledBatches } from '../shuffled-batches.js';
 
 export const FINETUNE_STAGE = 'finetune';
 /** Checkpoint names: the VAE's weights, the BiGRU's, and this stage's two optimizers. */
@@ -49,7 +49,7 @@ export class FineTuneStage implements TrainableStage {
       readonly learningRate: number;
     },
   ) {
-    this.batches = new ShuffledBatches(data, options.batchSize, options.seed);
+    this.batches = new ShuffledBatches(data, { batchSize: options.batchSize, seed: options.seed });
     const batchSize = this.batches.batchSize;
     const latentSize = params.inputs;
     this.batchesPerEpoch = this.batches.batchesPerEpoch;

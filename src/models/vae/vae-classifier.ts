@@ -69,7 +69,7 @@ export class VaeClassifier extends BaseClassifier<VaeClassifierOptions> {
       });
       const features = await vae.transform(x);
       const validation = context.validation?.x.rows
-        ? { features: await vae.transform(context.validation.x), y: context.validation.y }
+        ? { x: await vae.transform(context.validation.x), y: context.validation.y }
         : undefined;
       const head = HeadParameters.initial(
         vae.options.latentSize,
@@ -82,7 +82,7 @@ export class VaeClassifier extends BaseClassifier<VaeClassifierOptions> {
         head,
         adam,
         {
-          features,
+          x: features,
           y,
           rowWeights: o.classWeight === 'balanced' ? balancedRowWeights(y, context.nClasses) : null,
           validation,
