@@ -18,7 +18,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { initEngine, tf } from '../src/engine/index.js';
+import { initEngine, ops } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import { takeRows } from '../src/preprocess/matrix.js';
 import { Adam } from '../src/fit/adam.js';
@@ -167,7 +167,7 @@ async function profileStep(x: Matrix, batchSize: number, steps: number): Promise
   let kernelsPerStep = 0;
   for (let b = 0; b < steps; b++) {
     gather(b);
-    const info = await tf.profile(() => {
+    const info = await ops.profile(() => {
       step.run(batch, batchSize, noise);
     });
     // A fused op is listed twice: as `fusedMatMul__op` (the op's scope) and as its `_FusedMatMul` kernel.

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { initEngine, predictInBatches, tf } from '../../engine/index.js';
+import { initEngine, predictInBatches, ops, type Tensor2D } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
@@ -139,7 +139,7 @@ export class SaeSoftmaxClassifier extends BaseClassifier<SaeSoftmaxOptions> {
       const head = this.requireFitted();
       checkInput(x, 'input', this.autoencoder.nFeatures);
       return predictInBatches(x, (xs) =>
-        tf.softmax(headLogits(this.autoencoder.encodeTensor(xs as tf.Tensor2D), head.params)),
+        ops.softmax(headLogits(this.autoencoder.encodeTensor(xs as Tensor2D), head.params)),
       );
     });
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { initEngine, predictInBatches, type tf } from '../../engine/index.js';
+import { initEngine, predictInBatches, type Tensor2D } from '../../engine/index.js';
 import { IotIdsError, usageError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
@@ -165,11 +165,11 @@ export class SparseAutoencoder implements UnsupervisedEstimator<SparseAutoencode
   /** Codes from the current weights, also in the middle of a fit (the engine must be initialised). */
   codes(x: Matrix): Matrix {
     checkInput(x, 'input', this.nFeatures);
-    return predictInBatches(x, (xs) => this.encodeTensor(xs as tf.Tensor2D));
+    return predictInBatches(x, (xs) => this.encodeTensor(xs as Tensor2D));
   }
 
   /** The encoder on a batch already on the engine; call inside a tidy. */
-  encodeTensor(xs: tf.Tensor2D): tf.Tensor2D {
+  encodeTensor(xs: Tensor2D): Tensor2D {
     const [kernel, bias] = this.requireParameters();
     return encode(xs, kernel, bias);
   }

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { initEngine, predictInBatches, tf } from '../../engine/index.js';
+import {
+  initEngine,
+  predictInBatches,
+  ops,
+  type Tensor1D,
+  type Tensor2D,
+  type Variable,
+} from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Callback } from '../../fit/callbacks.js';
@@ -58,7 +65,7 @@ export class VariationalAutoencoder implements UnsupervisedEstimator<VaeOptions>
   readonly options: Readonly<VaeOptions>;
   private params: VaeParameters | null = null;
   /** Kernel and bias of each layer of the μ path, input side first. */
-  private variables: tf.Variable[] | null = null;
+  private variables: Variable[] | null = null;
 
   constructor(options?: Partial<VaeOptions>) {
     const resolved = resolveVaeOptions(options);
@@ -131,7 +138,7 @@ export class VariationalAutoencoder implements UnsupervisedEstimator<VaeOptions>
     await initEngine();
     this.requireFeatures(x.cols);
     checkFeatures(x, 'input', { cols: this.nFeatures });
-    return predictInBatches(x, (xs) => this.encodeTensor(xs as tf.Tensor2D), {
+    return predictInBatches(x, (xs) => this.encodeTensor(xs as Tensor2D), {
       batchSize: TRANSFORM_BATCH_SIZE,
     });
   }
@@ -140,20 +147,20 @@ export class VariationalAutoencoder implements UnsupervisedEstimator<VaeOptions>
    * The encoder's μ for a `[rows, features]` batch as engine ops on the variables of
    * `trainableEncoderVariables`, so a composite model can fine-tune the encoder end to end through the tape.
    */
-  encodeTensor(x: tf.Tensor2D): tf.Tensor2D {
+  encodeTensor(x: Tensor2D): Tensor2D {
     const variables = this.requireVariables();
     if (x.rank !== 2 || x.shape[1] !== this.nFeatures) {
       throw new IotIdsError(`vae: encodeTensor needs [rows, ${this.nFeatures}], got [${x.shape.join(', ')}]`);
     }
     const layers = [];
     for (let k = 0; k < variables.length; k += 2) {
-      layers.push({ kernel: variables[k] as tf.Tensor2D, bias: variables[k + 1] as tf.Tensor1D });
+      layers.push({ kernel: variables[k] as Tensor2D, bias: variables[k + 1] as Tensor1D });
     }
     return forwardLayers(x, layers);
   }
 
   /** Kernel and bias variables of the encoder layers and the μ layer, input side first. */
-  trainableEncoderVariables(): tf.Variable[] {
+  trainableEncoderVariables(): Variable[] {
     return [...this.requireVariables()];
   }
 
@@ -220,7 +227,7 @@ export class VariationalAutoencoder implements UnsupervisedEstimator<VaeOptions>
 
   /** Releases the engine variables. */
   dispose(): void {
-    if (this.variables) tf.dispose(this.variables);
+    if (this.variables) ops.dispose(this.variables);
     this.variables = null;
     this.params = null;
   }
@@ -230,18 +237,18 @@ export class VariationalAutoencoder implements UnsupervisedEstimator<VaeOptions>
     this.params = params;
     const values = params
       .meanPath()
-      .flatMap((l) => [tf.tensor2d(l.kernel, [l.inputs, l.units]), tf.tensor1d(l.bias)]);
+      .flatMap((l) => [ops.tensor2d(l.kernel, [l.inputs, l.units]), ops.tensor1d(l.bias)]);
     const reuse =
       this.variables?.length === values.length &&
-      this.variables.every((v, k) => tf.util.arraysEqual(v.shape, values[k].shape));
+      this.variables.every((v, k) => ops.arraysEqual(v.shape, values[k].shape));
     if (this.variables && reuse) {
       this.variables.forEach((v, k) => v.assign(values[k]));
-      tf.dispose(values);
+      ops.dispose(values);
       return;
     }
-    if (this.variables) tf.dispose(this.variables);
+    if (this.variables) ops.dispose(this.variables);
     this.variables = values.map((value) => {
-      const variable = tf.variable(value);
+      const variable = ops.variable(value);
       value.dispose();
       return variable;
     });
@@ -259,7 +266,7 @@ export class VariationalAutoencoder implements UnsupervisedEstimator<VaeOptions>
     return params;
   }
 
-  private requireVariables(): tf.Variable[] {
+  private requireVariables(): Variable[] {
     if (!this.params || !this.variables) throw notFitted();
     return this.variables;
   }

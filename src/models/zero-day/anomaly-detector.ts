@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 
-import { initEngine, miniBatches, tf } from '../../engine/index.js';
+import { initEngine, miniBatches, ops } from '../../engine/index.js';
 import { IotIdsError, usageError } from '../../errors.js';
 import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
 import type { Matrix } from '../../preprocess/matrix.js';
@@ -330,7 +330,7 @@ class AutoencoderStage implements TrainableStage {
       try {
         loss = this.network.trainStep(b.xs, this.options.learningRate);
       } finally {
-        tf.dispose(b.xs);
+        ops.dispose(b.xs);
       }
       onBatch(batch++, loss);
       weightedLoss += loss * b.size;
