@@ -18,11 +18,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initEngine, tf } from '../src/engine/index.js';
+import { initEngine, ops } from '../src/engine/index.js';
 import { Adam } from '../src/fit/adam.js';
 import { BiGruPass } from '../src/models/bigru/bigru-pass.js';
 import { BiGruStage, predictProbabilities, validationFigures } from '../src/models/bigru/bigru-stage.js';
-import { defaultBiGruOptions } from '../src/models/bigru/options.js';
+import { biGruDefaults } from '../src/models/bigru/options.js';
 import { BiGruParameters, type BiGruShape } from '../src/models/bigru/parameters.js';
 import { VariationalAutoencoder } from '../src/models/vae/variational-autoencoder.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
@@ -45,7 +45,7 @@ const { values: args } = parseArgs({
   },
 });
 const repeats = Number(args.repeats);
-const defaultBatch = defaultBiGruOptions().batchSize;
+const defaultBatch = biGruDefaults.batchSize;
 
 interface EpochTiming {
   data: string;
@@ -128,7 +128,7 @@ async function profileStep(x: Matrix, y: Int32Array, shape: BiGruShape, batchSiz
   let profiledWallMs = 0;
   for (let i = 0; i < sampled; i++) {
     const start = performance.now();
-    const info = await tf.profile(step);
+    const info = await ops.profile(step);
     profiledWallMs += performance.now() - start;
     for (const kernel of info.kernels) {
       const total = kernels.get(kernel.name) ?? { ms: 0, calls: 0 };
@@ -163,22 +163,22 @@ function measureScoring(params: BiGruParameters, x: Matrix): number {
 
 /** One epoch of tf.layers.bidirectional(gru(32)) + dense softmax with model.fit, batch 256. */
 async function layersEpoch(x: Matrix, y: Int32Array): Promise<number> {
-  const model = tf.sequential({
+  const model = ops.sequential({
     layers: [
-      tf.layers.bidirectional({
-        layer: tf.layers.gru({ units: UNITS, recurrentActivation: 'sigmoid' }),
+      ops.layers.bidirectional({
+        layer: ops.layers.gru({ units: UNITS, recurrentActivation: 'sigmoid' }),
         inputShape: [TIMESTEPS, FEATURES],
       }),
-      tf.layers.dense({ units: CLASSES, activation: 'softmax' }),
+      ops.layers.dense({ units: CLASSES, activation: 'softmax' }),
     ],
   });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  const xs = tf.tensor3d(x.data, [x.rows, TIMESTEPS, FEATURES]);
-  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), CLASSES));
+  model.compile({ optimizer: ops.trainAdam(1e-3), loss: 'categoricalCrossentropy' });
+  const xs = ops.tensor3d(x.data, [x.rows, TIMESTEPS, FEATURES]);
+  const ys = ops.tidy(() => ops.oneHot(ops.tensor1d(y, 'int32'), CLASSES));
   const cpu = process.cpuUsage();
   await model.fit(xs, ys, { batchSize: 256, epochs: 1, verbose: 0 });
   const used = process.cpuUsage(cpu);
-  tf.dispose([xs, ys]);
+  ops.dispose([xs, ys]);
   model.dispose();
   return round((used.user + used.system) / 1e6);
 }
@@ -279,7 +279,7 @@ async function main(): Promise<void> {
       `resetAfter false @256 ${at(256, false).cpuSecondsPerEpoch}; ` +
       `step@256 ${profile.stepCpuMs} ms CPU (forward ${profile.forwardCpuMs}, backward ${profile.backwardCpuMs}; ${Math.round(profile.engineKernelShare * 100)} % in engine kernels); ` +
       `scoring ${scoringRowsPerSecond} rows/s` +
-      (layersCpuSecondsPerEpoch === undefined ? '' : `; tf.layers fit ${layersCpuSecondsPerEpoch} s/epoch`) +
+      (layersCpuSecondsPerEpoch === undefined ? '' : `; ops.layers fit ${layersCpuSecondsPerEpoch} s/epoch`) +
       (latentLine ? `; latent: ${latentLine}` : '') +
       `; peak RSS ${peakRssMiB()} MiB`,
   );

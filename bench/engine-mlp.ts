@@ -14,7 +14,17 @@
  */
 import { parseArgs } from 'node:util';
 
-import { initEngine, miniBatches, predictInBatches, seedEngine, tf } from '../src/engine/index.js';
+import {
+  initEngine,
+  miniBatches,
+  predictInBatches,
+  seedEngine,
+  ops,
+  type Scalar,
+  type Sequential,
+  type Tensor,
+  type Tensor2D,
+} from '../src/engine/index.js';
 import { VariableAdam } from '../src/models/variable-adam.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import { Random } from '../src/util/random.js';
@@ -46,18 +56,18 @@ interface Timing {
   cpuMs: number;
 }
 
-function layersModel(softmaxOutput: boolean): tf.Sequential {
+function layersModel(softmaxOutput: boolean): Sequential {
   const block = (units: number, inputShape?: number[]) => [
-    tf.layers.dense({ units, ...(inputShape ? { inputShape } : {}) }),
-    tf.layers.batchNormalization(),
-    tf.layers.activation({ activation: 'relu' }),
-    tf.layers.dropout({ rate: DROPOUT }),
+    ops.layers.dense({ units, ...(inputShape ? { inputShape } : {}) }),
+    ops.layers.batchNormalization(),
+    ops.layers.activation({ activation: 'relu' }),
+    ops.layers.dropout({ rate: DROPOUT }),
   ];
-  return tf.sequential({
+  return ops.sequential({
     layers: [
       ...block(64, [FEATURES]),
       ...block(32),
-      tf.layers.dense({ units: CLASSES, activation: softmaxOutput ? 'softmax' : 'linear' }),
+      ops.layers.dense({ units: CLASSES, activation: softmaxOutput ? 'softmax' : 'linear' }),
     ],
   });
 }
@@ -67,23 +77,23 @@ function engineModel(random: Random) {
   const glorot = (fanIn: number, fanOut: number) => {
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     const values = Float32Array.from({ length: fanIn * fanOut }, () => (2 * random.next() - 1) * limit);
-    return tf.tidy(() => tf.variable(tf.tensor2d(values, [fanIn, fanOut])));
+    return ops.tidy(() => ops.variable(ops.tensor2d(values, [fanIn, fanOut])));
   };
   const w1 = glorot(FEATURES, 64);
   const w2 = glorot(64, 32);
   const w3 = glorot(32, CLASSES);
-  const b3 = tf.tidy(() => tf.variable(tf.zeros([CLASSES])));
+  const b3 = ops.tidy(() => ops.variable(ops.zeros([CLASSES])));
   const bn1 = new BatchNorm(64, { activation: 'relu' });
   const bn2 = new BatchNorm(32, { activation: 'relu' });
   const trainable = [w1, ...bn1.trainableVariables, w2, ...bn2.trainableVariables, w3, b3];
-  const logits = (xs: tf.Tensor, training: boolean): tf.Tensor2D => {
-    const drop = (h: tf.Tensor2D) => (training ? dropout(h, DROPOUT, random) : h);
-    const h1 = drop(bn1.apply(tf.matMul(xs, w1), training));
-    const h2 = drop(bn2.apply(tf.matMul(h1, w2), training));
-    return tf.fused.matMul({ a: h2, b: w3, bias: b3 }) as tf.Tensor2D;
+  const logits = (xs: Tensor, training: boolean): Tensor2D => {
+    const drop = (h: Tensor2D) => (training ? dropout(h, DROPOUT, random) : h);
+    const h1 = drop(bn1.apply(ops.matMul(xs, w1), training));
+    const h2 = drop(bn2.apply(ops.matMul(h1, w2), training));
+    return ops.fusedMatMul({ a: h2, b: w3, bias: b3 }) as Tensor2D;
   };
   const dispose = () => {
-    tf.dispose([w1, w2, w3, b3]);
+    ops.dispose([w1, w2, w3, b3]);
     bn1.dispose();
     bn2.dispose();
   };
@@ -115,9 +125,9 @@ async function measureLoop(
   const runs: Timing[] = [];
   if (loop === 'layers-fit') {
     const model = layersModel(true);
-    model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-    const xs = tf.tensor2d(x.data, [x.rows, x.cols]);
-    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), CLASSES));
+    model.compile({ optimizer: ops.trainAdam(1e-3), loss: 'categoricalCrossentropy' });
+    const xs = ops.tensor2d(x.data, [x.rows, x.cols]);
+    const ys = ops.tidy(() => ops.oneHot(ops.tensor1d(y, 'int32'), CLASSES));
     for (let r = 0; r < repeats; r++) {
       // Dataset-sized tensors as users pass them; stopped from a callback after the measured steps.
       let cpu = process.cpuUsage();
@@ -143,7 +153,7 @@ async function measureLoop(
       });
       runs.push({ wallMs: timing.wallMs / measuredSteps, cpuMs: timing.cpuMs / measuredSteps });
     }
-    tf.dispose([xs, ys]);
+    ops.dispose([xs, ys]);
     model.dispose();
   } else {
     const step = loop === 'layers-custom' ? layersCustomStep() : engineCustomStep(random);
@@ -151,9 +161,9 @@ async function measureLoop(
       const batches = miniBatches({ x, y }, { batchSize, oneHot: CLASSES, random });
       const take = (n: number) => {
         for (let i = 0; i < n; i++) {
-          const batch = batches.next().value as { xs: tf.Tensor; ys: tf.Tensor };
+          const batch = batches.next().value as { xs: Tensor; ys: Tensor };
           step.run(batch.xs, batch.ys);
-          tf.dispose([batch.xs, batch.ys]);
+          ops.dispose([batch.xs, batch.ys]);
         }
       };
       take(warmup);
@@ -170,21 +180,18 @@ async function measureLoop(
 }
 
 interface Step {
-  run(xs: tf.Tensor, ys: tf.Tensor): void;
+  run(xs: Tensor, ys: Tensor): void;
   dispose(): void;
 }
 
 function layersCustomStep(): Step {
   const model = layersModel(false);
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = ops.trainAdam(1e-3);
   return {
     run: (xs, ys) =>
-      tf.tidy(() => {
+      ops.tidy(() => {
         optimizer.minimize(() =>
-          tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(
-            ys,
-            model.apply(xs, { training: true }) as tf.Tensor,
-          ),
+          ops.softmaxCrossEntropyLoss<Tensor, Scalar>(ys, model.apply(xs, { training: true }) as Tensor),
         );
       }),
     dispose: () => {
@@ -200,8 +207,8 @@ function engineCustomStep(random: Random): Step & { model: ReturnType<typeof eng
   return {
     model,
     run: (xs, ys) =>
-      tf.tidy(() => {
-        const { grads } = tf.variableGrads(
+      ops.tidy(() => {
+        const { grads } = ops.variableGrads(
           () => softmaxCrossEntropy(model.logits(xs, true), ys),
           model.trainable,
         );
@@ -213,21 +220,21 @@ function engineCustomStep(random: Random): Step & { model: ReturnType<typeof eng
 
 function measurePredict(x: Matrix, random: Random): { layers: number; engine: number } {
   const model = layersModel(true);
-  const datasetTensor = tf.tensor2d(x.data, [x.rows, x.cols]);
+  const datasetTensor = ops.tensor2d(x.data, [x.rows, x.cols]);
   const engine = engineModel(random);
   const layersRuns: number[] = [];
   const engineRuns: number[] = [];
   for (let r = 0; r < repeats; r++) {
     layersRuns.push(
       timed(() => {
-        const probabilities = model.predict(datasetTensor, { batchSize: PREDICT_BATCH }) as tf.Tensor;
+        const probabilities = model.predict(datasetTensor, { batchSize: PREDICT_BATCH }) as Tensor;
         probabilities.dataSync();
         probabilities.dispose();
       }).wallSeconds * 1000,
     );
     engineRuns.push(
       timed(() => {
-        predictInBatches(x, (xs) => tf.softmax(engine.logits(xs, false)), { batchSize: PREDICT_BATCH });
+        predictInBatches(x, (xs) => ops.softmax(engine.logits(xs, false)), { batchSize: PREDICT_BATCH });
       }).wallSeconds * 1000,
     );
   }
@@ -242,11 +249,11 @@ function measurePredict(x: Matrix, random: Random): { layers: number; engine: nu
 
 /** A 256-row tf.slice out of the dataset-sized tensor: the Slice defect in isolation. */
 function measureDatasetSlice(x: Matrix): number {
-  const datasetTensor = tf.tensor2d(x.data, [x.rows, x.cols]);
+  const datasetTensor = ops.tensor2d(x.data, [x.rows, x.cols]);
   const runs = Array.from(
     { length: 15 },
     (_, i) =>
-      timed(() => tf.slice(datasetTensor, [i * 256, 0], [256, FEATURES]).dispose()).wallSeconds * 1000,
+      timed(() => ops.slice(datasetTensor, [i * 256, 0], [256, FEATURES]).dispose()).wallSeconds * 1000,
   );
   datasetTensor.dispose();
   return median(runs);
@@ -264,17 +271,17 @@ async function profileSteps(x: Matrix, y: Int32Array, random: Random, batchSize:
     let index = 0;
     for (const batch of miniBatches({ x, y }, { batchSize, oneHot: CLASSES, random })) {
       const start = performance.now();
-      const info = await tf.profile(() => step.run(batch.xs, batch.ys!));
+      const info = await ops.profile(() => step.run(batch.xs, batch.ys!));
       stepMs += (performance.now() - start) / sampled;
       kernelsPerStep = info.kernels.length;
       // Composite ops (custom gradients, `…__op`) are listed too, and so are the kernels inside them.
-      for (const kernel of info.kernels.filter((k) => tf.getKernel(k.name, 'wasm') !== undefined)) {
+      for (const kernel of info.kernels.filter((k) => ops.getKernel(k.name, 'wasm') !== undefined)) {
         const total = totals.get(kernel.name) ?? { ms: 0, calls: 0 };
         total.ms += Number(kernel.kernelTimeMs) / sampled;
         total.calls += 1 / sampled;
         totals.set(kernel.name, total);
       }
-      tf.dispose([batch.xs, batch.ys!]);
+      ops.dispose([batch.xs, batch.ys!]);
       if (++index === sampled) break;
     }
     step.dispose();

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { initEngine } from '../src/engine/index.js';
 import { Adam } from '../src/fit/adam.js';
 import { FcnnStage } from '../src/models/fcnn/fcnn-stage.js';
-import { defaultFcnnOptions } from '../src/models/fcnn/options.js';
+import { fcnnDefaults } from '../src/models/fcnn/options.js';
 import { FcnnParameters } from '../src/models/fcnn/parameters.js';
 import { Random } from '../src/util/random.js';
 import { nslKddMatrices } from './lib/nsl-kdd-matrices.js';
@@ -31,7 +31,7 @@ const epochs = Math.max(1, Number(args.epochs));
 
 await initEngine();
 const { train } = await nslKddMatrices('KDDTrain+', 'KDDTest+', '5class');
-const defaults = defaultFcnnOptions();
+const defaults = fcnnDefaults;
 const params = FcnnParameters.initial(train.x.cols, hiddenUnits, train.classes.length, new Random(1));
 const adam = new Adam(params.trainable(), { learningRate: defaults.learningRate });
 const stage = new FcnnStage(

@@ -13,11 +13,11 @@
  * Prints one JSON line and one human line on stdout.
  */
 import { parseArgs } from 'node:util';
-import { initEngine, tf } from '../src/engine/index.js';
+import { initEngine, ops } from '../src/engine/index.js';
 import { Adam } from '../src/fit/adam.js';
 import { FcnnStage } from '../src/models/fcnn/fcnn-stage.js';
 import { FoldedNetwork, PREDICT_BATCH_SIZE } from '../src/models/fcnn/inference.js';
-import { defaultFcnnOptions } from '../src/models/fcnn/options.js';
+import { fcnnDefaults } from '../src/models/fcnn/options.js';
 import { FcnnParameters } from '../src/models/fcnn/parameters.js';
 import { TrainingStep } from '../src/models/fcnn/training-step.js';
 import type { LabelledSet } from '../src/preprocess/matrix.js';
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
 });
 const epochsPerRun = Math.max(1, Number(args.epochs));
 const profiledSteps = Math.max(1, Number(args.steps));
-const defaults = defaultFcnnOptions();
+const defaults = fcnnDefaults;
 
 interface EpochTiming {
   hiddenUnits: number[];
@@ -141,7 +141,7 @@ async function profileStep(
   for (let b = 0; b < profiledSteps; b++) {
     gather(b);
     const start = performance.now();
-    const info = await tf.profile(() => {
+    const info = await ops.profile(() => {
       pass();
     });
     passWallMs += performance.now() - start;
@@ -149,7 +149,7 @@ async function profileStep(
     for (const kernel of info.kernels) {
       const ms = Number(kernel.kernelTimeMs);
       // Composite ops (e.g. fusedMatMul__op) are listed besides the kernels inside them.
-      if (tf.getKernel(kernel.name, 'wasm') === undefined) continue;
+      if (ops.getKernel(kernel.name, 'wasm') === undefined) continue;
       kernelWallMs += ms;
       const key = `${kernel.name} ${JSON.stringify(kernel.inputShapes.slice(0, 2))}`;
       kernelTotals.set(key, (kernelTotals.get(key) ?? 0) + ms);

@@ -15,11 +15,11 @@
  */
 import { parseArgs } from 'node:util';
 
-import { initEngine, tf } from '../src/engine/index.js';
+import { initEngine, ops, type Scalar } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import type { Callback } from '../src/fit/callbacks.js';
 import { autoencoderStep, type AutoencoderParameters } from '../src/models/sae/autoencoder-step.js';
-import { defaultSparseAutoencoderOptions } from '../src/models/sae/options.js';
+import { sparseAutoencoderDefaults } from '../src/models/sae/options.js';
 import { glorotKernel, SaeOptimizer, zeroBias } from '../src/models/sae/parameters.js';
 import { epochOrder, rowBatches, type RowBatch } from '../src/models/sae/row-batches.js';
 import { SaeSoftmaxClassifier } from '../src/models/sae/sae-softmax.js';
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
   },
 });
 const epochs = Number(args.epochs);
-const defaultBatch = defaultSparseAutoencoderOptions().batchSize;
+const defaultBatch = sparseAutoencoderDefaults.batchSize;
 const batchSizes = [
   ...new Set(args.batches.split(',').map((b) => (b === 'default' ? defaultBatch : Number(b)))),
 ];
@@ -127,12 +127,12 @@ async function profilePretrainStep(x: Matrix, batchSize: number) {
   for (let i = 0; i < profileSteps; i++) {
     const batch = batches();
     const started = performance.now();
-    const info = await tf.profile(() => {
+    const info = await ops.profile(() => {
       autoencoderStep(batch, params, penalty);
     });
     profiledStepMs += performance.now() - started;
     // Composite ops (fusedMatMul__op…) are listed besides the kernels they run: count kernels only.
-    const run = info.kernels.filter((k) => tf.getKernel(k.name, 'wasm') !== undefined);
+    const run = info.kernels.filter((k) => ops.getKernel(k.name, 'wasm') !== undefined);
     kernelsPerStep = run.length;
     for (const k of run) {
       kernelMs += Number(k.kernelTimeMs);
@@ -160,10 +160,10 @@ async function profilePretrainStep(x: Matrix, batchSize: number) {
  * the loss as tf ops, `tf.variableGrads` and the engine's Adam. Returns CPU ms per step (batch included).
  */
 function tapeStepMs(x: Matrix, batchSize: number): number {
-  const o = defaultSparseAutoencoderOptions();
+  const o = sparseAutoencoderDefaults;
   const random = new Random(1);
   const variable = (p: { values: Float32Array; shape: readonly number[] }) =>
-    tf.variable(tf.tensor(p.values, [...p.shape]));
+    ops.variable(ops.tensor(p.values, [...p.shape]));
   const w1 = variable(glorotKernel('w1', x.cols, o.hiddenUnits, random));
   const b1 = variable(zeroBias('b1', o.hiddenUnits));
   const w2 = variable(glorotKernel('w2', o.hiddenUnits, x.cols, random));
@@ -172,21 +172,21 @@ function tapeStepMs(x: Matrix, batchSize: number): number {
   const adam = new VariableAdam(vars, { learningRate: o.learningRate });
   const { rho, beta, weightDecay } = o;
   const step = (xs: Float32Array, rows: number) =>
-    tf.tidy(() => {
-      const input = tf.tensor2d(xs, [rows, x.cols]);
-      const { grads } = tf.variableGrads(() => {
-        const h = tf.sigmoid(tf.add(tf.matMul(input, w1), b1));
-        const r = tf.sigmoid(tf.add(tf.matMul(h, w2), b2));
-        const reconstruction = tf.div(tf.sum(tf.square(tf.sub(r, input))), 2 * rows);
-        const rhoHat = tf.mean(h, 0);
-        const kl = tf.sum(
-          tf.add(
-            tf.mul(rho, tf.log(tf.div(rho, rhoHat))),
-            tf.mul(1 - rho, tf.log(tf.div(1 - rho, tf.sub(1, rhoHat)))),
+    ops.tidy(() => {
+      const input = ops.tensor2d(xs, [rows, x.cols]);
+      const { grads } = ops.variableGrads(() => {
+        const h = ops.sigmoid(ops.add(ops.matMul(input, w1), b1));
+        const r = ops.sigmoid(ops.add(ops.matMul(h, w2), b2));
+        const reconstruction = ops.div(ops.sum(ops.square(ops.sub(r, input))), 2 * rows);
+        const rhoHat = ops.mean(h, 0);
+        const kl = ops.sum(
+          ops.add(
+            ops.mul(rho, ops.log(ops.div(rho, rhoHat))),
+            ops.mul(1 - rho, ops.log(ops.div(1 - rho, ops.sub(1, rhoHat)))),
           ),
         );
-        const decay = tf.mul(weightDecay / 2, tf.add(tf.sum(tf.square(w1)), tf.sum(tf.square(w2))));
-        return tf.add<tf.Scalar>(tf.add(reconstruction, tf.mul(beta, kl)), decay);
+        const decay = ops.mul(weightDecay / 2, ops.add(ops.sum(ops.square(w1)), ops.sum(ops.square(w2))));
+        return ops.add<Scalar>(ops.add(reconstruction, ops.mul(beta, kl)), decay);
       }, vars);
       adam.applyGradients(grads);
     });
@@ -199,7 +199,7 @@ function tapeStepMs(x: Matrix, batchSize: number): number {
     step(batch.xs, batch.size);
   }
   const used = process.cpuUsage(cpu);
-  tf.dispose(vars);
+  ops.dispose(vars);
   return round((used.user + used.system) / 1000 / profileSteps, 3);
 }
 
@@ -280,7 +280,7 @@ async function main(): Promise<void> {
       batchSizes.map((b) => `batch ${b}: ${stageLine(b)}`).join('; ') +
       `; scoring ${batchSizes.map((b) => runs[b].scoringRowsPerSecond.toLocaleString('en-US')).join(' / ')} rows/s @8192` +
       `; pretrain step ${profiles.map(profileLine).join('; ')}` +
-      `; fused step vs tf.variableGrads ${stepVersusTape.map((s) => `${s.speedup}× @${s.batchSize}`).join(', ')}` +
+      `; fused step vs ops.variableGrads ${stepVersusTape.map((s) => `${s.speedup}× @${s.batchSize}`).join(', ')}` +
       `; peak RSS ${result.peakRssMiB} MiB`,
   );
 }
@@ -289,7 +289,7 @@ await main();
 
 /** The default model's pretraining parameters, optimiser and sparsity penalty, freshly initialised (seed 1). */
 function defaultPretrainStep(x: Matrix) {
-  const o = defaultSparseAutoencoderOptions();
+  const o = sparseAutoencoderDefaults;
   const random = new Random(1);
   const params: AutoencoderParameters = [
     glorotKernel('encoder/kernel', x.cols, o.hiddenUnits, random),

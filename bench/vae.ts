@@ -18,11 +18,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { initEngine, tf } from '../src/engine/index.js';
+import { initEngine, ops } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import { takeRows } from '../src/preprocess/matrix.js';
 import { Adam } from '../src/fit/adam.js';
-import { defaultVaeOptions } from '../src/models/vae/options.js';
+import { vaeDefaults } from '../src/models/vae/options.js';
 import { HeadParameters } from '../src/models/vae/softmax-head.js';
 import { VaeParameters } from '../src/models/vae/vae-parameters.js';
 import { VaeStage } from '../src/models/vae/vae-stage.js';
@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
   },
 });
-const defaults = defaultVaeOptions();
+const defaults = vaeDefaults;
 const settings = { reconstruction: defaults.reconstruction, beta: defaults.beta };
 
 interface EpochTiming {
@@ -167,7 +167,7 @@ async function profileStep(x: Matrix, batchSize: number, steps: number): Promise
   let kernelsPerStep = 0;
   for (let b = 0; b < steps; b++) {
     gather(b);
-    const info = await tf.profile(() => {
+    const info = await ops.profile(() => {
       step.run(batch, batchSize, noise);
     });
     // A fused op is listed twice: as `fusedMatMul__op` (the op's scope) and as its `_FusedMatMul` kernel.

@@ -66,7 +66,7 @@ async function bench(): Promise<void> {
   };
   // Patience above the epoch count: every requested epoch runs.
   const detector = new AnomalyDetector({ epochs, patience: epochs + 1, seed: 1 });
-  await detector.fit(fitRows, validationRows, { falsePositiveRate: 0.01, callbacks: [timer] });
+  await detector.fit(fitRows, { validation: validationRows, falsePositiveRate: 0.01, callbacks: [timer] });
   const history = detector.history;
 
   const rowsPerSecond: number[] = [];

@@ -6,16 +6,16 @@ import { DATASETS } from '../../src/data/registry.js';
 import { accuracy } from '../../src/evaluate/classification-metrics.js';
 import { Adam } from '../../src/fit/adam.js';
 import { BiGruStage } from '../../src/models/bigru/bigru-stage.js';
-import { defaultBiGruOptions } from '../../src/models/bigru/options.js';
+import { biGruDefaults } from '../../src/models/bigru/options.js';
 import { BiGruParameters } from '../../src/models/bigru/parameters.js';
 import { FcnnStage } from '../../src/models/fcnn/fcnn-stage.js';
 import { FoldedNetwork, PREDICT_BATCH_SIZE } from '../../src/models/fcnn/inference.js';
-import { defaultFcnnOptions } from '../../src/models/fcnn/options.js';
+import { fcnnDefaults } from '../../src/models/fcnn/options.js';
 import { FcnnParameters } from '../../src/models/fcnn/parameters.js';
 import { RandomForestClassifier } from '../../src/models/random-forest/forest.js';
-import { defaultSparseAutoencoderOptions } from '../../src/models/sae/options.js';
+import { sparseAutoencoderDefaults } from '../../src/models/sae/options.js';
 import { SparseAutoencoder } from '../../src/models/sae/sparse-autoencoder.js';
-import { defaultVaeOptions } from '../../src/models/vae/options.js';
+import { vaeDefaults } from '../../src/models/vae/options.js';
 import { VaeParameters } from '../../src/models/vae/vae-parameters.js';
 import { VaeStage } from '../../src/models/vae/vae-stage.js';
 import type { LabelledSet, Matrix } from '../../src/preprocess/matrix.js';
@@ -141,7 +141,7 @@ const widthsToLayers = (widths: number[]): LayerShape[] =>
 
 async function fcnnCases(shared: SharedData, epochs: number): Promise<BenchCase[]> {
   const { train } = await shared.nsl();
-  const defaults = defaultFcnnOptions();
+  const defaults = fcnnDefaults;
   const data = shared.file('nsl-train', train.x, train.y);
   const classes = train.classes.length;
   const cases: BenchCase[] = [];
@@ -171,7 +171,7 @@ async function fcnnCases(shared: SharedData, epochs: number): Promise<BenchCase[
 
 async function saeCases(shared: SharedData, epochs: number): Promise<BenchCase[]> {
   const { train } = await shared.nsl();
-  const o = defaultSparseAutoencoderOptions();
+  const o = sparseAutoencoderDefaults;
   const data = shared.file('nsl-train', train.x, train.y);
   return [...new Set([256, o.batchSize])].map((batchSize) => ({
     bench: 'sae',
@@ -209,7 +209,7 @@ async function saeCases(shared: SharedData, epochs: number): Promise<BenchCase[]
 
 async function vaeCases(shared: SharedData, epochs: number): Promise<BenchCase[]> {
   const { train } = await shared.nsl();
-  const o = defaultVaeOptions();
+  const o = vaeDefaults;
   const data = shared.file('nsl-train', train.x, null);
   const encoder = [train.x.cols, ...o.encoderUnits];
   const decoder = [o.latentSize, ...[...o.encoderUnits].reverse(), train.x.cols];
@@ -254,7 +254,7 @@ async function biGruCases(shared: SharedData, epochs: number): Promise<BenchCase
   const shape = { timesteps: 8, featuresPerStep: 16, units: 32, classes: 5, resetAfter: true };
   const synthetic = linearTeacherData(new Random(42), 20_000, shape.timesteps * shape.featuresPerStep, 5);
   const data = shared.file('bigru-teacher', synthetic.x, synthetic.y);
-  const o = defaultBiGruOptions();
+  const o = biGruDefaults;
   return Promise.resolve(
     [...new Set([256, o.batchSize])].map((batchSize) => ({
       bench: 'bigru',
@@ -285,7 +285,7 @@ async function scoreCases(shared: SharedData): Promise<BenchCase[]> {
   const { train } = await shared.nsl();
   const classes = train.classes.length;
   const data = shared.file('nsl-train', train.x, train.y);
-  return [[64, 32], defaultFcnnOptions().hiddenUnits].map((hiddenUnits) => {
+  return [[64, 32], fcnnDefaults.hiddenUnits].map((hiddenUnits) => {
     const widths = [train.x.cols, ...hiddenUnits, classes];
     let network: FoldedNetwork | null = null;
     const command = (engine: string) => () => ({

@@ -4,7 +4,8 @@ import { IotIdsError } from '../errors.js';
 import { createMatrix, type Matrix } from '../preprocess/matrix.js';
 import { Random } from '../util/random.js';
 import { miniBatches, predictInBatches, type MiniBatch } from './batches.js';
-import { initEngine, liveTensorCount, tf } from './index.js';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine, liveTensorCount } from './index.js';
 
 /** Row i holds i*10, i*10+1, … so every batch row reveals which source row it came from. */
 function numberedRows(rows: number, cols: number): Matrix {

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import { Random } from '../util/random.js';
-import { initEngine, liveTensorCount, miniBatches, seedEngine, tf, wasmKernelsPatched } from './index.js';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine, liveTensorCount, miniBatches, seedEngine, wasmKernelsPatched } from './index.js';
 
 describe('initEngine', () => {
   afterAll(() => {

@@ -1,6 +1,7 @@
 /**
- * The project's only door to TensorFlow.js: models import `tf` from here, never `@tensorflow/*`, so the
- * engine (backend, kernel patches, seeding) is set up in one place. Facts behind the choices are in
+ * The project's only door to TensorFlow.js: models import the named operations of `ops` (ops.ts) from
+ * here, never `@tensorflow/*` nor a raw `tf`, so the engine (backend, kernel patches, seeding) is set up
+ * in one place and the tfjs surface the project uses is one list. Facts behind the choices are in
  * /work/shared/notes/engine.md.
  */
 import { existsSync } from 'node:fs';
@@ -15,7 +16,19 @@ import { IotIdsError } from '../errors.js';
 import { Random } from '../util/random.js';
 import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './patch-wasm-kernels.js';
 
-export { tf };
+// No raw `tf`: the operations the project uses are named in ops.ts.
+export { ops, Rank } from './ops.js';
+export type {
+  GradSaveFunc,
+  NamedTensorMap,
+  Scalar,
+  Sequential,
+  Tensor,
+  Tensor1D,
+  Tensor2D,
+  Tensor3D,
+  Variable,
+} from './ops.js';
 export { wasmKernelsPatched };
 export { miniBatches, predictInBatches } from './batches.js';
 export type { MiniBatch, MiniBatchOptions, BatchSource } from './batches.js';

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { Random } from '../util/random.js';
-import { initEngine, tf } from './index.js';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from './index.js';
 import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './patch-wasm-kernels.js';
 import {
   maxDifferenceToCpu,

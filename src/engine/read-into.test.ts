@@ -1,7 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { Random } from '../util/random.js';
-import { initEngine, liveTensorCount, matMulInto, readInto, tf } from './index.js';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine, liveTensorCount, matMulInto, readInto } from './index.js';
 import { randomInput, toTensor } from './test-helpers/cpu-reference.js';
 
 describe('readInto', () => {

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { Random } from '../util/random.js';
-import { initEngine, tf, wasmKernelsPatched } from './index.js';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine, wasmKernelsPatched } from './index.js';
 import { maxDifferenceToCpu, randomInput, runOn, toTensor, TOLERANCE } from './test-helpers/cpu-reference.js';
 
 describe('heap kernels (patched wasm) match the cpu backend', () => {

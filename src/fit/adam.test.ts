@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, tf } from '../engine/index.js';
+import { initEngine, ops } from '../engine/index.js';
 import { Adam } from './adam.js';
 
 describe('Adam', () => {
@@ -7,17 +7,17 @@ describe('Adam', () => {
     await initEngine();
   });
 
-  it('follows tf.train.adam step for step', () => {
+  it('follows ops.trainAdam step for step', () => {
     const start = [0.5, -1.5, 2, 0.25];
     const gradientAt = (w: ArrayLike<number>) => Float32Array.from(w, (v, i) => 2 * (v - i) + 0.1 * v * v);
     const values = Float32Array.from(start);
     const adam = new Adam([['w', values]], { learningRate: 0.05 });
-    const variable = tf.variable(tf.tensor1d(start));
-    const reference = tf.train.adam(0.05);
+    const variable = ops.variable(ops.tensor1d(start));
+    const reference = ops.trainAdam(0.05);
     for (let step = 0; step < 25; step++) {
       adam.apply([gradientAt(values)]);
       const g = gradientAt(variable.dataSync());
-      tf.tidy(() => reference.applyGradients([{ name: variable.name, tensor: tf.tensor1d(g) }]));
+      ops.tidy(() => reference.applyGradients([{ name: variable.name, tensor: ops.tensor1d(g) }]));
     }
     const expected = variable.dataSync();
     // tfjs computes in float32, this in float64 between float32 stores.

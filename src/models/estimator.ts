@@ -49,6 +49,26 @@ export interface Classifier<Options extends object = object> {
   dispose(): Promise<void>;
 }
 
+/**
+ * What every classifier shares beyond the interface: `predict` is derived from the scores (the arg-max of
+ * `decisionFunction` for a margin model, of `predictProba` otherwise), so no model writes it. Subclasses
+ * call `super()` first and implement the rest of `Classifier`.
+ */
+export abstract class BaseClassifier<Options extends object = object> implements Classifier<Options> {
+  abstract readonly kind: string;
+  abstract readonly outputKind: OutputKind;
+  abstract readonly options: Readonly<Options>;
+  abstract get fitted(): boolean;
+  abstract fit(x: Matrix, y: Int32Array, context: FitContext): Promise<this>;
+  abstract predictProba(x: Matrix): Promise<Matrix>;
+  abstract save(dir: string): Promise<string[]>;
+  abstract dispose(): Promise<void>;
+
+  async predict(x: Matrix): Promise<Int32Array> {
+    return argmaxRows(await scoresOf(this, x));
+  }
+}
+
 /** Arg-max per row of a rows × k score matrix. */
 export function argmaxRows(scores: Matrix): Int32Array {
   const out = new Int32Array(scores.rows);

@@ -13,3 +13,5 @@ export const MODEL_KINDS = [
   'bigru',
   'vae-bigru',
 ] as const;
+
+export type ModelKind = (typeof MODEL_KINDS)[number];

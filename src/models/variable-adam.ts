@@ -1,4 +1,4 @@
-import { tf } from '../engine/index.js';
+import { ops, type NamedTensorMap, type Tensor, type Variable } from '../engine/index.js';
 import { IotIdsError } from '../errors.js';
 import { Adam, type AdamOptions } from '../fit/adam.js';
 
@@ -13,7 +13,7 @@ export class VariableAdam {
   private readonly values: Float32Array[];
 
   constructor(
-    private readonly variables: readonly tf.Variable[],
+    private readonly variables: readonly Variable[],
     options: AdamOptions = {},
   ) {
     for (const variable of variables) {
@@ -43,11 +43,11 @@ export class VariableAdam {
    * One update from gradients keyed by variable name, as `tf.variableGrads(...).grads` returns them.
    * Variables without a gradient keep their value (and their moments). Does not dispose `grads`.
    */
-  applyGradients(grads: tf.NamedTensorMap): void {
+  applyGradients(grads: NamedTensorMap): void {
     const gradients = this.variables.map((variable, k) => {
-      const gradient = grads[variable.name] as tf.Tensor | undefined;
+      const gradient = grads[variable.name] as Tensor | undefined;
       if (gradient === undefined) return undefined;
-      if (!tf.util.arraysEqual(gradient.shape, variable.shape)) {
+      if (!ops.arraysEqual(gradient.shape, variable.shape)) {
         throw new IotIdsError(
           `Adam: gradient [${gradient.shape.join(', ')}] does not fit variable ${variable.name} [${variable.shape.join(', ')}]`,
         );
@@ -59,7 +59,7 @@ export class VariableAdam {
     this.adam.apply(gradients);
     this.variables.forEach((variable, k) => {
       if (gradients[k] === undefined) return;
-      const value = tf.tensor(this.values[k], variable.shape, 'float32');
+      const value = ops.tensor(this.values[k], variable.shape, 'float32');
       variable.assign(value);
       value.dispose();
     });

@@ -25,7 +25,7 @@ export interface EvaluateZeroDayOptions {
   falsePositiveRates?: number[];
   /** Classifier kind and options (official protocol, 5class). Default Random Forest with its defaults. */
   classifier?: { model: string; modelOptions: Record<string, unknown> };
-  /** Autoencoder options. Default: `defaultAnomalyDetectorOptions()`. */
+  /** Autoencoder options. Default: `anomalyDetectorDefaults`. */
   detector?: Partial<Omit<AnomalyDetectorOptions, 'seed'>>;
   /** Default: silent. */
   progress?: ProgressReporter;

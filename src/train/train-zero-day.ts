@@ -41,7 +41,7 @@ export interface TrainZeroDayOptions {
   validationFraction?: number;
   /** The benign class name. Default 'normal'. */
   normalClass?: string;
-  /** Autoencoder options (layers, epochs, batch size…). Default: `defaultAnomalyDetectorOptions()`. */
+  /** Autoencoder options (layers, epochs, batch size…). Default: `anomalyDetectorDefaults`. */
   detector?: Partial<Omit<AnomalyDetectorOptions, 'seed'>>;
   /** Training callbacks (progress bar, history). Default none. */
   callbacks?: Callback[];
@@ -75,7 +75,8 @@ export async function trainZeroDay(options: TrainZeroDayOptions): Promise<ZeroDa
   const detector = new AnomalyDetector({ ...options.detector, seed });
   try {
     const started = performance.now();
-    await detector.fit(data.train, data.validation, {
+    await detector.fit(data.train, {
+      validation: data.validation,
       falsePositiveRate: options.falsePositiveRate,
       callbacks: options.callbacks,
     });

@@ -1,14 +1,14 @@
-import { tf } from '../../../src/engine/index.js';
+import { ops, type GradSaveFunc, type Tensor } from '../../../src/engine/index.js';
 
-export interface CustomGradientResult<T extends tf.Tensor> {
+export interface CustomGradientResult<T extends Tensor> {
   value: T;
   /** One gradient per input, in input order. */
-  gradFunc: (dy: T, saved: tf.Tensor[]) => tf.Tensor[];
+  gradFunc: (dy: T, saved: Tensor[]) => Tensor[];
 }
 
 /** `tf.customGrad` with typed inputs (tfjs types the wrapped function as variadic `Tensor | GradSaveFunc`). */
-export function customGradient<Inputs extends tf.Tensor[], T extends tf.Tensor>(
-  f: (...args: [...Inputs, tf.GradSaveFunc]) => CustomGradientResult<T>,
+export function customGradient<Inputs extends Tensor[], T extends Tensor>(
+  f: (...args: [...Inputs, GradSaveFunc]) => CustomGradientResult<T>,
 ): (...inputs: Inputs) => T {
-  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad<T>>[0]);
+  return ops.customGrad(f as unknown as Parameters<typeof ops.customGrad<T>>[0]);
 }

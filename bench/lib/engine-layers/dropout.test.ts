@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { Random } from '../../../src/util/random.js';
 import { dropout, dropoutMask } from './dropout.js';
-import { initEngine, tf } from '../../../src/engine/index.js';
+import { initEngine, ops, type Tensor } from '../../../src/engine/index.js';
 
 describe('dropout', () => {
   beforeAll(async () => {
@@ -25,19 +25,19 @@ describe('dropout', () => {
   });
 
   it('multiplies by the mask, and so does its gradient', () => {
-    tf.tidy(() => {
-      const x = tf.range(1, 41).reshape([8, 5]);
-      const mask = tf.tensor(dropoutMask(40, 0.25, new Random(9)), [8, 5]);
+    ops.tidy(() => {
+      const x = ops.range(1, 41).reshape([8, 5]);
+      const mask = ops.tensor(dropoutMask(40, 0.25, new Random(9)), [8, 5]);
       const y = dropout(x, 0.25, new Random(9));
       expect(y.shape).toEqual([8, 5]);
-      expect(Array.from(y.dataSync())).toEqual(Array.from(tf.mul(x, mask).dataSync()));
-      const gradient = tf.grad((input: tf.Tensor) => tf.sum(dropout(input, 0.25, new Random(9))))(x);
+      expect(Array.from(y.dataSync())).toEqual(Array.from(ops.mul(x, mask).dataSync()));
+      const gradient = ops.grad((input: Tensor) => ops.sum(dropout(input, 0.25, new Random(9))))(x);
       expect(Array.from(gradient.dataSync())).toEqual(Array.from(mask.dataSync()));
     });
   });
 
   it('passes the input through at rate 0 and rejects invalid rates', () => {
-    const x = tf.ones([3]);
+    const x = ops.ones([3]);
     expect(dropout(x, 0, new Random(1))).toBe(x);
     expect(() => dropout(x, 1, new Random(1))).toThrow(/rate/);
     expect(() => dropout(x, -0.1, new Random(1))).toThrow(/rate/);

@@ -3,7 +3,7 @@
  * `Math.random` and costs one kernel (a multiply) instead of tfjs's six (random uniform, compare, cast,
  * scale, …). The tape differentiates the multiply: the gradient is the same mask.
  */
-import { tf } from '../../../src/engine/index.js';
+import { ops, type Tensor } from '../../../src/engine/index.js';
 
 import { IotIdsError } from '../../../src/errors.js';
 import type { Random } from '../../../src/util/random.js';
@@ -12,11 +12,11 @@ import type { Random } from '../../../src/util/random.js';
  * Zeroes each element of `x` with probability `rate` and scales the survivors by 1 / (1 − rate).
  * `rate` is honoured to 1/65536: each 32-bit draw decides two elements, halving the cost of the mask.
  */
-export function dropout<T extends tf.Tensor>(x: T, rate: number, random: Random): T {
+export function dropout<T extends Tensor>(x: T, rate: number, random: Random): T {
   if (!(rate >= 0 && rate < 1)) throw new IotIdsError(`dropout: rate must be in [0, 1), got ${rate}`);
   if (rate === 0) return x;
   const mask = dropoutMask(x.size, rate, random);
-  return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, 'float32')));
+  return ops.tidy(() => ops.mul(x, ops.tensor(mask, x.shape, 'float32')));
 }
 
 /** The mask values: 0 or 1 / (1 − rate). */

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { Random } from '../../../src/util/random.js';
-import { initEngine, tf } from '../../../src/engine/index.js';
+import { initEngine, ops, type Scalar, type Tensor } from '../../../src/engine/index.js';
 import { softmaxCrossEntropy } from './losses.js';
 
-function maxAbsDifference(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+function maxAbsDifference(a: Tensor, b: Tensor): number {
+  return ops.tidy(() => ops.max(ops.abs(ops.sub(a, b))).dataSync()[0]);
 }
 
 describe('softmaxCrossEntropy', () => {
@@ -20,13 +20,13 @@ describe('softmaxCrossEntropy', () => {
   const labelValues = Int32Array.from({ length: rows }, () => random.int(classes));
   const weightValues = Float32Array.from({ length: rows }, () => random.next() * 3);
 
-  it('matches tf.losses.softmaxCrossEntropy in value and gradient', () => {
-    tf.tidy(() => {
-      const logits = tf.tensor2d(logitsValues, [rows, classes]);
-      const labels = tf.oneHot(tf.tensor1d(labelValues, 'int32'), classes).toFloat();
-      const ours = tf.valueAndGrad((l: tf.Tensor) => softmaxCrossEntropy(l, labels))(logits);
-      const reference = tf.valueAndGrad((l: tf.Tensor) =>
-        tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(labels, l),
+  it('matches ops.softmaxCrossEntropyLoss in value and gradient', () => {
+    ops.tidy(() => {
+      const logits = ops.tensor2d(logitsValues, [rows, classes]);
+      const labels = ops.oneHot(ops.tensor1d(labelValues, 'int32'), classes).toFloat();
+      const ours = ops.valueAndGrad((l: Tensor) => softmaxCrossEntropy(l, labels))(logits);
+      const reference = ops.valueAndGrad((l: Tensor) =>
+        ops.softmaxCrossEntropyLoss<Tensor, Scalar>(labels, l),
       )(logits);
       expect(ours.value.dataSync()[0]).toBeCloseTo(reference.value.dataSync()[0], 5);
       expect(maxAbsDifference(ours.grad, reference.grad)).toBeLessThan(1e-6);
@@ -34,23 +34,23 @@ describe('softmaxCrossEntropy', () => {
   });
 
   it('weights rows (Keras sample-weight mean) and differentiates every input', () => {
-    tf.tidy(() => {
-      const logits = tf.tensor2d(logitsValues, [rows, classes]);
-      const labels = tf.softmax(
-        tf.tensor2d(
+    ops.tidy(() => {
+      const logits = ops.tensor2d(logitsValues, [rows, classes]);
+      const labels = ops.softmax(
+        ops.tensor2d(
           logitsValues.map((v) => -v / 3),
           [rows, classes],
         ),
       );
-      const weights = tf.tensor1d(weightValues);
-      const reference = (l: tf.Tensor, y: tf.Tensor, w: tf.Tensor) =>
-        tf.mean<tf.Scalar>(tf.mul(w, tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(l)), 1))));
-      const ours = tf.grads((l: tf.Tensor, y: tf.Tensor, w: tf.Tensor) => softmaxCrossEntropy(l, y, w))([
+      const weights = ops.tensor1d(weightValues);
+      const reference = (l: Tensor, y: Tensor, w: Tensor) =>
+        ops.mean<Scalar>(ops.mul(w, ops.neg(ops.sum(ops.mul(y, ops.logSoftmax(l)), 1))));
+      const ours = ops.grads((l: Tensor, y: Tensor, w: Tensor) => softmaxCrossEntropy(l, y, w))([
         logits,
         labels,
         weights,
       ]);
-      const expected = tf.grads(reference)([logits, labels, weights]);
+      const expected = ops.grads(reference)([logits, labels, weights]);
       ours.forEach((gradient, i) => expect(maxAbsDifference(gradient, expected[i])).toBeLessThan(1e-5));
       expect(softmaxCrossEntropy(logits, labels, weights).dataSync()[0]).toBeCloseTo(
         reference(logits, labels, weights).dataSync()[0],
@@ -60,9 +60,11 @@ describe('softmaxCrossEntropy', () => {
   });
 
   it('rejects mismatched shapes', () => {
-    tf.tidy(() => {
-      expect(() => softmaxCrossEntropy(tf.zeros([3, 2]), tf.zeros([3, 3]))).toThrow(/\[batch, classes\]/);
-      expect(() => softmaxCrossEntropy(tf.zeros([3, 2]), tf.zeros([3, 2]), tf.ones([2]))).toThrow(/weights/);
+    ops.tidy(() => {
+      expect(() => softmaxCrossEntropy(ops.zeros([3, 2]), ops.zeros([3, 3]))).toThrow(/\[batch, classes\]/);
+      expect(() => softmaxCrossEntropy(ops.zeros([3, 2]), ops.zeros([3, 2]), ops.ones([2]))).toThrow(
+        /weights/,
+      );
     });
   });
 });

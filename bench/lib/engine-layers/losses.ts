@@ -3,26 +3,32 @@
  * forward and back (label smoothing, weight broadcasting, reductions); this runs 12. The gradient with
  * respect to the logits is the textbook (softmax − labels) · weight / batch.
  */
-import { tf } from '../../../src/engine/index.js';
+import {
+  ops,
+  type GradSaveFunc,
+  type Scalar,
+  type Tensor,
+  type Tensor2D,
+} from '../../../src/engine/index.js';
 
 import { IotIdsError } from '../../../src/errors.js';
 import { customGradient } from './custom-grad.js';
 
 const meanCrossEntropy = customGradient(
-  (logits: tf.Tensor2D, labels: tf.Tensor2D, weights: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  (logits: Tensor2D, labels: Tensor2D, weights: Tensor2D, save: GradSaveFunc) => {
     const rows = logits.shape[0];
-    const logProbabilities = tf.logSoftmax(logits);
-    const perRow = tf.neg(tf.sum(tf.mul(labels, logProbabilities), 1, true));
-    const value: tf.Scalar = tf.div(tf.sum(tf.mul(perRow, weights)), rows);
+    const logProbabilities = ops.logSoftmax(logits);
+    const perRow = ops.neg(ops.sum(ops.mul(labels, logProbabilities), 1, true));
+    const value: Scalar = ops.div(ops.sum(ops.mul(perRow, weights)), rows);
     save([logProbabilities, labels, weights, perRow]);
     return {
       value,
-      gradFunc: (dy: tf.Scalar, [logProbs, labelsSaved, weightsSaved, perRowSaved]: tf.Tensor[]) => {
-        const scale = tf.mul(weightsSaved, tf.div(dy, rows));
+      gradFunc: (dy: Scalar, [logProbs, labelsSaved, weightsSaved, perRowSaved]: Tensor[]) => {
+        const scale = ops.mul(weightsSaved, ops.div(dy, rows));
         return [
-          tf.mul(tf.sub(tf.exp(logProbs), labelsSaved), scale),
-          tf.mul(tf.neg(logProbs), scale),
-          tf.mul(perRowSaved, tf.div(dy, rows)),
+          ops.mul(ops.sub(ops.exp(logProbs), labelsSaved), scale),
+          ops.mul(ops.neg(logProbs), scale),
+          ops.mul(perRowSaved, ops.div(dy, rows)),
         ];
       },
     };
@@ -34,8 +40,8 @@ const meanCrossEntropy = customGradient(
  * weighted sum divided by the number of rows). `labels` are one-hot or probability rows `[batch, classes]`;
  * `weights` are per row `[batch]`, default all 1.
  */
-export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
-  if (logits.rank !== 2 || !tf.util.arraysEqual(logits.shape, labels.shape)) {
+export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, weights?: Tensor): Scalar {
+  if (logits.rank !== 2 || !ops.arraysEqual(logits.shape, labels.shape)) {
     throw new IotIdsError(
       `softmaxCrossEntropy: logits [${logits.shape.join(', ')}] and labels [${labels.shape.join(', ')}] must both be [batch, classes]`,
     );
@@ -44,9 +50,9 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, weight
   if (weights !== undefined && (weights.rank !== 1 || weights.shape[0] !== rows)) {
     throw new IotIdsError(`softmaxCrossEntropy: weights [${weights.shape.join(', ')}] must be [${rows}]`);
   }
-  return tf.tidy(() => {
-    const columnWeights: tf.Tensor =
-      weights === undefined ? tf.ones([rows, 1]) : tf.reshape(weights, [rows, 1]);
-    return meanCrossEntropy(logits as tf.Tensor2D, labels as tf.Tensor2D, columnWeights as tf.Tensor2D);
+  return ops.tidy(() => {
+    const columnWeights: Tensor =
+      weights === undefined ? ops.ones([rows, 1]) : ops.reshape(weights, [rows, 1]);
+    return meanCrossEntropy(logits as Tensor2D, labels as Tensor2D, columnWeights as Tensor2D);
   });
 }

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 
 import type { Random } from '../../util/random.js';
-import { tf } from '../index.js';
+import * as tf from '@tensorflow/tfjs';
 
 export const TOLERANCE = 1e-4;
 

@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, liveTensorCount, tf } from '../../engine/index.js';
+import {
+  initEngine,
+  liveTensorCount,
+  ops,
+  type Scalar,
+  type Tensor,
+  type Tensor2D,
+  type Variable,
+} from '../../engine/index.js';
 import { Random } from '../../util/random.js';
 import { sigmoid, tanh } from './activations.js';
 import { BiGruPass } from './bigru-pass.js';
@@ -31,36 +39,38 @@ function makeCase(resetAfter: boolean, seed: number): Case {
 }
 
 /** The textbook GRU written step by step with engine ops, differentiated by the engine's tape. */
-function referenceLoss(c: Case, vars: Record<string, tf.Variable>, x: tf.Tensor2D): tf.Scalar {
+function referenceLoss(c: Case, vars: Record<string, Variable>, x: Tensor2D): Scalar {
   const { timesteps: steps, featuresPerStep: f, units: h, resetAfter } = c.shape;
-  const sequence = tf.reshape(x, [N, steps, f]);
+  const sequence = ops.reshape(x, [N, steps, f]);
   const finals = (['forward', 'backward'] as const).map((name, d) => {
     const kernel = vars[`${name}/kernel`];
     const u = vars[`${name}/recurrentKernel`];
     const bias = vars[`${name}/bias`];
-    const [uz, ur, un] = tf.split(u, 3, 1);
-    const [bz, br, bn] = tf.split(bias, 3);
-    const recurrentBias = resetAfter ? tf.split(vars[`${name}/recurrentBias`], 3) : null;
-    let state: tf.Tensor2D = tf.zeros([N, h]);
+    const [uz, ur, un] = ops.split(u, 3, 1);
+    const [bz, br, bn] = ops.split(bias, 3);
+    const recurrentBias = resetAfter ? ops.split(vars[`${name}/recurrentBias`], 3) : null;
+    let state: Tensor2D = ops.zeros([N, h]);
     for (let s = 0; s < steps; s++) {
       const t = d === 0 ? s : steps - 1 - s;
-      const xt = tf.reshape(tf.slice(sequence, [0, t, 0], [N, 1, f]), [N, f]);
-      const [wz, wr, wn] = tf.split(tf.matMul(xt, kernel), 3, 1);
-      const withBias = (a: tf.Tensor, b: tf.Tensor, i: number): tf.Tensor =>
-        recurrentBias ? tf.add(a, tf.add(b, recurrentBias[i])) : tf.add(a, b);
-      const z = tf.sigmoid(withBias(tf.add(wz, bz), tf.matMul(state, uz), 0));
-      const r = tf.sigmoid(withBias(tf.add(wr, br), tf.matMul(state, ur), 1));
+      const xt = ops.reshape(ops.slice(sequence, [0, t, 0], [N, 1, f]), [N, f]);
+      const [wz, wr, wn] = ops.split(ops.matMul(xt, kernel), 3, 1);
+      const withBias = (a: Tensor, b: Tensor, i: number): Tensor =>
+        recurrentBias ? ops.add(a, ops.add(b, recurrentBias[i])) : ops.add(a, b);
+      const z = ops.sigmoid(withBias(ops.add(wz, bz), ops.matMul(state, uz), 0));
+      const r = ops.sigmoid(withBias(ops.add(wr, br), ops.matMul(state, ur), 1));
       const candidate = resetAfter
-        ? tf.tanh(tf.add(tf.add(wn, bn), tf.mul(r, withBias(tf.zeros([N, h]), tf.matMul(state, un), 2))))
-        : tf.tanh(tf.add(tf.add(wn, bn), tf.matMul(tf.mul(r, state), un)));
-      state = tf.add(tf.mul(z, state), tf.mul(tf.sub(1, z), candidate));
+        ? ops.tanh(
+            ops.add(ops.add(wn, bn), ops.mul(r, withBias(ops.zeros([N, h]), ops.matMul(state, un), 2))),
+          )
+        : ops.tanh(ops.add(ops.add(wn, bn), ops.matMul(ops.mul(r, state), un)));
+      state = ops.add(ops.mul(z, state), ops.mul(ops.sub(1, z), candidate));
     }
     return state;
   });
-  const logits = tf.add(tf.matMul(tf.concat(finals, 1), vars['output/kernel']), vars['output/bias']);
-  const labels = tf.oneHot(tf.tensor1d(c.labels, 'int32'), c.shape.classes);
-  const perRow = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1));
-  return tf.div(tf.sum(tf.mul(perRow, tf.tensor1d(c.weights))), N);
+  const logits = ops.add(ops.matMul(ops.concat(finals, 1), vars['output/kernel']), vars['output/bias']);
+  const labels = ops.oneHot(ops.tensor1d(c.labels, 'int32'), c.shape.classes);
+  const perRow = ops.neg(ops.sum(ops.mul(labels, ops.logSoftmax(logits)), 1));
+  return ops.div(ops.sum(ops.mul(perRow, ops.tensor1d(c.weights))), N);
 }
 
 function maxRelativeDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
@@ -127,12 +137,16 @@ describe.each([true, false])('BiGruPass with resetAfter %s', (resetAfter) => {
     const { lossSum } = pass.backward(c.labels, c.weights, N, inputGradient);
     expect(liveTensorCount()).toBe(before);
 
-    const vars: Record<string, tf.Variable> = {};
+    const vars: Record<string, Variable> = {};
     for (const [name, values] of Object.entries(c.params.toWeights())) {
-      vars[name] = tf.variable(tf.tensor(values.data, [...values.shape]), true, `ref-${resetAfter}-${name}`);
+      vars[name] = ops.variable(
+        ops.tensor(values.data, [...values.shape]),
+        true,
+        `ref-${resetAfter}-${name}`,
+      );
     }
-    const x = tf.variable(tf.tensor2d(c.x, [N, 12]), true, `ref-${resetAfter}-x`);
-    const { value, grads } = tf.variableGrads(() => referenceLoss(c, vars, x), [...Object.values(vars), x]);
+    const x = ops.variable(ops.tensor2d(c.x, [N, 12]), true, `ref-${resetAfter}-x`);
+    const { value, grads } = ops.variableGrads(() => referenceLoss(c, vars, x), [...Object.values(vars), x]);
     expect(lossSum / N).toBeCloseTo(value.dataSync()[0], 5);
     c.params.trainable().forEach(([name], i) => {
       const expected = grads[vars[name].name].dataSync();
@@ -143,22 +157,22 @@ describe.each([true, false])('BiGruPass with resetAfter %s', (resetAfter) => {
     const predictor = new BiGruPass(c.params, 3, false);
     const scored = [...predictor.forward(c.x, 3), ...predictor.forward(c.x.subarray(36), 2)];
     expect(maxRelativeDifference(scored, probabilities)).toBeLessThan(1e-6);
-    tf.dispose([value, x, ...Object.values(grads), ...Object.values(vars)]);
+    ops.dispose([value, x, ...Object.values(grads), ...Object.values(vars)]);
   });
 });
 
-describe('BiGruPass against tf.layers.bidirectional(tf.layers.gru)', () => {
+describe('BiGruPass against ops.layers.bidirectional(ops.layers.gru)', () => {
   it('gives the same probabilities and gradients with the same weights (resetAfter false)', () => {
     const c = makeCase(false, 9);
     const { timesteps, featuresPerStep, units, classes } = c.shape;
-    const model = tf.sequential({
+    const model = ops.sequential({
       layers: [
-        tf.layers.bidirectional({
-          layer: tf.layers.gru({ units, recurrentActivation: 'sigmoid' }),
+        ops.layers.bidirectional({
+          layer: ops.layers.gru({ units, recurrentActivation: 'sigmoid' }),
           mergeMode: 'concat',
           inputShape: [timesteps, featuresPerStep],
         }),
-        tf.layers.dense({ units: classes, activation: 'softmax' }),
+        ops.layers.dense({ units: classes, activation: 'softmax' }),
       ],
     });
     const weights = c.params.toWeights();
@@ -169,27 +183,27 @@ describe('BiGruPass against tf.layers.bidirectional(tf.layers.gru)', () => {
       'output/kernel',
       'output/bias',
     ];
-    model.setWeights(names.map((n) => tf.tensor(weights[n].data, [...weights[n].shape])));
+    model.setWeights(names.map((n) => ops.tensor(weights[n].data, [...weights[n].shape])));
     const pass = new BiGruPass(c.params, N, true);
     const probabilities = Float32Array.from(pass.forward(c.x, N));
     pass.backward(c.labels, c.weights, N);
 
-    const x = tf.tensor3d(c.x, [N, timesteps, featuresPerStep]);
-    const labels = tf.oneHot(tf.tensor1d(c.labels, 'int32'), classes);
-    const layerVariables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { grads } = tf.variableGrads(() => {
-      const p = model.apply(x, { training: true }) as tf.Tensor2D;
-      const perRow = tf.neg(tf.sum(tf.mul(labels, tf.log(p)), 1));
-      return tf.div(tf.sum(tf.mul(perRow, tf.tensor1d(c.weights))), N);
+    const x = ops.tensor3d(c.x, [N, timesteps, featuresPerStep]);
+    const labels = ops.oneHot(ops.tensor1d(c.labels, 'int32'), classes);
+    const layerVariables = model.trainableWeights.map((w) => w.read() as Variable);
+    const { grads } = ops.variableGrads(() => {
+      const p = model.apply(x, { training: true }) as Tensor2D;
+      const perRow = ops.neg(ops.sum(ops.mul(labels, ops.log(p)), 1));
+      return ops.div(ops.sum(ops.mul(perRow, ops.tensor1d(c.weights))), N);
     }, layerVariables);
-    const expectedProbabilities = (model.predict(x) as tf.Tensor).dataSync();
+    const expectedProbabilities = (model.predict(x) as Tensor).dataSync();
     expect(maxRelativeDifference(probabilities, expectedProbabilities)).toBeLessThan(TOLERANCE);
     names.forEach((name, i) => {
       const index = c.params.trainable().findIndex(([n]) => n === name);
       const expected = grads[layerVariables[i].name].dataSync();
       expect(maxRelativeDifference(pass.gradients[index], expected), name).toBeLessThan(TOLERANCE);
     });
-    tf.dispose([x, labels, ...Object.values(grads)]);
+    ops.dispose([x, labels, ...Object.values(grads)]);
     model.dispose();
   });
 });

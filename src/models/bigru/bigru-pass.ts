@@ -1,4 +1,4 @@
-import { matMulInto, tf } from '../../engine/index.js';
+import { matMulInto, ops, type Tensor2D } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import { sigmoid, tanh } from './activations.js';
 import type { BiGruParameters } from './parameters.js';
@@ -130,23 +130,23 @@ export class BiGruPass {
         xa[row + f] = 1;
       }
     }
-    const tensors: tf.Tensor2D[] = [];
-    const keep = (tensor: tf.Tensor2D): tf.Tensor2D => {
+    const tensors: Tensor2D[] = [];
+    const keep = (tensor: Tensor2D): Tensor2D => {
       tensors.push(tensor);
       return tensor;
     };
     try {
-      matMulInto(xa, n * t, f + 1, keep(tf.tensor2d(this.inputKernels(), [f + 1, 6 * h])), this.gx);
+      matMulInto(xa, n * t, f + 1, keep(ops.tensor2d(this.inputKernels(), [f + 1, 6 * h])), this.gx);
       for (let d = 0; d < 2; d++) {
         const { recurrentKernel, recurrentBias } = this.params.directions[d];
         const augmented = new Float32Array((h + 1) * 3 * h);
         augmented.set(recurrentKernel);
         if (recurrentBias) augmented.set(recurrentBias, 3 * h * h);
         if (this.resetAfter) {
-          this.forwardResetAfter(d, n, keep(tf.tensor2d(augmented, [h + 1, 3 * h])));
+          this.forwardResetAfter(d, n, keep(ops.tensor2d(augmented, [h + 1, 3 * h])));
         } else {
-          const zr = keep(tf.tensor2d(columns(augmented, h + 1, 3 * h, 0, 2 * h), [h + 1, 2 * h]));
-          const candidate = keep(tf.tensor2d(columns(recurrentKernel, h, 3 * h, 2 * h, 3 * h), [h, h]));
+          const zr = keep(ops.tensor2d(columns(augmented, h + 1, 3 * h, 0, 2 * h), [h + 1, 2 * h]));
+          const candidate = keep(ops.tensor2d(columns(recurrentKernel, h, 3 * h, 2 * h, 3 * h), [h, h]));
           this.forwardResetBefore(d, n, zr, candidate);
         }
       }
@@ -172,8 +172,8 @@ export class BiGruPass {
     const g = 3 * h;
     const result = this.outputBackward(labels, weights, n);
     this.clearPadding(n);
-    const tensors: tf.Tensor2D[] = [];
-    const keep = (tensor: tf.Tensor2D): tf.Tensor2D => {
+    const tensors: Tensor2D[] = [];
+    const keep = (tensor: Tensor2D): Tensor2D => {
       tensors.push(tensor);
       return tensor;
     };
@@ -181,15 +181,18 @@ export class BiGruPass {
       for (let d = 0; d < 2; d++) {
         const u = this.params.directions[d].recurrentKernel;
         if (this.resetAfter) {
-          this.backwardResetAfter(d, n, keep(tf.tensor2d(transposed(u, h, g), [g, h])));
+          this.backwardResetAfter(d, n, keep(ops.tensor2d(transposed(u, h, g), [g, h])));
         } else {
-          const zrT = keep(tf.tensor2d(transposed(columns(u, h, g, 0, 2 * h), h, 2 * h), [2 * h, h]));
-          const candidateT = keep(tf.tensor2d(transposed(columns(u, h, g, 2 * h, g), h, h), [h, h]));
+          const zrT = keep(ops.tensor2d(transposed(columns(u, h, g, 0, 2 * h), h, 2 * h), [2 * h, h]));
+          const candidateT = keep(ops.tensor2d(transposed(columns(u, h, g, 2 * h, g), h, h), [h, h]));
           this.backwardResetBefore(d, n, zrT, candidateT);
         }
       }
       const stride = this.stride(n);
-      this.inputWeightGradients(n, keep(tf.tensor2d(this.xa.subarray(0, stride * (f + 1)), [stride, f + 1])));
+      this.inputWeightGradients(
+        n,
+        keep(ops.tensor2d(this.xa.subarray(0, stride * (f + 1)), [stride, f + 1])),
+      );
       for (let d = 0; d < 2; d++) this.recurrentWeightGradients(d, n);
       if (inputGradient) this.inputGradient(n, inputGradient);
     } finally {
@@ -234,7 +237,7 @@ export class BiGruPass {
     for (let i = 0; i < n; i++) initial[i * hp + this.h] = 1;
   }
 
-  private forwardResetAfter(d: number, n: number, recurrent: tf.Tensor2D): void {
+  private forwardResetAfter(d: number, n: number, recurrent: Tensor2D): void {
     const { t: steps, h, gx, gh } = this;
     const g = 3 * h;
     const hp = h + 1;
@@ -275,7 +278,7 @@ export class BiGruPass {
     }
   }
 
-  private forwardResetBefore(d: number, n: number, zr: tf.Tensor2D, candidate: tf.Tensor2D): void {
+  private forwardResetBefore(d: number, n: number, zr: Tensor2D, candidate: Tensor2D): void {
     const { t: steps, h, gx, gh, ghn } = this;
     const g = 3 * h;
     const hp = h + 1;
@@ -397,7 +400,7 @@ export class BiGruPass {
     return { lossSum, correct };
   }
 
-  private backwardResetAfter(d: number, n: number, recurrentT: tf.Tensor2D): void {
+  private backwardResetAfter(d: number, n: number, recurrentT: Tensor2D): void {
     const { t: steps, h, scratch, dgxT, dgStep } = this;
     const g = 3 * h;
     const hp = h + 1;
@@ -444,7 +447,7 @@ export class BiGruPass {
     }
   }
 
-  private backwardResetBefore(d: number, n: number, zrT: tf.Tensor2D, candidateT: tf.Tensor2D): void {
+  private backwardResetBefore(d: number, n: number, zrT: Tensor2D, candidateT: Tensor2D): void {
     const { t: steps, h, scratch, dgxT, dgStep } = this;
     const g = 3 * h;
     const hp = h + 1;
@@ -510,7 +513,7 @@ export class BiGruPass {
   }
 
   /** dgatesᵀ · [x, 1]: the input kernels' gradients (transposed) and, as the last column, the biases'. */
-  private inputWeightGradients(n: number, inputs: tf.Tensor2D): void {
+  private inputWeightGradients(n: number, inputs: Tensor2D): void {
     const { f, h } = this;
     const g = 3 * h;
     const out = this.weightGradient;
@@ -534,7 +537,7 @@ export class BiGruPass {
     const [, , recurrentKernel, recurrentBias] = this.gradientsOf(d);
     // Rows past T·n meet the zero padding columns of the gradients.
     const stride = this.stride(n);
-    const states = tf.tensor2d(this.hs[d].subarray(0, stride * hp), [stride, hp]);
+    const states = ops.tensor2d(this.hs[d].subarray(0, stride * hp), [stride, hp]);
     try {
       const gates = this.resetAfter ? g : 2 * h;
       matMulInto(this.dghT[d], gates, stride, states, out);
@@ -546,7 +549,7 @@ export class BiGruPass {
       states.dispose();
     }
     if (this.resetAfter) return;
-    const resetStates = tf.tensor2d(this.as[d].subarray(0, stride * h), [stride, h]);
+    const resetStates = ops.tensor2d(this.as[d].subarray(0, stride * h), [stride, h]);
     try {
       matMulInto(this.dgnT[d], h, stride, resetStates, out);
       for (let gate = 0; gate < h; gate++) {
@@ -562,7 +565,7 @@ export class BiGruPass {
     const { t, f, h } = this;
     const g = 3 * h;
     const stride = this.stride(n);
-    const gradients = tf.tensor2d(this.dgxT.subarray(0, 2 * g * stride), [2 * g, stride]);
+    const gradients = ops.tensor2d(this.dgxT.subarray(0, 2 * g * stride), [2 * g, stride]);
     const transposed = new Float32Array((f + 1) * stride);
     try {
       matMulInto(this.inputKernels(), f + 1, 2 * g, gradients, transposed);

@@ -1,13 +1,10 @@
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
-import type { EpochLogs } from '../../fit/callbacks.js';
-import type { TrainableStage } from '../../fit/fit-stage.js';
-import type { NamedWeights } from '../../fit/weights-file.js';
 import type { Adam } from '../../fit/adam.js';
 import { BiGruPass } from './bigru-pass.js';
-import { ShuffledBatches, type WeightedRows } from './shuffled-batches.js';
 import type { BiGruParameters } from './parameters.js';
 import { lossAndAccuracy } from '../probability-metrics.js';
+import { SoftmaxStage, type SoftmaxStageData } from '../softmax-stage.js';
 
 export const BIGRU_STAGE = 'bigru';
 
@@ -17,70 +14,50 @@ export const BIGRU_STAGE = 'bigru';
  */
 export const PREDICT_BATCH_SIZE = 512;
 
-export interface BiGruStageData extends WeightedRows {
-  readonly validation?: { readonly x: Matrix; readonly y: Int32Array };
-}
+export type BiGruStageData = SoftmaxStageData;
 
 /**
- * The BiGRU's training stage. Each epoch draws its row order from a generator seeded by (seed, epoch)
- * alone, so a run resumed after epoch k repeats exactly what the uninterrupted run did from epoch k + 1 on.
- * Checkpoint weights are the parameters plus Adam's state, names prefixed with `prefix`.
+ * The BiGRU's training stage: the shared softmax stage over the BiGRU's forward and backward pass. Each
+ * epoch draws its row order from a generator seeded by (seed, epoch) alone, so a run resumed after epoch k
+ * repeats exactly what the uninterrupted run did from epoch k + 1 on. Checkpoint weights are the
+ * parameters plus Adam's state, names prefixed with `prefix`.
  */
-export class BiGruStage implements TrainableStage {
-  readonly name = BIGRU_STAGE;
-  readonly batchesPerEpoch: number;
-  private readonly pass: BiGruPass;
-  private readonly batches: ShuffledBatches;
-
+export class BiGruStage extends SoftmaxStage {
   constructor(
-    private readonly params: BiGruParameters,
-    private readonly adam: Adam,
-    private readonly data: BiGruStageData,
-    private readonly options: { readonly batchSize: number; readonly seed: number; readonly prefix: string },
+    params: BiGruParameters,
+    adam: Adam,
+    data: BiGruStageData,
+    options: { readonly batchSize: number; readonly seed: number; readonly prefix: string },
   ) {
-    this.batches = new ShuffledBatches(data, options.batchSize, options.seed);
-    this.batchesPerEpoch = this.batches.batchesPerEpoch;
-    this.pass = new BiGruPass(params, this.batches.batchSize, true);
-  }
-
-  trainEpoch(epoch: number, onBatch: (batch: number, loss?: number) => void): Promise<EpochLogs> {
-    const { x } = this.data;
-    const batches = this.batches;
-    let lossSum = 0;
-    let correct = 0;
-    batches.forEachBatch(epoch, (batch, n) => {
-      this.pass.forward(batches.x, n);
-      const result = this.pass.backward(batches.y, batches.weights, n);
-      // A non-finite loss stops the loop here, before it reaches the weights.
-      onBatch(batch, result.lossSum / n);
-      this.adam.apply(this.pass.gradients);
-      lossSum += result.lossSum;
-      correct += result.correct;
+    super({
+      name: BIGRU_STAGE,
+      data,
+      batches: { batchSize: options.batchSize, seed: options.seed },
+      step: (batches) => {
+        const pass = new BiGruPass(params, batches.batchSize, true);
+        return {
+          gradients: pass.gradients,
+          run: (batch, n) => {
+            pass.forward(batch.x, n);
+            return pass.backward(batch.y, batch.weights, n);
+          },
+        };
+      },
+      adam,
+      validationProbabilities: (x) => predictProbabilities(params, x),
+      probabilityFloor: BIGRU_PROBABILITY_FLOOR,
+      getWeights: () => ({ ...params.toWeights(options.prefix), ...adam.state() }),
+      setWeights: (weights) => {
+        const source = 'bigru checkpoint';
+        if (!weights[`${options.prefix}adam/iterations`]) {
+          throw new IotIdsError('bigru: the checkpoint holds no optimizer state for the bigru stage', {
+            location: { file: source },
+          });
+        }
+        params.assign(weights, source, options.prefix);
+        adam.restore(weights, source);
+      },
     });
-    return Promise.resolve({ loss: lossSum / x.rows, accuracy: correct / x.rows });
-  }
-
-  /** Unweighted mean cross-entropy and accuracy on the validation rows. */
-  validate(): Promise<Pick<EpochLogs, 'valLoss' | 'valAccuracy'>> {
-    const validation = this.data.validation;
-    if (!validation || validation.x.rows === 0) return Promise.resolve({});
-    const probabilities = predictProbabilities(this.params, validation.x);
-    return Promise.resolve(validationFigures(probabilities, validation.y));
-  }
-
-  getWeights(): NamedWeights {
-    return { ...this.params.toWeights(this.options.prefix), ...this.adam.state() };
-  }
-
-  setWeights(weights: NamedWeights): void {
-    const source = 'bigru checkpoint';
-    if (!weights[`${this.options.prefix}adam/iterations`]) {
-      throw new IotIdsError('bigru: the checkpoint holds no optimizer state for the bigru stage', {
-        location: { file: source },
-      });
-    }
-    this.params.assign(weights, source, this.options.prefix);
-    this.adam.restore(weights, source);
   }
 }
 

@@ -6,7 +6,8 @@ import type { Callback } from '../../fit/callbacks.js';
 import { EarlyStopping } from '../../fit/early-stopping.js';
 import { fitStage, resumeStartEpoch, type TrainableStage } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
-import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
+import { BaseClassifier, type FitContext } from '../estimator.js';
+import { EpochProgress } from '../epoch-progress.js';
 import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
 import { Adam } from '../../fit/adam.js';
 import { balancedRowWeights } from '../class-weights.js';
@@ -51,13 +52,14 @@ export interface WithinComposite {
  * - Same seed ⇒ same weights and predictions on the same machine: initial weights come from `seed`, the
  *   row order from (seed, epoch).
  */
-export class BiGruClassifier implements Classifier<BiGruOptions> {
+export class BiGruClassifier extends BaseClassifier<BiGruOptions> {
   readonly kind = 'bigru';
   readonly outputKind = 'probabilities';
   readonly options: Readonly<BiGruOptions>;
   private params: BiGruParameters | null = null;
 
   constructor(options?: Partial<BiGruOptions>) {
+    super();
     this.options = Object.freeze(resolveBiGruOptions(options));
   }
 
@@ -122,10 +124,11 @@ export class BiGruClassifier implements Classifier<BiGruOptions> {
         new EarlyStopping({ monitor: 'valLoss', patience: o.patience, restoreBestWeights: true }),
       );
     }
-    if (context.onProgress) callbacks.push(progressCallback(context.onProgress, o.epochs));
+    const progress = new EpochProgress(o.epochs, context.onProgress);
+    callbacks.push(...progress.stage(0, o.epochs));
     if (startEpoch < o.epochs)
       await fitStage(stage, { epochs: o.epochs, startEpoch, callbacks, resumeFrom: context.resumeFrom });
-    else context.onProgress?.(o.epochs, o.epochs, 'epochs');
+    else progress.finish('epochs');
     this.params = params;
     return this;
   }
@@ -138,10 +141,6 @@ export class BiGruClassifier implements Classifier<BiGruOptions> {
     requireFinite('bigru', x, 'predict');
     await initEngine();
     return predictProbabilities(params, x);
-  }
-
-  async predict(x: Matrix): Promise<Int32Array> {
-    return argmaxRows(await this.predictProba(x));
   }
 
   /** Parameters only (no optimizer state), names prefixed with `prefix`. */
@@ -219,18 +218,5 @@ export function withOuterWeights(stage: TrainableStage, outer: OuterWeights): Tr
       outer.setWeights(weights);
       stage.setWeights(weights);
     },
-  };
-}
-
-export function progressCallback(
-  onProgress: NonNullable<FitContext['onProgress']>,
-  epochs: number,
-  offset = 0,
-  total = epochs,
-): Callback {
-  return {
-    onEpochEnd: (epoch) => onProgress(offset + epoch + 1, total, 'epochs'),
-    // Early stopping ends a stage before its last epoch: its share of the work is done all the same.
-    onStageEnd: () => onProgress(offset + epochs, total, 'epochs'),
   };
 }

@@ -1,4 +1,4 @@
-import { readInto, tf } from '../../engine/index.js';
+import { readInto, ops } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { EpochLogs } from '../../fit/callbacks.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
@@ -8,7 +8,7 @@ import { Adam } from '../../fit/adam.js';
 import { BiGruPass } from './bigru-pass.js';
 import { predictProbabilities, validationFigures, type BiGruStageData } from './bigru-stage.js';
 import type { BiGruParameters } from './parameters.js';
-import { ShuffledBatches } from './shuffled-batches.js';
+import { ShuffledBatches } from '../shuffled-batches.js';
 
 export const FINETUNE_STAGE = 'finetune';
 /** Checkpoint names: the VAE's weights, the BiGRU's, and this stage's two optimizers. */
@@ -49,7 +49,7 @@ export class FineTuneStage implements TrainableStage {
       readonly learningRate: number;
     },
   ) {
-    this.batches = new ShuffledBatches(data, options.batchSize, options.seed);
+    this.batches = new ShuffledBatches(data, { batchSize: options.batchSize, seed: options.seed });
     const batchSize = this.batches.batchSize;
     const latentSize = params.inputs;
     this.batchesPerEpoch = this.batches.batchesPerEpoch;
@@ -120,24 +120,24 @@ export class FineTuneStage implements TrainableStage {
     const { latent, latentGradient } = this;
     const latentSize = this.params.inputs;
     const variables = this.vae.trainableEncoderVariables();
-    const inputs = tf.tensor2d(this.batches.x.subarray(0, n * this.data.x.cols), [n, this.data.x.cols]);
+    const inputs = ops.tensor2d(this.batches.x.subarray(0, n * this.data.x.cols), [n, this.data.x.cols]);
     let result: { lossSum: number; correct: number };
     try {
-      const encoded = tf.tidy(() => this.vae.encodeTensor(inputs));
+      const encoded = ops.tidy(() => this.vae.encodeTensor(inputs));
       readInto(encoded, latent);
       encoded.dispose();
       this.pass.forward(latent, n);
       result = this.pass.backward(this.batches.y, this.batches.weights, n, latentGradient);
       // A non-finite loss stops the loop here, before it reaches the weights.
       report(result.lossSum / n);
-      const upstream = tf.tensor2d(latentGradient.subarray(0, n * latentSize), [n, latentSize]);
+      const upstream = ops.tensor2d(latentGradient.subarray(0, n * latentSize), [n, latentSize]);
       try {
-        const { value, grads } = tf.variableGrads(
-          () => tf.sum(tf.mul(this.vae.encodeTensor(inputs), upstream)),
+        const { value, grads } = ops.variableGrads(
+          () => ops.sum(ops.mul(this.vae.encodeTensor(inputs), upstream)),
           variables,
         );
         variables.forEach((v, k) => readInto(grads[v.name], this.encoderGradients[k]));
-        tf.dispose([value, ...Object.values(grads)]);
+        ops.dispose([value, ...Object.values(grads)]);
       } finally {
         upstream.dispose();
       }
@@ -147,7 +147,7 @@ export class FineTuneStage implements TrainableStage {
     this.gruAdam.apply(this.pass.gradients);
     this.encoderAdam.apply(this.encoderGradients);
     variables.forEach((v, k) => {
-      const value = tf.tensor(this.encoderValues[k], v.shape, 'float32');
+      const value = ops.tensor(this.encoderValues[k], v.shape, 'float32');
       v.assign(value);
       value.dispose();
     });

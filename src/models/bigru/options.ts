@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { usageError } from '../../errors.js';
+import { freezeDefaults, resolveOptions } from '../options.js';
 
 /**
  * Options of the bidirectional GRU classifier: each input row is read as a sequence of `timesteps` steps of
@@ -44,22 +45,21 @@ export interface BiGruOptions {
   seed: number;
 }
 
-export function defaultBiGruOptions(): BiGruOptions {
-  return {
-    timesteps: null,
-    featuresPerStep: 1,
-    units: 32,
-    resetAfter: true,
-    learningRate: 1e-3,
-    batchSize: 256,
-    epochs: 30,
-    patience: 5,
-    classWeight: null,
-    seed: 1,
-  };
-}
+/** The defaults every unset option takes (documented on BiGruOptions). */
+export const biGruDefaults = freezeDefaults<BiGruOptions>({
+  timesteps: null,
+  featuresPerStep: 1,
+  units: 32,
+  resetAfter: true,
+  learningRate: 1e-3,
+  batchSize: 256,
+  epochs: 30,
+  patience: 5,
+  classWeight: null,
+  seed: 1,
+});
 
-/** The user-settable options (`seed` comes from the run), as the registry validates them. */
+/** The user-settable options (`seed` comes from the run), as the registry, the CLI and the constructor validate them. */
 export const biGruOptionsSchema = z
   .object({
     timesteps: z.number().int().min(1).max(100_000).nullable(),
@@ -75,18 +75,9 @@ export const biGruOptionsSchema = z
   .partial()
   .strict();
 
-const fullSchema = biGruOptionsSchema.extend({ seed: z.number().int().optional() }).strict();
-
 /** Fills defaults and rejects invalid values with a usage error naming the option. */
 export function resolveBiGruOptions(partial: Partial<BiGruOptions> = {}, model = 'bigru'): BiGruOptions {
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const parsed = fullSchema.safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue.path.join('.');
-    throw usageError(`${model}: option "${field}" ${issue.message}`);
-  }
-  return { ...defaultBiGruOptions(), ...parsed.data };
+  return resolveOptions(model, biGruOptionsSchema, biGruDefaults, partial);
 }
 
 /** The sequence shape of a row of `width` values, or a usage error naming both figures when they do not fit. */

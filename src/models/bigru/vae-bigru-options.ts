@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { usageError } from '../../errors.js';
+import { freezeDefaults, resolveOptions } from '../options.js';
 import { resolveVaeOptions, vaeOptionsSchema, type VaeOptions } from '../vae/options.js';
 import { biGruOptionsSchema, resolveBiGruOptions, type BiGruOptions } from './options.js';
 
@@ -59,7 +59,7 @@ export interface VaeBiGruOptions {
 
 const positiveInt = z.number().int().min(1);
 
-/** The user-settable options (`seed` comes from the run), as the registry validates them. */
+/** The user-settable options (`seed` comes from the run), as the registry, the CLI and the constructor validate them. */
 export const vaeBiGruOptionsSchema = z
   .object({
     vae: vaeOptionsSchema,
@@ -78,28 +78,21 @@ export const vaeBiGruOptionsSchema = z
   .partial()
   .strict();
 
-const fullSchema = vaeBiGruOptionsSchema.extend({ seed: z.number().int().optional() }).strict();
+/** The composite's own defaults (the parts' are vaeDefaults and biGruDefaults). */
+export const vaeBiGruDefaults = freezeDefaults<VaeBiGruOptions>({
+  vae: {},
+  bigru: {},
+  smoteLatent: false,
+  smoteRatio: 1,
+  fineTune: false,
+  fineTuneEpochs: null,
+  fineTuneLearningRate: null,
+  seed: 1,
+});
 
 /** Validates and fills the composite's own defaults (the parts keep what the user gave them). */
 export function resolveVaeBiGruOptions(partial: Partial<VaeBiGruOptions> = {}): VaeBiGruOptions {
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const parsed = fullSchema.safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw usageError(`vae-bigru: option "${issue.path.join('.')}" ${issue.message}`);
-  }
-  const o = parsed.data;
-  return {
-    ...o,
-    vae: { ...o.vae },
-    bigru: { ...o.bigru },
-    smoteLatent: o.smoteLatent ?? false,
-    smoteRatio: o.smoteRatio ?? 1,
-    fineTune: o.fineTune ?? false,
-    fineTuneEpochs: o.fineTuneEpochs ?? null,
-    fineTuneLearningRate: o.fineTuneLearningRate ?? null,
-    seed: o.seed ?? 1,
-  };
+  return resolveOptions('vae-bigru', vaeBiGruOptionsSchema, vaeBiGruDefaults, partial);
 }
 
 /** The generic options that apply to a part unless it sets its own. */

@@ -4,9 +4,10 @@ import type { Callback } from '../../fit/callbacks.js';
 import { EarlyStopping } from '../../fit/early-stopping.js';
 import { fitStage, resumeStartEpoch } from '../../fit/fit-stage.js';
 import { IotIdsError } from '../../errors.js';
-import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
+import { BaseClassifier, type FitContext } from '../estimator.js';
 import { VariationalAutoencoder } from '../vae/variational-autoencoder.js';
-import { BiGruClassifier, progressCallback } from './bigru.js';
+import { BiGruClassifier } from './bigru.js';
+import { EpochProgress } from '../epoch-progress.js';
 import { balancedRowWeights } from '../class-weights.js';
 import { BIGRU_STAGE } from './bigru-stage.js';
 import { BIGRU_PREFIX, FINETUNE_STAGE, FineTuneStage, VAE_PREFIX } from './fine-tune-stage.js';
@@ -30,7 +31,7 @@ const VAE_STAGE = 'vae';
  * 'bigru', and 'finetune'; checkpoints of later stages hold every part's weights, so `--resume` continues
  * from any of them. Saved as the VAE's files (`vae-weights.*`) beside the BiGRU's (`bigru-weights.*`).
  */
-export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
+export class VaeBiGruClassifier extends BaseClassifier<VaeBiGruOptions> {
   readonly kind = 'vae-bigru';
   readonly outputKind = 'probabilities';
   readonly options: Readonly<VaeBiGruOptions>;
@@ -38,6 +39,7 @@ export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
   private bigru: BiGruClassifier | null = null;
 
   constructor(options?: Partial<VaeBiGruOptions>) {
+    super();
     this.options = Object.freeze(resolveVaeBiGruOptions(options));
   }
 
@@ -71,15 +73,14 @@ export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
     const stageOrder = this.stageOrder;
     const fineTuneEpochs = o.fineTuneEpochs ?? gruOptions.epochs;
     const total = vaeOptions.epochs + gruOptions.epochs + (o.fineTune ? fineTuneEpochs : 0);
-    const progress = (offset: number, epochs: number): Callback[] =>
-      context.onProgress ? [progressCallback(context.onProgress, epochs, offset, total)] : [];
+    const progress = new EpochProgress(total, context.onProgress);
     this.release();
 
     const vae = new VariationalAutoencoder(vaeOptions);
     this.vae = vae;
     await vae.fit(x, {
       validation: validation?.x,
-      callbacks: [...(context.callbacks ?? []), ...progress(0, vaeOptions.epochs)],
+      callbacks: [...(context.callbacks ?? []), ...progress.stage(0, vaeOptions.epochs)],
       resumeFrom: context.resumeFrom,
       stageOrder,
       weightPrefix: VAE_PREFIX,
@@ -98,7 +99,7 @@ export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
       {
         nClasses: context.nClasses,
         validation: latentValidation,
-        callbacks: [...(context.callbacks ?? []), ...progress(vaeOptions.epochs, gruOptions.epochs)],
+        callbacks: [...(context.callbacks ?? []), ...progress.stage(vaeOptions.epochs, gruOptions.epochs)],
         resumeFrom: context.resumeFrom,
       },
       {
@@ -135,7 +136,7 @@ export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
       }
       const callbacks: Callback[] = [
         ...(context.callbacks ?? []),
-        ...progress(vaeOptions.epochs + gruOptions.epochs, fineTuneEpochs),
+        ...progress.stage(vaeOptions.epochs + gruOptions.epochs, fineTuneEpochs),
       ];
       if (validation) {
         callbacks.push(
@@ -149,7 +150,7 @@ export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
         resumeFrom: context.resumeFrom,
       });
     }
-    context.onProgress?.(total, total, 'epochs');
+    progress.finish('epochs');
     return this;
   }
 
@@ -157,10 +158,6 @@ export class VaeBiGruClassifier implements Classifier<VaeBiGruOptions> {
     const { vae, bigru } = this.requireParts();
     requireFinite(this.kind, x, 'predict');
     return bigru.predictProba(await vae.transform(x));
-  }
-
-  async predict(x: Matrix): Promise<Int32Array> {
-    return argmaxRows(await this.predictProba(x));
   }
 
   /** Writes the VAE's and the BiGRU's weight files; returns their names. */

@@ -6,7 +6,8 @@ import type { Callback } from '../../fit/callbacks.js';
 import { EarlyStopping } from '../../fit/early-stopping.js';
 import { fitStage, resumeStartEpoch } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
-import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
+import { BaseClassifier, type FitContext } from '../estimator.js';
+import { EpochProgress } from '../epoch-progress.js';
 import { readWeights, writeWeights } from '../../fit/weights-file.js';
 import { Adam } from '../../fit/adam.js';
 import { FCNN_STAGE, FcnnStage } from './fcnn-stage.js';
@@ -35,7 +36,7 @@ export const FCNN_WEIGHTS = 'fcnn-weights';
  * - Same seed ⇒ same weights and predictions on the same machine: initial weights come from `seed`, row
  *   order and dropout masks from (seed, epoch).
  */
-export class FcnnClassifier implements Classifier<FcnnOptions> {
+export class FcnnClassifier extends BaseClassifier<FcnnOptions> {
   readonly kind = 'fcnn';
   readonly outputKind = 'probabilities';
   readonly options: Readonly<FcnnOptions>;
@@ -43,6 +44,7 @@ export class FcnnClassifier implements Classifier<FcnnOptions> {
   private network: FoldedNetwork | null = null;
 
   constructor(options?: Partial<FcnnOptions>) {
+    super();
     this.options = Object.freeze(resolveFcnnOptions(options));
   }
 
@@ -84,7 +86,7 @@ export class FcnnClassifier implements Classifier<FcnnOptions> {
         new EarlyStopping({ monitor: 'valLoss', patience: o.patience, restoreBestWeights: true }),
       );
     }
-    if (context.onProgress) callbacks.push(progressCallback(context.onProgress, o.epochs));
+    callbacks.push(...new EpochProgress(o.epochs, context.onProgress).stage(0, o.epochs));
     await fitStage(stage, { epochs: o.epochs, startEpoch, callbacks, resumeFrom: context.resumeFrom });
     this.replace(params);
     return this;
@@ -92,10 +94,6 @@ export class FcnnClassifier implements Classifier<FcnnOptions> {
 
   predictProba(x: Matrix): Promise<Matrix> {
     return initEngine().then(() => this.requireNetwork(x).predictProba(x));
-  }
-
-  async predict(x: Matrix): Promise<Int32Array> {
-    return argmaxRows(await this.predictProba(x));
   }
 
   async save(dir: string): Promise<string[]> {
@@ -148,12 +146,4 @@ export class FcnnClassifier implements Classifier<FcnnOptions> {
 
 function notFitted(): IotIdsError {
   return new NotFittedError('fcnn');
-}
-
-function progressCallback(onProgress: NonNullable<FitContext['onProgress']>, epochs: number): Callback {
-  return {
-    onEpochEnd: (epoch) => onProgress(epoch + 1, epochs, 'epochs'),
-    // Early stopping ends the run before the last epoch: the work is complete all the same.
-    onStageEnd: () => onProgress(epochs, epochs, 'epochs'),
-  };
 }

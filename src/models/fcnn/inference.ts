@@ -1,4 +1,4 @@
-import { predictInBatches, tf } from '../../engine/index.js';
+import { predictInBatches, ops, type Tensor, type Tensor1D, type Tensor2D } from '../../engine/index.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { FcnnParameters } from './parameters.js';
 import { BATCH_NORM_EPSILON } from './training-step.js';
@@ -12,10 +12,10 @@ export const PREDICT_BATCH_SIZE = 8192;
  * Each hidden block is then one fused matmul + bias + ReLU kernel (dropout is off at inference).
  */
 export class FoldedNetwork {
-  private readonly kernels: tf.Tensor2D[];
-  private readonly biases: tf.Tensor1D[];
-  private readonly outputKernel: tf.Tensor2D;
-  private readonly outputBias: tf.Tensor1D;
+  private readonly kernels: Tensor2D[];
+  private readonly biases: Tensor1D[];
+  private readonly outputKernel: Tensor2D;
+  private readonly outputBias: Tensor1D;
 
   constructor(params: FcnnParameters) {
     this.kernels = [];
@@ -32,27 +32,27 @@ export class FoldedNetwork {
         for (let j = 0; j < block.units; j++)
           kernel[r * block.units + j] = block.kernel[r * block.units + j] * scale[j];
       }
-      this.kernels.push(tf.tensor2d(kernel, [block.inputs, block.units]));
-      this.biases.push(tf.tensor1d(shift));
+      this.kernels.push(ops.tensor2d(kernel, [block.inputs, block.units]));
+      this.biases.push(ops.tensor1d(shift));
     }
-    this.outputKernel = tf.tensor2d(params.output.kernel, [params.output.inputs, params.output.units]);
-    this.outputBias = tf.tensor1d(params.output.bias);
+    this.outputKernel = ops.tensor2d(params.output.kernel, [params.output.inputs, params.output.units]);
+    this.outputBias = ops.tensor1d(params.output.bias);
   }
 
   /** Class probabilities, rows × classes. */
   predictProba(x: Matrix): Matrix {
-    return predictInBatches(x, (xs) => tf.softmax(this.logits(xs)), { batchSize: PREDICT_BATCH_SIZE });
+    return predictInBatches(x, (xs) => ops.softmax(this.logits(xs)), { batchSize: PREDICT_BATCH_SIZE });
   }
 
   dispose(): void {
-    tf.dispose([...this.kernels, ...this.biases, this.outputKernel, this.outputBias]);
+    ops.dispose([...this.kernels, ...this.biases, this.outputKernel, this.outputBias]);
   }
 
-  private logits(xs: tf.Tensor): tf.Tensor2D {
-    let h = xs as tf.Tensor2D;
+  private logits(xs: Tensor): Tensor2D {
+    let h = xs as Tensor2D;
     this.kernels.forEach((kernel, b) => {
-      h = tf.fused.matMul({ a: h, b: kernel, bias: this.biases[b], activation: 'relu' }) as tf.Tensor2D;
+      h = ops.fusedMatMul({ a: h, b: kernel, bias: this.biases[b], activation: 'relu' }) as Tensor2D;
     });
-    return tf.fused.matMul({ a: h, b: this.outputKernel, bias: this.outputBias }) as tf.Tensor2D;
+    return ops.fusedMatMul({ a: h, b: this.outputKernel, bias: this.outputBias }) as Tensor2D;
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { usageError } from '../../errors.js';
+import { freezeDefaults, resolveOptions } from '../options.js';
 
 /**
  * Options of the fully connected network: `hiddenUnits.length` blocks of Dense → BatchNorm → ReLU → Dropout,
@@ -33,20 +33,19 @@ export interface FcnnOptions {
   seed: number;
 }
 
-export function defaultFcnnOptions(): FcnnOptions {
-  return {
-    hiddenUnits: [128, 64],
-    dropout: 0.3,
-    learningRate: 1e-3,
-    batchSize: 512,
-    epochs: 30,
-    patience: 5,
-    classWeight: null,
-    seed: 1,
-  };
-}
+/** The defaults every unset option takes (documented on FcnnOptions). */
+export const fcnnDefaults = freezeDefaults<FcnnOptions>({
+  hiddenUnits: [128, 64],
+  dropout: 0.3,
+  learningRate: 1e-3,
+  batchSize: 512,
+  epochs: 30,
+  patience: 5,
+  classWeight: null,
+  seed: 1,
+});
 
-/** The user-settable options (`seed` comes from the run), as the registry validates them. */
+/** The user-settable options (`seed` comes from the run), as the registry, the CLI and the constructor validate them. */
 export const fcnnOptionsSchema = z
   .object({
     hiddenUnits: z.array(z.number().int().min(1).max(65_536)).min(1).max(16),
@@ -60,17 +59,7 @@ export const fcnnOptionsSchema = z
   .partial()
   .strict();
 
-const fullSchema = fcnnOptionsSchema.extend({ seed: z.number().int().optional() }).strict();
-
 /** Fills defaults and rejects invalid values with a usage error naming the option. */
 export function resolveFcnnOptions(partial: Partial<FcnnOptions> = {}): FcnnOptions {
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const parsed = fullSchema.safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue.path.join('.');
-    throw usageError(`fcnn: option ${field ? `"${field}"` : ''} ${issue.message}`.replace('  ', ' '));
-  }
-  const options = { ...defaultFcnnOptions(), ...parsed.data };
-  return { ...options, hiddenUnits: [...options.hiddenUnits] };
+  return resolveOptions('fcnn', fcnnOptionsSchema, fcnnDefaults, partial);
 }

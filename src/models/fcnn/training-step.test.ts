@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, liveTensorCount, tf } from '../../engine/index.js';
+import {
+  initEngine,
+  liveTensorCount,
+  ops,
+  type Scalar,
+  type Tensor,
+  type Tensor2D,
+} from '../../engine/index.js';
 import { Random } from '../../util/random.js';
 import { FcnnParameters } from './parameters.js';
 import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, TrainingStep } from './training-step.js';
@@ -24,26 +31,26 @@ function referenceGradients(
   labels: Int32Array,
   weights: Float32Array,
 ) {
-  return tf.tidy(() => {
+  return ops.tidy(() => {
     const names = params.trainable().map(([name]) => name);
     const shapes = params.toWeights();
     const tensors = params
       .trainable()
-      .map(([name, values]) => tf.tensor(values, shapes[name].shape as number[]));
-    const loss = (...p: tf.Tensor[]): tf.Scalar => {
-      let h: tf.Tensor = tf.tensor2d(x, [ROWS, INPUTS]);
+      .map(([name, values]) => ops.tensor(values, shapes[name].shape as number[]));
+    const loss = (...p: Tensor[]): Scalar => {
+      let h: Tensor = ops.tensor2d(x, [ROWS, INPUTS]);
       params.hidden.forEach((_, b) => {
-        const z = tf.matMul(h, p[3 * b]);
-        const { mean, variance } = tf.moments(z, 0);
-        const normalised = tf.div(tf.sub(z, mean), tf.sqrt(tf.add(variance, BATCH_NORM_EPSILON)));
-        h = tf.relu(tf.add(tf.mul(normalised, p[3 * b + 1]), p[3 * b + 2]));
+        const z = ops.matMul(h, p[3 * b]);
+        const { mean, variance } = ops.moments(z, 0);
+        const normalised = ops.div(ops.sub(z, mean), ops.sqrt(ops.add(variance, BATCH_NORM_EPSILON)));
+        h = ops.relu(ops.add(ops.mul(normalised, p[3 * b + 1]), p[3 * b + 2]));
       });
-      const logits = tf.add(tf.matMul(h as tf.Tensor2D, p[p.length - 2] as tf.Tensor2D), p[p.length - 1]);
-      const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES);
-      const perRow = tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1));
-      return tf.div(tf.sum(tf.mul(perRow, tf.tensor1d(weights))), ROWS);
+      const logits = ops.add(ops.matMul(h as Tensor2D, p[p.length - 2] as Tensor2D), p[p.length - 1]);
+      const oneHot = ops.oneHot(ops.tensor1d(labels, 'int32'), CLASSES);
+      const perRow = ops.neg(ops.sum(ops.mul(oneHot, ops.logSoftmax(logits)), 1));
+      return ops.div(ops.sum(ops.mul(perRow, ops.tensor1d(weights))), ROWS);
     };
-    const { value, grads } = tf.valueAndGrads(loss)(tensors);
+    const { value, grads } = ops.valueAndGrads(loss)(tensors);
     return {
       loss: value.dataSync()[0],
       gradients: Object.fromEntries(names.map((name, k) => [name, Float32Array.from(grads[k].dataSync())])),
@@ -85,15 +92,15 @@ describe('TrainingStep', () => {
     const params = FcnnParameters.initial(INPUTS, [4], CLASSES, new Random(3));
     const { x, labels } = batch(6);
     new TrainingStep(params, 0).run(x, labels, null, ROWS, new Random(1));
-    const z = tf.tidy(() =>
-      tf.moments(
-        tf.matMul(tf.tensor2d(x, [ROWS, INPUTS]), tf.tensor2d(params.hidden[0].kernel, [INPUTS, 4])),
+    const z = ops.tidy(() =>
+      ops.moments(
+        ops.matMul(ops.tensor2d(x, [ROWS, INPUTS]), ops.tensor2d(params.hidden[0].kernel, [INPUTS, 4])),
         0,
       ),
     );
     const mean = z.mean.dataSync();
     const variance = z.variance.dataSync();
-    tf.dispose([z.mean, z.variance]);
+    ops.dispose([z.mean, z.variance]);
     for (let j = 0; j < 4; j++) {
       expect(params.hidden[0].movingMean[j]).toBeCloseTo((1 - BATCH_NORM_MOMENTUM) * mean[j], 5);
       expect(params.hidden[0].movingVariance[j]).toBeCloseTo(

@@ -1,4 +1,4 @@
-import { tf } from '../../engine/index.js';
+import { ops, type Tensor, type Tensor2D } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Random } from '../../util/random.js';
 import type { FcnnParameters } from './parameters.js';
@@ -81,22 +81,22 @@ export class TrainingStep {
     this.reserve(n);
     let result: BatchResult = { lossSum: 0, correct: 0 };
     // One tidy per step releases every tensor of the step, whatever path it leaves by.
-    tf.tidy(() => {
+    ops.tidy(() => {
       const blocks = params.hidden;
       const output = params.output;
       // Inputs of each dense layer; index b is the input of block b, the last one feeds the output layer.
-      const inputs: tf.Tensor2D[] = [tf.tensor2d(x.subarray(0, n * params.inputs), [n, params.inputs])];
+      const inputs: Tensor2D[] = [ops.tensor2d(x.subarray(0, n * params.inputs), [n, params.inputs])];
       blocks.forEach((block, b) => {
-        const z = tf.matMul(inputs[b], tf.tensor2d(block.kernel, [block.inputs, block.units]));
+        const z = ops.matMul(inputs[b], ops.tensor2d(block.kernel, [block.inputs, block.units]));
         this.preActivations[b] = z.dataSync() as Float32Array;
         z.dispose();
         this.blockForward(b, n, random);
-        inputs.push(tf.tensor2d(this.activations[b].subarray(0, n * block.units), [n, block.units]));
+        inputs.push(ops.tensor2d(this.activations[b].subarray(0, n * block.units), [n, block.units]));
       });
-      const logits = tf.fused.matMul({
+      const logits = ops.fusedMatMul({
         a: inputs[blocks.length],
-        b: tf.tensor2d(output.kernel, [output.inputs, output.units]),
-        bias: tf.tensor1d(output.bias),
+        b: ops.tensor2d(output.kernel, [output.inputs, output.units]),
+        bias: ops.tensor1d(output.bias),
       });
       result = this.softmaxCrossEntropy(logits.dataSync() as Float32Array, labels, weights, n);
       logits.dispose();
@@ -104,19 +104,19 @@ export class TrainingStep {
       const k = output.units;
       const last = this.gradients.length;
       this.readKernelGradient(
-        tf.matMul(tf.tensor2d(this.logitGradientT.subarray(0, k * n), [k, n]), inputs[blocks.length]),
+        ops.matMul(ops.tensor2d(this.logitGradientT.subarray(0, k * n), [k, n]), inputs[blocks.length]),
         this.gradients[last - 2],
         output.inputs,
         k,
       );
-      let gradient = tf.tensor2d(this.logitGradient.subarray(0, n * k), [n, k]);
+      let gradient = ops.tensor2d(this.logitGradient.subarray(0, n * k), [n, k]);
       let upstream: { readonly inputs: number; readonly units: number; readonly kernel: Float32Array } =
         output;
       for (let b = blocks.length - 1; b >= 0; b--) {
         const block = blocks[b];
-        const dh = tf.matMul(
+        const dh = ops.matMul(
           gradient,
-          tf.tensor2d(transposed(upstream.kernel, upstream.inputs, upstream.units), [
+          ops.tensor2d(transposed(upstream.kernel, upstream.inputs, upstream.units), [
             upstream.units,
             upstream.inputs,
           ]),
@@ -126,12 +126,12 @@ export class TrainingStep {
         this.blockBackward(b, values, n, b > 0);
         const u = block.units;
         this.readKernelGradient(
-          tf.matMul(tf.tensor2d(this.gradientT.subarray(0, u * n), [u, n]), inputs[b]),
+          ops.matMul(ops.tensor2d(this.gradientT.subarray(0, u * n), [u, n]), inputs[b]),
           this.gradients[3 * b],
           block.inputs,
           u,
         );
-        if (b > 0) gradient = tf.tensor2d(values, [n, u]);
+        if (b > 0) gradient = ops.tensor2d(values, [n, u]);
         upstream = block;
       }
     });
@@ -307,7 +307,7 @@ export class TrainingStep {
   }
 
   /** Reads a `[units, inputs]` product (a transposed kernel gradient) into `target` (`[inputs, units]`). */
-  private readKernelGradient(product: tf.Tensor, target: Float32Array, inputs: number, units: number): void {
+  private readKernelGradient(product: Tensor, target: Float32Array, inputs: number, units: number): void {
     const values = product.dataSync() as Float32Array;
     product.dispose();
     for (let j = 0; j < units; j++) {

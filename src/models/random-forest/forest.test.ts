@@ -144,7 +144,7 @@ describe('RandomForestClassifier', () => {
     expect(() => new RandomForestClassifier({ maxBins: 300 })).toThrow(/"maxBins"/);
     expect(() => new RandomForestClassifier({ maxDepth: 0 })).toThrow(/"maxDepth"/);
     expect(() => new RandomForestClassifier({ maxFeatures: 2.5 })).toThrow(/"maxFeatures"/);
-    expect(() => new RandomForestClassifier({ classWeight: [1, -1] })).toThrow(/"classWeight"/);
+    expect(() => new RandomForestClassifier({ classWeight: [1, -1] })).toThrow(/"classWeight.1"/);
     expect(() => new RandomForestClassifier({ nJobs: -1 })).toThrow(IotIdsError);
     expect(() => new RandomForestClassifier({ trees: 3 } as never)).toThrow(/unknown option "trees"/);
   });

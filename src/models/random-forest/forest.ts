@@ -1,7 +1,7 @@
 import { usageError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import { Random } from '../../util/random.js';
-import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
+import { BaseClassifier, type FitContext } from '../estimator.js';
 import { binMatrix, computeBinEdges } from './binning.js';
 import { readForest, writeForest } from './forest-io.js';
 import type { GrowParams, TrainingData } from './grow-tree.js';
@@ -31,7 +31,7 @@ export type { RandomForestOptions } from './options.js';
  * - Thresholds are stored as raw Float32 values (the bin's upper edge), so predict takes the unbinned
  *   matrix and runs in the calling thread.
  */
-export class RandomForestClassifier implements Classifier<RandomForestOptions> {
+export class RandomForestClassifier extends BaseClassifier<RandomForestOptions> {
   readonly kind = 'rf';
   readonly outputKind = 'probabilities';
   readonly options: Readonly<RandomForestOptions>;
@@ -39,6 +39,7 @@ export class RandomForestClassifier implements Classifier<RandomForestOptions> {
   private training: AbortController | null = null;
 
   constructor(options?: Partial<RandomForestOptions>) {
+    super();
     this.options = Object.freeze(resolveRandomForestOptions(options));
   }
 
@@ -104,10 +105,6 @@ export class RandomForestClassifier implements Classifier<RandomForestOptions> {
   predictProba(x: Matrix): Promise<Matrix> {
     // The executor turns a synchronous throw into a rejection.
     return new Promise((resolve) => resolve(this.probabilities(x)));
-  }
-
-  async predict(x: Matrix): Promise<Int32Array> {
-    return argmaxRows(await this.predictProba(x));
   }
 
   async save(dir: string): Promise<string[]> {

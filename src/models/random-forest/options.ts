@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
+import { z } from 'zod';
 import { usageError } from '../../errors.js';
+import { freezeDefaults, resolveOptions } from '../options.js';
 import { balancedClassWeights } from '../class-weights.js';
 
 /** Options of the histogram-binned random forest (names follow scikit-learn's RandomForestClassifier). */
@@ -27,58 +29,56 @@ export interface RandomForestOptions {
   nJobs: number;
 }
 
-export function defaultRandomForestOptions(): RandomForestOptions {
-  return {
-    nEstimators: 100,
-    maxDepth: null,
-    minSamplesLeaf: 1,
-    maxFeatures: 'sqrt',
-    classWeight: null,
-    maxBins: 255,
-    bootstrap: true,
-    seed: 1,
-    nJobs: Math.min(2, availableParallelism()),
-  };
-}
+/** The defaults every unset option takes (documented on RandomForestOptions). */
+export const randomForestDefaults = freezeDefaults<RandomForestOptions>({
+  nEstimators: 100,
+  maxDepth: null,
+  minSamplesLeaf: 1,
+  maxFeatures: 'sqrt',
+  classWeight: null,
+  maxBins: 255,
+  bootstrap: true,
+  seed: 1,
+  nJobs: Math.min(2, availableParallelism()),
+});
+
+/**
+ * The user-settable options (`seed` comes from the run), as the registry, the CLI and the constructor
+ * validate them. Bounds beyond the documented ones keep a typo from starting a run that cannot end:
+ * at most 10 000 trees and 64 worker threads.
+ */
+export const randomForestOptionsSchema = z
+  .object({
+    nEstimators: z.number().int().min(1).max(10_000),
+    maxDepth: z.number().int().min(1).nullable(),
+    minSamplesLeaf: z.number().int().min(1),
+    maxFeatures: z.union([
+      z.enum(['sqrt', 'log2']),
+      z
+        .number()
+        .positive()
+        .refine((v) => v <= 1 || Number.isInteger(v), {
+          message: 'must be an integer count ≥ 2 or a fraction in (0, 1]',
+        }),
+    ]),
+    classWeight: z.union([
+      z.literal('balanced'),
+      z.null(),
+      z
+        .array(z.number().nonnegative())
+        .min(1)
+        .refine((weights) => weights.some((w) => w > 0), { message: 'needs a weight > 0' }),
+    ]),
+    maxBins: z.number().int().min(2).max(256),
+    bootstrap: z.boolean(),
+    nJobs: z.number().int().min(0).max(64),
+  })
+  .partial()
+  .strict();
 
 /** Fills defaults and rejects invalid values with a usage error naming the option. */
 export function resolveRandomForestOptions(partial: Partial<RandomForestOptions> = {}): RandomForestOptions {
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const o: RandomForestOptions = { ...defaultRandomForestOptions(), ...defined };
-  const known = new Set(Object.keys(defaultRandomForestOptions()));
-  for (const key of Object.keys(partial)) {
-    if (!known.has(key)) throw usageError(`random forest: unknown option "${key}"`);
-  }
-  requireInteger('nEstimators', o.nEstimators, 1);
-  if (o.maxDepth !== null) requireInteger('maxDepth', o.maxDepth, 1);
-  requireInteger('minSamplesLeaf', o.minSamplesLeaf, 1);
-  requireInteger('maxBins', o.maxBins, 2, 256);
-  requireInteger('nJobs', o.nJobs, 0);
-  requireInteger('seed', o.seed, Number.MIN_SAFE_INTEGER);
-  if (typeof o.bootstrap !== 'boolean')
-    throw usageError(`random forest: option "bootstrap" must be a boolean`);
-  const mf = o.maxFeatures;
-  if (typeof mf === 'number') {
-    if (!Number.isFinite(mf) || mf <= 0 || (mf > 1 && !Number.isInteger(mf))) {
-      throw usageError(
-        `random forest: option "maxFeatures" must be 'sqrt', 'log2', an integer count ≥ 2 or a fraction in (0, 1], got ${mf}`,
-      );
-    }
-  } else if (mf !== 'sqrt' && mf !== 'log2') {
-    throw usageError(
-      `random forest: option "maxFeatures" must be 'sqrt', 'log2' or a number, got ${String(mf)}`,
-    );
-  }
-  const cw = o.classWeight;
-  if (Array.isArray(cw)) {
-    if (cw.length === 0 || cw.some((w) => typeof w !== 'number' || !Number.isFinite(w) || w < 0)) {
-      throw usageError(`random forest: option "classWeight" must hold finite weights ≥ 0, one per class`);
-    }
-    if (!cw.some((w) => w > 0)) throw usageError(`random forest: option "classWeight" needs a weight > 0`);
-  } else if (cw !== null && cw !== 'balanced') {
-    throw usageError(`random forest: option "classWeight" must be 'balanced', null or an array of weights`);
-  }
-  return o;
+  return resolveOptions('random forest', randomForestOptionsSchema, randomForestDefaults, partial);
 }
 
 /** Number of features tried per split for a matrix of `nFeatures` columns. */
@@ -114,11 +114,4 @@ export function resolveClassWeights(
     weights.set(classWeight);
   }
   return weights;
-}
-
-function requireInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
-    throw usageError(`random forest: option "${name}" must be an integer ${range}, got ${String(value)}`);
-  }
 }

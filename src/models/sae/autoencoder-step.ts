@@ -11,7 +11,7 @@
  *   penalty 'l1': l1 · (1/B) Σᵢ Σⱼ |hᵢⱼ|
  * The weight decay term is left to the optimiser (it adds λ·W to the gradient).
  */
-import { tf } from '../../engine/index.js';
+import { predictInBatches, ops, type Tensor, type Tensor2D } from '../../engine/index.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Parameter } from './parameters.js';
 import { transposed } from '../transpose.js';
@@ -51,44 +51,44 @@ export function autoencoderStep(
   const [features, hidden] = w1.shape;
   const rows = batch.size;
   let penaltyValue = 0;
-  const outputs = tf.tidy(() => {
-    const xs = tf.tensor2d(batch.xs, [rows, features]);
-    const h = tf.fused.matMul({
+  const outputs = ops.tidy(() => {
+    const xs = ops.tensor2d(batch.xs, [rows, features]);
+    const h = ops.fusedMatMul({
       a: xs,
-      b: tf.tensor2d(w1.values, [features, hidden]),
-      bias: tf.tensor1d(b1.values),
+      b: ops.tensor2d(w1.values, [features, hidden]),
+      bias: ops.tensor1d(b1.values),
       activation: 'sigmoid',
     });
-    const r = tf.fused.matMul({
+    const r = ops.fusedMatMul({
       a: h,
-      b: tf.tensor2d(w2.values, [hidden, features]),
-      bias: tf.tensor1d(b2.values),
+      b: ops.tensor2d(w2.values, [hidden, features]),
+      bias: ops.tensor1d(b2.values),
       activation: 'sigmoid',
     });
-    const error = tf.sub(r, xs);
-    const squaredError = tf.sum(tf.square(error));
+    const error = ops.sub(r, xs);
+    const squaredError = ops.sum(ops.square(error));
     // ∂(½‖r − x‖²)/∂(pre-activation) = (r − x) · r · (1 − r)
-    const outputDelta = tf.mul(tf.mul(error, r), tf.sub(1, r));
-    const decoderKernelGrad = tf.matMul(tf.transpose(h), outputDelta);
-    const decoderBiasGrad = tf.sum(outputDelta, 0);
-    const meanActivation = tf.mean(h, 0).dataSync() as Float32Array;
+    const outputDelta = ops.mul(ops.mul(error, r), ops.sub(1, r));
+    const decoderKernelGrad = ops.matMul(ops.transpose(h), outputDelta);
+    const decoderBiasGrad = ops.sum(outputDelta, 0);
+    const meanActivation = ops.mean(h, 0).dataSync() as Float32Array;
     const { value, perUnitGradient } = sparsityTerm(meanActivation, penalty);
     penaltyValue = value;
     // δh = δout · W₂ᵀ + ∂penalty/∂h (the same for every row), in one fused kernel.
-    const hiddenGrad = tf.fused.matMul({
+    const hiddenGrad = ops.fusedMatMul({
       a: outputDelta,
-      b: tf.tensor2d(transposed(w2.values, hidden, features), [features, hidden]),
-      bias: tf.tensor1d(perUnitGradient),
+      b: ops.tensor2d(transposed(w2.values, hidden, features), [features, hidden]),
+      bias: ops.tensor1d(perUnitGradient),
     });
-    const hiddenDelta = tf.mul(tf.mul(hiddenGrad, h), tf.sub(1, h));
+    const hiddenDelta = ops.mul(ops.mul(hiddenGrad, h), ops.sub(1, h));
     // [Xᵀ; 1ᵀ]·δh: the encoder kernel's gradient and, in its last row, the bias's.
-    const encoderGrads = tf.matMul(tf.tensor2d(batch.xsT, [features + 1, rows]), hiddenDelta);
+    const encoderGrads = ops.matMul(ops.tensor2d(batch.xsT, [features + 1, rows]), hiddenDelta);
     return [encoderGrads, decoderKernelGrad, decoderBiasGrad, squaredError];
   });
   const [encoderGrads, decoderKernelGrad, decoderBiasGrad, squaredError] = outputs.map(
     (t) => t.dataSync() as Float32Array,
   );
-  tf.dispose(outputs);
+  ops.dispose(outputs);
   return {
     gradients: [
       encoderGrads.subarray(0, features * hidden),
@@ -127,13 +127,13 @@ export function sparsityTerm(
 }
 
 /** σ(x W₁ + b₁) for a batch already on the engine. */
-export function encode(xs: tf.Tensor2D, encoderKernel: Parameter, encoderBias: Parameter): tf.Tensor2D {
-  return tf.fused.matMul({
+export function encode(xs: Tensor2D, encoderKernel: Parameter, encoderBias: Parameter): Tensor2D {
+  return ops.fusedMatMul({
     a: xs,
-    b: tf.tensor2d(encoderKernel.values, encoderKernel.shape as [number, number]),
-    bias: tf.tensor1d(encoderBias.values),
+    b: ops.tensor2d(encoderKernel.values, encoderKernel.shape as [number, number]),
+    bias: ops.tensor1d(encoderBias.values),
     activation: 'sigmoid',
-  }) as tf.Tensor2D;
+  }) as Tensor2D;
 }
 
 /**
@@ -151,22 +151,38 @@ export function reconstructionStats(
   let squaredError = 0;
   const activationSums = new Float64Array(hidden);
   for (const batch of rowBatches(x, inOrder, batchSize, { transposed: false })) {
-    const [sse, activations] = tf.tidy(() => {
-      const xs = tf.tensor2d(batch.xs, [batch.size, features]);
+    const [sse, activations] = ops.tidy(() => {
+      const xs = ops.tensor2d(batch.xs, [batch.size, features]);
       const h = encode(xs, w1, b1);
-      const r = tf.fused.matMul({
+      const r = ops.fusedMatMul({
         a: h,
-        b: tf.tensor2d(w2.values, [hidden, features]),
-        bias: tf.tensor1d(b2.values),
+        b: ops.tensor2d(w2.values, [hidden, features]),
+        bias: ops.tensor1d(b2.values),
         activation: 'sigmoid',
       });
-      return [tf.sum(tf.square(tf.sub(r, xs))), tf.sum(h, 0)] as [tf.Tensor, tf.Tensor];
+      return [ops.sum(ops.square(ops.sub(r, xs))), ops.sum(h, 0)] as [Tensor, Tensor];
     });
     squaredError += sse.dataSync()[0];
     const sums = activations.dataSync();
     for (let j = 0; j < hidden; j++) activationSums[j] += sums[j];
-    tf.dispose([sse, activations]);
+    ops.dispose([sse, activations]);
   }
   const rows = Math.max(x.rows, 1);
   return { reconstruction: squaredError / 2 / rows, meanActivation: activationSums.map((s) => s / rows) };
+}
+
+/** ½‖r − x‖² of every row of `x` (the per-row reconstruction loss the training minimises). */
+export function rowReconstructionErrors(x: Matrix, parameters: AutoencoderParameters): Float32Array {
+  const [w1, b1, w2, b2] = parameters;
+  const [features, hidden] = w1.shape;
+  if (x.rows === 0) return new Float32Array(0);
+  return predictInBatches(x, (xs) => {
+    const r = ops.fusedMatMul({
+      a: encode(xs as Tensor2D, w1, b1),
+      b: ops.tensor2d(w2.values, [hidden, features]),
+      bias: ops.tensor1d(b2.values),
+      activation: 'sigmoid',
+    });
+    return ops.mul(ops.sum(ops.square(ops.sub(r, xs)), 1, true), 0.5);
+  }).data;
 }

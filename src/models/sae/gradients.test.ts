@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { initEngine, liveTensorCount, tf } from '../../engine/index.js';
+import {
+  initEngine,
+  liveTensorCount,
+  ops,
+  type Scalar,
+  type Tensor,
+  type Variable,
+} from '../../engine/index.js';
 import { createMatrix } from '../../preprocess/matrix.js';
 import { Random } from '../../util/random.js';
 import { autoencoderStep, type AutoencoderParameters, type SparsityPenalty } from './autoencoder-step.js';
@@ -45,12 +52,12 @@ function fixture(seed: number) {
 /** Gradients of a scalar function of the parameters, by the tape, as plain arrays. */
 function tapeGradients(
   parameters: readonly Parameter[],
-  objective: (vars: tf.Variable[]) => tf.Scalar,
+  objective: (vars: Variable[]) => Scalar,
 ): Float32Array[] {
-  const vars = parameters.map((p) => tf.variable(tf.tensor(p.values, [...p.shape])));
-  const { grads, value } = tf.variableGrads(() => objective(vars), vars);
+  const vars = parameters.map((p) => ops.variable(ops.tensor(p.values, [...p.shape])));
+  const { grads, value } = ops.variableGrads(() => objective(vars), vars);
   const out = vars.map((v) => grads[v.name].dataSync() as Float32Array);
-  tf.dispose([...vars, ...Object.values(grads), value]);
+  ops.dispose([...vars, ...Object.values(grads), value]);
   return out;
 }
 
@@ -75,27 +82,27 @@ describe('hand-written gradients match the tape', () => {
     let tapeReconstruction = 0;
     let tapePenalty = 0;
     const expected = tapeGradients(autoencoder, ([w1, b1, w2, b2]) => {
-      const xs = tf.tensor2d(x.data, [ROWS, FEATURES]);
-      const h = tf.sigmoid(tf.add(tf.matMul(xs, w1), b1));
-      const r = tf.sigmoid(tf.add(tf.matMul(h, w2), b2));
-      const reconstruction = tf.div(tf.sum(tf.square(tf.sub(r, xs))), 2 * ROWS);
-      const rhoHat = tf.mean(h, 0);
+      const xs = ops.tensor2d(x.data, [ROWS, FEATURES]);
+      const h = ops.sigmoid(ops.add(ops.matMul(xs, w1), b1));
+      const r = ops.sigmoid(ops.add(ops.matMul(h, w2), b2));
+      const reconstruction = ops.div(ops.sum(ops.square(ops.sub(r, xs))), 2 * ROWS);
+      const rhoHat = ops.mean(h, 0);
       const { rho, beta } = penalty;
       const sparsity =
         penalty.kind === 'kl'
-          ? tf.mul(
+          ? ops.mul(
               beta,
-              tf.sum(
-                tf.add(
-                  tf.mul(rho, tf.log(tf.div(rho, rhoHat))),
-                  tf.mul(1 - rho, tf.log(tf.div(1 - rho, tf.sub(1, rhoHat)))),
+              ops.sum(
+                ops.add(
+                  ops.mul(rho, ops.log(ops.div(rho, rhoHat))),
+                  ops.mul(1 - rho, ops.log(ops.div(1 - rho, ops.sub(1, rhoHat)))),
                 ),
               ),
             )
-          : tf.mul(penalty.l1, tf.div(tf.sum(tf.abs(h)), ROWS));
+          : ops.mul(penalty.l1, ops.div(ops.sum(ops.abs(h)), ROWS));
       tapeReconstruction = reconstruction.dataSync()[0];
       tapePenalty = sparsity.dataSync()[0];
-      return tf.add(reconstruction, sparsity);
+      return ops.add(reconstruction, sparsity);
     });
     step.gradients.forEach((g, k) =>
       expectClose(
@@ -122,7 +129,7 @@ describe('hand-written gradients match the tape', () => {
     expect(liveTensorCount()).toBe(before);
     const expected = tapeGradients(head, ([w3, b3]) =>
       weightedCrossEntropy(
-        tf.add(tf.matMul(tf.tensor2d(codes.data, [ROWS, HIDDEN]), w3), b3),
+        ops.add(ops.matMul(ops.tensor2d(codes.data, [ROWS, HIDDEN]), w3), b3),
         labels,
         weights,
       ),
@@ -142,8 +149,8 @@ describe('hand-written gradients match the tape', () => {
     const step = fineTuneStep(batch, [autoencoder[0], autoencoder[1]], head);
     expect(liveTensorCount()).toBe(before);
     const expected = tapeGradients([autoencoder[0], autoencoder[1], ...head], ([w1, b1, w3, b3]) => {
-      const h = tf.sigmoid(tf.add(tf.matMul(tf.tensor2d(x.data, [ROWS, FEATURES]), w1), b1));
-      return weightedCrossEntropy(tf.add(tf.matMul(h, w3), b3), batch.labels!, batch.weights!);
+      const h = ops.sigmoid(ops.add(ops.matMul(ops.tensor2d(x.data, [ROWS, FEATURES]), w1), b1));
+      return weightedCrossEntropy(ops.add(ops.matMul(h, w3), b3), batch.labels!, batch.weights!);
     });
     step.gradients.forEach((g, k) =>
       expectClose(
@@ -154,8 +161,8 @@ describe('hand-written gradients match the tape', () => {
   });
 });
 
-function weightedCrossEntropy(logits: tf.Tensor, labels: Int32Array, weights: Float32Array): tf.Scalar {
-  const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES);
-  const perRow = tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1));
-  return tf.div(tf.sum(tf.mul(perRow, tf.tensor1d(weights))), ROWS);
+function weightedCrossEntropy(logits: Tensor, labels: Int32Array, weights: Float32Array): Scalar {
+  const oneHot = ops.oneHot(ops.tensor1d(labels, 'int32'), CLASSES);
+  const perRow = ops.neg(ops.sum(ops.mul(oneHot, ops.logSoftmax(logits)), 1));
+  return ops.div(ops.sum(ops.mul(perRow, ops.tensor1d(weights))), ROWS);
 }

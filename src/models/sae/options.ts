@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { usageError } from '../../errors.js';
+import { freezeDefaults, resolveOptions } from '../options.js';
 import { svmOptionsSchema } from '../svm/options.js';
 
 /**
@@ -68,39 +68,54 @@ export interface SaeSvmOptions<
   svm: Partial<SvmOptions>;
 }
 
-export function defaultSparseAutoencoderOptions(): SparseAutoencoderOptions {
-  return {
-    hiddenUnits: 64,
-    sparsity: 'kl',
-    rho: 0.05,
-    beta: 3,
-    l1: 0.01,
-    weightDecay: 1e-4,
-    epochs: 30,
-    batchSize: 1024,
-    learningRate: 0.02,
-    patience: 4,
-    seed: 1,
-  };
-}
+/** The defaults every unset option takes (documented on SparseAutoencoderOptions). */
+export const sparseAutoencoderDefaults = freezeDefaults<SparseAutoencoderOptions>({
+  hiddenUnits: 64,
+  sparsity: 'kl',
+  rho: 0.05,
+  beta: 3,
+  l1: 0.01,
+  weightDecay: 1e-4,
+  epochs: 30,
+  batchSize: 1024,
+  learningRate: 0.02,
+  patience: 4,
+  seed: 1,
+});
 
-/** Zod shape of the autoencoder options (without seed, which the runner passes separately). */
-export const sparseAutoencoderSchemaShape = {
-  hiddenUnits: z.number().int().min(1).max(4096),
-  sparsity: z.enum(['kl', 'l1']),
-  rho: z.number().gt(0).lt(1),
-  beta: z.number().min(0),
-  l1: z.number().min(0),
-  weightDecay: z.number().min(0),
-  epochs: z.number().int().min(1),
-  batchSize: z.number().int().min(1),
-  learningRate: z.number().positive(),
-  patience: z.number().int().min(1),
-};
+/** The defaults of `sae-softmax` (documented on SaeSoftmaxOptions). */
+export const saeSoftmaxDefaults = freezeDefaults<SaeSoftmaxOptions>({
+  ...sparseAutoencoderDefaults,
+  classWeight: null,
+  fineTune: true,
+  fineTuneLearningRate: null,
+});
 
-export const saeSoftmaxOptionsSchema = z
+/** The defaults of `sae-svm`: the autoencoder's, and no SVM option of its own (see SaeSvmOptions.svm). */
+export const saeSvmDefaults = freezeDefaults<SaeSvmOptions>({ ...sparseAutoencoderDefaults, svm: {} });
+
+/**
+ * The user-settable autoencoder options (`seed` comes from the run), as the registry, the CLI and the
+ * constructor validate them.
+ */
+export const sparseAutoencoderOptionsSchema = z
   .object({
-    ...sparseAutoencoderSchemaShape,
+    hiddenUnits: z.number().int().min(1).max(4096),
+    sparsity: z.enum(['kl', 'l1']),
+    rho: z.number().gt(0).lt(1),
+    beta: z.number().min(0),
+    l1: z.number().min(0),
+    weightDecay: z.number().min(0),
+    epochs: z.number().int().min(1),
+    batchSize: z.number().int().min(1),
+    learningRate: z.number().positive(),
+    patience: z.number().int().min(1),
+  })
+  .partial()
+  .strict();
+
+export const saeSoftmaxOptionsSchema = sparseAutoencoderOptionsSchema
+  .extend({
     classWeight: z.union([z.literal('balanced'), z.null()]),
     fineTune: z.boolean(),
     fineTuneLearningRate: z.number().positive().nullable(),
@@ -109,50 +124,27 @@ export const saeSoftmaxOptionsSchema = z
   .strict();
 
 /** The nested `svm` options of sae-svm: the svm model's own options, plus a seed of its own. */
-export const nestedSvmOptionsSchema = svmOptionsSchema.extend({ seed: z.number().int().optional() });
+export const nestedSvmOptionsSchema = svmOptionsSchema.extend({ seed: z.number().int().optional() }).strict();
 
-export const saeSvmOptionsSchema = z
-  .object({ ...sparseAutoencoderSchemaShape, svm: nestedSvmOptionsSchema })
+export const saeSvmOptionsSchema = sparseAutoencoderOptionsSchema
+  .extend({ svm: nestedSvmOptionsSchema })
   .partial()
   .strict();
 
+/** Fills defaults and rejects invalid values with a usage error naming the option. */
 export function resolveSparseAutoencoderOptions(
   partial: Partial<SparseAutoencoderOptions> = {},
   model = 'sparse autoencoder',
 ): SparseAutoencoderOptions {
-  const o = { ...defaultSparseAutoencoderOptions(), ...defined(partial) };
-  const parsed = z
-    .object({ ...sparseAutoencoderSchemaShape, seed: z.number().int() })
-    .strict()
-    .safeParse(pick(o, Object.keys(defaultSparseAutoencoderOptions())));
-  if (!parsed.success) throw optionError(model, parsed.error.issues[0]);
-  return o;
+  return resolveOptions(model, sparseAutoencoderOptionsSchema, sparseAutoencoderDefaults, partial);
 }
 
 export function resolveSaeSoftmaxOptions(partial: Partial<SaeSoftmaxOptions> = {}): SaeSoftmaxOptions {
-  const { classWeight, fineTune, fineTuneLearningRate, ...rest } = partial;
-  const own = {
-    classWeight: classWeight ?? null,
-    fineTune: fineTune ?? true,
-    fineTuneLearningRate: fineTuneLearningRate ?? null,
-  };
-  const parsed = saeSoftmaxOptionsSchema.safeParse(own);
-  if (!parsed.success) throw optionError('sae-softmax', parsed.error.issues[0]);
-  return { ...resolveSparseAutoencoderOptions(rest, 'sae-softmax'), ...own };
+  return resolveOptions('sae-softmax', saeSoftmaxOptionsSchema, saeSoftmaxDefaults, partial);
 }
 
-function defined<T extends object>(partial: T): Partial<T> {
-  return Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function pick(o: object, keys: string[]): Record<string, unknown> {
-  const all = o as Record<string, unknown>;
-  const extra = Object.keys(all).filter((k) => !keys.includes(k));
-  // Unknown keys are kept so the strict schema reports them.
-  return Object.fromEntries([...keys, ...extra].map((k) => [k, all[k]]));
-}
-
-function optionError(model: string, issue: z.core.$ZodIssue) {
-  const field = issue.path.join('.');
-  return usageError(`${model}: option "${field}": ${issue.message}`);
+export function resolveSaeSvmOptions<SvmOptions extends object>(
+  partial: Partial<SaeSvmOptions<SvmOptions>> = {},
+): SaeSvmOptions<SvmOptions> {
+  return resolveOptions('sae-svm', saeSvmOptionsSchema, saeSvmDefaults as SaeSvmOptions<SvmOptions>, partial);
 }

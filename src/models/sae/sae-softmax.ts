@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 
-import { initEngine, predictInBatches, tf } from '../../engine/index.js';
+import { initEngine, predictInBatches, ops, type Tensor2D } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
-import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
+import { BaseClassifier, type FitContext } from '../estimator.js';
 import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
 import { balancedClassWeights, rowWeights } from '../class-weights.js';
 import { resolveSaeSoftmaxOptions, type SaeSoftmaxOptions } from './options.js';
@@ -28,7 +28,8 @@ import {
   type HeadParameters,
 } from './softmax-step.js';
 import { checkInput, PRETRAIN_STAGE, SparseAutoencoder } from './sparse-autoencoder.js';
-import { EpochProgress, runStage, withModelWeights } from './stages.js';
+import { EpochProgress } from '../epoch-progress.js';
+import { runStage, withModelWeights } from './stages.js';
 import { checkLabels, NotFittedError } from '../fit-input.js';
 
 export type { SaeSoftmaxOptions } from './options.js';
@@ -51,7 +52,7 @@ interface Head {
  * frozen codes, which are computed once), 'finetune' (encoder + softmax, smaller learning rate; the
  * decoder is no longer used). Checkpoints hold every part and every optimiser's state.
  */
-export class SaeSoftmaxClassifier implements Classifier<SaeSoftmaxOptions> {
+export class SaeSoftmaxClassifier extends BaseClassifier<SaeSoftmaxOptions> {
   readonly kind = 'sae-softmax';
   readonly outputKind = 'probabilities';
   readonly options: Readonly<SaeSoftmaxOptions>;
@@ -60,6 +61,7 @@ export class SaeSoftmaxClassifier implements Classifier<SaeSoftmaxOptions> {
   private trained = false;
 
   constructor(options: Partial<SaeSoftmaxOptions> = {}) {
+    super();
     this.options = Object.freeze(resolveSaeSoftmaxOptions(options));
     this.autoencoder = new SparseAutoencoder(autoencoderOptions(this.options));
   }
@@ -135,15 +137,11 @@ export class SaeSoftmaxClassifier implements Classifier<SaeSoftmaxOptions> {
   predictProba(x: Matrix): Promise<Matrix> {
     return initEngine().then(() => {
       const head = this.requireFitted();
-      checkInput(x, 'input', this.autoencoder.inputFeatures);
+      checkInput(x, 'input', this.autoencoder.nFeatures);
       return predictInBatches(x, (xs) =>
-        tf.softmax(headLogits(this.autoencoder.encodeTensor(xs as tf.Tensor2D), head.params)),
+        ops.softmax(headLogits(this.autoencoder.encodeTensor(xs as Tensor2D), head.params)),
       );
     });
-  }
-
-  async predict(x: Matrix): Promise<Int32Array> {
-    return argmaxRows(await this.predictProba(x));
   }
 
   /** Codes of the fitted (possibly fine-tuned) encoder. */

@@ -4,14 +4,15 @@ import { initEngine } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Callback, LoopControl } from '../../fit/callbacks.js';
-import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
-import { resolveSvmOptions, type SvmOptions } from '../svm/options.js';
+import { BaseClassifier, type FitContext } from '../estimator.js';
+import type { SvmOptions } from '../svm/options.js';
 import { SVM_STAGE } from '../svm/svm-stage.js';
 import { SvmClassifier } from '../svm/svm.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
-import { resolveSparseAutoencoderOptions, type SaeSvmOptions } from './options.js';
+import { resolveSaeSvmOptions, type SaeSvmOptions } from './options.js';
 import { checkInput, PRETRAIN_STAGE, SparseAutoencoder } from './sparse-autoencoder.js';
-import { EpochProgress, runStage, withModelWeights } from './stages.js';
+import { EpochProgress } from '../epoch-progress.js';
+import { runStage, withModelWeights } from './stages.js';
 import { checkLabels, NotFittedError } from '../fit-input.js';
 import { softmaxRows } from '../softmax-rows.js';
 
@@ -27,7 +28,7 @@ const SVM_FILE = 'svm';
  * is no fine-tuning (the SVM is trained in JS, outside the engine's gradients). Checkpoints of both stages
  * hold the autoencoder, the SVM and both optimisers. `decisionFunction` returns the SVM's decision values.
  */
-export class SaeSvmClassifier implements Classifier<SaeSvmClassifierOptions> {
+export class SaeSvmClassifier extends BaseClassifier<SaeSvmClassifierOptions> {
   readonly kind = 'sae-svm';
   readonly outputKind = 'margins';
   readonly options: Readonly<SaeSvmClassifierOptions>;
@@ -36,13 +37,10 @@ export class SaeSvmClassifier implements Classifier<SaeSvmClassifierOptions> {
   private trained = false;
 
   constructor(options: Partial<SaeSvmClassifierOptions> = {}) {
-    const { svm = {}, ...autoencoder } = options;
-    this.options = Object.freeze({
-      ...resolveSparseAutoencoderOptions(autoencoder, 'sae-svm'),
-      svm: Object.freeze({ ...svm }),
-    });
-    // Rejects bad SVM options now rather than after pretraining.
-    resolveSvmOptions(this.svmOptions());
+    super();
+    // Validates the nested SVM options too, so bad ones fail now rather than after pretraining.
+    const { svm, ...autoencoder } = resolveSaeSvmOptions<SvmOptions>(options);
+    this.options = Object.freeze({ ...autoencoder, svm: Object.freeze(svm) });
     this.autoencoder = new SparseAutoencoder(autoencoder);
   }
 
@@ -113,17 +111,13 @@ export class SaeSvmClassifier implements Classifier<SaeSvmClassifierOptions> {
   async decisionFunction(x: Matrix): Promise<Matrix> {
     const svm = this.requireFitted();
     await initEngine();
-    checkInput(x, 'input', this.autoencoder.inputFeatures);
+    checkInput(x, 'input', this.autoencoder.nFeatures);
     return svm.decisionFunction(this.autoencoder.codes(x));
   }
 
   /** The softmax of the margins (not calibrated probabilities). */
   async predictProba(x: Matrix): Promise<Matrix> {
     return softmaxRows(await this.decisionFunction(x));
-  }
-
-  async predict(x: Matrix): Promise<Int32Array> {
-    return argmaxRows(await this.decisionFunction(x));
   }
 
   /** Codes of the fitted encoder. */

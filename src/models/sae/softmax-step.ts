@@ -4,7 +4,7 @@
  * the B × classes log-probabilities the engine hands back: for a handful of classes that is cheaper than
  * the kernels it replaces. Objective: (1/B) Σᵢ wᵢ · −log pᵢ,yᵢ (Keras sample-weight convention).
  */
-import { predictInBatches, tf } from '../../engine/index.js';
+import { predictInBatches, ops, type Tensor, type Tensor2D } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import { transposed } from '../transpose.js';
@@ -29,12 +29,12 @@ export interface ClassifierStep {
 export function headStep(batch: RowBatch, head: HeadParameters): ClassifierStep {
   const [hidden, classes] = head[0].shape;
   const rows = batch.size;
-  const logProbs = tf.tidy(() => logSoftmax(tf.tensor2d(batch.xs, [rows, hidden]), head));
+  const logProbs = ops.tidy(() => logSoftmax(ops.tensor2d(batch.xs, [rows, hidden]), head));
   const delta = crossEntropyDelta(readAndDispose(logProbs), batch, classes);
   // [codesᵀ; 1ᵀ]·δ: the kernel's gradient and, in the last row, the bias's.
   const grads = readAndDispose(
-    tf.tidy(() =>
-      tf.matMul(tf.tensor2d(batch.xsT, [hidden + 1, rows]), tf.tensor2d(delta.delta, [rows, classes])),
+    ops.tidy(() =>
+      ops.matMul(ops.tensor2d(batch.xsT, [hidden + 1, rows]), ops.tensor2d(delta.delta, [rows, classes])),
     ),
   );
   const gradients = [grads.subarray(0, hidden * classes), grads.subarray(hidden * classes)];
@@ -55,31 +55,31 @@ export function fineTuneStep(
   let lossSum = 0;
   let correct = 0;
   let headBiasGrad: Float32Array = new Float32Array(0);
-  const outputs = tf.tidy(() => {
-    const h = tf.fused.matMul({
-      a: tf.tensor2d(batch.xs, [rows, features]),
-      b: tf.tensor2d(w1.values, [features, hidden]),
-      bias: tf.tensor1d(b1.values),
+  const outputs = ops.tidy(() => {
+    const h = ops.fusedMatMul({
+      a: ops.tensor2d(batch.xs, [rows, features]),
+      b: ops.tensor2d(w1.values, [features, hidden]),
+      bias: ops.tensor1d(b1.values),
       activation: 'sigmoid',
-    }) as tf.Tensor2D;
+    }) as Tensor2D;
     const ce = crossEntropyDelta(logSoftmax(h, head).dataSync() as Float32Array, batch, classes);
     lossSum = ce.lossSum;
     correct = ce.correct;
     headBiasGrad = columnSums(ce.delta, rows, classes);
-    const delta = tf.tensor2d(ce.delta, [rows, classes]);
+    const delta = ops.tensor2d(ce.delta, [rows, classes]);
     // (δᵀ h) is the head kernel's gradient transposed: δᵀ comes from JS, so no Transpose kernel runs.
-    const headKernelGradT = tf.matMul(tf.tensor2d(transposed(ce.delta, rows, classes), [classes, rows]), h);
-    const hiddenGrad = tf.matMul(
+    const headKernelGradT = ops.matMul(ops.tensor2d(transposed(ce.delta, rows, classes), [classes, rows]), h);
+    const hiddenGrad = ops.matMul(
       delta,
-      tf.tensor2d(transposed(w3.values, hidden, classes), [classes, hidden]),
+      ops.tensor2d(transposed(w3.values, hidden, classes), [classes, hidden]),
     );
-    const hiddenDelta = tf.mul(tf.mul(hiddenGrad, h), tf.sub(1, h));
+    const hiddenDelta = ops.mul(ops.mul(hiddenGrad, h), ops.sub(1, h));
     // [Xᵀ; 1ᵀ]·δh: the encoder kernel's gradient and, in its last row, the bias's.
-    const encoderGrads = tf.matMul(tf.tensor2d(batch.xsT, [features + 1, rows]), hiddenDelta);
+    const encoderGrads = ops.matMul(ops.tensor2d(batch.xsT, [features + 1, rows]), hiddenDelta);
     return [encoderGrads, headKernelGradT];
   });
   const [encoderGrads, headKernelGradT] = outputs.map((t) => t.dataSync() as Float32Array);
-  tf.dispose(outputs);
+  ops.dispose(outputs);
   return {
     gradients: [
       encoderGrads.subarray(0, features * hidden),
@@ -93,18 +93,18 @@ export function fineTuneStep(
 }
 
 /** codes · W + b. */
-export function headLogits(codes: tf.Tensor2D, head: HeadParameters): tf.Tensor2D {
+export function headLogits(codes: Tensor2D, head: HeadParameters): Tensor2D {
   const [kernel, bias] = head;
-  return tf.fused.matMul({
+  return ops.fusedMatMul({
     a: codes,
-    b: tf.tensor2d(kernel.values, kernel.shape as [number, number]),
-    bias: tf.tensor1d(bias.values),
-  }) as tf.Tensor2D;
+    b: ops.tensor2d(kernel.values, kernel.shape as [number, number]),
+    bias: ops.tensor1d(bias.values),
+  }) as Tensor2D;
 }
 
 /** log softmax(codes · W + b). */
-export function logSoftmax(codes: tf.Tensor2D, head: HeadParameters): tf.Tensor2D {
-  return tf.logSoftmax(headLogits(codes, head));
+export function logSoftmax(codes: Tensor2D, head: HeadParameters): Tensor2D {
+  return ops.logSoftmax(headLogits(codes, head));
 }
 
 /** Weighted mean cross-entropy and accuracy of rows × classes log-probabilities against `y`. */
@@ -126,8 +126,8 @@ export function crossEntropyStats(
 }
 
 /** Log-probabilities of every row of `x` through `forward` (which maps a batch to log-probabilities). */
-export function logProbabilities(x: Matrix, forward: (xs: tf.Tensor2D) => tf.Tensor2D): Matrix {
-  return predictInBatches(x, (xs) => forward(xs as tf.Tensor2D));
+export function logProbabilities(x: Matrix, forward: (xs: Tensor2D) => Tensor2D): Matrix {
+  return predictInBatches(x, (xs) => forward(xs as Tensor2D));
 }
 
 function crossEntropyDelta(
@@ -165,7 +165,7 @@ function argmax(row: Float32Array): number {
   return best;
 }
 
-function readAndDispose(t: tf.Tensor): Float32Array {
+function readAndDispose(t: Tensor): Float32Array {
   const values = t.dataSync() as Float32Array;
   t.dispose();
   return values;

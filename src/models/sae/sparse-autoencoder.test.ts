@@ -68,7 +68,7 @@ describe('SparseAutoencoder', () => {
   it('stops early on the validation loss and keeps the best epoch', async () => {
     const record = recorder();
     const sae = new SparseAutoencoder({ ...small, epochs: 200, patience: 2, learningRate: 0.05 });
-    await sae.fit(data.x, { validation: { x: data.x }, callbacks: [record.callback] });
+    await sae.fit(data.x, { validation: data.x, callbacks: [record.callback] });
     const valLosses = record.epochs.map((e) => e.logs.valLoss!);
     expect(valLosses.length).toBeLessThan(200);
     expect(await sae.objective(data.x)).toBeCloseTo(Math.min(...valLosses), 5);
@@ -105,7 +105,7 @@ describe('SparseAutoencoder', () => {
   it('saves and loads bit-identical codes without leaking tensors, and rejects a damaged file', async () => {
     const baseline = liveTensorCount();
     const sae = await new SparseAutoencoder({ ...small, epochs: 2 }).fit(data.x, {
-      validation: { x: data.x },
+      validation: data.x,
     });
     const codes = await sae.transform(data.x);
     const files = await sae.save(dir);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { initEngine, predictInBatches, type tf } from '../../engine/index.js';
+import { initEngine, predictInBatches, type Tensor2D } from '../../engine/index.js';
 import { IotIdsError, usageError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
@@ -13,6 +13,7 @@ import {
   sparsityTerm,
   type AutoencoderParameters,
   type SparsityPenalty,
+  rowReconstructionErrors,
 } from './autoencoder-step.js';
 import { resolveSparseAutoencoderOptions, type SparseAutoencoderOptions } from './options.js';
 import {
@@ -24,15 +25,14 @@ import {
   constantBias,
 } from './parameters.js';
 import { epochOrder, rowBatches } from './row-batches.js';
-import { EpochProgress, runStage, type StageContext } from './stages.js';
+import { EpochProgress } from '../epoch-progress.js';
+import { runStage, type StageContext } from './stages.js';
 import { NotFittedError } from '../fit-input.js';
+import type { UnsupervisedEstimator, UnsupervisedFitContext } from '../unsupervised.js';
 
 export const PRETRAIN_STAGE = 'pretrain';
 
-export interface AutoencoderFitContext extends StageContext {
-  /** Rows whose reconstruction loss drives early stopping: part of the training split, never test data. */
-  readonly validation?: { readonly x: Matrix };
-}
+export interface AutoencoderFitContext extends StageContext, UnsupervisedFitContext {}
 
 /**
  * A one-hidden-layer sparse autoencoder used as a feature extractor (self-taught learning): trained
@@ -45,7 +45,8 @@ export interface AutoencoderFitContext extends StageContext {
  * the validation loss (the training loss without validation rows). `loss` and `valLoss` are the objective
  * without weight decay, reconstruction plus sparsity penalty (see `objective`).
  */
-export class SparseAutoencoder {
+export class SparseAutoencoder implements UnsupervisedEstimator<SparseAutoencoderOptions> {
+  readonly kind = 'sparse autoencoder';
   readonly options: Readonly<SparseAutoencoderOptions>;
   private state: { params: AutoencoderParameters; optimizer: SaeOptimizer } | null = null;
   private trained = false;
@@ -59,7 +60,7 @@ export class SparseAutoencoder {
     return this.trained;
   }
 
-  get inputFeatures(): number {
+  get nFeatures(): number {
     return this.requireParameters()[0].shape[0];
   }
 
@@ -96,7 +97,7 @@ export class SparseAutoencoder {
     await runStage(
       {
         name: PRETRAIN_STAGE,
-        build: () => this.pretrainStage(x, context.validation?.x),
+        build: () => this.pretrainStage(x, context.validation),
         epochs: this.options.epochs,
         patience: this.options.patience,
         stageOrder: [PRETRAIN_STAGE],
@@ -153,14 +154,22 @@ export class SparseAutoencoder {
     return this.codes(x);
   }
 
+  /** ½‖r − x‖² of every row: the reconstruction loss the training minimises, higher for unfamiliar rows. */
+  async score(x: Matrix): Promise<Float32Array> {
+    this.requireFitted();
+    await initEngine();
+    checkInput(x, 'input', this.nFeatures);
+    return rowReconstructionErrors(x, this.requireParameters());
+  }
+
   /** Codes from the current weights, also in the middle of a fit (the engine must be initialised). */
   codes(x: Matrix): Matrix {
-    checkInput(x, 'input', this.inputFeatures);
-    return predictInBatches(x, (xs) => this.encodeTensor(xs as tf.Tensor2D));
+    checkInput(x, 'input', this.nFeatures);
+    return predictInBatches(x, (xs) => this.encodeTensor(xs as Tensor2D));
   }
 
   /** The encoder on a batch already on the engine; call inside a tidy. */
-  encodeTensor(xs: tf.Tensor2D): tf.Tensor2D {
+  encodeTensor(xs: Tensor2D): Tensor2D {
     const [kernel, bias] = this.requireParameters();
     return encode(xs, kernel, bias);
   }
@@ -168,7 +177,7 @@ export class SparseAutoencoder {
   /** Mean reconstruction loss (½‖r − x‖² per row) and mean activation per hidden unit over `x`. */
   async reconstruction(x: Matrix): Promise<{ loss: number; meanActivation: Float64Array }> {
     await initEngine();
-    checkInput(x, 'input', this.inputFeatures);
+    checkInput(x, 'input', this.nFeatures);
     const stats = reconstructionStats(x, this.requireParameters());
     return { loss: stats.reconstruction, meanActivation: stats.meanActivation };
   }

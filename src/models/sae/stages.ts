@@ -2,33 +2,11 @@ import type { Callback } from '../../fit/callbacks.js';
 import { EarlyStopping } from '../../fit/early-stopping.js';
 import { fitStage, resumeStartEpoch, type FitStageResult, type TrainableStage } from '../../fit/fit-stage.js';
 import type { FitContext } from '../estimator.js';
+import type { EpochProgress } from '../epoch-progress.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
 
 /** What the SAE models take from a FitContext to run their stages. */
 export type StageContext = Pick<FitContext, 'callbacks' | 'resumeFrom' | 'onProgress'>;
-
-/**
- * Counts epochs over all stages of a fit for `onProgress`: a stage that is skipped (resume) or stops early
- * is credited with its remaining epochs, so the count ends at its total.
- */
-export class EpochProgress {
-  private done = 0;
-
-  constructor(
-    private readonly total: number,
-    private readonly report?: FitContext['onProgress'],
-  ) {}
-
-  credit(epochs: number, stage: string): void {
-    this.done = Math.min(this.total, this.done + epochs);
-    this.report?.(this.done, this.total, stage);
-  }
-
-  finish(): void {
-    this.done = this.total;
-    this.report?.(this.total, this.total, 'done');
-  }
-}
 
 export interface StageRun {
   readonly name: string;

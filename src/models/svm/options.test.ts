@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { IotIdsError } from '../../errors.js';
-import { defaultSvmOptions, resolveSvmOptions } from './options.js';
+import { resolveSvmOptions, svmDefaults } from './options.js';
 
 describe('resolveSvmOptions', () => {
   it('fills every default and keeps given values', () => {
-    expect(resolveSvmOptions()).toEqual(defaultSvmOptions());
+    expect(resolveSvmOptions()).toEqual(svmDefaults);
     const o = resolveSvmOptions({ kernel: 'rbf', gamma: 0.5, classWeight: 'balanced', epochs: undefined });
     expect(o.kernel).toBe('rbf');
     expect(o.gamma).toBe(0.5);
     expect(o.classWeight).toBe('balanced');
-    expect(o.epochs).toBe(defaultSvmOptions().epochs);
+    expect(o.epochs).toBe(svmDefaults.epochs);
   });
 
   it.each([

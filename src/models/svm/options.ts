@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { usageError } from '../../errors.js';
+import { freezeDefaults, resolveOptions } from '../options.js';
 
 /**
  * Options of the one-vs-rest linear SVM (optionally on random Fourier features approximating an RBF kernel).
@@ -38,60 +38,21 @@ export interface SvmOptions {
   seed: number;
 }
 
-export function defaultSvmOptions(): SvmOptions {
-  return {
-    kernel: 'linear',
-    rffComponents: 1024,
-    gamma: 'scale',
-    l2: 1e-4,
-    epochs: 30,
-    batchSize: 256,
-    learningRate: 0.01,
-    patience: 5,
-    classWeight: null,
-    seed: 1,
-  };
-}
+/** The defaults every unset option takes (documented on SvmOptions). */
+export const svmDefaults = freezeDefaults<SvmOptions>({
+  kernel: 'linear',
+  rffComponents: 1024,
+  gamma: 'scale',
+  l2: 1e-4,
+  epochs: 30,
+  batchSize: 256,
+  learningRate: 0.01,
+  patience: 5,
+  classWeight: null,
+  seed: 1,
+});
 
-/** Fills defaults and rejects invalid values with a usage error naming the option. */
-export function resolveSvmOptions(partial: Partial<SvmOptions> = {}): SvmOptions {
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const o: SvmOptions = { ...defaultSvmOptions(), ...defined };
-  const known = new Set(Object.keys(defaultSvmOptions()));
-  for (const key of Object.keys(partial)) {
-    if (!known.has(key)) throw usageError(`svm: unknown option "${key}"`);
-  }
-  if (o.kernel !== 'linear' && o.kernel !== 'rbf') {
-    throw usageError(`svm: option "kernel" must be 'linear' or 'rbf', got ${String(o.kernel)}`);
-  }
-  requireInteger('rffComponents', o.rffComponents, 1, 1 << 16);
-  if (o.gamma !== 'scale' && !(typeof o.gamma === 'number' && Number.isFinite(o.gamma) && o.gamma > 0)) {
-    throw usageError(`svm: option "gamma" must be 'scale' or a number > 0, got ${String(o.gamma)}`);
-  }
-  if (typeof o.l2 !== 'number' || !Number.isFinite(o.l2) || o.l2 < 0) {
-    throw usageError(`svm: option "l2" must be a number ≥ 0, got ${String(o.l2)}`);
-  }
-  requireInteger('epochs', o.epochs, 1);
-  requireInteger('batchSize', o.batchSize, 1);
-  if (typeof o.learningRate !== 'number' || !Number.isFinite(o.learningRate) || o.learningRate <= 0) {
-    throw usageError(`svm: option "learningRate" must be a number > 0, got ${String(o.learningRate)}`);
-  }
-  requireInteger('patience', o.patience, 1);
-  if (o.classWeight !== null && o.classWeight !== 'balanced') {
-    throw usageError(`svm: option "classWeight" must be 'balanced' or null, got ${String(o.classWeight)}`);
-  }
-  requireInteger('seed', o.seed, Number.MIN_SAFE_INTEGER);
-  return o;
-}
-
-function requireInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
-    throw usageError(`svm: option "${name}" must be an integer ${range}, got ${String(value)}`);
-  }
-}
-
-/** The CLI's `svm` options (zod, names and ranges as above; the seed comes from `--seed`). */
+/** The user-settable options (`seed` comes from the run), as the registry, the CLI and the constructor validate them. */
 export const svmOptionsSchema = z
   .object({
     kernel: z.enum(['linear', 'rbf']),
@@ -110,3 +71,8 @@ export const svmOptionsSchema = z
   })
   .partial()
   .strict();
+
+/** Fills defaults and rejects invalid values with a usage error naming the option. */
+export function resolveSvmOptions(partial: Partial<SvmOptions> = {}): SvmOptions {
+  return resolveOptions('svm', svmOptionsSchema, svmDefaults, partial);
+}

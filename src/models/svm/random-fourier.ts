@@ -1,7 +1,7 @@
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Random } from '../../util/random.js';
-import { initEngine, tf } from '../../engine/index.js';
+import { initEngine, ops } from '../../engine/index.js';
 
 /** Rows projected per engine call: 8192 × 1024 floats is a 32 MiB result, small next to the speed-up. */
 const PROJECTION_ROWS = 8192;
@@ -79,8 +79,8 @@ export class RandomFourierFeatures {
         for (let i = from; i < to; i++)
           block.set(x.data.subarray(rows[i] * d, rows[i] * d + d), (i - from) * d);
       }
-      const projected = tf.tidy(() =>
-        tf.matMul(tf.tensor2d(block, [m, d]), tf.tensor2d(this.weight, [d, D])),
+      const projected = ops.tidy(() =>
+        ops.matMul(ops.tensor2d(block, [m, d]), ops.tensor2d(this.weight, [d, D])),
       );
       let values: Float32Array;
       try {

@@ -6,7 +6,7 @@ import type { Callback } from '../../fit/callbacks.js';
 import { EarlyStopping } from '../../fit/early-stopping.js';
 import { fitStage, resumeStartEpoch } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
-import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
+import { BaseClassifier, type FitContext } from '../estimator.js';
 import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
 import { BatchFeatures } from './batch-features.js';
 import { resolveSvmOptions, type SvmOptions } from './options.js';
@@ -37,7 +37,7 @@ export type { SvmOptions } from './options.js';
  * more likely, which is all that arg-max prediction and ROC-AUC need. Weights start at zero (the objective
  * is convex), so the seed decides only the random features and the batch order.
  */
-export class SvmClassifier implements Classifier<SvmOptions> {
+export class SvmClassifier extends BaseClassifier<SvmOptions> {
   readonly kind = 'svm';
   readonly outputKind = 'margins';
   readonly options: Readonly<SvmOptions>;
@@ -45,6 +45,7 @@ export class SvmClassifier implements Classifier<SvmOptions> {
   private adam: Adam | null = null;
 
   constructor(options?: Partial<SvmOptions>) {
+    super();
     this.options = Object.freeze(resolveSvmOptions(options));
   }
 
@@ -136,10 +137,6 @@ export class SvmClassifier implements Classifier<SvmOptions> {
   /** The softmax of the margins (not calibrated probabilities). */
   async predictProba(x: Matrix): Promise<Matrix> {
     return softmaxRows(await this.decisionFunction(x));
-  }
-
-  async predict(x: Matrix): Promise<Int32Array> {
-    return argmaxRows(await this.decisionFunction(x));
   }
 
   /** Writes `<prefix>.bin` and `<prefix>.json` (checksummed); a composite model passes its own prefix. */

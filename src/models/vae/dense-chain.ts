@@ -12,7 +12,7 @@
  * the smaller of its two batch-sized operands: dW = aᵀ · G when the layer narrows (units ≤ inputs),
  * dWᵀ = Gᵀ · a when it widens; the other operand is transposed in JS.
  */
-import { tf } from '../../engine/index.js';
+import { ops, type Tensor1D, type Tensor2D } from '../../engine/index.js';
 import type { Random } from '../../util/random.js';
 import { transposeInto } from '../transpose.js';
 
@@ -35,31 +35,31 @@ export function glorotLayer(inputs: number, units: number, random: Random): Dens
 
 /** Engine tensors of a layer, for inference. */
 export interface LayerTensors {
-  readonly kernel: tf.Tensor2D;
-  readonly bias: tf.Tensor1D;
+  readonly kernel: Tensor2D;
+  readonly bias: Tensor1D;
 }
 
 export function layerTensors(layer: DenseLayer): LayerTensors {
   return {
-    kernel: tf.tensor2d(layer.kernel, [layer.inputs, layer.units]),
-    bias: tf.tensor1d(layer.bias),
+    kernel: ops.tensor2d(layer.kernel, [layer.inputs, layer.units]),
+    bias: ops.tensor1d(layer.bias),
   };
 }
 
 /** ReLU after every layer but the last (`last`, default linear), one fused kernel per layer. */
 export function forwardLayers(
-  input: tf.Tensor2D,
+  input: Tensor2D,
   layers: readonly LayerTensors[],
   last: 'linear' | 'sigmoid' = 'linear',
-): tf.Tensor2D {
+): Tensor2D {
   let a = input;
   layers.forEach((layer, l) => {
-    a = tf.fused.matMul({
+    a = ops.fusedMatMul({
       a,
       b: layer.kernel,
       bias: layer.bias,
       activation: l === layers.length - 1 ? last : 'relu',
-    }) as tf.Tensor2D;
+    }) as Tensor2D;
   });
   return a;
 }
@@ -82,7 +82,7 @@ export class DenseChain {
   private readonly scratch: Scratch[];
   private readonly columnTotals: Float64Array;
   // Valid between forward and backward, inside the caller's tidy.
-  private inputTensors: tf.Tensor2D[] = [];
+  private inputTensors: Tensor2D[] = [];
   /** Each layer's input as JS values: the chain input, then the hidden (post-ReLU) outputs. */
   private inputValues: Float32Array[] = [];
   private rows = 0;
@@ -103,20 +103,20 @@ export class DenseChain {
    * longer; read again by `backward`, so keep it unchanged until then). Call inside a `tf.tidy` that also
    * covers the matching `backward`: the tensors kept for it are the tidy's.
    */
-  forward(input: Float32Array, rows: number): tf.Tensor2D {
+  forward(input: Float32Array, rows: number): Tensor2D {
     this.rows = rows;
     const first = this.layers[0];
-    let a = tf.tensor2d(input.subarray(0, rows * first.inputs), [rows, first.inputs]);
+    let a = ops.tensor2d(input.subarray(0, rows * first.inputs), [rows, first.inputs]);
     this.inputTensors = [a];
     this.inputValues = [input];
     this.layers.forEach((layer, l) => {
       const last = l === this.layers.length - 1;
-      a = tf.fused.matMul({
+      a = ops.fusedMatMul({
         a,
-        b: tf.tensor2d(layer.kernel, [layer.inputs, layer.units]),
-        bias: tf.tensor1d(layer.bias),
+        b: ops.tensor2d(layer.kernel, [layer.inputs, layer.units]),
+        bias: ops.tensor1d(layer.bias),
         activation: last ? 'linear' : 'relu',
-      }) as tf.Tensor2D;
+      }) as Tensor2D;
       if (!last) {
         this.inputTensors.push(a);
         this.inputValues.push(a.dataSync() as Float32Array);
@@ -137,21 +137,21 @@ export class DenseChain {
       const { inputs, units } = layer;
       const scratch = this.scratch[l];
       this.columnSums(gradient, n, units, this.biasGradients[l]);
-      const g = tf.tensor2d(gradient.subarray(0, n * units), [n, units]);
+      const g = ops.tensor2d(gradient.subarray(0, n * units), [n, units]);
       if (units <= inputs) {
         scratch.inputT = transposeInto(this.inputValues[l], n, inputs, scratch.inputT);
-        const aT = tf.tensor2d(scratch.inputT.subarray(0, inputs * n), [inputs, n]);
-        this.kernelGradients[l].set(tf.matMul(aT, g).dataSync());
+        const aT = ops.tensor2d(scratch.inputT.subarray(0, inputs * n), [inputs, n]);
+        this.kernelGradients[l].set(ops.matMul(aT, g).dataSync());
       } else {
         scratch.gradientT = transposeInto(gradient, n, units, scratch.gradientT);
-        const gT = tf.tensor2d(scratch.gradientT.subarray(0, units * n), [units, n]);
-        const kernelGradientT = tf.matMul(gT, this.inputTensors[l]).dataSync() as Float32Array;
+        const gT = ops.tensor2d(scratch.gradientT.subarray(0, units * n), [units, n]);
+        const kernelGradientT = ops.matMul(gT, this.inputTensors[l]).dataSync() as Float32Array;
         transposeInto(kernelGradientT, units, inputs, this.kernelGradients[l]);
       }
       if (l === 0 && !wantInputGradient) return null;
       transposeInto(layer.kernel, inputs, units, scratch.kernelT);
-      const inputGradient = tf
-        .matMul(g, tf.tensor2d(scratch.kernelT, [units, inputs]))
+      const inputGradient = ops
+        .matMul(g, ops.tensor2d(scratch.kernelT, [units, inputs]))
         .dataSync() as Float32Array;
       if (l > 0) applyReluMask(inputGradient, this.inputValues[l], n * inputs);
       gradient = inputGradient;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { usageError } from '../../errors.js';
+import { freezeDefaults, resolveOptions } from '../options.js';
 
 /**
  * Options of the variational autoencoder (the feature extractor of AUTODEEP-ID, Khan & William):
@@ -49,27 +49,29 @@ export interface VaeClassifierOptions extends VaeOptions {
   classWeight: 'balanced' | null;
 }
 
-export function defaultVaeOptions(): VaeOptions {
-  return {
-    latentSize: 16,
-    encoderUnits: [64, 32],
-    reconstruction: 'bce',
-    beta: 1,
-    epochs: 30,
-    batchSize: 512,
-    learningRate: 2e-3,
-    patience: 5,
-    seed: 1,
-  };
-}
+/** The defaults every unset VAE option takes (documented on VaeOptions). */
+export const vaeDefaults = freezeDefaults<VaeOptions>({
+  latentSize: 16,
+  encoderUnits: [64, 32],
+  reconstruction: 'bce',
+  beta: 1,
+  epochs: 30,
+  batchSize: 512,
+  learningRate: 2e-3,
+  patience: 5,
+  seed: 1,
+});
 
-export function defaultVaeClassifierOptions(): VaeClassifierOptions {
-  return { ...defaultVaeOptions(), headUnits: [32], classWeight: null };
-}
+/** The defaults of the `vae` model kind (documented on VaeClassifierOptions). */
+export const vaeClassifierDefaults = freezeDefaults<VaeClassifierOptions>({
+  ...vaeDefaults,
+  headUnits: [32],
+  classWeight: null,
+});
 
 const layerWidths = z.array(z.number().int().min(1).max(65_536)).min(1).max(16);
 
-/** The user-settable VAE options (`seed` comes from the run), as the registry validates them. */
+/** The user-settable VAE options (`seed` comes from the run), as the registry, the CLI and the constructor validate them. */
 export const vaeOptionsSchema = z
   .object({
     latentSize: z.number().int().min(1).max(65_536),
@@ -92,36 +94,19 @@ export const vaeClassifierOptionsSchema = vaeOptionsSchema
   .partial()
   .strict();
 
-const withSeed = { seed: z.number().int().optional() };
-
 /** Fills defaults and rejects invalid values with a usage error naming the option. */
 export function resolveVaeOptions(partial: Partial<VaeOptions> = {}): VaeOptions {
-  const parsed = parseOptions(vaeOptionsSchema.extend(withSeed).strict(), partial, 'vae');
-  const options = { ...defaultVaeOptions(), ...parsed };
-  return { ...options, encoderUnits: [...options.encoderUnits] };
+  return resolveOptions('vae', vaeOptionsSchema, vaeDefaults, partial);
 }
 
 export function resolveVaeClassifierOptions(
   partial: Partial<VaeClassifierOptions> = {},
 ): VaeClassifierOptions {
-  const parsed = parseOptions(vaeClassifierOptionsSchema.extend(withSeed).strict(), partial, 'vae');
-  const options = { ...defaultVaeClassifierOptions(), ...parsed };
-  return { ...options, encoderUnits: [...options.encoderUnits], headUnits: [...options.headUnits] };
+  return resolveOptions('vae', vaeClassifierOptionsSchema, vaeClassifierDefaults, partial);
 }
 
 /** The VAE part of the classifier's options. */
 export function vaePart(options: VaeClassifierOptions): VaeOptions {
   const { headUnits: _headUnits, classWeight: _classWeight, ...vae } = options;
   return vae;
-}
-
-function parseOptions<T>(schema: z.ZodType<T>, partial: object, model: string): T {
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const parsed = schema.safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue.path.join('.');
-    throw usageError(`${model}: option ${field ? `"${field}" ` : ''}${issue.message}`);
-  }
-  return parsed.data;
 }

@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, liveTensorCount, tf } from '../../engine/index.js';
+import {
+  initEngine,
+  liveTensorCount,
+  ops,
+  type Scalar,
+  type Tensor,
+  type Tensor2D,
+} from '../../engine/index.js';
 import { Random } from '../../util/random.js';
 import { balancedRowWeights } from '../class-weights.js';
 import { lossAndAccuracy } from '../probability-metrics.js';
@@ -28,26 +35,26 @@ describe('softmax head', () => {
       expect(liveTensorCount()).toBe(before);
 
       const variables = head.layers.flatMap((l) => [
-        tf.variable(tf.tensor2d(l.kernel, [l.inputs, l.units])),
-        tf.variable(tf.tensor1d(l.bias)),
+        ops.variable(ops.tensor2d(l.kernel, [l.inputs, l.units])),
+        ops.variable(ops.tensor1d(l.bias)),
       ]);
-      const { value, grads } = tf.variableGrads(() => {
-        let a: tf.Tensor = tf.tensor2d(features, [ROWS, INPUTS]);
+      const { value, grads } = ops.variableGrads(() => {
+        let a: Tensor = ops.tensor2d(features, [ROWS, INPUTS]);
         for (let k = 0; k < head.layers.length; k++) {
-          a = tf.add(tf.matMul(a as tf.Tensor2D, variables[2 * k] as tf.Tensor2D), variables[2 * k + 1]);
-          if (k < head.layers.length - 1) a = tf.relu(a);
+          a = ops.add(ops.matMul(a as Tensor2D, variables[2 * k] as Tensor2D), variables[2 * k + 1]);
+          if (k < head.layers.length - 1) a = ops.relu(a);
         }
-        const perRow = tf.neg(
-          tf.sum(tf.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), CLASSES), tf.logSoftmax(a)), 1),
+        const perRow = ops.neg(
+          ops.sum(ops.mul(ops.oneHot(ops.tensor1d(labels, 'int32'), CLASSES), ops.logSoftmax(a)), 1),
         );
-        return tf.div<tf.Scalar>(tf.sum(tf.mul(perRow, tf.tensor1d(weights))), ROWS);
+        return ops.div<Scalar>(ops.sum(ops.mul(perRow, ops.tensor1d(weights))), ROWS);
       }, variables);
       expect(result.lossSum / ROWS).toBeCloseTo(value.dataSync()[0], 5);
       step.gradients.forEach((g, k) => {
         const expected = grads[variables[k].name].dataSync();
         for (let i = 0; i < g.length; i++) expect(g[i]).toBeCloseTo(expected[i], 5);
       });
-      tf.dispose([value, ...Object.values(grads), ...variables]);
+      ops.dispose([value, ...Object.values(grads), ...variables]);
     },
   );
 

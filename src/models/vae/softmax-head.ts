@@ -3,7 +3,7 @@
  * with Adam on (optionally class-weighted) cross-entropy while the encoder stays fixed. Weights are named
  * `head/dense_<k>/…` and `head/output/…` (after the prefix).
  */
-import { predictInBatches, tf } from '../../engine/index.js';
+import { predictInBatches, ops, type Tensor2D } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Random } from '../../util/random.js';
@@ -77,7 +77,7 @@ export class HeadParameters {
     }
     return predictInBatches(
       features,
-      (xs) => tf.softmax(forwardLayers(xs as tf.Tensor2D, this.layers.map(layerTensors))),
+      (xs) => ops.softmax(forwardLayers(xs as Tensor2D, this.layers.map(layerTensors))),
       {
         batchSize: 8192,
       },
@@ -108,7 +108,7 @@ export class HeadStep {
   ): { lossSum: number; correct: number } {
     const k = this.head.classes;
     if (this.logitGradient.length < n * k) this.logitGradient = new Float32Array(n * k);
-    return tf.tidy(() => {
+    return ops.tidy(() => {
       const logits = this.chain.forward(features, n).dataSync() as Float32Array;
       const result = softmaxCrossEntropy(logits, labels, weights, n, k, this.logitGradient);
       this.chain.backward(this.logitGradient, false);

@@ -6,7 +6,8 @@ import type { Callback } from '../../fit/callbacks.js';
 import { EarlyStopping } from '../../fit/early-stopping.js';
 import { fitStage, resumeStartEpoch } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
-import { argmaxRows, type Classifier, type FitContext } from '../estimator.js';
+import { BaseClassifier, type FitContext } from '../estimator.js';
+import { EpochProgress } from '../epoch-progress.js';
 import { readWeights, writeWeights } from '../../fit/weights-file.js';
 import { Adam } from '../../fit/adam.js';
 import { HEAD_STAGE, HeadStage } from './head-stage.js';
@@ -31,7 +32,7 @@ const STAGES = [VAE_STAGE, HEAD_STAGE] as const;
  * (default one of 32) then Dense → softmax — on the posterior means μ (16 numbers per row by default)
  * with the encoder frozen. Both stages use `epochs`, `batchSize`, `learningRate` and `patience`.
  */
-export class VaeClassifier implements Classifier<VaeClassifierOptions> {
+export class VaeClassifier extends BaseClassifier<VaeClassifierOptions> {
   readonly kind = 'vae';
   readonly outputKind = 'probabilities';
   readonly options: Readonly<VaeClassifierOptions>;
@@ -39,6 +40,7 @@ export class VaeClassifier implements Classifier<VaeClassifierOptions> {
   private head: HeadParameters | null = null;
 
   constructor(options?: Partial<VaeClassifierOptions>) {
+    super();
     this.options = Object.freeze(resolveVaeClassifierOptions(options));
   }
 
@@ -54,20 +56,20 @@ export class VaeClassifier implements Classifier<VaeClassifierOptions> {
         what: 'validation',
       });
     await initEngine();
-    const progress = context.onProgress ? [progressCallback(context.onProgress, o.epochs)] : [];
-    const callbacks = [...(context.callbacks ?? []), ...progress];
+    const progress = new EpochProgress(2 * o.epochs, context.onProgress);
+    const callbacks = context.callbacks ?? [];
     const vae = new VariationalAutoencoder(vaePart(o));
     try {
       await vae.fit(x, {
         validation: context.validation?.x,
-        callbacks,
+        callbacks: [...callbacks, ...progress.stage(0, o.epochs)],
         resumeFrom: context.resumeFrom,
         stageOrder: STAGES,
         weightPrefix: VAE_PREFIX,
       });
       const features = await vae.transform(x);
       const validation = context.validation?.x.rows
-        ? { features: await vae.transform(context.validation.x), y: context.validation.y }
+        ? { x: await vae.transform(context.validation.x), y: context.validation.y }
         : undefined;
       const head = HeadParameters.initial(
         vae.options.latentSize,
@@ -80,7 +82,7 @@ export class VaeClassifier implements Classifier<VaeClassifierOptions> {
         head,
         adam,
         {
-          features,
+          x: features,
           y,
           rowWeights: o.classWeight === 'balanced' ? balancedRowWeights(y, context.nClasses) : null,
           validation,
@@ -92,7 +94,7 @@ export class VaeClassifier implements Classifier<VaeClassifierOptions> {
       if (start === 'skip')
         throw new IotIdsError('vae: the classifier stage is the last one; nothing to skip to');
       if (start > 0 && context.resumeFrom) stage.setWeights(context.resumeFrom.weights);
-      const headCallbacks: Callback[] = [...callbacks];
+      const headCallbacks: Callback[] = [...callbacks, ...progress.stage(o.epochs, o.epochs)];
       if (validation) {
         headCallbacks.push(
           new EarlyStopping({ monitor: 'valLoss', patience: o.patience, restoreBestWeights: true }),
@@ -115,10 +117,6 @@ export class VaeClassifier implements Classifier<VaeClassifierOptions> {
   async predictProba(x: Matrix): Promise<Matrix> {
     const { vae, head } = this.requireFitted();
     return head.predictProba(await vae.transform(x));
-  }
-
-  async predict(x: Matrix): Promise<Int32Array> {
-    return argmaxRows(await this.predictProba(x));
   }
 
   async save(dir: string): Promise<string[]> {
@@ -168,15 +166,4 @@ export class VaeClassifier implements Classifier<VaeClassifierOptions> {
     if (!this.vae || !this.head) throw new NotFittedError('vae');
     return { vae: this.vae, head: this.head };
   }
-}
-
-/** Epochs of both stages as one progress run: the VAE's first, then the head's. */
-function progressCallback(onProgress: NonNullable<FitContext['onProgress']>, epochs: number): Callback {
-  const offset = (stage: string) => (stage === VAE_STAGE ? 0 : epochs);
-  return {
-    onEpochEnd: (epoch, _logs, control) =>
-      onProgress(offset(control.stage) + epoch + 1, 2 * epochs, 'epochs'),
-    // Early stopping ends a stage before its last epoch: its work is complete all the same.
-    onStageEnd: (info) => onProgress(offset(info.stage) + epochs, 2 * epochs, 'epochs'),
-  };
 }

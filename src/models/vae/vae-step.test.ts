@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, liveTensorCount, tf } from '../../engine/index.js';
+import {
+  initEngine,
+  liveTensorCount,
+  ops,
+  type Scalar,
+  type Tensor,
+  type Tensor2D,
+} from '../../engine/index.js';
 import { Random } from '../../util/random.js';
 import { evaluateVae, fillStandardNormal, posterior, VaeStep, type VaeLossSettings } from './vae-step.js';
 import { VaeParameters } from './vae-parameters.js';
@@ -25,32 +32,37 @@ function tapeGradients(
   const named = params.trainable();
   const variables = named.map(([, values], k) => {
     const layer = params.layers()[k >> 1][1];
-    return tf.variable(k % 2 === 0 ? tf.tensor2d(values, [layer.inputs, layer.units]) : tf.tensor1d(values));
+    return ops.variable(
+      k % 2 === 0 ? ops.tensor2d(values, [layer.inputs, layer.units]) : ops.tensor1d(values),
+    );
   });
-  const { value, grads } = tf.variableGrads(() => {
-    const dense = (a: tf.Tensor2D, k: number, relu: boolean): tf.Tensor2D => {
-      const z: tf.Tensor = tf.add(tf.matMul(a, variables[2 * k] as tf.Tensor2D), variables[2 * k + 1]);
-      return (relu ? tf.relu(z) : z) as tf.Tensor2D;
+  const { value, grads } = ops.variableGrads(() => {
+    const dense = (a: Tensor2D, k: number, relu: boolean): Tensor2D => {
+      const z: Tensor = ops.add(ops.matMul(a, variables[2 * k] as Tensor2D), variables[2 * k + 1]);
+      return (relu ? ops.relu(z) : z) as Tensor2D;
     };
-    const xs = tf.tensor2d(x, [ROWS, FEATURES]);
+    const xs = ops.tensor2d(x, [ROWS, FEATURES]);
     let h = xs;
     const depth = params.encoder.length;
     for (let k = 0; k < depth; k++) h = dense(h, k, true);
     const mu = dense(h, depth, false);
     const logVar = dense(h, depth + 1, false);
-    let d: tf.Tensor2D = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), tf.tensor2d(noise, [ROWS, LATENT])));
+    let d: Tensor2D = ops.add(
+      mu,
+      ops.mul(ops.exp(ops.mul(logVar, 0.5)), ops.tensor2d(noise, [ROWS, LATENT])),
+    );
     const decoderDepth = params.decoder.length;
     for (let k = 0; k < decoderDepth; k++) d = dense(d, depth + 2 + k, k < decoderDepth - 1);
     const reconstruction =
       settings.reconstruction === 'bce'
-        ? tf.sum(tf.sub(tf.softplus(d), tf.mul(xs, d)))
-        : tf.sum(tf.square(tf.sub(tf.sigmoid(d), xs)));
-    const kl = tf.mul(0.5, tf.sum(tf.sub(tf.add(tf.square(mu), tf.exp(logVar)), tf.add(1, logVar))));
-    return tf.div<tf.Scalar>(tf.add(reconstruction, tf.mul(settings.beta, kl)), ROWS);
+        ? ops.sum(ops.sub(ops.softplus(d), ops.mul(xs, d)))
+        : ops.sum(ops.square(ops.sub(ops.sigmoid(d), xs)));
+    const kl = ops.mul(0.5, ops.sum(ops.sub(ops.add(ops.square(mu), ops.exp(logVar)), ops.add(1, logVar))));
+    return ops.div<Scalar>(ops.add(reconstruction, ops.mul(settings.beta, kl)), ROWS);
   }, variables);
   const loss = value.dataSync()[0];
   const gradients = variables.map((v) => grads[v.name].dataSync() as Float32Array);
-  tf.dispose([value, ...Object.values(grads), ...variables]);
+  ops.dispose([value, ...Object.values(grads), ...variables]);
   return { loss, gradients };
 }
 

@@ -1,4 +1,4 @@
-import { tf } from '../../engine/index.js';
+import { ops } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Random } from '../../util/random.js';
@@ -77,11 +77,11 @@ export class VaeStep {
     }
     this.reserve(n);
     fillCombinedHead(params, this.head);
-    return tf.tidy(() => {
+    return ops.tidy(() => {
       const meanLogVar = this.encoderChain.forward(x, n).dataSync() as Float32Array;
       const kl = this.sample(meanLogVar, noise, n);
       const logits = this.decoderChain.forward(this.z, n);
-      const probabilities = tf.sigmoid(logits).dataSync() as Float32Array;
+      const probabilities = ops.sigmoid(logits).dataSync() as Float32Array;
       const reconstruction = reconstructionSum(
         probabilities,
         settings.reconstruction === 'bce' ? (logits.dataSync() as Float32Array) : null,
@@ -235,16 +235,16 @@ export function evaluateVae(
   for (let start = 0; start < x.rows; start += batchSize) {
     const n = Math.min(batchSize, x.rows - start);
     const rows = x.data.subarray(start * x.cols, (start + n) * x.cols);
-    const outputs = tf.tidy(() => {
+    const outputs = ops.tidy(() => {
       const encoded = forwardLayers(
-        tf.tensor2d(rows, [n, x.cols]),
+        ops.tensor2d(rows, [n, x.cols]),
         [...params.encoder, combinedHead(params)].map(layerTensors),
       );
-      const logits = forwardLayers(tf.slice(encoded, [0, 0], [n, latent]), params.decoder.map(layerTensors));
-      return [encoded, tf.sigmoid(logits), logits];
+      const logits = forwardLayers(ops.slice(encoded, [0, 0], [n, latent]), params.decoder.map(layerTensors));
+      return [encoded, ops.sigmoid(logits), logits];
     });
     const [values, probabilities, logits] = outputs.map((t) => t.dataSync() as Float32Array);
-    tf.dispose(outputs);
+    ops.dispose(outputs);
     kl += klSum(values, n, latent);
     reconstruction += reconstructionSum(
       probabilities,
@@ -263,6 +263,47 @@ export function evaluateVae(
   };
 }
 
+/**
+ * The reconstruction term of every row with z = μ (summed over the row's features, as in the loss): how
+ * unlike the training rows a row is, without the noise of a sampled z.
+ */
+export function rowReconstructionErrors(
+  params: VaeParameters,
+  x: Matrix,
+  settings: Pick<VaeLossSettings, 'reconstruction'>,
+  batchSize = 8192,
+): Float32Array {
+  const out = new Float32Array(x.rows);
+  const cols = x.cols;
+  for (let start = 0; start < x.rows; start += batchSize) {
+    const n = Math.min(batchSize, x.rows - start);
+    const rows = x.data.subarray(start * cols, (start + n) * cols);
+    const outputs = ops.tidy(() => {
+      const encoded = forwardLayers(
+        ops.tensor2d(rows, [n, cols]),
+        [...params.encoder, combinedHead(params)].map(layerTensors),
+      );
+      const mean = ops.slice(encoded, [0, 0], [n, params.latentSize]);
+      const logits = forwardLayers(mean, params.decoder.map(layerTensors));
+      return [ops.sigmoid(logits), logits];
+    });
+    const [probabilities, logits] = outputs.map((t) => t.dataSync() as Float32Array);
+    ops.dispose(outputs);
+    for (let i = 0; i < n; i++) {
+      const row = (values: Float32Array) => values.subarray(i * cols, (i + 1) * cols);
+      out[start + i] = reconstructionSum(
+        row(probabilities),
+        row(logits),
+        row(rows),
+        cols,
+        settings.reconstruction,
+        null,
+      );
+    }
+  }
+  return out;
+}
+
 /** μ and log σ² of q(z|x) for every row (rows × latentSize each), from the parameter arrays. */
 export function posterior(
   params: VaeParameters,
@@ -274,9 +315,9 @@ export function posterior(
   const logVar = new Float32Array(x.rows * latent);
   for (let start = 0; start < x.rows; start += batchSize) {
     const n = Math.min(batchSize, x.rows - start);
-    const encoded = tf.tidy(() =>
+    const encoded = ops.tidy(() =>
       forwardLayers(
-        tf.tensor2d(x.data.subarray(start * x.cols, (start + n) * x.cols), [n, x.cols]),
+        ops.tensor2d(x.data.subarray(start * x.cols, (start + n) * x.cols), [n, x.cols]),
         [...params.encoder, combinedHead(params)].map(layerTensors),
       ),
     );

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, liveTensorCount, tf } from '../../engine/index.js';
+import { initEngine, liveTensorCount, ops } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import { createMatrix, type Matrix } from '../../preprocess/matrix.js';
 import type { EpochLogs } from '../../fit/callbacks.js';
@@ -156,17 +156,17 @@ describe('VariationalAutoencoder', () => {
     const vae = await fitted({ epochs: 2 });
     const variables = vae.trainableEncoderVariables();
     expect(variables.length).toBe(2 * 3);
-    const batch = tf.tensor2d(x.data.subarray(0, 10 * x.cols), [10, x.cols]);
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(vae.encodeTensor(batch))), variables);
+    const batch = ops.tensor2d(x.data.subarray(0, 10 * x.cols), [10, x.cols]);
+    const { value, grads } = ops.variableGrads(() => ops.sum(ops.square(vae.encodeTensor(batch))), variables);
     for (const v of variables) expect(grads[v.name].shape).toEqual(v.shape);
     const beforeFeatures = await vae.transform(x);
     // What a composite's optimiser would do: change a variable in place.
     const bias = variables[variables.length - 1];
-    bias.assign(tf.add(bias, 1));
+    bias.assign(ops.add(bias, 1));
     const afterFeatures = await vae.transform(x);
     expect(afterFeatures.data[0]).toBeCloseTo(beforeFeatures.data[0] + 1, 5);
     expect(vae.getWeights()['encoder/mean/bias'].data[0]).toBeCloseTo(bias.dataSync()[0], 6);
-    tf.dispose([batch, value, ...Object.values(grads)]);
+    ops.dispose([batch, value, ...Object.values(grads)]);
     vae.dispose();
   });
 

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { initEngine, predictInBatches, tf } from '../../engine/index.js';
+import {
+  initEngine,
+  predictInBatches,
+  ops,
+  type Tensor1D,
+  type Tensor2D,
+  type Variable,
+} from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Callback } from '../../fit/callbacks.js';
@@ -14,8 +21,9 @@ import { checkFeatures } from './input-checks.js';
 import { resolveVaeOptions, type VaeOptions } from './options.js';
 import { VaeParameters } from './vae-parameters.js';
 import { VAE_STAGE, VaeStage } from './vae-stage.js';
-import { evaluateVae, posterior, type VaeEvaluation } from './vae-step.js';
+import { evaluateVae, posterior, rowReconstructionErrors, type VaeEvaluation } from './vae-step.js';
 import { NotFittedError } from '../fit-input.js';
+import type { UnsupervisedEstimator, UnsupervisedFitContext } from '../unsupervised.js';
 
 export type { VaeOptions } from './options.js';
 
@@ -25,7 +33,7 @@ export const VAE_WEIGHTS = 'vae-weights';
 /** Rows per engine call in `transform`: large batches amortise the per-call cost. */
 const TRANSFORM_BATCH_SIZE = 8192;
 
-export interface VaeFitContext {
+export interface VaeFitContext extends UnsupervisedFitContext {
   /** Validation rows (from the training data) for early stopping on the sample-free validation loss. */
   readonly validation?: Matrix;
   /** Run for the 'vae' stage besides the VAE's own early stopping (progress, checkpoints, history). */
@@ -52,11 +60,12 @@ export interface VaeFitContext {
  * Same seed ⇒ same weights and features on the same machine: the initial weights come from `seed`, row
  * order and noise from (seed, epoch).
  */
-export class VariationalAutoencoder {
+export class VariationalAutoencoder implements UnsupervisedEstimator<VaeOptions> {
+  readonly kind = 'variational autoencoder';
   readonly options: Readonly<VaeOptions>;
   private params: VaeParameters | null = null;
   /** Kernel and bias of each layer of the μ path, input side first. */
-  private variables: tf.Variable[] | null = null;
+  private variables: Variable[] | null = null;
 
   constructor(options?: Partial<VaeOptions>) {
     const resolved = resolveVaeOptions(options);
@@ -71,7 +80,7 @@ export class VariationalAutoencoder {
   }
 
   /** Width of the rows the model takes; 0 before fit. */
-  get features(): number {
+  get nFeatures(): number {
     return this.params?.features ?? 0;
   }
 
@@ -128,8 +137,8 @@ export class VariationalAutoencoder {
   async transform(x: Matrix): Promise<Matrix> {
     await initEngine();
     this.requireFeatures(x.cols);
-    checkFeatures(x, 'input', { cols: this.features });
-    return predictInBatches(x, (xs) => this.encodeTensor(xs as tf.Tensor2D), {
+    checkFeatures(x, 'input', { cols: this.nFeatures });
+    return predictInBatches(x, (xs) => this.encodeTensor(xs as Tensor2D), {
       batchSize: TRANSFORM_BATCH_SIZE,
     });
   }
@@ -138,20 +147,20 @@ export class VariationalAutoencoder {
    * The encoder's μ for a `[rows, features]` batch as engine ops on the variables of
    * `trainableEncoderVariables`, so a composite model can fine-tune the encoder end to end through the tape.
    */
-  encodeTensor(x: tf.Tensor2D): tf.Tensor2D {
+  encodeTensor(x: Tensor2D): Tensor2D {
     const variables = this.requireVariables();
-    if (x.rank !== 2 || x.shape[1] !== this.features) {
-      throw new IotIdsError(`vae: encodeTensor needs [rows, ${this.features}], got [${x.shape.join(', ')}]`);
+    if (x.rank !== 2 || x.shape[1] !== this.nFeatures) {
+      throw new IotIdsError(`vae: encodeTensor needs [rows, ${this.nFeatures}], got [${x.shape.join(', ')}]`);
     }
     const layers = [];
     for (let k = 0; k < variables.length; k += 2) {
-      layers.push({ kernel: variables[k] as tf.Tensor2D, bias: variables[k + 1] as tf.Tensor1D });
+      layers.push({ kernel: variables[k] as Tensor2D, bias: variables[k + 1] as Tensor1D });
     }
     return forwardLayers(x, layers);
   }
 
   /** Kernel and bias variables of the encoder layers and the μ layer, input side first. */
-  trainableEncoderVariables(): tf.Variable[] {
+  trainableEncoderVariables(): Variable[] {
     return [...this.requireVariables()];
   }
 
@@ -159,15 +168,23 @@ export class VariationalAutoencoder {
   async posterior(x: Matrix): Promise<{ mean: Matrix; logVar: Matrix }> {
     await initEngine();
     this.requireFeatures(x.cols);
-    checkFeatures(x, 'input', { cols: this.features });
+    checkFeatures(x, 'input', { cols: this.nFeatures });
     return posterior(this.current(), x);
+  }
+
+  /** The reconstruction term of every row with z = μ: higher for rows unlike the training rows. */
+  async score(x: Matrix): Promise<Float32Array> {
+    await initEngine();
+    this.requireFeatures(x.cols);
+    checkFeatures(x, 'input', { cols: this.nFeatures, unitInterval: this.options.reconstruction === 'bce' });
+    return rowReconstructionErrors(this.current(), x, this.options);
   }
 
   /** Mean reconstruction, KL and loss per row with z = μ (what early stopping watches). */
   async evaluate(x: Matrix): Promise<VaeEvaluation> {
     await initEngine();
     this.requireFeatures(x.cols);
-    checkFeatures(x, 'input', { cols: this.features, unitInterval: this.options.reconstruction === 'bce' });
+    checkFeatures(x, 'input', { cols: this.nFeatures, unitInterval: this.options.reconstruction === 'bce' });
     return evaluateVae(this.current(), x, this.options);
   }
 
@@ -210,7 +227,7 @@ export class VariationalAutoencoder {
 
   /** Releases the engine variables. */
   dispose(): void {
-    if (this.variables) tf.dispose(this.variables);
+    if (this.variables) ops.dispose(this.variables);
     this.variables = null;
     this.params = null;
   }
@@ -220,18 +237,18 @@ export class VariationalAutoencoder {
     this.params = params;
     const values = params
       .meanPath()
-      .flatMap((l) => [tf.tensor2d(l.kernel, [l.inputs, l.units]), tf.tensor1d(l.bias)]);
+      .flatMap((l) => [ops.tensor2d(l.kernel, [l.inputs, l.units]), ops.tensor1d(l.bias)]);
     const reuse =
       this.variables?.length === values.length &&
-      this.variables.every((v, k) => tf.util.arraysEqual(v.shape, values[k].shape));
+      this.variables.every((v, k) => ops.arraysEqual(v.shape, values[k].shape));
     if (this.variables && reuse) {
       this.variables.forEach((v, k) => v.assign(values[k]));
-      tf.dispose(values);
+      ops.dispose(values);
       return;
     }
-    if (this.variables) tf.dispose(this.variables);
+    if (this.variables) ops.dispose(this.variables);
     this.variables = values.map((value) => {
-      const variable = tf.variable(value);
+      const variable = ops.variable(value);
       value.dispose();
       return variable;
     });
@@ -249,7 +266,7 @@ export class VariationalAutoencoder {
     return params;
   }
 
-  private requireVariables(): tf.Variable[] {
+  private requireVariables(): Variable[] {
     if (!this.params || !this.variables) throw notFitted();
     return this.variables;
   }

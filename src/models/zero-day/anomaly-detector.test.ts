@@ -51,7 +51,7 @@ describe('AnomalyDetector', () => {
     await initEngine();
     baseline = liveTensorCount();
     dir = await mkdtemp(join(tmpdir(), 'zero-day-'));
-    detector = await new AnomalyDetector(options).fit(train, validation, { falsePositiveRate: 0.05 });
+    detector = await new AnomalyDetector(options).fit(train, { validation, falsePositiveRate: 0.05 });
   });
 
   afterAll(async () => {
@@ -105,7 +105,7 @@ describe('AnomalyDetector', () => {
     expect(loaded.options).toEqual(detector.options);
     expect(Array.from(await loaded.score(anomalies))).toEqual(Array.from(await detector.score(anomalies)));
     loaded.dispose();
-    const again = await new AnomalyDetector(options).fit(train, validation, { falsePositiveRate: 0.05 });
+    const again = await new AnomalyDetector(options).fit(train, { validation, falsePositiveRate: 0.05 });
     expect(again.threshold).toBe(detector.threshold);
     expect(Array.from(await again.score(heldOutNormal))).toEqual(
       Array.from(await detector.score(heldOutNormal)),
@@ -126,19 +126,21 @@ describe('AnomalyDetector', () => {
 
   it('refuses bad options, empty inputs and use before fit', async () => {
     expect(() => new AnomalyDetector({ hiddenUnits: [] })).toThrow(/hiddenUnits/);
-    expect(() => new AnomalyDetector({ epochs: 0 })).toThrow(/field "epochs"/);
+    expect(() => new AnomalyDetector({ epochs: 0 })).toThrow(/option "epochs"/);
     const unfitted = new AnomalyDetector();
     expect(() => unfitted.threshold).toThrow(/not fitted/);
     await expect(unfitted.score(anomalies)).rejects.toThrow(/not fitted/);
-    await expect(unfitted.fit(createMatrix(0, FEATURES), validation)).rejects.toThrow(/0 normal rows/);
-    await expect(unfitted.fit(train, createMatrix(0, FEATURES))).rejects.toThrow(/validation normal rows/);
-    await expect(unfitted.fit(train, validation, { falsePositiveRate: 1 })).rejects.toThrow(/\[0, 1\)/);
+    await expect(unfitted.fit(createMatrix(0, FEATURES), { validation })).rejects.toThrow(/0 normal rows/);
+    await expect(unfitted.fit(train, { validation: createMatrix(0, FEATURES) })).rejects.toThrow(
+      /validation normal rows/,
+    );
+    await expect(unfitted.fit(train, { validation, falsePositiveRate: 1 })).rejects.toThrow(/\[0, 1\)/);
     await expect(detector.score(createMatrix(1, 3))).rejects.toThrow(/16 features.*3 columns/);
   });
 
   it('leaves no tensors behind after fit, score, save, load and dispose', async () => {
     const before = liveTensorCount();
-    const other = await new AnomalyDetector({ ...options, epochs: 2 }).fit(train, validation);
+    const other = await new AnomalyDetector({ ...options, epochs: 2 }).fit(train, { validation });
     await other.score(anomalies);
     const path = await saveTo(other, join(dir, 'leak'));
     const loaded = await AnomalyDetector.load(path);

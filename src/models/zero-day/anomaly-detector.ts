@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 
-import { initEngine, miniBatches, tf } from '../../engine/index.js';
-import { IotIdsError } from '../../errors.js';
+import { initEngine, miniBatches, ops } from '../../engine/index.js';
+import { IotIdsError, usageError } from '../../errors.js';
 import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
 import type { Matrix } from '../../preprocess/matrix.js';
-import type { Callback, EpochLogs } from '../../fit/callbacks.js';
+import type { EpochLogs } from '../../fit/callbacks.js';
 import { EarlyStopping } from '../../fit/early-stopping.js';
 import { fitStage, type TrainableStage } from '../../fit/fit-stage.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
@@ -14,6 +14,8 @@ import { Random } from '../../util/random.js';
 import { AutoencoderNetwork } from './autoencoder-network.js';
 import { checkFalsePositiveRate, thresholdAtFalsePositiveRate } from './threshold.js';
 import { NotFittedError } from '../fit-input.js';
+import { freezeDefaults, resolveOptions } from '../options.js';
+import type { UnsupervisedEstimator, UnsupervisedFitContext } from '../unsupervised.js';
 
 export interface AnomalyDetectorOptions {
   /** Encoder layers down to the bottleneck; the decoder mirrors them. Default [32, 8] (122 → 32 → 8 → 32 → 122). */
@@ -32,11 +34,9 @@ export interface AnomalyDetectorOptions {
   seed: number;
 }
 
-export interface AnomalyFitOptions {
+export interface AnomalyFitOptions extends UnsupervisedFitContext {
   /** Share of validation-normal rows allowed above the threshold. Default 0.01. */
   falsePositiveRate?: number;
-  /** Extra training callbacks (progress bar, history), run besides the early stopping. Default none. */
-  callbacks?: Callback[];
 }
 
 /** Provenance stored next to the weights, e.g. which pipeline the features came from. */
@@ -57,19 +57,19 @@ const WEIGHTS_NAME = 'autoencoder';
 const SETTINGS_FILE = 'zero-day.json';
 const VALIDATION_ERRORS = 'validation-errors';
 
-export function defaultAnomalyDetectorOptions(): AnomalyDetectorOptions {
-  return {
-    hiddenUnits: [32, 8],
-    epochs: 50,
-    batchSize: 256,
-    learningRate: 0.001,
-    patience: 5,
-    minDelta: 1e-6,
-    seed: 1,
-  };
-}
+/** The defaults every unset option takes (documented on AnomalyDetectorOptions). */
+export const anomalyDetectorDefaults = freezeDefaults<AnomalyDetectorOptions>({
+  hiddenUnits: [32, 8],
+  epochs: 50,
+  batchSize: 256,
+  learningRate: 0.001,
+  patience: 5,
+  minDelta: 1e-6,
+  seed: 1,
+});
 
-const optionsSchema = z
+/** The user-settable options (`seed` comes from the run), as the constructor validates them. */
+export const anomalyDetectorOptionsSchema = z
   .object({
     hiddenUnits: z.array(z.number().int().positive()).min(1),
     epochs: z.number().int().positive(),
@@ -77,8 +77,8 @@ const optionsSchema = z
     learningRate: z.number().positive(),
     patience: z.number().int().positive(),
     minDelta: z.number().nonnegative(),
-    seed: z.number().int(),
   })
+  .partial()
   .strict();
 
 const settingsSchema = z
@@ -86,7 +86,7 @@ const settingsSchema = z
     formatVersion: z.literal(1),
     kind: z.literal('autoencoder'),
     nFeatures: z.number().int().positive(),
-    options: optionsSchema,
+    options: anomalyDetectorOptionsSchema.extend({ seed: z.number().int() }).required(),
     threshold: z.number(),
     falsePositiveRate: z.number().min(0).max(1),
     info: z
@@ -110,7 +110,8 @@ const settingsSchema = z
  * of normal records is flagged, and anything unlike normal traffic (including attacks never seen in
  * training) tends to score above it.
  */
-export class AnomalyDetector {
+export class AnomalyDetector implements UnsupervisedEstimator<AnomalyDetectorOptions> {
+  readonly kind = 'anomaly detector';
   readonly options: Readonly<AnomalyDetectorOptions>;
   private network: AutoencoderNetwork | undefined;
   private validationErrors: Float32Array | undefined;
@@ -122,16 +123,9 @@ export class AnomalyDetector {
   history: EpochLogs[] = [];
 
   constructor(options: Partial<AnomalyDetectorOptions> = {}) {
-    const merged = { ...defaultAnomalyDetectorOptions(), ...stripUndefined(options) };
-    const parsed = optionsSchema.safeParse(merged);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new IotIdsError(`invalid anomaly detector option: ${issue.message}`, {
-        kind: 'usage',
-        location: { field: issue.path.join('.') },
-      });
-    }
-    this.options = parsed.data;
+    this.options = Object.freeze(
+      resolveOptions('anomaly detector', anomalyDetectorOptionsSchema, anomalyDetectorDefaults, options),
+    );
   }
 
   get fitted(): boolean {
@@ -156,17 +150,19 @@ export class AnomalyDetector {
 
   /**
    * Trains on `normalX` (normal traffic only), stopping early on the reconstruction loss of
-   * `validationNormalX`, then sets the threshold from that validation set's errors.
+   * `options.validation` (normal rows too, required), then sets the threshold from that validation set's
+   * errors.
    */
-  async fit(normalX: Matrix, validationNormalX: Matrix, options: AnomalyFitOptions = {}): Promise<this> {
+  async fit(normalX: Matrix, options: AnomalyFitOptions = {}): Promise<this> {
     const falsePositiveRate = options.falsePositiveRate ?? 0.01;
     checkFalsePositiveRate(falsePositiveRate);
+    const validationNormalX = options.validation;
     if (normalX.rows === 0) throw new IotIdsError('cannot train the anomaly detector on 0 normal rows');
-    if (validationNormalX.rows === 0) {
+    if (!validationNormalX || validationNormalX.rows === 0) {
       throw new IotIdsError('the anomaly detector needs validation normal rows to set its threshold');
     }
     if (validationNormalX.cols !== normalX.cols) {
-      throw new IotIdsError(
+      throw usageError(
         `validation rows have ${validationNormalX.cols} features, training rows ${normalX.cols}`,
       );
     }
@@ -219,6 +215,13 @@ export class AnomalyDetector {
     const network = this.requireFitted();
     await initEngine();
     return network.rowErrors(x);
+  }
+
+  /** The bottleneck code of every row: rows × the last of `hiddenUnits`. */
+  async transform(x: Matrix): Promise<Matrix> {
+    const network = this.requireFitted();
+    await initEngine();
+    return network.codes(x);
   }
 
   /** 1 where the row's reconstruction error is above the threshold. */
@@ -327,7 +330,7 @@ class AutoencoderStage implements TrainableStage {
       try {
         loss = this.network.trainStep(b.xs, this.options.learningRate);
       } finally {
-        tf.dispose(b.xs);
+        ops.dispose(b.xs);
       }
       onBatch(batch++, loss);
       weightedLoss += loss * b.size;
@@ -349,8 +352,4 @@ class AutoencoderStage implements TrainableStage {
   setWeights(weights: NamedWeights): void {
     this.network.setWeights(weights);
   }
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

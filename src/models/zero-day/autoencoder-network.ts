@@ -4,8 +4,8 @@
  * 8 units loses whole dimensions when a unit dies) and the output is a sigmoid, since every feature the
  * pipeline produces lies in [0, 1]. The loss is the mean squared reconstruction error.
  */
-import { predictInBatches, tf } from '../../engine/index.js';
-import { IotIdsError } from '../../errors.js';
+import { predictInBatches, ops, type Tensor, type Tensor2D, type Variable } from '../../engine/index.js';
+import { IotIdsError, usageError } from '../../errors.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Random } from '../../util/random.js';
@@ -15,7 +15,7 @@ export class AutoencoderNetwork {
   /** Units per layer, input and output included, e.g. [122, 32, 8, 32, 122]. */
   readonly layerSizes: readonly number[];
   /** Kernels then biases, each under its weight-file name (tfjs's own variable names are per process). */
-  private readonly parameters: readonly { readonly name: string; readonly variable: tf.Variable }[];
+  private readonly parameters: readonly { readonly name: string; readonly variable: Variable }[];
   private optimizer: VariableAdam | undefined;
 
   private constructor(layerSizes: readonly number[], initial: NamedWeights) {
@@ -24,8 +24,8 @@ export class AutoencoderNetwork {
     this.parameters = names.map((name) => ({
       name,
       // tidy disposes the initial tensor; the variable (a copy) survives it.
-      variable: tf.tidy(() =>
-        tf.variable(tf.tensor(initial[name].data, [...initial[name].shape], 'float32')),
+      variable: ops.tidy(() =>
+        ops.variable(ops.tensor(initial[name].data, [...initial[name].shape], 'float32')),
       ),
     }));
   }
@@ -62,23 +62,28 @@ export class AutoencoderNetwork {
     return this.layerSizes[0];
   }
 
-  private get variables(): tf.Variable[] {
+  private get variables(): Variable[] {
     return this.parameters.map((p) => p.variable);
   }
 
   /** Reconstructions of a `[b, inputs]` batch. */
-  reconstruct(xs: tf.Tensor): tf.Tensor2D {
+  reconstruct(xs: Tensor): Tensor2D {
+    return this.forward(xs, this.layerSizes.length - 1);
+  }
+
+  /** The first `through` layers applied to a `[b, inputs]` batch. */
+  private forward(xs: Tensor, through: number): Tensor2D {
     const layers = this.layerSizes.length - 1;
     const bottleneck = layers >> 1;
-    let h = xs as tf.Tensor2D;
-    for (let layer = 0; layer < layers; layer++) {
+    let h = xs as Tensor2D;
+    for (let layer = 0; layer < through; layer++) {
       const activation = layer === layers - 1 ? 'sigmoid' : layer === bottleneck - 1 ? 'linear' : 'relu';
-      h = tf.fused.matMul({
+      h = ops.fusedMatMul({
         a: h,
         b: this.parameters[layer].variable,
         bias: this.parameters[layers + layer].variable,
         activation,
-      }) as tf.Tensor2D;
+      }) as Tensor2D;
     }
     return h;
   }
@@ -87,14 +92,14 @@ export class AutoencoderNetwork {
    * One Adam step on a batch; returns the batch's mean squared error (before the step). The optimiser is
    * created on the first step and kept, so its moments carry over from epoch to epoch.
    */
-  trainStep(xs: tf.Tensor, learningRate: number): number {
+  trainStep(xs: Tensor, learningRate: number): number {
     const variables = this.variables;
     this.optimizer ??= new VariableAdam(variables, { learningRate });
     const optimizer = this.optimizer;
     optimizer.learningRate = learningRate;
-    const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(
-        () => tf.mean(tf.squaredDifference(this.reconstruct(xs), xs)),
+    const loss = ops.tidy(() => {
+      const { value, grads } = ops.variableGrads(
+        () => ops.mean(ops.squaredDifference(this.reconstruct(xs), xs)),
         variables,
       );
       optimizer.applyGradients(grads);
@@ -107,13 +112,24 @@ export class AutoencoderNetwork {
 
   /** Mean squared reconstruction error of every row of `x` (averaged over its features). */
   rowErrors(x: Matrix): Float32Array {
-    if (x.cols !== this.inputs) {
-      throw new IotIdsError(
-        `the autoencoder takes ${this.inputs} features, got a matrix of ${x.cols} columns`,
-      );
-    }
+    this.checkWidth(x);
     if (x.rows === 0) return new Float32Array(0);
-    return predictInBatches(x, (xs) => tf.mean(tf.squaredDifference(this.reconstruct(xs), xs), 1, true)).data;
+    return predictInBatches(x, (xs) => ops.mean(ops.squaredDifference(this.reconstruct(xs), xs), 1, true))
+      .data;
+  }
+
+  /** The bottleneck (linear) code of every row of `x`. */
+  codes(x: Matrix): Matrix {
+    this.checkWidth(x);
+    const bottleneck = (this.layerSizes.length - 1) >> 1;
+    if (x.rows === 0) return { rows: 0, cols: this.layerSizes[bottleneck], data: new Float32Array(0) };
+    return predictInBatches(x, (xs) => this.forward(xs, bottleneck));
+  }
+
+  private checkWidth(x: Matrix): void {
+    if (x.cols !== this.inputs) {
+      throw usageError(`the autoencoder takes ${this.inputs} features, got a matrix of ${x.cols} columns`);
+    }
   }
 
   /** Every kernel and bias as plain arrays (the optimiser's moments are not included). */
@@ -128,12 +144,12 @@ export class AutoencoderNetwork {
   setWeights(weights: NamedWeights): void {
     checkWeights(weights, this.layerSizes, 'weights');
     for (const { name, variable } of this.parameters) {
-      tf.tidy(() => variable.assign(tf.tensor(weights[name].data, variable.shape, 'float32')));
+      ops.tidy(() => variable.assign(ops.tensor(weights[name].data, variable.shape, 'float32')));
     }
   }
 
   dispose(): void {
-    tf.dispose(this.variables);
+    ops.dispose(this.variables);
   }
 }
 
