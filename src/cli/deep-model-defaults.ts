@@ -1,9 +1,9 @@
-import { defaultBiGruOptions } from '../models/bigru/options.js';
-import { defaultFcnnOptions } from '../models/fcnn/options.js';
+import { biGruDefaults } from '../models/bigru/options.js';
+import { fcnnDefaults } from '../models/fcnn/options.js';
 import type { MODEL_KINDS } from '../models/model-kinds.js';
-import { defaultSparseAutoencoderOptions } from '../models/sae/options.js';
-import { defaultSvmOptions } from '../models/svm/options.js';
-import { defaultVaeClassifierOptions, defaultVaeOptions } from '../models/vae/options.js';
+import { sparseAutoencoderDefaults } from '../models/sae/options.js';
+import { svmDefaults } from '../models/svm/options.js';
+import { vaeClassifierDefaults, vaeDefaults } from '../models/vae/options.js';
 
 /** The four options every deep model trains with; `--epochs`, `--batch-size`, … set them. */
 export interface EpochDefaults {
@@ -27,8 +27,8 @@ export function deepModelDefaults(): Record<DeepKind, { part: string; defaults: 
     learningRate: o.learningRate,
     patience: o.patience,
   });
-  const sae = pick(defaultSparseAutoencoderOptions());
-  const svm = pick(defaultSvmOptions());
+  const sae = pick(sparseAutoencoderDefaults);
+  const svm = pick(svmDefaults);
   return {
     svm: [{ part: '', defaults: svm }],
     'sae-softmax': [{ part: '', defaults: sae }],
@@ -37,12 +37,12 @@ export function deepModelDefaults(): Record<DeepKind, { part: string; defaults: 
       { part: 'autoencoder', defaults: sae },
       { part: 'svm', defaults: { ...svm, epochs: sae.epochs, patience: sae.patience } },
     ],
-    fcnn: [{ part: '', defaults: pick(defaultFcnnOptions()) }],
-    vae: [{ part: '', defaults: pick(defaultVaeClassifierOptions()) }],
-    bigru: [{ part: '', defaults: pick(defaultBiGruOptions()) }],
+    fcnn: [{ part: '', defaults: pick(fcnnDefaults) }],
+    vae: [{ part: '', defaults: pick(vaeClassifierDefaults) }],
+    bigru: [{ part: '', defaults: pick(biGruDefaults) }],
     'vae-bigru': [
-      { part: 'vae', defaults: pick(defaultVaeOptions()) },
-      { part: 'bigru', defaults: pick(defaultBiGruOptions()) },
+      { part: 'vae', defaults: pick(vaeDefaults) },
+      { part: 'bigru', defaults: pick(biGruDefaults) },
     ],
   };
 }

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_ALERT_WINDOW_SECONDS } from '../alerts/alert-window.js';
 import { makeTinyModel } from '../detection/test-helpers/tiny-model.js';
-import { defaultBiGruOptions } from '../models/bigru/options.js';
-import { defaultFcnnOptions } from '../models/fcnn/options.js';
-import { defaultSparseAutoencoderOptions } from '../models/sae/options.js';
-import { defaultSvmOptions } from '../models/svm/options.js';
-import { defaultVaeOptions } from '../models/vae/options.js';
-import { defaultAnomalyDetectorOptions } from '../models/zero-day/anomaly-detector.js';
+import { biGruDefaults } from '../models/bigru/options.js';
+import { fcnnDefaults } from '../models/fcnn/options.js';
+import { sparseAutoencoderDefaults } from '../models/sae/options.js';
+import { svmDefaults } from '../models/svm/options.js';
+import { vaeDefaults } from '../models/vae/options.js';
+import { anomalyDetectorDefaults } from '../models/zero-day/anomaly-detector.js';
 import { buildProgram, main } from './main.js';
 
 /** Runs the CLI in this process and captures what it writes. */
@@ -68,13 +68,11 @@ describe('iot-ids --version and --help', () => {
     const { stdout } = await cli('train', '--help');
     const row = (o: { epochs: number; batchSize: number; learningRate: number; patience: number }): string =>
       `${o.epochs} / ${o.batchSize} / ${o.learningRate} / ${o.patience}`;
-    expect(stdout).toContain(`  fcnn         ${row(defaultFcnnOptions())}`);
-    expect(stdout).toContain(`  svm          ${row(defaultSvmOptions())}`);
-    expect(stdout).toContain(`  sae-softmax  ${row(defaultSparseAutoencoderOptions())}`);
-    expect(stdout).toContain(`  bigru        ${row(defaultBiGruOptions())}`);
-    expect(stdout).toContain(
-      `  vae-bigru    vae ${row(defaultVaeOptions())}, bigru ${row(defaultBiGruOptions())}`,
-    );
+    expect(stdout).toContain(`  fcnn         ${row(fcnnDefaults)}`);
+    expect(stdout).toContain(`  svm          ${row(svmDefaults)}`);
+    expect(stdout).toContain(`  sae-softmax  ${row(sparseAutoencoderDefaults)}`);
+    expect(stdout).toContain(`  bigru        ${row(biGruDefaults)}`);
+    expect(stdout).toContain(`  vae-bigru    vae ${row(vaeDefaults)}, bigru ${row(biGruDefaults)}`);
     for (const kind of ['svm', 'sae-softmax', 'sae-svm', 'fcnn', 'vae', 'bigru', 'vae-bigru'])
       expect(stdout).toMatch(new RegExp(`^ {2}${kind} +\\D*\\d+ / \\d+ / [\\d.e-]+ / \\d+`, 'm'));
     expect(stdout).toMatch(/--n-estimators <n>\s+rf: number of trees \(default: 100\)/);
@@ -88,7 +86,7 @@ describe('iot-ids --version and --help', () => {
       );
     }
     const zeroDay = (await cli('zero-day', '--help')).stdout;
-    expect(zeroDay).toContain(`(default: ${defaultAnomalyDetectorOptions().epochs})`);
+    expect(zeroDay).toContain(`(default: ${anomalyDetectorDefaults.epochs})`);
   });
 });
 

@@ -9,13 +9,13 @@ import { intOption, numberOption, positiveNumberOption } from '../parse-options.
 import { requiredOption } from '../required-options.js';
 import { formatDeepModelDefaults } from '../deep-model-defaults.js';
 import { defaultPacketAeOptions } from '../../models/packet-ae/options.js';
-import { defaultRandomForestOptions } from '../../models/random-forest/options.js';
+import { randomForestDefaults } from '../../models/random-forest/options.js';
 import type { RunSpec } from '../../train/run-spec.js';
 
 /** The packet-level detector trains on a capture, not a dataset: its own code path (train-packet-ae.ts). */
 const PACKET_AE = 'packet-ae';
 const packetAeDefaults = defaultPacketAeOptions();
-const rfDefaults = defaultRandomForestOptions();
+const rfDefaults = randomForestDefaults;
 
 /** Commander's attribute names; where each goes in the run options is in train-flags.ts. */
 interface TrainFlags {
