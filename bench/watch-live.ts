@@ -82,9 +82,20 @@ createLabNamespace(netns);
 let watch: ChildProcess | undefined;
 try {
   const watchArgs = ['bin/iot-ids.js', 'watch', '--netns', netns, '--interface', 'lo', '--filter', 'udp'];
+  // WATCH_NODE_OPTIONS: extra node flags for the watch process only (e.g. --heapsnapshot-signal=SIGUSR2).
+  const nodeFlags = (process.env.WATCH_NODE_OPTIONS ?? '').split(' ').filter((f) => f !== '');
   watch = spawn(
     process.execPath,
-    [...watchArgs, '--model-dir', modelDir, '--store', join(dir, 'alerts.db'), '--port', String(port)],
+    [
+      ...nodeFlags,
+      ...watchArgs,
+      '--model-dir',
+      modelDir,
+      '--store',
+      join(dir, 'alerts.db'),
+      '--port',
+      String(port),
+    ],
     { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';

@@ -31,11 +31,24 @@ describe('tcpdumpCommand', () => {
   it('runs tcpdump packet-buffered to stdout, with the filter as one argument, optionally in a namespace', () => {
     expect(tcpdumpCommand({ interface: 'eth0', filter: 'tcp port 1883' })).toEqual({
       file: 'tcpdump',
-      args: ['-U', '-w', '-', '-i', 'eth0', 'tcp port 1883'],
+      args: ['-U', '-w', '-', '-i', 'eth0', '-B', '32768', 'tcp port 1883'],
     });
     expect(tcpdumpCommand({ interface: 'lo', netns: 'lab', immediate: true })).toEqual({
       file: 'ip',
-      args: ['netns', 'exec', 'lab', 'tcpdump', '-U', '-w', '-', '-i', 'lo', '--immediate-mode'],
+      args: [
+        'netns',
+        'exec',
+        'lab',
+        'tcpdump',
+        '-U',
+        '-w',
+        '-',
+        '-i',
+        'lo',
+        '-B',
+        '32768',
+        '--immediate-mode',
+      ],
     });
   });
 
