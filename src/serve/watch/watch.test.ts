@@ -9,7 +9,9 @@ import { writePcap } from '../../traffic/test-helpers/capture-writer.js';
 import { ReplayPcapSource } from '../../traffic/live/replay-source.js';
 import { StdinPcapSource } from '../../traffic/live/stdin-source.js';
 import { startServer, type RunningServer } from '../server.js';
-import { ATTACKER, labFrames, makeConnModel } from './test-helpers/conn-model.js';
+import { loadZeroDay } from '../../models/zero-day/zero-day-dir.js';
+import { ATTACKER, labFrames, makeConnModel, makeZeroDay } from './test-helpers/conn-model.js';
+import { ZeroDayAlerts } from './zero-day-alerts.js';
 import { startWatch } from './watch.js';
 
 const repo = join(import.meta.dirname, '../../..');
@@ -57,6 +59,35 @@ describe('watch', () => {
     expect(alerts.every((a) => a.sourceKey === ATTACKER)).toBe(true);
     expect(metrics).toMatch(/iot_ids_watch_packets_total \d+/);
     expect(metrics).toContain('iot_ids_watch_scoring_lag_seconds_count');
+  });
+
+  it('with the zero-day detector attached, adds anomaly alerts for records the classifier calls normal', async () => {
+    await makeZeroDay(modelDir, 0.6);
+    const zeroDay = await loadZeroDay(modelDir);
+    const storePath = join(dir, 'zero-day.db');
+    const running = await server(storePath);
+    const zeroDayStore = AlertStore.open(storePath, { synchronous: 'normal' });
+    const input = new PassThrough();
+    const watch = startWatch(new StdinPcapSource(input), running, {
+      interimSeconds: 0,
+      zeroDay: new ZeroDayAlerts(zeroDay, running.slot, zeroDayStore),
+    });
+    input.end(writePcap(labFrames(6_000_000, { seconds: 6, scanAt: 1, scanPorts: 40 })));
+    const totals = await watch.done;
+    await running.close();
+    zeroDayStore.close();
+    const threshold = zeroDay.threshold;
+    zeroDay.dispose();
+    const alerts = alertsIn(storePath);
+    const anomalies = alerts.filter((a) => a.class === 'anomaly');
+    // The threshold flags about 60 % of normal records: some of the clients' connections alert as anomalies,
+    // and every one of them is in the store; the attacker's probes keep the classifier's verdict.
+    expect(totals.anomalyRecords).toBeGreaterThan(0);
+    expect(anomalies.reduce((n, a) => n + a.count, 0)).toBe(totals.anomalyRecords);
+    expect(anomalies.every((a) => a.sourceKey !== ATTACKER && a.model.startsWith('zero-day@'))).toBe(true);
+    expect(anomalies[0].record).toMatchObject({ threshold });
+    expect(alerts.some((a) => a.class === 'probe' && a.sourceKey === ATTACKER)).toBe(true);
+    expect(totals.alertingRecords).toBe(alerts.reduce((n, a) => n + a.count, 0));
   });
 
   it('reports a stdin stream cut mid-packet, keeps what came before, and does not crash', async () => {
