@@ -22,7 +22,7 @@
  *   node --import tsx lab/evaluate-packets.ts --train RUN_DIR --test RUN_DIR [--out DIR]
  *        [--feature-map-grace 2000] [--detector-grace 15000] [--calibration 5000] [--false-alarm-rate 1e-4]
  */
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,8 +33,7 @@ import { RandomForestClassifier } from '../src/models/random-forest/forest.js';
 import { AnomalyDetector } from '../src/models/zero-day/anomaly-detector.js';
 import { FeaturePipeline } from '../src/preprocess/pipeline.js';
 import { takeRows } from '../src/preprocess/matrix.js';
-import type { ConnRecord } from '../src/traffic/conn-record.js';
-import { openConnectionSource } from '../src/traffic/connection-source.js';
+import { meterWithTimes } from '../bench/lib/meter-with-times.js';
 import { buildFeatureTable } from '../src/traffic/features/feature-table.js';
 import {
   LAB_BENIGN,
@@ -125,7 +124,7 @@ log(
 
 // 2. The flow detectors, trained on the train run.
 const toClass = (label: string): string => (label === LAB_BENIGN ? 'normal' : label);
-const trainRecords = (await meterWithTimes(join(values.train, trainTruth.pcap))).records
+const trainRecords = (await meterWithTimes(join(values.train, trainTruth.pcap), interim)).records
   .map((r) => ({ ...r.record, label: labelConnection(r.record, trainTruth) }))
   .filter((r) => r.label !== LAB_UNATTRIBUTED);
 const { table: trainTable } = buildFeatureTable(trainRecords, 'conn');
@@ -150,7 +149,7 @@ await zeroDay.fit(
 );
 log(`flow models: ${trainTable.nRows} training records (${benignRows.length} benign) from ${values.train}`);
 
-const metered = await meterWithTimes(join(values.test, truth.pcap));
+const metered = await meterWithTimes(join(values.test, truth.pcap), interim);
 const testRecords = metered.records.filter((r) => r.at >= spanStart);
 const { table: testTable } = buildFeatureTable(
   testRecords.map((r) => r.record),
@@ -270,33 +269,3 @@ const lines = [
 ];
 await writeFile(join(out, 'evaluation-packets.md'), `${lines.join('\n')}\n`);
 process.stdout.write(`${lines.join('\n')}\n`);
-
-/**
- * Meters a capture into connection records with interim records, feeding the pcap to the meter one packet
- * per chunk so that every batch can be stamped with the capture time of the packet that produced it.
- */
-async function meterWithTimes(path: string): Promise<{ records: { record: ConnRecord; at: number }[] }> {
-  const bytes = await readFile(path);
-  const little = bytes.readUInt32LE(0) === 0xa1b2c3d4 || bytes.readUInt32LE(0) === 0xa1b23c4d;
-  const nano = bytes.readUInt32LE(0) === 0xa1b23c4d || bytes.readUInt32BE(0) === 0xa1b23c4d;
-  const u32 = (o: number): number => (little ? bytes.readUInt32LE(o) : bytes.readUInt32BE(o));
-  let now = 0;
-  // A generator, not a buffered stream: the meter pulls one packet at a time, so `now` is the
-  // packet it has just read (or the one after) when a batch comes out.
-  const chunks = (function* () {
-    yield bytes.subarray(0, 24);
-    for (let o = 24; o + 16 <= bytes.length;) {
-      const length = 16 + u32(o + 8);
-      now = u32(o) + u32(o + 4) / (nano ? 1e9 : 1e6);
-      yield bytes.subarray(o, o + length);
-      o += length;
-    }
-  })();
-  const source = await openConnectionSource(chunks, {
-    file: path,
-    meter: { interimInterval: interim },
-  });
-  const records: { record: ConnRecord; at: number }[] = [];
-  for await (const batch of source.batches()) for (const record of batch) records.push({ record, at: now });
-  return { records };
-}
