@@ -208,6 +208,12 @@ function figures(units: Unit[]) {
     };
   });
   const benign = units.filter((u) => u.label === LAB_BENIGN);
+  // Benign traffic while an attack runs shares streams with it (the device answers both), so its alerts
+  // are split out from those in quiet time.
+  const duringAttack = (u: Unit): boolean =>
+    truth.phases.some((p) => u.at >= p.start - truth.grace.before && u.at <= p.end + truth.grace.after);
+  const alertSources = new Map<string, number>();
+  for (const u of benign) if (u.alert) alertSources.set(u.source, (alertSources.get(u.source) ?? 0) + 1);
   const falseAlerts = new Set(
     benign.filter((u) => u.alert).map((u) => `${u.source} ${Math.floor(u.at / windowSeconds)}`),
   ).size;
@@ -218,6 +224,9 @@ function figures(units: Unit[]) {
       units: benign.length,
       alerting: benign.filter((u) => u.alert).length,
       falseAlarmRate: benign.filter((u) => u.alert).length / Math.max(1, benign.length),
+      alertingDuringAttacks: benign.filter((u) => u.alert && duringAttack(u)).length,
+      unitsDuringAttacks: benign.filter(duringAttack).length,
+      alertingBySource: Object.fromEntries(alertSources),
       falseAlerts,
       falseAlertsPerHour: falseAlerts / hours,
     },
@@ -263,6 +272,7 @@ const lines = [
       `| ${p.name}: detection rate, delay to first alert | ${detectors.map(([, d]) => cell(d.phases[i])).join(' | ')} |`,
   ),
   `| benign units alerting | ${detectors.map(([, d]) => `${d.benign.alerting} of ${d.benign.units} (${pct(d.benign.falseAlarmRate)})`).join(' | ')} |`,
+  `| of which during an attack phase | ${detectors.map(([, d]) => `${d.benign.alertingDuringAttacks} of ${d.benign.unitsDuringAttacks}`).join(' | ')} |`,
   `| false alerts (source × ${windowSeconds} s window) per hour | ${detectors.map(([, d]) => `${d.benign.falseAlerts} → ${d.benign.falseAlertsPerHour.toFixed(1)}`).join(' | ')} |`,
   '',
   `Span: ${result.span.start.toFixed(1)}–${result.span.end.toFixed(1)} s of the test run (${(hours * 3600).toFixed(0)} s); packet-ae grace ${gracePackets} packets, threshold ${detector.threshold?.toPrecision(4)}.`,
