@@ -88,7 +88,38 @@ describe('watch', () => {
     expect(anomalies[0].record).toMatchObject({ threshold });
     expect(alerts.some((a) => a.class === 'probe' && a.sourceKey === ATTACKER)).toBe(true);
     expect(totals.alertingRecords).toBe(alerts.reduce((n, a) => n + a.count, 0));
-  });
+
+    // The same through the CLI: `--zero-day` takes the model's own detector; stdin ends the watch.
+    const cliStore = join(dir, 'zero-day-cli.db');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(repo, 'test/run-cli.ts'),
+        'watch',
+        '--input',
+        '-',
+        '--model',
+        modelDir,
+        '--store',
+        cliStore,
+        '--interim',
+        '0',
+        '--zero-day',
+      ],
+      { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.stdin.end(writePcap(labFrames(6_000_000, { seconds: 6, scanAt: 1, scanPorts: 40 })));
+    expect(await exited, stderr).toBe(0);
+    const anomalyCount = Number(/\((\d+) of them zero-day anomalies\)/.exec(stderr)?.[1]);
+    expect(anomalyCount).toBe(totals.anomalyRecords);
+    const cliAnomalies = alertsIn(cliStore).filter((a) => a.class === 'anomaly');
+    expect(cliAnomalies.reduce((n, a) => n + a.count, 0)).toBe(anomalyCount);
+  }, 60_000);
 
   it('reports a stdin stream cut mid-packet, keeps what came before, and does not crash', async () => {
     const bytes = writePcap(labFrames(3_000_000, { seconds: 2, scanAt: 0.5, scanPorts: 40 }));
