@@ -8,7 +8,12 @@
  *   - memory: bytes per tracked stream of each table (fixed at construction), streams held and evicted,
  *     RSS after every round (flat = constant memory).
  *
- *   node --import tsx bench/packet-ae.ts [--packets 10000000] [--round 1000000]
+ *   - with --compare, rounds alternate between the packed scorer (`scoreOne`) and the per-autoencoder
+ *     reference pass (`scoreOneReference`, the scoring code before the packing), both after the same
+ *     features, and the per-pair CPU-time ratios and their median are reported: one command, both sides,
+ *     the same load.
+ *
+ *   node --import tsx bench/packet-ae.ts [--packets 10000000] [--round 1000000] [--compare]
  * Prints one JSON line and one human line on stdout.
  */
 import { parseArgs } from 'node:util';
@@ -21,6 +26,7 @@ const { values: args } = parseArgs({
   options: {
     packets: { type: 'string', default: '10000000' },
     round: { type: 'string', default: '1000000' },
+    compare: { type: 'boolean', default: false },
   },
 });
 const totalPackets = Number(args.packets);
@@ -60,25 +66,35 @@ const calibrationTime = timed(() => {
 if (!detector.ready) throw new Error('detector not calibrated after its grace periods');
 const rssAfterGrace = rssMiB();
 const rounds: { packetsPerSecond: number; packetsPerCpuSecond: number; rssMiB: number }[] = [];
+const referenceRounds: { packetsPerSecond: number; packetsPerCpuSecond: number }[] = [];
 let alerts = 0;
 let maxScore = 0;
 let left = totalPackets - detector.samplesBeforeDetection;
+let reference = false;
 while (left > 0) {
   const n = Math.min(round, left);
-  const t = timed(() => {
-    for (let i = 0; i < n; i++) {
-      const score = detector.process(stats.extract(next(), x));
-      if (detector.isAlert(score)) alerts++;
-      if (score > maxScore) maxScore = score;
-    }
-  });
+  const t = reference
+    ? timed(() => {
+        for (let i = 0; i < n; i++) {
+          const score = detector.scoreOneReference(stats.extract(next(), x));
+          if (detector.isAlert(score)) alerts++;
+          if (score > maxScore) maxScore = score;
+        }
+      })
+    : timed(() => {
+        for (let i = 0; i < n; i++) {
+          const score = detector.process(stats.extract(next(), x));
+          if (detector.isAlert(score)) alerts++;
+          if (score > maxScore) maxScore = score;
+        }
+      });
   left -= n;
-  rounds.push({
-    packetsPerSecond: rate(n, t.wallSeconds),
-    packetsPerCpuSecond: rate(n, t.cpuSeconds),
-    rssMiB: rssMiB(),
-  });
+  const figures = { packetsPerSecond: rate(n, t.wallSeconds), packetsPerCpuSecond: rate(n, t.cpuSeconds) };
+  if (reference) referenceRounds.push(figures);
+  else rounds.push({ ...figures, rssMiB: rssMiB() });
+  if (args.compare) reference = !reference;
 }
+const pairs = referenceRounds.map((r, i) => rounds[i].packetsPerCpuSecond / r.packetsPerCpuSecond);
 const detectionPackets = totalPackets - detector.samplesBeforeDetection;
 const result = {
   bench: 'packet-ae',
@@ -102,11 +118,21 @@ const result = {
     medianPacketsPerSecond: median(rounds.map((r) => r.packetsPerSecond)),
     medianPacketsPerCpuSecond: median(rounds.map((r) => r.packetsPerCpuSecond)),
     rounds: rounds.map((r) => r.packetsPerSecond),
+    roundsPerCpuSecond: rounds.map((r) => r.packetsPerCpuSecond),
     alerts,
     alertRate: alerts / Math.max(1, detectionPackets),
     threshold: detector.threshold,
     maxScore,
   },
+  reference: args.compare
+    ? {
+        medianPacketsPerSecond: median(referenceRounds.map((r) => r.packetsPerSecond)),
+        medianPacketsPerCpuSecond: median(referenceRounds.map((r) => r.packetsPerCpuSecond)),
+        roundsPerCpuSecond: referenceRounds.map((r) => r.packetsPerCpuSecond),
+        cpuRatios: pairs.map((r) => Number(r.toFixed(3))),
+        medianCpuRatio: median(pairs),
+      }
+    : null,
   autoencoders: detector.featureGroups.length,
   memory: {
     statsBytes: stats.memory.totalBytes,
@@ -128,5 +154,8 @@ console.log(
   `packet-ae: features + scoring ${d.medianPacketsPerSecond.toLocaleString('en-US')} packets/s (median of ${rounds.length} rounds of ${round.toLocaleString('en-US')}; ${d.medianPacketsPerCpuSecond.toLocaleString('en-US')} per CPU s), ` +
     `grace (features + learning) ${result.grace.packetsPerSecond.toLocaleString('en-US')} packets/s, features alone ${result.featuresOnlyPacketsPerSecond.toLocaleString('en-US')}/s, ` +
     `generator ${result.generatorPacketsPerSecond.toLocaleString('en-US')}/s; ${result.autoencoders} autoencoders; RSS ${Math.min(...rss)}–${Math.max(...rss)} MiB over ${totalPackets.toLocaleString('en-US')} packets; ` +
-    `socket evictions ${result.memory.evictions.socket.toLocaleString('en-US')}; alerts ${d.alerts} (${(d.alertRate * 100).toFixed(4)} %)`,
+    `socket evictions ${result.memory.evictions.socket.toLocaleString('en-US')}; alerts ${d.alerts} (${(d.alertRate * 100).toFixed(4)} %)` +
+    (result.reference
+      ? `; reference scoring ${result.reference.medianPacketsPerCpuSecond.toLocaleString('en-US')} per CPU s, packed/reference median ${result.reference.medianCpuRatio.toFixed(2)}×`
+      : ''),
 );

@@ -159,14 +159,21 @@ export function startBenign(
 
   const names = ['cam-01.iot.lab', 'hub.iot.lab', 'broker.iot.lab', 'update.vendor.example', 'time.iot.lab'];
   for (const address of c) {
+    // A query counts once it is on the wire: on a loaded machine the socket can time out before it is
+    // even bound, and such a query (counted apart) never reaches the capture.
     every(3000, 7000, async (rng) => {
-      const answered = await dnsLookup(address, plan.device, rng.int(65536), names[rng.int(names.length)]);
-      bump('dns-queries');
+      const { sent, answered } = await dnsLookup(
+        address,
+        plan.device,
+        rng.int(65536),
+        names[rng.int(names.length)],
+      );
+      bump(sent ? 'dns-queries' : 'dns-unsent');
       if (answered) bump('dns-answers');
     });
     every(6000, 12000, async () => {
-      const answered = await ntpQuery(address, plan.device);
-      bump('ntp-queries');
+      const { sent, answered } = await ntpQuery(address, plan.device);
+      bump(sent ? 'ntp-queries' : 'ntp-unsent');
       if (answered) bump('ntp-answers');
     });
   }
@@ -222,31 +229,57 @@ function httpCall(local: string, device: string, method: string, path: string, b
   });
 }
 
-/** One UDP exchange from a fresh socket on `local` (a new source port each time, as stub resolvers do). */
-function udpExchange(local: string, device: string, port: number, payload: Buffer): Promise<Buffer | null> {
+/**
+ * One UDP exchange from a fresh socket on `local` (a new source port each time, as stub resolvers do).
+ * `sent` tells whether the request left the socket (the send completed without error).
+ */
+function udpExchange(
+  local: string,
+  device: string,
+  port: number,
+  payload: Buffer,
+): Promise<{ sent: boolean; answer: Buffer | null }> {
   return new Promise((resolve) => {
     const socket = createSocket('udp4');
+    let sent = false;
+    let finished = false;
     const done = (answer: Buffer | null): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       socket.close();
-      resolve(answer);
+      // A reply proves the request left, whichever callback ran first.
+      resolve({ sent: sent || answer !== null, answer });
     };
     const timer = setTimeout(() => done(null), 1000);
     socket.on('error', () => done(null));
     socket.once('message', (msg) => done(msg));
-    socket.bind(0, local, () => socket.send(payload, port, device));
+    socket.bind(0, local, () => {
+      if (finished) return;
+      socket.send(payload, port, device, (error) => {
+        if (!error) sent = true;
+      });
+    });
   });
 }
 
-async function dnsLookup(local: string, device: string, id: number, name: string): Promise<boolean> {
-  const answer = await udpExchange(local, device, DEVICE_PORTS.dns, encodeQuery(id, name));
-  return answer !== null && (decodeResponseAddress(answer) !== null || answer.length >= 12);
+async function dnsLookup(
+  local: string,
+  device: string,
+  id: number,
+  name: string,
+): Promise<{ sent: boolean; answered: boolean }> {
+  const { sent, answer } = await udpExchange(local, device, DEVICE_PORTS.dns, encodeQuery(id, name));
+  return {
+    sent,
+    answered: answer !== null && (decodeResponseAddress(answer) !== null || answer.length >= 12),
+  };
 }
 
-async function ntpQuery(local: string, device: string): Promise<boolean> {
+async function ntpQuery(local: string, device: string): Promise<{ sent: boolean; answered: boolean }> {
   const request = Buffer.alloc(48);
   request[0] = (0 << 6) | (4 << 3) | 3; // version 4, mode 3 (client)
   ntpTimestamp(Date.now()).copy(request, 40);
-  const answer = await udpExchange(local, device, DEVICE_PORTS.ntp, request);
-  return answer !== null && answer.length === 48;
+  const { sent, answer } = await udpExchange(local, device, DEVICE_PORTS.ntp, request);
+  return { sent, answered: answer !== null && answer.length === 48 };
 }

@@ -22,6 +22,8 @@ export interface LabOptions {
   out: string;
   seed: number;
   scale: number;
+  /** Seconds of benign-only traffic before the first attack. Default 15 × scale. */
+  lead?: number;
 }
 
 /** Seconds of benign-only traffic before the first attack, between attacks and after the last, at scale 1. */
@@ -72,14 +74,15 @@ export async function runInside(options: LabOptions): Promise<LabGroundTruth> {
     closeDevice = () => running.close();
 
     const scale = options.scale;
-    const maxSeconds = (WARM_UP_S + COOL_DOWN_S) * scale + 7 * (GAP_S * scale + 40) + 30;
+    const lead = options.lead ?? WARM_UP_S * scale;
+    const maxSeconds = lead + COOL_DOWN_S * scale + 7 * (GAP_S * scale + 40) + 30;
     const benign = startBenign(
       { device, clients, seed: rng.nextUint32(), admin, maxSeconds },
       children,
       stopBenign.signal,
     );
     const phases: LabPhase[] = [];
-    await sleep(WARM_UP_S * scale * 1000, stopBenign.signal);
+    await sleep(lead * 1000, stopBenign.signal);
     for (const phase of attackPhases({ device, attacker, scale, seed: options.seed })) {
       if (stopBenign.signal.aborted) break;
       const phaseStart = now();

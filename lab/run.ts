@@ -26,13 +26,15 @@ export function missingLabTool(): string | null {
 }
 
 const USAGE = `usage: node --import tsx lab/run.ts [--out DIR] [--seed N] [--scale F | --quick] [--netns NAME]
-                                   [--start-delay S]
+                                   [--start-delay S] [--lead S]
   --out DIR   output directory (run.pcap, ground-truth.json); default runs/lab/seed-N
   --seed N    seeds benign timings, telemetry values and the guessed credentials (default 1)
   --scale F   multiplies every phase length and count (default 1: about 1.5 minutes)
   --quick     --scale 0.2 (about 30 s), for tests
   --netns NAME       name of the lab's namespace (default iotids-lab-PID); it must not exist yet
-  --start-delay S    wait S seconds after creating the namespace, so a capture can attach first`;
+  --start-delay S    wait S seconds after creating the namespace, so a capture can attach first
+  --lead S    seconds of benign-only traffic before the first attack (default 15 × scale, at most 1800):
+              a packet-level detector needs minutes of it for its grace periods`;
 
 /**
  * Last resort when the process dies on an exception: whatever else is lost, the namespace and its processes
@@ -64,6 +66,7 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       netns: { type: 'string' },
       'start-delay': { type: 'string', default: '0' },
+      lead: { type: 'string' },
       inside: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -78,9 +81,14 @@ async function main(): Promise<number> {
     process.stderr.write(`lab: --seed must be an integer and --scale in (0, 4]\n${USAGE}\n`);
     return 2;
   }
+  const lead = values.lead !== undefined ? Number(values.lead) : undefined;
+  if (lead !== undefined && !(lead >= 0 && lead <= 1800)) {
+    process.stderr.write(`lab: --lead must be in [0, 1800] seconds\n${USAGE}\n`);
+    return 2;
+  }
   const out = resolve(values.out ?? `runs/lab/seed-${seed}`);
   if (values.inside) {
-    await runInside({ out, seed, scale });
+    await runInside({ out, seed, scale, lead });
     return 0;
   }
 
@@ -114,6 +122,7 @@ async function main(): Promise<number> {
     if (interrupt.signal.aborted) return 130;
     const self = fileURLToPath(import.meta.url);
     const args = ['--out', out, '--seed', String(seed), '--scale', String(scale), '--inside'];
+    if (lead !== undefined) args.push('--lead', String(lead));
     const child = spawn(
       'ip',
       ['netns', 'exec', namespace, process.execPath, ...process.execArgv, self, ...args],

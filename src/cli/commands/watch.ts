@@ -23,6 +23,8 @@ interface WatchFlags {
   alertWindow: number;
   interim: number;
   maxQueue?: number;
+  zeroDay?: boolean | string;
+  warmup?: number;
 }
 
 export function registerWatch(program: Command): void {
@@ -41,7 +43,9 @@ export function registerWatch(program: Command): void {
     .option('--replay', 'replay --input at its recorded pace')
     .option('--speed <n>', 'replay n times faster (default: 1)', positiveNumberOption('--speed'))
     .addOption(
-      modelDirOption('a model trained on traffic features (conn or kdd-traffic), e.g. runs/lab/model'),
+      modelDirOption(
+        'a model trained on traffic features (conn or kdd-traffic), or a packet-ae model (scores every packet), e.g. runs/lab/model',
+      ),
     )
     .addOption(deprecatedModelOption())
     .option('--store <file.db>', 'SQLite alert store (WAL)', 'alerts.db')
@@ -77,6 +81,15 @@ export function registerWatch(program: Command): void {
       'records waiting to be scored at most; more are dropped and counted (default: 50000)',
       intOption('--max-queue'),
     )
+    .option(
+      '--zero-day [model-dir]',
+      "also raise 'anomaly' alerts with the zero-day detector of --model-dir (or of this model directory, trained on the same features), as consume --zero-day does",
+    )
+    .option(
+      '--warmup <seconds>',
+      'packet-ae models: seconds of capture scored without alerting while the statistics fill (default 300)',
+      (v) => Number(v),
+    )
     .addHelpText(
       'after',
       `
@@ -88,6 +101,21 @@ Examples:
     .action(async (flags: WatchFlags) => {
       const { checkInterim, startWatch } = await import('../../serve/watch/watch.js');
       const interim = checkInterim(flags.interim);
+      const { isPacketAeModelDir } = await import('../../detection/detect-packets.js');
+      if (await isPacketAeModelDir(flags.modelDir)) {
+        const { watchPackets } = await import('./watch-packets.js');
+        const log = (message: string): void => void process.stderr.write(`${message}\n`);
+        const flowOnly = {
+          '--port': flags.port !== undefined,
+          '--token-file': flags.tokenFile !== undefined,
+          '--thresholds': flags.thresholds !== undefined,
+          '--max-queue': flags.maxQueue !== undefined,
+          '--zero-day': flags.zeroDay !== undefined,
+          '--interim': interim !== 10,
+        };
+        return watchPackets({ ...flags, flowOnly }, await openSource(flags), log);
+      }
+      if (flags.warmup !== undefined) throw usageError('--warmup goes with a packet-ae model');
       const live = await openSource(flags);
       const { startServer } = await import('../../serve/server.js');
       const log = (message: string): void => void process.stderr.write(`${message}\n`);
@@ -102,13 +130,28 @@ Examples:
         log,
       });
       let watch;
+      let zeroDayStore;
+      let zeroDayDetector;
       try {
+        let zeroDay;
+        if (flags.zeroDay !== undefined) {
+          const { loadZeroDay } = await import('../../models/zero-day/zero-day-dir.js');
+          const { AlertStore } = await import('../../alerts/alert-store.js');
+          const { ZeroDayAlerts } = await import('../../serve/watch/zero-day-alerts.js');
+          const dir = typeof flags.zeroDay === 'string' ? flags.zeroDay : flags.modelDir;
+          zeroDayDetector = await loadZeroDay(dir, server.slot.current.manifest);
+          zeroDayStore = AlertStore.open(flags.store, { alertWindowSeconds: flags.alertWindow });
+          zeroDay = new ZeroDayAlerts(zeroDayDetector, server.slot, zeroDayStore, flags.alertWindow);
+        }
         watch = startWatch(live.source, server, {
           interimSeconds: interim,
           maxQueuedRecords: flags.maxQueue,
+          zeroDay,
           log,
         });
       } catch (error) {
+        zeroDayStore?.close();
+        zeroDayDetector?.dispose();
         await live.source.stop();
         await server.close();
         throw error;
@@ -123,9 +166,12 @@ Examples:
       const totals = await watch.done;
       live.dispose();
       await server.close();
+      zeroDayStore?.close();
+      zeroDayDetector?.dispose();
       log(
         `watch ended: ${totals.packets} packets, ${totals.records} connection records (${totals.recordsScored} scored, ` +
           `${totals.recordsDropped} dropped by the queue), ${totals.alertingRecords} alerting records` +
+          (zeroDayStore ? ` (${totals.anomalyRecords} of them zero-day anomalies)` : '') +
           (totals.streamErrors ? `, ${totals.streamErrors} capture stream error(s), see above` : ''),
       );
     });

@@ -1,6 +1,7 @@
 import { IotIdsError } from '../../errors.js';
 import { Random } from '../../util/random.js';
 import type { OnlineDetector } from '../online-detector.js';
+import { EnsembleScorer } from './ensemble-scorer.js';
 import { FeatureCorrelation } from './feature-map.js';
 import { LogNormalFit } from './log-normal-threshold.js';
 import { resolvePacketAeOptions, type PacketAeOptions } from './options.js';
@@ -31,6 +32,8 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
   /** The output autoencoder's RMSE lands here (writing into an array keeps the double unboxed). */
   private readonly result = new Float64Array(1);
   private trainedSamples = 0;
+  /** The flat scoring snapshot of the autoencoders; dropped whenever they learn, rebuilt on the next score. */
+  private scorer: EnsembleScorer | null = null;
   private readonly fit = new LogNormalFit();
   private fittedThreshold: number | null = null;
   private isFrozen = false;
@@ -94,6 +97,7 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
       }
       return;
     }
+    this.scorer = null;
     const lr = this.options.learningRate;
     for (let a = 0; a < this.ensemble.length; a++) {
       this.ensemble[a].trainInto(v, this.groupIndices[a], lr, this.errors, a);
@@ -103,6 +107,17 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
   }
 
   scoreOne(x: Float64Array): number {
+    if (this.output === null) return 0;
+    const v = this.sanitize(x);
+    this.scorer ??= new EnsembleScorer(this.ensemble, this.groupIndices, this.output);
+    return this.scorer.score(v);
+  }
+
+  /**
+   * `scoreOne` through each autoencoder's own forward pass (`Math.exp`, no packing): the reference the
+   * packed scorer is tested against.
+   */
+  scoreOneReference(x: Float64Array): number {
     if (this.output === null) return 0;
     const v = this.sanitize(x);
     for (let a = 0; a < this.ensemble.length; a++) {
@@ -182,6 +197,7 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
     this.groupIndices = state.groups.map((g) => Int32Array.from(g));
     this.ensemble = state.ensemble.map((ae) => new TinyAutoencoder(ae));
     this.output = new TinyAutoencoder(state.output);
+    this.scorer = null;
     this.errors = new Float64Array(this.ensemble.length);
     this.trainedSamples = state.trainedSamples;
     this.fittedThreshold = state.threshold.value;
@@ -197,6 +213,7 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
     this.groupIndices = groups.map((g) => Int32Array.from(g));
     this.ensemble = groups.map((g) => TinyAutoencoder.create(g.length, this.options.hiddenRatio, random));
     this.output = TinyAutoencoder.create(groups.length, this.options.hiddenRatio, random);
+    this.scorer = null;
     this.errors = new Float64Array(groups.length);
   }
 

@@ -75,6 +75,11 @@ export class TinyAutoencoder {
     });
   }
 
+  /** The factor input `i` is normalised with: 1 / (max − min + ε). */
+  inputScale(i: number): number {
+    return this.scale[i];
+  }
+
   /** Updates the min-max ranges with `x[indices]`, takes one SGD step and returns the RMSE before it. */
   train(x: Float64Array, indices: Int32Array | null, learningRate: number): number {
     this.trainInto(x, indices, learningRate, this.result, 0);

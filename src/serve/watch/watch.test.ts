@@ -10,7 +10,9 @@ import { udpFrame } from '../../traffic/test-helpers/frames.js';
 import { ReplayPcapSource } from '../../traffic/live/replay-source.js';
 import { StdinPcapSource } from '../../traffic/live/stdin-source.js';
 import { startServer, type RunningServer } from '../server.js';
-import { ATTACKER, labFrames, makeConnModel } from './test-helpers/conn-model.js';
+import { loadZeroDay } from '../../models/zero-day/zero-day-dir.js';
+import { ATTACKER, labFrames, makeConnModel, makeZeroDay } from './test-helpers/conn-model.js';
+import { ZeroDayAlerts } from './zero-day-alerts.js';
 import { startWatch } from './watch.js';
 
 const repo = join(import.meta.dirname, '../../..');
@@ -85,6 +87,65 @@ describe('watch', () => {
     expect(totals.packets).toBe(30);
     expect(totals.records).toBe(3);
   });
+  it('with the zero-day detector attached, adds anomaly alerts for records the classifier calls normal', async () => {
+    await makeZeroDay(modelDir, 0.6);
+    const zeroDay = await loadZeroDay(modelDir);
+    const storePath = join(dir, 'zero-day.db');
+    const running = await server(storePath);
+    const zeroDayStore = AlertStore.open(storePath, { synchronous: 'normal' });
+    const input = new PassThrough();
+    const watch = startWatch(new StdinPcapSource(input), running, {
+      interimSeconds: 0,
+      zeroDay: new ZeroDayAlerts(zeroDay, running.slot, zeroDayStore),
+    });
+    input.end(writePcap(labFrames(6_000_000, { seconds: 6, scanAt: 1, scanPorts: 40 })));
+    const totals = await watch.done;
+    await running.close();
+    zeroDayStore.close();
+    const threshold = zeroDay.threshold;
+    zeroDay.dispose();
+    const alerts = alertsIn(storePath);
+    const anomalies = alerts.filter((a) => a.class === 'anomaly');
+    // The threshold flags about 60 % of normal records: some of the clients' connections alert as anomalies,
+    // and every one of them is in the store; the attacker's probes keep the classifier's verdict.
+    expect(totals.anomalyRecords).toBeGreaterThan(0);
+    expect(anomalies.reduce((n, a) => n + a.count, 0)).toBe(totals.anomalyRecords);
+    expect(anomalies.every((a) => a.sourceKey !== ATTACKER && a.model.startsWith('zero-day@'))).toBe(true);
+    expect(anomalies[0].record).toMatchObject({ threshold });
+    expect(alerts.some((a) => a.class === 'probe' && a.sourceKey === ATTACKER)).toBe(true);
+    expect(totals.alertingRecords).toBe(alerts.reduce((n, a) => n + a.count, 0));
+
+    // The same through the CLI: `--zero-day` takes the model's own detector; stdin ends the watch.
+    const cliStore = join(dir, 'zero-day-cli.db');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(repo, 'test/run-cli.ts'),
+        'watch',
+        '--input',
+        '-',
+        '--model-dir',
+        modelDir,
+        '--store',
+        cliStore,
+        '--interim',
+        '0',
+        '--zero-day',
+      ],
+      { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.stdin.end(writePcap(labFrames(6_000_000, { seconds: 6, scanAt: 1, scanPorts: 40 })));
+    expect(await exited, stderr).toBe(0);
+    const anomalyCount = Number(/\((\d+) of them zero-day anomalies\)/.exec(stderr)?.[1]);
+    expect(anomalyCount).toBe(totals.anomalyRecords);
+    const cliAnomalies = alertsIn(cliStore).filter((a) => a.class === 'anomaly');
+    expect(cliAnomalies.reduce((n, a) => n + a.count, 0)).toBe(anomalyCount);
+  }, 60_000);
 
   it('reports a stdin stream cut mid-packet, keeps what came before, and does not crash', async () => {
     const bytes = writePcap(labFrames(3_000_000, { seconds: 2, scanAt: 0.5, scanPorts: 40 }));

@@ -5,7 +5,9 @@ import { openConnectionSource, type TrafficSummary } from '../../traffic/connect
 import type { CaptureRun, LivePcapSource } from '../../traffic/live/live-source.js';
 import type { DetectOutcome } from '../detection-service.js';
 import type { RunningServer } from '../server.js';
+import { untilStopped } from './capture-chunks.js';
 import { ConnectionTableBuilder } from './connection-table.js';
+import type { ZeroDayAlerts } from './zero-day-alerts.js';
 
 export interface WatchOptions {
   /** Seconds between interim records of open connections (default 10; 0: none). */
@@ -17,6 +19,8 @@ export interface WatchOptions {
   udpTimeout?: number;
   maxConnections?: number;
   log?: (message: string) => void;
+  /** The zero-day anomaly detector (`--zero-day`): records the classifier calls normal are checked too. */
+  zeroDay?: ZeroDayAlerts;
   /** Called with every scored batch once its alerts are durable (the lab evaluation reads the verdicts). */
   onScored?: (records: readonly ConnRecord[], outcome: DetectOutcome) => void;
 }
@@ -28,6 +32,8 @@ export interface WatchTotals {
   recordsDropped: number;
   /** Records that raised an alert (folded into stored alerts by class, source and window). */
   alertingRecords: number;
+  /** Of those, records the classifier called normal that the zero-day detector flagged (`anomaly`). */
+  anomalyRecords: number;
   /** Streams that ended in an error (a pcap cut mid-packet, a bad header), each reported. */
   streamErrors: number;
 }
@@ -64,6 +70,7 @@ export function startWatch(
     recordsScored: 0,
     recordsDropped: 0,
     alertingRecords: 0,
+    anomalyRecords: 0,
     streamErrors: 0,
   };
   let inFlight = 0;
@@ -120,16 +127,18 @@ export function startWatch(
     const emittedAt = performance.now();
     const { table, records } = builder.build(batch);
     inFlight += records.length;
+    const sources = records.map((r) => r.origH);
+    const recordOf = (row: number): Record<string, unknown> => storedRecord(records[row]);
     const work = server
-      .detect({
-        table,
-        recordOf: (row) => storedRecord(records[row]),
-        source: records.map((r) => r.origH),
-      })
+      .detect({ table, recordOf, source: sources })
       .then(async (outcome) => {
         await outcome.durable;
+        const anomalies = options.zeroDay
+          ? await options.zeroDay.check(table, outcome, sources, recordOf)
+          : 0;
         totals.recordsScored += records.length;
-        totals.alertingRecords += outcome.alerts;
+        totals.alertingRecords += outcome.alerts + anomalies;
+        totals.anomalyRecords += anomalies;
         const seconds = (performance.now() - emittedAt) / 1000;
         lag.observe(seconds);
         lagSeen.last = seconds;
@@ -219,40 +228,6 @@ export function startWatch(
       return done;
     },
   };
-}
-
-/**
- * The run's bytes until the stream ends or a stop is requested; then the iterator returns normally, so the
- * reader ends the capture and the meter flushes every open connection (SIGTERM loses nothing metered).
- */
-async function* untilStopped(
-  run: CaptureRun,
-  stopRequested: Promise<void>,
-  isStopping: () => boolean,
-  onBytes: (n: number) => void,
-): AsyncGenerator<Buffer> {
-  const iterator = (run.stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  // Not Promise.race([iterator.next(), stopRequested]): every race leaves a reaction on the long-lived stop
-  // promise that keeps the race's result — each chunk read — alive until the stop, which grew a capture's
-  // heap by ~2 MB/s (7.6 GB in the one-hour soak). One reaction is registered here, and it wakes whichever
-  // read is pending.
-  let wake: ((stopped: null) => void) | null = null;
-  void stopRequested.then(() => wake?.(null));
-  try {
-    for (;;) {
-      if (isStopping()) return;
-      const next = await new Promise<IteratorResult<Buffer> | null>((resolve, reject) => {
-        wake = resolve;
-        iterator.next().then(resolve, reject);
-      });
-      wake = null;
-      if (next === null || next.done) return;
-      onBytes(next.value.length);
-      yield next.value;
-    }
-  } finally {
-    void iterator.return?.();
-  }
 }
 
 /** The record stored with an alert: the connection as metered (what an analyst needs to find it). */

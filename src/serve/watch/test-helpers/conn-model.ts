@@ -1,5 +1,9 @@
 import { join } from 'node:path';
 import { rawLabelAt } from '../../../data/table.js';
+import { Detector } from '../../../detection/detector.js';
+import { AnomalyDetector } from '../../../models/zero-day/anomaly-detector.js';
+import { PIPELINE_FILE, zeroDayDir } from '../../../models/zero-day/zero-day-dir.js';
+import { writeDirAtomic } from '../../../util/atomic-dir.js';
 import { saveModelDir } from '../../../models/model-dir.js';
 import { RandomForestClassifier } from '../../../models/random-forest/forest.js';
 import { FeaturePipeline } from '../../../preprocess/pipeline.js';
@@ -109,4 +113,28 @@ export async function makeConnModel(dir: string): Promise<string> {
   });
   await model.dispose();
   return modelDir;
+}
+
+/**
+ * A zero-day detector for `makeConnModel`'s model, in its `zero-day/` folder: a small autoencoder trained on
+ * the clients' metered records through the model's own pipeline, its threshold at `falsePositiveRate` of
+ * those records (set high in tests, so that normal-looking records are flagged and the wiring shows).
+ */
+export async function makeZeroDay(modelDir: string, falsePositiveRate: number): Promise<void> {
+  const detector = await Detector.load(modelDir);
+  try {
+    const records = (await meterFrames(labFrames(2_000_000, { seconds: 20 }))).map((r) => ({
+      ...r,
+      label: 'normal',
+    }));
+    const { table } = buildFeatureTable(records, 'conn');
+    const x = detector.pipeline.transform(table).x;
+    const zeroDay = new AnomalyDetector({ hiddenUnits: [8, 3], epochs: 10, batchSize: 16, seed: 1 });
+    await zeroDay.fit(x, { validation: x, falsePositiveRate });
+    zeroDay.info = { ...zeroDay.info, pipelineSha256: detector.manifest.files[PIPELINE_FILE] };
+    await writeDirAtomic(zeroDayDir(modelDir), (temp) => zeroDay.save(temp));
+    zeroDay.dispose();
+  } finally {
+    await detector.dispose();
+  }
 }

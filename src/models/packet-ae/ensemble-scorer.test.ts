@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { PacketStats } from '../../traffic/packet-stats/packet-stats.js';
+import { fastExp } from '../../util/fast-exp.js';
+import { Random } from '../../util/random.js';
+import { PacketAe } from './packet-ae.js';
+import { syntheticRows } from './test-data.js';
+import { makePacket } from '../../traffic/packet-stats/test-packets.js';
+
+const relative = (a: number, b: number): number => (a === b ? 0 : Math.abs(a - b) / Math.abs(b));
+
+describe('fastExp', () => {
+  it('agrees with Math.exp to a few ulps inside its table and falls back to it outside', () => {
+    const random = new Random(3);
+    let worst = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const x = (random.next() * 2 - 1) * 70;
+      worst = Math.max(worst, relative(fastExp(x), Math.exp(x)));
+    }
+    expect(worst).toBeLessThan(8 * Number.EPSILON);
+    for (const x of [-1000, -64, 64, 700, 710, Infinity, -Infinity]) expect(fastExp(x)).toBe(Math.exp(x));
+    expect(fastExp(NaN)).toBeNaN();
+    expect(fastExp(0)).toBe(1);
+  });
+});
+
+describe('EnsembleScorer (the packed scoring pass of PacketAe)', () => {
+  it('scores as the autoencoders’ own forward passes do, to 1e-12 relative, and follows further learning', () => {
+    const data = syntheticRows(24, 5);
+    const detector = new PacketAe({
+      featureMapGrace: 200,
+      detectorGrace: 2000,
+      calibrationSamples: 200,
+      maxAutoencoderInputs: 7,
+    });
+    for (let i = 0; i < detector.samplesBeforeDetection; i++) detector.process(data.benign());
+    let worst = 0;
+    for (let i = 0; i < 2000; i++) {
+      const x = i % 5 === 0 ? data.anomaly() : data.benign();
+      worst = Math.max(worst, relative(detector.scoreOne(x), detector.scoreOneReference(x)));
+      // Learning in between invalidates the packed snapshot; the next score must see the new weights.
+      if (i % 97 === 0) detector.learnOne(data.benign());
+    }
+    expect(worst).toBeLessThan(1e-12);
+  });
+
+  it('on packet-stats features of a capture, packed and reference scores agree to 1e-12 relative', () => {
+    const stats = new PacketStats();
+    const detector = new PacketAe({ featureMapGrace: 300, detectorGrace: 3000, calibrationSamples: 300 });
+    const random = new Random(9);
+    const x = new Float64Array(stats.nFeatures);
+    let ts = 1_700_000_000;
+    let worst = 0;
+    let scored = 0;
+    for (let i = 0; i < 6000; i++) {
+      ts += random.next() * 0.05;
+      const device = random.int(8);
+      const packet = makePacket({
+        ts,
+        srcIp: `10.0.0.${device + 2}`,
+        dstIp: `10.0.1.${random.int(3) + 1}`,
+        srcPort: 40000 + random.int(20),
+        dstPort: [80, 443, 1883][random.int(3)],
+        wireLength: 60 + random.int(1400),
+        srcMac: device + 1,
+      });
+      stats.extract(packet, x);
+      if (detector.phase === 'detecting') {
+        worst = Math.max(worst, relative(detector.scoreOne(x), detector.scoreOneReference(x)));
+        scored++;
+      } else detector.process(x);
+    }
+    expect(scored).toBeGreaterThan(2000);
+    expect(worst).toBeLessThan(1e-12);
+  });
+});
