@@ -6,6 +6,7 @@ import { DATASET_NAMES } from '../data/registry.js';
 import type { ProtocolName, TaskName } from '../data/schema.js';
 import { TASK_NAMES } from '../data/tasks.js';
 import { modelKinds, parseModelOptions } from '../models/registry.js';
+import { VALIDATION_SCHEMES, type ValidationScheme } from './validation-schemes.js';
 
 /**
  * `iot-ids compare --config experiments/<name>.json`: a grid of datasets × models × tasks × protocols, each
@@ -19,6 +20,12 @@ export interface ExperimentConfig {
   trainSplit?: string;
   /** Drop exact duplicate training rows in every run (`--dedup`). Default false. */
   dedup?: boolean;
+  /** log1p the dataset's heavy-tailed count columns before min-max in every run (`--log1p`). Default false. */
+  log1p?: boolean;
+  /** Validation scheme of every run (`--validation`); see RunSpec.validation. */
+  validation?: ValidationScheme;
+  /** Share of the training rows (per class) held out for validation. Default 0.1. */
+  validationFraction?: number;
 }
 
 /** One cell of the grid for one seed. */
@@ -50,6 +57,9 @@ function configSchema() {
       options: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
       trainSplit: z.string().optional(),
       dedup: z.boolean().optional(),
+      log1p: z.boolean().optional(),
+      validation: z.enum(VALIDATION_SCHEMES).optional(),
+      validationFraction: z.number().gt(0).lt(1).optional(),
     })
     .strict();
 }

@@ -3,6 +3,7 @@ import { PROTOCOL_NAMES } from '../data/protocols.js';
 import type { TaskName } from '../data/schema.js';
 import { TASK_NAMES } from '../data/tasks.js';
 import { readJsonFile } from '../util/read-json-file.js';
+import { VALIDATION_SCHEMES } from './validation-schemes.js';
 
 /**
  * `--config file.json`: every training choice in one file, so a run can be repeated exactly. Flags given on
@@ -17,6 +18,8 @@ const runConfigSchema = z
     seed: z.number().int().min(0),
     trainSplit: z.string(),
     validationFraction: z.number().gt(0).lt(0.5),
+    validation: z.enum(VALIDATION_SCHEMES),
+    log1p: z.boolean(),
     testFraction: z.number().gt(0).lt(0.9),
     modelOptions: z.record(z.string(), z.unknown()),
     pipeline: z

@@ -9,6 +9,7 @@ import { terminalProgress } from '../terminal-progress.js';
 import { PROTOCOL_NAMES } from '../../data/protocols.js';
 import { TASK_NAMES } from '../../data/tasks.js';
 import type { DedupMode } from '../../train/run-spec.js';
+import { VALIDATION_SCHEMES, type ValidationScheme } from '../../train/validation-schemes.js';
 import { fractionOption, intOption, positiveNumberOption } from '../parse-options.js';
 import { defaultPacketAeOptions } from '../../models/packet-ae/options.js';
 
@@ -31,6 +32,7 @@ interface TrainFlags {
   smoteRatio?: number;
   undersample?: number;
   log1p?: boolean;
+  validation?: ValidationScheme;
   dropConstant?: boolean;
   strict?: boolean;
   resume?: boolean;
@@ -125,6 +127,12 @@ export function registerTrain(program: Command): void {
     )
     .option('--undersample <n>', 'cap every training class at n rows', intOption('--undersample'))
     .option('--log1p', 'log1p heavy-tailed count columns before min-max scaling')
+    .addOption(
+      new Option(
+        '--validation <scheme>',
+        'validation rows out of the training data: random (stratified rows) or leave-attack-type-out (whole attack types of each class); given, every model is scored on them in metrics.json',
+      ).choices([...VALIDATION_SCHEMES]),
+    )
     .option('--drop-constant', 'drop columns that are constant on the training data')
     .option('--strict', 'stop at the first bad input row instead of skipping and counting it')
     .addOption(
@@ -219,10 +227,11 @@ export async function trainSpecFromFlags(flags: TrainFlags): Promise<RunSpec> {
     dataDir: flags.dataDir,
     trainSplit: flags.trainSplit ?? file.trainSplit,
     validationFraction: file.validationFraction,
+    validation: flags.validation ?? file.validation,
     testFraction: flags.testFraction ?? file.testFraction,
     taxonomyOverrides,
     pipeline,
-    log1p: flags.log1p,
+    log1p: flags.log1p ?? file.log1p,
     resample,
     strict: flags.strict ?? file.strict,
     resume: flags.resume,
