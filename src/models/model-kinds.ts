@@ -12,4 +12,5 @@ export const MODEL_KINDS = [
   'vae',
   'bigru',
   'vae-bigru',
+  'rf-fcnn',
 ] as const;

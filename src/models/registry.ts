@@ -15,6 +15,7 @@ import { BiGruClassifier, type BiGruOptions } from './bigru/bigru.js';
 import { biGruOptionsSchema } from './bigru/options.js';
 import { VaeBiGruClassifier, type VaeBiGruOptions } from './bigru/vae-bigru.js';
 import { vaeBiGruOptionsSchema } from './bigru/vae-bigru-options.js';
+import { RfFcnnEnsemble, rfFcnnOptionsSchema, type RfFcnnOptions } from './ensemble/rf-fcnn.js';
 
 /**
  * Every model the CLI knows: how to validate its options (zod, so an error names the field and the allowed
@@ -114,6 +115,14 @@ const MODELS: Record<string, ModelDescriptor> = {
     trainsInEpochs: true,
     create: (options, seed) => new VaeBiGruClassifier({ ...(options as Partial<VaeBiGruOptions>), seed }),
     load: (dir, options) => VaeBiGruClassifier.load(dir, options),
+  },
+  'rf-fcnn': {
+    kind: 'rf-fcnn',
+    title: 'Ensemble: Random Forest + FCNN, soft voting on their class probabilities',
+    optionsSchema: rfFcnnOptionsSchema(rfOptions),
+    trainsInEpochs: true,
+    create: (options, seed) => new RfFcnnEnsemble({ ...(options as Partial<RfFcnnOptions>), seed }),
+    load: (dir, options) => RfFcnnEnsemble.load(dir, options),
   },
 };
 
