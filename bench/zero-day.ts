@@ -13,7 +13,7 @@
  *
  *   node --import tsx bench/zero-day.ts --evaluate [--seeds 3] [--out runs/zero-day]
  *
- * `--model fcnn --options '{"classWeight":"balanced"}'` puts another classifier (5class) in the forest's place.
+ * `--model fcnn --options '{"classWeight":"balanced"}'` puts another classifier (5class) in the forest's place; `--log1p` logs its heavy-tailed counts (the autoencoder shares its pipeline).
  */
 import { parseArgs } from 'node:util';
 
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'runs/zero-day' },
     model: { type: 'string', default: 'rf' },
     options: { type: 'string', default: '{}' },
+    log1p: { type: 'boolean', default: false },
   },
 });
 
@@ -124,6 +125,7 @@ async function evaluate(): Promise<void> {
     classifier: {
       model: args.model,
       modelOptions: parseModelOptions(args.model, JSON.parse(args.options), '--options'),
+      log1p: args.log1p,
     },
     progress: {
       start: (stage) => process.stderr.write(`  ${stage}\n`),

@@ -24,7 +24,7 @@ export interface EvaluateZeroDayOptions {
   /** Validation false-positive rates to set the threshold at. Default [0.01, 0.05]. */
   falsePositiveRates?: number[];
   /** Classifier kind and options (official protocol, 5class). Default Random Forest with its defaults. */
-  classifier?: { model: string; modelOptions: Record<string, unknown> };
+  classifier?: { model: string; modelOptions: Record<string, unknown>; log1p?: boolean };
   /** Autoencoder options. Default: `defaultAnomalyDetectorOptions()`. */
   detector?: Partial<Omit<AnomalyDetectorOptions, 'seed'>>;
   /** Default: silent. */
@@ -194,6 +194,7 @@ export async function evaluateZeroDay(options: EvaluateZeroDayOptions): Promise<
         protocol: 'official',
         model: classifier.model,
         modelOptions: classifier.modelOptions,
+        log1p: classifier.log1p,
         seed,
         out: join(options.workDir, `${classifier.model}-seed-${seed}`),
         dataDir: options.dataDir,
