@@ -12,6 +12,8 @@
  * validation false-positive rates of 1 % and 5 %:
  *
  *   node --import tsx bench/zero-day.ts --evaluate [--seeds 3] [--out runs/zero-day]
+ *
+ * `--model fcnn --options '{"classWeight":"balanced"}'` puts another classifier (5class) in the forest's place; `--log1p` logs its heavy-tailed counts (the autoencoder shares its pipeline).
  */
 import { parseArgs } from 'node:util';
 
@@ -21,6 +23,7 @@ import { stratifiedSplit } from '../src/preprocess/stratified-split.js';
 import type { Callback } from '../src/fit/callbacks.js';
 import { AnomalyDetector, STAGE_NAME } from '../src/models/zero-day/anomaly-detector.js';
 import { evaluateZeroDay, formatZeroDayMarkdown } from '../src/train/evaluate-zero-day.js';
+import { parseModelOptions } from '../src/models/registry.js';
 import { benchDataDir, median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
 
 const SCORING_REPEATS = 3;
@@ -31,6 +34,9 @@ const { values: args } = parseArgs({
     evaluate: { type: 'boolean', default: false },
     seeds: { type: 'string', default: '3' },
     out: { type: 'string', default: 'runs/zero-day' },
+    model: { type: 'string', default: 'rf' },
+    options: { type: 'string', default: '{}' },
+    log1p: { type: 'boolean', default: false },
   },
 });
 
@@ -116,6 +122,11 @@ async function evaluate(): Promise<void> {
     dataDir: benchDataDir,
     seeds,
     falsePositiveRates: [0.01, 0.05],
+    classifier: {
+      model: args.model,
+      modelOptions: parseModelOptions(args.model, JSON.parse(args.options), '--options'),
+      log1p: args.log1p,
+    },
     progress: {
       start: (stage) => process.stderr.write(`  ${stage}\n`),
       update: () => undefined,

@@ -40,6 +40,7 @@ export function deepModelDefaults(): Record<DeepKind, { part: string; defaults: 
     fcnn: [{ part: '', defaults: pick(fcnnDefaults) }],
     vae: [{ part: '', defaults: pick(vaeClassifierDefaults) }],
     bigru: [{ part: '', defaults: pick(biGruDefaults) }],
+    'rf-fcnn': [{ part: 'fcnn', defaults: pick(fcnnDefaults) }],
     'vae-bigru': [
       { part: 'vae', defaults: pick(vaeDefaults) },
       { part: 'bigru', defaults: pick(biGruDefaults) },

@@ -20,6 +20,7 @@ const TRAIN_FLAGS: Record<
   dataDir: { flag: '--data-dir', path: ['dataDir'] },
   trainSplit: { flag: '--train-split', path: ['trainSplit'] },
   testFraction: { flag: '--test-fraction', path: ['testFraction'] },
+  validation: { flag: '--validation', path: ['validation'] },
   timeSplitBy: { flag: '--time-split-by', path: ['timeSplitBy'] },
   smote: { flag: '--smote', path: ['resample', 'smote'] },
   smoteRatio: { flag: '--smote-ratio', path: ['resample', 'smoteRatio'] },

@@ -33,6 +33,20 @@ export interface MetricsFile {
   warnings?: string[];
   /** `--dedup` mode of the run, when used. */
   dedup?: 'before-split' | 'train-only';
+  /**
+   * Figures on the validation rows held out of the training file (what model selection may look at; never
+   * the test files), with the scheme that chose them. Absent when the run had no validation rows.
+   */
+  validation?: {
+    scheme: string;
+    detail: string;
+    /** A class the scheme could not split as asked, and what was done instead. */
+    fallback?: string;
+    rows: number;
+    metrics: SplitMetrics;
+  };
+  /** Heavy-tailed count columns went through log1p before min-max. */
+  log1p?: boolean;
 }
 
 export function describeProtocol(

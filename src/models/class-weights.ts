@@ -1,3 +1,5 @@
+import { IotIdsError, usageError } from '../errors.js';
+
 /**
  * scikit-learn's and Keras's 'balanced' class weights, n / (k · count of the class), shared by every model
  * that offers `classWeight: 'balanced'`. An absent class gets 0 instead of n / 0: it has no rows to weigh.
@@ -16,4 +18,45 @@ export function rowWeights(y: Int32Array, classWeights: Float64Array): Float32Ar
 /** Per-row 'balanced' weights: `rowWeights(y, balancedClassWeights(y, nClasses))`. */
 export function balancedRowWeights(y: Int32Array, nClasses: number): Float32Array {
   return rowWeights(y, balancedClassWeights(y, nClasses));
+}
+
+/** How 'balanced' weights are softened for very rare classes (a U2R weight of 3,000 : 1 makes training swing). */
+export interface ClassWeightTempering {
+  /** Each balanced weight is raised to this power: 1 keeps it, 0.5 is its square root, 0 weighs all alike. */
+  power?: number;
+  /** Weights above this are cut to it (after `power`). Default: no cap. */
+  max?: number;
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * 'balanced' weights, tempered: (n / (k · count))^power, capped at `max`. The rows' loss weights are 32-bit,
+ * so a weight that is not finite there (a power that blows a rare class's weight past 3.4e38) is an error
+ * naming the class, not an Infinity that would turn every loss into NaN.
+ */
+export function temperedClassWeights(
+  y: Int32Array,
+  nClasses: number,
+  tempering: ClassWeightTempering,
+): Float64Array {
+  const power = tempering.power ?? 1;
+  const max = tempering.max ?? Infinity;
+  if (!(power >= 0 && Number.isFinite(power))) {
+    throw usageError(`class weight power must be a finite number ≥ 0, got ${power}`);
+  }
+  if (!(max > 0)) throw usageError(`class weight cap must be > 0, got ${max}`);
+  const balanced = balancedClassWeights(y, nClasses);
+  return balanced.map((w, c) => {
+    if (w === 0) return 0;
+    const tempered = Math.min(w ** power, max);
+    if (!(tempered <= FLOAT32_MAX)) {
+      throw new IotIdsError(
+        `class weight of class ${c} overflows: balanced weight ${w.toPrecision(4)} to the power ${power} is ` +
+          `${tempered.toPrecision(4)}, beyond a 32-bit loss weight; lower the power or set a cap`,
+        { kind: 'usage', location: { field: 'classWeightPower' } },
+      );
+    }
+    return tempered;
+  });
 }

@@ -35,6 +35,10 @@ export const CONTRACT_OPTIONS: Readonly<Record<string, Record<string, unknown>>>
     batchSize: 64,
     learningRate: 0.01,
   },
+  'rf-fcnn': {
+    rf: { nEstimators: 10, nJobs: 0 },
+    fcnn: { hiddenUnits: [16, 8], batchSize: 64, epochs: 6, learningRate: 0.01 },
+  },
 };
 
 export interface SyntheticSet {

@@ -12,6 +12,7 @@ export const MODEL_KINDS = [
   'vae',
   'bigru',
   'vae-bigru',
+  'rf-fcnn',
 ] as const;
 
 export type ModelKind = (typeof MODEL_KINDS)[number];

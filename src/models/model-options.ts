@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { IotIdsError, usageError } from '../errors.js';
 import { biGruDefaults, biGruOptionsSchema } from './bigru/options.js';
 import { vaeBiGruDefaults, vaeBiGruOptionsSchema } from './bigru/vae-bigru-options.js';
+import { rfFcnnDefaults, rfFcnnOptionsSchema } from './ensemble/rf-fcnn-options.js';
 import { fcnnDefaults, fcnnOptionsSchema } from './fcnn/options.js';
 import { MODEL_KINDS, type ModelKind } from './model-kinds.js';
 import { describeOptionIssue } from './options.js';
@@ -35,6 +36,7 @@ export const MODEL_OPTIONS: Readonly<Record<ModelKind, ModelOptionsSpec>> = {
   vae: { optionsSchema: vaeClassifierOptionsSchema, defaults: vaeClassifierDefaults },
   bigru: { optionsSchema: biGruOptionsSchema, defaults: biGruDefaults },
   'vae-bigru': { optionsSchema: vaeBiGruOptionsSchema, defaults: vaeBiGruDefaults },
+  'rf-fcnn': { optionsSchema: rfFcnnOptionsSchema, defaults: rfFcnnDefaults },
 };
 
 /** The options spec of `kind`, or a usage error listing the known kinds. */

@@ -11,6 +11,7 @@ import type { SvmOptions } from './svm/options.js';
 import { SvmClassifier } from './svm/svm.js';
 import type { VaeClassifierOptions } from './vae/options.js';
 import { VaeClassifier } from './vae/vae-classifier.js';
+import { RfFcnnEnsemble, type RfFcnnOptions } from './ensemble/rf-fcnn.js';
 
 /**
  * Every model the CLI knows: its options schema and defaults (model-options.ts, also loadable without the
@@ -95,6 +96,14 @@ const MODELS: Record<string, ModelDescriptor> = {
     trainsInEpochs: true,
     create: (options, seed) => new VaeBiGruClassifier({ ...(options as Partial<VaeBiGruOptions>), seed }),
     load: (dir, options) => VaeBiGruClassifier.load(dir, options),
+  },
+  'rf-fcnn': {
+    kind: 'rf-fcnn',
+    title: 'Ensemble: Random Forest + FCNN, soft voting on their class probabilities',
+    ...MODEL_OPTIONS['rf-fcnn'],
+    trainsInEpochs: true,
+    create: (options, seed) => new RfFcnnEnsemble({ ...(options as Partial<RfFcnnOptions>), seed }),
+    load: (dir, options) => RfFcnnEnsemble.load(dir, options),
   },
 };
 

@@ -24,6 +24,8 @@ export interface PaperClaim {
 const AUTODEEP_ID = 'AUTODEEP-ID (Khan & William): VAE features + bidirectional GRU';
 const KDD_CUP_WINNER = 'KDD Cup 1999 winning entry';
 const SAE = 'Sangwan & Chhillar: sparse autoencoder + softmax / SVM';
+const STL = 'Javaid et al. 2016: self-taught learning (sparse autoencoder + softmax)';
+const RNN_IDS = 'Yin et al. 2017: RNN-IDS';
 
 export const PAPER_CLAIMS: readonly PaperClaim[] = [
   {
@@ -68,6 +70,17 @@ export const PAPER_CLAIMS: readonly PaperClaim[] = [
     metric: 'accuracy',
     value: 0.9271,
     setting: 'contest test set (corrected)',
+  },
+  // The published NSL-KDD figures the project's issue #17 measures against (KDDTest+, official split).
+  { source: STL, dataset: 'nsl-kdd', task: '5class', metric: 'accuracy', value: 0.791, setting: 'KDDTest+' },
+  { source: STL, dataset: 'nsl-kdd', task: 'binary', metric: 'accuracy', value: 0.8839, setting: 'KDDTest+' },
+  {
+    source: RNN_IDS,
+    dataset: 'nsl-kdd',
+    task: '5class',
+    metric: 'accuracy',
+    value: 0.8129,
+    setting: 'KDDTest+',
   },
   // The SAE paper's figures have not been transcribed and checked here; they stay "not stated".
   { source: SAE, dataset: 'nsl-kdd', task: null, metric: 'accuracy', value: null, setting: null },

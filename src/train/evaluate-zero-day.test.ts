@@ -43,6 +43,10 @@ describe('zeroDayFigures', () => {
     expect(f.classifierFalsePositiveRate).toBe(1 / 4);
     expect(f.anomalyFalsePositiveRate).toBe(1 / 4);
     expect(f.combinedFalsePositiveRate).toBe(2 / 4);
+    // Binary over all 10 rows: the classifier gets rows 0, 4, 5, 6, 8 right; combined, rows 1, 2 and 9
+    // (attacks it called normal, flagged by the autoencoder) turn right and row 6 (a flagged normal row) wrong.
+    expect(f.classifierBinaryAccuracy).toBe(5 / 10);
+    expect(f.combinedBinaryAccuracy).toBe(7 / 10);
   });
 
   it('reduces to the classifier alone at an infinite threshold', () => {
@@ -70,6 +74,7 @@ describe('meanStd and the Markdown table', () => {
       seed: s,
       classifierRecall: 0.1 * s,
       classifierFalsePositiveRate: 0.02,
+      classifierBinaryAccuracy: 0.8,
       autoencoderEpochs: 10,
       autoencoderSeconds: 1,
       byRate: [
@@ -80,6 +85,7 @@ describe('meanStd and the Markdown table', () => {
           combinedRecall: r + 0.1,
           anomalyFalsePositiveRate: 0.01,
           combinedFalsePositiveRate: 0.03,
+          combinedBinaryAccuracy: 0.84,
         },
         {
           falsePositiveRate: 0.05,
@@ -105,9 +111,11 @@ describe('meanStd and the Markdown table', () => {
     const rows = text.split('\n').filter((l) => l.startsWith('| '));
     expect(rows).toHaveLength(3);
     expect(rows[1]).toBe(
-      '| 1 % | 20.00 ± 10.00 % | 50.00 ± 10.00 % | 60.00 ± 10.00 % | 1.00 ± 0.00 % | 3.00 ± 0.00 % |',
+      '| 1 % | 20.00 ± 10.00 % | 50.00 ± 10.00 % | 60.00 ± 10.00 % | 1.00 ± 0.00 % | 3.00 ± 0.00 % | 80.00 ± 0.00 % | 84.00 ± 0.00 % |',
     );
     expect(rows[2]).toContain('| 5 % | 20.00 ± 10.00 % | 70.00 ± 10.00 % | 80.00 ± 10.00 % | 5.00 ± 0.00 %');
+    // A file from before binary accuracy was recorded says so instead of printing NaN.
+    expect(rows[2]).toMatch(/\| 80\.00 ± 0\.00 % \| n\/a \|$/);
     expect(text).toContain('2 labels, 1068 rows — apache2 737, snmpguess 331');
   });
 });

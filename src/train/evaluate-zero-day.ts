@@ -24,7 +24,7 @@ export interface EvaluateZeroDayOptions {
   /** Validation false-positive rates to set the threshold at. Default [0.01, 0.05]. */
   falsePositiveRates?: number[];
   /** Classifier kind and options (official protocol, 5class). Default Random Forest with its defaults. */
-  classifier?: { model: string; modelOptions: Record<string, unknown> };
+  classifier?: { model: string; modelOptions: Record<string, unknown>; log1p?: boolean };
   /** Autoencoder options. Default: `anomalyDetectorDefaults`. */
   detector?: Partial<Omit<AnomalyDetectorOptions, 'seed'>>;
   /** Default: silent. */
@@ -44,6 +44,11 @@ export interface ZeroDayRateFigures {
   anomalyFalsePositiveRate: number;
   /** Share of the test split's normal rows with a classifier attack label or an anomaly alert. */
   combinedFalsePositiveRate: number;
+  /**
+   * Binary accuracy over every test row (normal vs any attack) of the classifier and the autoencoder
+   * combined: attack when the classifier names an attack or the autoencoder alerts. Absent in older files.
+   */
+  combinedBinaryAccuracy?: number;
 }
 
 export interface ZeroDaySeedResult {
@@ -52,6 +57,8 @@ export interface ZeroDaySeedResult {
   classifierRecall: number;
   /** Share of the test split's normal rows the classifier alone labels as an attack. */
   classifierFalsePositiveRate: number;
+  /** Binary accuracy over every test row of the classifier alone (any attack class counts as attack). */
+  classifierBinaryAccuracy?: number;
   autoencoderEpochs: number;
   autoencoderSeconds: number;
   byRate: ZeroDayRateFigures[];
@@ -103,6 +110,9 @@ export function zeroDayFigures(input: {
   combinedRecall: number;
   anomalyFalsePositiveRate: number;
   combinedFalsePositiveRate: number;
+  /** Normal rows not flagged plus attack rows (every row not normal) flagged, over all rows. */
+  classifierBinaryAccuracy: number;
+  combinedBinaryAccuracy: number;
 } {
   const { isNovel, isNormal, classifierLabels, errors, threshold } = input;
   const normalClass = input.normalClass ?? 'normal';
@@ -117,9 +127,14 @@ export function zeroDayFigures(input: {
     normalClass,
   );
   const counts = { novel: 0, normal: 0, cNovel: 0, aNovel: 0, bNovel: 0, cNormal: 0, aNormal: 0, bNormal: 0 };
+  let classifierRight = 0;
+  let combinedRight = 0;
   for (let i = 0; i < n; i++) {
     const attack = classifierLabels[i] !== normalClass ? 1 : 0;
     const either = attack | anomalyAlerts[i];
+    const isAttack = isNormal[i] ? 0 : 1;
+    if (attack === isAttack) classifierRight++;
+    if (either === isAttack) combinedRight++;
     if (isNovel[i]) {
       counts.novel++;
       counts.cNovel += attack;
@@ -140,6 +155,8 @@ export function zeroDayFigures(input: {
     combinedRecall: share(counts.bNovel, counts.novel),
     anomalyFalsePositiveRate: share(counts.aNormal, counts.normal),
     combinedFalsePositiveRate: share(counts.bNormal, counts.normal),
+    classifierBinaryAccuracy: share(classifierRight, n),
+    combinedBinaryAccuracy: share(combinedRight, n),
   };
 }
 
@@ -177,6 +194,7 @@ export async function evaluateZeroDay(options: EvaluateZeroDayOptions): Promise<
         protocol: 'official',
         model: classifier.model,
         modelOptions: classifier.modelOptions,
+        log1p: classifier.log1p,
         seed,
         out: join(options.workDir, `${classifier.model}-seed-${seed}`),
         dataDir: options.dataDir,
@@ -209,6 +227,7 @@ export async function evaluateZeroDay(options: EvaluateZeroDayOptions): Promise<
           combinedRecall: f.combinedRecall,
           anomalyFalsePositiveRate: f.anomalyFalsePositiveRate,
           combinedFalsePositiveRate: f.combinedFalsePositiveRate,
+          combinedBinaryAccuracy: f.combinedBinaryAccuracy,
         };
       });
       const base = zeroDayFigures({ isNovel, isNormal, classifierLabels, errors, threshold: Infinity });
@@ -216,6 +235,7 @@ export async function evaluateZeroDay(options: EvaluateZeroDayOptions): Promise<
         seed,
         classifierRecall: base.classifierRecall,
         classifierFalsePositiveRate: base.classifierFalsePositiveRate,
+        classifierBinaryAccuracy: base.classifierBinaryAccuracy,
         autoencoderEpochs: zeroDay.detector.info.epochsRun ?? 0,
         autoencoderSeconds: zeroDay.trainSeconds,
         byRate,
@@ -255,14 +275,15 @@ export function meanStd(values: readonly number[]): { mean: number; std: number 
 /** The evaluation as a Markdown table (percentages, mean ± std over the seeds) plus the novel labels. */
 export function formatZeroDayMarkdown(evaluation: ZeroDayEvaluation): string {
   const pct = (values: number[]): string => {
+    if (values.some((v) => Number.isNaN(v))) return 'n/a';
     const { mean, std } = meanStd(values.map((v) => v * 100));
     return `${mean.toFixed(2)} ± ${std.toFixed(2)} %`;
   };
   const seeds = evaluation.seeds;
   const rates = seeds[0]?.byRate.map((r) => r.falsePositiveRate) ?? [];
   const lines = [
-    `| threshold set at validation FPR | novel-attack recall: ${evaluation.classifier} alone | autoencoder alone | ${evaluation.classifier} + anomaly alerts | FPR on ${evaluation.testSplit} normal: autoencoder alone | ${evaluation.classifier} + anomaly alerts |`,
-    '|---|---|---|---|---|---|',
+    `| threshold set at validation FPR | novel-attack recall: ${evaluation.classifier} alone | autoencoder alone | ${evaluation.classifier} + anomaly alerts | FPR on ${evaluation.testSplit} normal: autoencoder alone | ${evaluation.classifier} + anomaly alerts | binary accuracy on ${evaluation.testSplit}: ${evaluation.classifier} alone | ${evaluation.classifier} + anomaly alerts |`,
+    '|---|---|---|---|---|---|---|---|',
   ];
   rates.forEach((rate, k) => {
     lines.push(
@@ -270,7 +291,9 @@ export function formatZeroDayMarkdown(evaluation: ZeroDayEvaluation): string {
         seeds.map((s) => s.byRate[k].anomalyRecall),
       )} | ${pct(seeds.map((s) => s.byRate[k].combinedRecall))} | ${pct(
         seeds.map((s) => s.byRate[k].anomalyFalsePositiveRate),
-      )} | ${pct(seeds.map((s) => s.byRate[k].combinedFalsePositiveRate))} |`,
+      )} | ${pct(seeds.map((s) => s.byRate[k].combinedFalsePositiveRate))} | ${pct(
+        seeds.map((s) => s.classifierBinaryAccuracy ?? Number.NaN),
+      )} | ${pct(seeds.map((s) => s.byRate[k].combinedBinaryAccuracy ?? Number.NaN))} |`,
     );
   });
   const labels = Object.entries(evaluation.novelLabels)

@@ -50,4 +50,22 @@ describe('experiment config', () => {
       /not in grid\.model/,
     );
   });
+
+  it('takes run-wide log1p and validation choices, and names a bad one', () => {
+    const config = parseExperimentConfig(
+      { ...valid, log1p: true, validation: 'leave-attack-type-out', validationFraction: 0.15 },
+      'x.json',
+    );
+    expect(config).toMatchObject({
+      log1p: true,
+      validation: 'leave-attack-type-out',
+      validationFraction: 0.15,
+    });
+    expect(() => parseExperimentConfig({ ...valid, validation: 'kfold' }, 'x.json')).toThrow(
+      /field "validation"/,
+    );
+    expect(() => parseExperimentConfig({ ...valid, validationFraction: 1 }, 'x.json')).toThrow(
+      /field "validationFraction"/,
+    );
+  });
 });

@@ -6,6 +6,8 @@ import type { ProtocolName, TaskName } from '../data/schema.js';
 import { DEDUP_MODES, PROTOCOL_NAMES, TASK_NAMES, type DedupMode } from '../data/run-names.js';
 import { modelDescriptor, modelKinds } from '../models/registry.js';
 import { fieldProblems, formatPath } from '../util/describe-issue.js';
+import { VALIDATION_SCHEMES, type ValidationScheme } from './validation-schemes.js';
+import { TIME_SPLIT_BY, type TimeSplitBy } from '../preprocess/time-split.js';
 
 /**
  * `iot-ids compare --config experiments/<name>.json`: a grid of datasets × models × tasks × protocols, each
@@ -19,6 +21,16 @@ export interface ExperimentConfig {
   trainSplit?: string;
   /** Drop exact duplicate rows in every run, as `train --dedup` (true: train-only). Default off. */
   dedup?: boolean | DedupMode;
+  /** log1p the dataset's heavy-tailed count columns before min-max in every run (`--log1p`). Default false. */
+  log1p?: boolean;
+  /** Validation scheme of every run (`--validation`); see RunSpec.validation. */
+  validation?: ValidationScheme;
+  /** Share of the training rows (per class) held out for validation. Default 0.1. */
+  validationFraction?: number;
+  /** One-file protocols: share of the file held out for testing (`--test-fraction`). */
+  testFraction?: number;
+  /** time-split: cut by rows or at the mark of the elapsed time (`--time-split-by`). Default rows. */
+  timeSplitBy?: TimeSplitBy;
 }
 
 /** One cell of the grid for one seed. */
@@ -50,6 +62,11 @@ function configSchema() {
       options: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
       trainSplit: z.string().optional(),
       dedup: z.union([z.boolean(), z.enum(DEDUP_MODES)]).optional(),
+      log1p: z.boolean().optional(),
+      validation: z.enum(VALIDATION_SCHEMES).optional(),
+      validationFraction: z.number().gt(0).lt(1).optional(),
+      testFraction: z.number().gt(0).lt(0.9).optional(),
+      timeSplitBy: z.enum(TIME_SPLIT_BY).optional(),
     })
     .strict();
 }

@@ -65,6 +65,11 @@ export async function runGrid(
         dataDir: options.dataDir,
         trainSplit: config.trainSplit,
         dedup: config.dedup,
+        log1p: config.log1p,
+        validation: config.validation,
+        validationFraction: config.validationFraction,
+        testFraction: config.testFraction,
+        timeSplitBy: config.timeSplitBy,
       },
       options.runProgress ?? silentProgress,
     );

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEDUP_MODES, PROTOCOL_NAMES, TASK_NAMES } from '../data/run-names.js';
 import { MODEL_KINDS } from '../models/model-kinds.js';
 import { TIME_SPLIT_BY } from '../preprocess/time-split.js';
+import { VALIDATION_SCHEMES } from './validation-schemes.js';
 import { modelDescriptor } from '../models/registry.js';
 import { fieldProblems, type FieldProblem } from '../util/describe-issue.js';
 import type { RunSpec } from './run-spec.js';
@@ -24,6 +25,8 @@ export const runOptionsSchema = z
     seed: z.number().int().min(0).default(1),
     trainSplit: z.string().min(1).optional(),
     validationFraction: z.number().gt(0).lt(0.5).optional(),
+    /** How validation rows are drawn from the training data (validation-schemes.ts). Default: random rows. */
+    validation: z.enum(VALIDATION_SCHEMES).optional(),
     testFraction: z.number().gt(0).lt(0.9).optional(),
     timeSplitBy: z.enum(TIME_SPLIT_BY).optional(),
     modelOptions: z.record(z.string(), z.unknown()).default({}),

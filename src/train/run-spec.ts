@@ -1,6 +1,7 @@
 import type { DedupMode, ProtocolName, TaskName } from '../data/run-names.js';
 import type { TimeSplitBy } from '../preprocess/time-split.js';
 import type { PipelineOptions } from '../preprocess/pipeline.js';
+import type { ValidationScheme } from './validation-schemes.js';
 
 export type { DedupMode } from '../data/run-names.js';
 
@@ -36,6 +37,11 @@ export interface RunSpec {
   trainSplit?: string;
   /** Fraction of the training rows held out for validation (models that use it). Default 0.1. */
   validationFraction?: number;
+  /**
+   * How validation rows are chosen (train/validation-split.ts). Default: `random` for models that train in
+   * epochs and none for the others; set, it gives every model validation rows, scored into metrics.json.
+   */
+  validation?: ValidationScheme;
   /**
    * One-file protocols: fraction of the source file held out as the test split. Default 0.2 for random-split,
    * 0.3 for time-split (the latest 30 %) and group-split.

@@ -72,6 +72,21 @@ describe('runTraining on the tiny schema', () => {
     expect(resumed.metrics.splits[split].confusion).toEqual(first.metrics.splits[split].confusion);
   });
 
+  it('scores a forest on validation rows when a validation scheme is asked for, and reports its fallback', async () => {
+    const run = await runTraining({
+      ...spec('rf', { nEstimators: 5, nJobs: 0 }, 'rf-lato'),
+      validation: 'leave-attack-type-out',
+    });
+    const { validation } = run.metrics;
+    // Each tiny class has one raw label, so no type can be held out: every class falls back to random rows.
+    expect(validation?.scheme).toBe('leave-attack-type-out');
+    expect(validation?.fallback).toMatch(/"normal", "dos", "probe" has a single raw label/);
+    expect(validation?.rows).toBe(48);
+    expect(validation?.metrics.n).toBe(48);
+    expect(validation?.metrics.accuracy).toBeGreaterThan(0.8);
+    expect(run.metrics.trainRows).toBe(432);
+  });
+
   it('refuses a task the dataset does not support', async () => {
     await expect(runTraining({ ...spec('rf', {}, 'bad'), task: '5class' })).rejects.toThrow(
       /does not support task "5class"/,

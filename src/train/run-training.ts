@@ -14,12 +14,11 @@ import { saveModelDir } from '../models/model-dir.js';
 import { buildRocFile, mergeRocFiles, type RocFile } from '../evaluate/roc-file.js';
 import { modelDescriptor } from '../models/registry.js';
 import { FeaturePipeline } from '../preprocess/pipeline.js';
-import { stratifiedSplit } from '../preprocess/stratified-split.js';
 import { classCoverage, restrictClasses } from '../data/class-coverage.js';
 import { holdOut } from './hold-out.js';
 import { overlapWarning, refuseLabelLeaks } from './label-leakage.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
-import { dedupSplit, loadLabelledSplit, subsetSplit, type LabelledSplit } from '../data/labelled-split.js';
+import { dedupSplit, loadLabelledSplit, type LabelledSplit } from '../data/labelled-split.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
 import type { Callback } from '../fit/callbacks.js';
 import { History } from '../fit/history.js';
@@ -27,6 +26,7 @@ import { ModelCheckpoint, readLastCheckpoint } from '../fit/model-checkpoint.js'
 import { progressCallback } from '../fit/progress-callback.js';
 import { resampleTraining } from './resample-training.js';
 import type { DedupMode, RunSpec } from './run-spec.js';
+import { validationSplit } from './validation-split.js';
 
 export interface RunResult {
   metrics: MetricsFile;
@@ -116,10 +116,18 @@ export async function runTraining(
   let fitPart = train;
   let validation: { x: ReturnType<FeaturePipeline['transform']>['x']; y: Int32Array } | undefined;
   let validationPart: LabelledSplit | undefined;
-  if (descriptor.trainsInEpochs) {
-    const parts = stratifiedSplit(train.y, spec.validationFraction ?? 0.1, spec.seed + 7919);
-    validationPart = subsetSplit(train, parts.test, `${trainSplitName} (validation)`);
-    fitPart = subsetSplit(train, parts.train, trainSplitName);
+  let validationInfo: Omit<NonNullable<MetricsFile['validation']>, 'metrics' | 'rows'> | undefined;
+  if (descriptor.trainsInEpochs || spec.validation) {
+    const scheme = spec.validation ?? 'random';
+    const parts = validationSplit(train, scheme, spec.validationFraction ?? 0.1, spec.seed + 7919);
+    ({ fit: fitPart, validation: validationPart } = parts);
+    validationInfo = {
+      scheme,
+      detail: parts.detail,
+      ...(parts.fallback ? { fallback: parts.fallback } : {}),
+    };
+    progress.note(`validation: ${parts.detail}`);
+    if (parts.fallback) progress.note(`validation fallback: ${parts.fallback}`);
   }
   progress.start('fit pipeline');
   const pipelineOptions = spec.log1p
@@ -171,6 +179,13 @@ export async function runTraining(
         : {}),
     });
 
+    // Validation rows come from the training file: scoring them is what model selection may look at.
+    let validationMetrics: MetricsFile['validation'];
+    if (validation && validationInfo) {
+      const scored = await scoreSplit(model, validation.x, validation.y, train.classes);
+      validationMetrics = { ...validationInfo, rows: validation.y.length, metrics: scored.metrics };
+    }
+
     // The test splits are read here, after every choice has been made, and only once.
     const splits: Record<string, SplitMetrics> = {};
     const cleaning: MetricsFile['cleaning']['splits'] = { [trainSplitName]: train.cleaning };
@@ -221,6 +236,8 @@ export async function runTraining(
       createdAt: new Date().toISOString(),
       warnings,
       ...(dedup ? { dedup } : {}),
+      ...(validationMetrics ? { validation: validationMetrics } : {}),
+      ...(spec.log1p ? { log1p: true } : {}),
     };
     const metricsPath = join(spec.out, 'metrics.json');
     await writeJsonAtomic(join(spec.out, 'roc.json'), mergeRocFiles(...rocFiles));

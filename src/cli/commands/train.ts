@@ -8,6 +8,7 @@ import { terminalProgress } from '../terminal-progress.js';
 import { intOption, numberOption, positiveNumberOption } from '../parse-options.js';
 import { requiredOption } from '../required-options.js';
 import { formatDeepModelDefaults } from '../deep-model-defaults.js';
+import { VALIDATION_SCHEMES, type ValidationScheme } from '../../train/validation-schemes.js';
 import { defaultPacketAeOptions } from '../../models/packet-ae/options.js';
 import { randomForestDefaults } from '../../models/random-forest/options.js';
 import type { RunSpec } from '../../train/run-spec.js';
@@ -33,6 +34,7 @@ interface TrainFlags {
   smoteRatio?: number;
   undersample?: number;
   log1p?: boolean;
+  validation?: ValidationScheme;
   dropConstant?: boolean;
   strict?: boolean;
   resume?: boolean;
@@ -149,6 +151,12 @@ export function registerTrain(program: Command): void {
       intOption('--undersample'),
     )
     .option('--log1p', 'log1p heavy-tailed count columns before min-max scaling')
+    .addOption(
+      new Option(
+        '--validation <scheme>',
+        'validation rows out of the training data: random (stratified rows) or leave-attack-type-out (whole attack types of each class); given, every model is scored on them in metrics.json',
+      ).choices([...VALIDATION_SCHEMES]),
+    )
     .option('--drop-constant', 'drop columns that are constant on the training data')
     .option('--strict', 'stop at the first bad input row instead of skipping and counting it')
     .addOption(

@@ -14,7 +14,7 @@ import { FCNN_STAGE, FcnnStage } from './fcnn-stage.js';
 import { FoldedNetwork } from './inference.js';
 import { resolveFcnnOptions, type FcnnOptions } from './options.js';
 import { FcnnParameters } from './parameters.js';
-import { balancedRowWeights } from '../class-weights.js';
+import { fcnnRowWeights } from './row-weights.js';
 import { checkFitInput, NotFittedError, requireFinite } from '../fit-input.js';
 
 export type { FcnnOptions } from './options.js';
@@ -69,7 +69,7 @@ export class FcnnClassifier extends BaseClassifier<FcnnOptions> {
       {
         x,
         y,
-        rowWeights: o.classWeight === 'balanced' ? balancedRowWeights(y, context.nClasses) : null,
+        rowWeights: fcnnRowWeights(o, y, context.nClasses),
         validation: context.validation,
       },
       { batchSize: o.batchSize, dropout: o.dropout, seed: o.seed },
