@@ -15,6 +15,14 @@ export class WindowBucket<O> {
   private err: number[] = [];
   private head = 0;
 
+  /** Back to empty, for reuse by another key (see KeyedTimeWindow's free list). */
+  reset(): this {
+    this.n = this.serror = this.rerror = this.head = 0;
+    this.others.clear();
+    this.ts.length = this.other.length = this.err.length = 0;
+    return this;
+  }
+
   get newest(): number {
     return this.ts.length > this.head ? this.ts[this.ts.length - 1] : -Infinity;
   }
@@ -75,6 +83,9 @@ export interface TimeWindowOptions {
  */
 export class KeyedTimeWindow<K, O> {
   private readonly buckets = new Map<K, WindowBucket<O>>();
+  // Swept buckets, reused: with thousands of short-lived keys, a map and three arrays per new key were
+  // much of the extractor's garbage.
+  private readonly free: WindowBucket<O>[] = [];
   private addsSinceSweep = 0;
   /** Keys dropped because `maxKeys` was reached while their connections were still in the window. */
   evictedKeys = 0;
@@ -92,7 +103,7 @@ export class KeyedTimeWindow<K, O> {
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
       if (this.buckets.size >= this.options.maxKeys) this.makeRoom(oldest);
-      bucket = new WindowBucket<O>();
+      bucket = this.free.pop()?.reset() ?? new WindowBucket<O>();
       this.buckets.set(key, bucket);
     }
     bucket.expire(oldest, this.options.maxPerKey);
@@ -102,7 +113,12 @@ export class KeyedTimeWindow<K, O> {
 
   private sweep(oldest: number): void {
     this.addsSinceSweep = 0;
-    for (const [key, bucket] of this.buckets) if (bucket.newest < oldest) this.buckets.delete(key);
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.newest < oldest) {
+        this.buckets.delete(key);
+        if (this.free.length < 1024) this.free.push(bucket);
+      }
+    }
   }
 
   private makeRoom(oldest: number): void {
