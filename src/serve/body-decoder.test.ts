@@ -90,14 +90,17 @@ describe('createBodyDecoder', () => {
     const decoder = open({ threads: 1, log: (m) => logs.push(m) });
     await decoder.decode(body(5), request);
     const pool = (decoder as unknown as { pool: { worker: Worker }[] }).pool;
-    const pending = decoder.decode(body(2000), { ...request, maxRecords: 5000 });
+    // Big enough that the thread is still decoding when it is terminated (2,000 records could be done first);
+    // a body is moved to the thread, so each decode gets its own.
+    const big = body(200_000);
+    const pending = decoder.decode(big, { ...request, maxRecords: 300_000 });
     await pool[0].worker.terminate();
     await expect(pending).rejects.toThrow(/decoder thread exited/);
     expect(logs.join('\n')).toMatch(/starting a new one/);
     await expect(decoder.decode(body(5), request)).resolves.toMatchObject({ recordCount: 5 });
-    const inFlight = expect(decoder.decode(body(2000), { ...request, maxRecords: 5000 })).rejects.toThrow(
-      /closed/,
-    );
+    const inFlight = expect(
+      decoder.decode(body(200_000), { ...request, maxRecords: 300_000 }),
+    ).rejects.toThrow(/closed/);
     await decoder.close();
     await inFlight;
     await expect(decoder.decode(body(5), request)).rejects.toThrow(/closed/);
