@@ -302,6 +302,20 @@ describe('ConnectionMeter: lifetime', () => {
     expect(records.every((r) => r.uid === records[0].uid)).toBe(true);
   });
 
+  it('gives an idle connection one interim record, not one per tick', async () => {
+    // Two pings at 0 and 1 s, then silence; another connection keeps time moving to 45 s (ICMP times out
+    // after 60 s). The idle one is reported at the first tick and then not again until it ends.
+    const frames = [ping(0, 1), ping(1, 1), ...[5, 15, 25, 35, 45].map((t) => ping(t, 2))];
+    const { records } = await meter(frames, { interimInterval: 10 });
+    const idle = records.filter((r) => r.origP === 1001 && r.interim);
+    expect(idle.map((r) => r.origPkts)).toEqual([2]);
+    // The busy one is reported again whenever it had packets since its last interim record.
+    const busy = records.filter((r) => r.origP === 1002 && r.interim).map((r) => r.origPkts);
+    expect(busy.length).toBeGreaterThanOrEqual(2);
+    expect(busy).toEqual([...busy].sort((x, y) => x - y));
+    expect(new Set(busy).size).toBe(busy.length);
+  });
+
   it('meters out-of-order timestamps at the latest time seen and counts them', async () => {
     const { records, stats } = await meter([ping(10), ping(5), ping(12)]);
     expect(stats.outOfOrder).toBe(1);

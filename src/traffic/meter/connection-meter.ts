@@ -414,7 +414,12 @@ export class ConnectionMeter {
     const interval = this.interimInterval;
     for (let list = 0; list < 4; list++) {
       for (let c: Connection | null = this.heads[list] ?? null; c; c = c.listNext) {
-        if (now - c.lastInterimTs >= interval) {
+        // The first interim record of every connection (a lone scan probe alerts at the next tick, not at
+        // its timeout), later ones only for connections with packets since their last: an idle connection's
+        // next record would repeat the last one, and at a gateway with 100 k open connections those
+        // repeats were most of the scoring load.
+        const first = c.lastInterimTs === c.startTs;
+        if (now - c.lastInterimTs >= interval && (first || c.lastTs > c.lastInterimTs)) {
           c.lastInterimTs = now;
           this.onRecord(this.record(c, true));
         }
