@@ -425,7 +425,10 @@ export class ConnectionMeter {
         }
       }
     }
-    this.nextInterim = now + interval;
+    // Checked ten times per interval, each connection on its own schedule (≥ interval between its interim
+    // records): one tick per interval would report every connection of the last interval at once — 100 k
+    // records in one burst at 10 k new connections/s, more than watch's scoring queue holds.
+    this.nextInterim = now + interval / 10;
   }
 
   private finish(conn: Connection, interim: boolean): void {
