@@ -1,7 +1,7 @@
-import { Option, type Command } from 'commander';
-
+import type { Command } from 'commander';
 import { deprecatedModelOption, modelDirOption } from '../model-dir-option.js';
-import { collect, intOption } from '../parse-options.js';
+import { intOption } from '../parse-options.js';
+import { syslogOption, webhookOption } from '../forwarder-options.js';
 import { requiredOption } from '../required-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
@@ -52,22 +52,8 @@ export function registerConsume(program: Command): void {
       'how long the group waits for a silent member before giving its partitions to others (default: 30000)',
       intOption('--session-timeout'),
     )
-    .addOption(
-      new Option(
-        '--webhook <url>',
-        'also POST each new alert as JSON to this URL, retrying with backoff (repeatable)',
-      )
-        .argParser(collect)
-        .default([], 'none'),
-    )
-    .addOption(
-      new Option(
-        '--syslog <udp|tcp://host:port>',
-        'also send each new alert to a syslog collector as RFC 5424, e.g. udp://127.0.0.1:514 (repeatable)',
-      )
-        .argParser(collect)
-        .default([], 'none'),
-    )
+    .addOption(webhookOption())
+    .addOption(syslogOption())
     .addHelpText(
       'after',
       `

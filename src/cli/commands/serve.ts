@@ -1,8 +1,8 @@
-import { Option, type Command } from 'commander';
-
+import type { Command } from 'commander';
 import { DEFAULT_ALERT_WINDOW_SECONDS } from '../../alerts/alert-window.js';
 import { deprecatedModelOption, modelDirOption } from '../model-dir-option.js';
-import { collect, intOption } from '../parse-options.js';
+import { intOption } from '../parse-options.js';
+import { syslogOption, webhookOption } from '../forwarder-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
 interface ServeFlags {
@@ -61,22 +61,8 @@ export function registerServe(program: Command): void {
       'delete alerts whose last record is older than n days, at start and hourly (default: keep all)',
       intOption('--retain-days'),
     )
-    .addOption(
-      new Option(
-        '--webhook <url>',
-        'also POST each new alert as JSON to this URL, retrying with backoff (repeatable)',
-      )
-        .argParser(collect)
-        .default([], 'none'),
-    )
-    .addOption(
-      new Option(
-        '--syslog <udp|tcp://host:port>',
-        'also send each new alert to a syslog collector as RFC 5424, e.g. udp://127.0.0.1:514 (repeatable)',
-      )
-        .argParser(collect)
-        .default([], 'none'),
-    )
+    .addOption(webhookOption())
+    .addOption(syslogOption())
     .addHelpText(
       'after',
       `
