@@ -302,6 +302,23 @@ describe('ConnectionMeter: lifetime', () => {
     expect(records.every((r) => r.uid === records[0].uid)).toBe(true);
   });
 
+  it('finishes an idle connection within an eighth of its timeout after it is due, not a whole timeout late', async () => {
+    // Connection 1: pings at 0 and 1 s, then silence (UDP timeout 60 s: due at 61 s). Connection 2's pings
+    // move packet time on; each record is stamped with the packet time at which it came out.
+    const frames = [ping(0, 1), ping(1, 1), ...[60.5, 66, 70, 80, 100, 130].map((t) => ping(t, 2))];
+    const emittedAt = new Map<number, number>();
+    let now = 0;
+    const m = new ConnectionMeter({ onRecord: (r) => emittedAt.set(r.origP, now) });
+    await readPackets(Readable.from([writePcap(frames)]), {
+      onPacket: (p) => {
+        now = p.ts;
+        m.add(p);
+      },
+    });
+    // Due at 61 s; out by the first packet after 61 + 60 / 8 = 68.5 s, i.e. at 70 s (it used to wait to 130 s).
+    expect(emittedAt.get(1001)).toBe(70);
+  });
+
   it('gives an idle connection one interim record, not one per tick', async () => {
     // Two pings at 0 and 1 s, then silence; another connection keeps time moving to 45 s (ICMP times out
     // after 60 s). The idle one is reported at the first tick and then not again until it ends.
