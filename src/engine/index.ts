@@ -18,17 +18,7 @@ import { patchWasmKernels, unpatchWasmKernels, wasmKernelsPatched } from './patc
 
 // No raw `tf`: the operations the project uses are named in ops.ts.
 export { ops, Rank } from './ops.js';
-export type {
-  GradSaveFunc,
-  NamedTensorMap,
-  Scalar,
-  Sequential,
-  Tensor,
-  Tensor1D,
-  Tensor2D,
-  Tensor3D,
-  Variable,
-} from './ops.js';
+export type * from './ops.js';
 export { wasmKernelsPatched };
 export { miniBatches, predictInBatches } from './batches.js';
 export type { MiniBatch, MiniBatchOptions, BatchSource } from './batches.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { deprecatedModelOption, modelDirOption } from '../model-dir-option.js';
 import { intOption } from '../parse-options.js';
-import { syslogOption, webhookOption } from '../forwarder-options.js';
+import { syslogOption, webhookOption } from '../alert-options.js';
 import { requiredOption } from '../required-options.js';
 import { readThresholds } from '../read-thresholds.js';
 

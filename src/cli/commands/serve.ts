@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { DEFAULT_ALERT_WINDOW_SECONDS } from '../../alerts/alert-window.js';
 import { deprecatedModelOption, modelDirOption } from '../model-dir-option.js';
 import { intOption } from '../parse-options.js';
-import { syslogOption, webhookOption } from '../forwarder-options.js';
+import { alertWindowOption, syslogOption, webhookOption } from '../alert-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
 interface ServeFlags {
@@ -45,12 +44,7 @@ export function registerServe(program: Command): void {
       '--source-field <name>',
       'record field naming the traffic source for alert aggregation (default: client address)',
     )
-    .option(
-      '--alert-window <seconds>',
-      'alerts of one class and source within a window are folded into one',
-      intOption('--alert-window'),
-      DEFAULT_ALERT_WINDOW_SECONDS,
-    )
+    .addOption(alertWindowOption())
     .option(
       '--decoder-threads <n>',
       'worker threads that parse and validate request bodies; 0: on the event loop (default 1 with ≥ 2 cores)',

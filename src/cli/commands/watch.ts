@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import type { LivePcapSource } from '../../traffic/live/live-source.js';
 import type { CaptureEvent } from '../../traffic/live/tcpdump-capture.js';
-import { DEFAULT_ALERT_WINDOW_SECONDS } from '../../alerts/alert-window.js';
 import { deprecatedModelOption, modelDirOption } from '../model-dir-option.js';
 import { intOption, positiveNumberOption } from '../parse-options.js';
+import { alertWindowOption } from '../alert-options.js';
 import { readThresholds } from '../read-thresholds.js';
 
 interface WatchFlags {
@@ -64,12 +64,7 @@ export function registerWatch(program: Command): void {
       'file holding the bearer token clients must send (default: none, no token on loopback)',
     )
     .option('--thresholds <file.json>', 'per-class alert thresholds, e.g. {"dos": 0.9} (default: 0.5)')
-    .option(
-      '--alert-window <seconds>',
-      'alerts of one class and source within a window are folded into one',
-      intOption('--alert-window'),
-      DEFAULT_ALERT_WINDOW_SECONDS,
-    )
+    .addOption(alertWindowOption())
     .option(
       '--interim <seconds>',
       'score open connections every n seconds too, so a flood alerts while it runs (0: only when they end)',

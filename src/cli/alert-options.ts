@@ -1,5 +1,6 @@
 import { Option } from 'commander';
-import { collect } from './parse-options.js';
+import { DEFAULT_ALERT_WINDOW_SECONDS } from '../alerts/alert-window.js';
+import { collect, intOption } from './parse-options.js';
 
 /** `--webhook`, the same for every command that stores alerts (serve, consume). */
 export function webhookOption(): Option {
@@ -19,4 +20,14 @@ export function syslogOption(): Option {
   )
     .argParser(collect)
     .default([], 'none');
+}
+
+/** `--alert-window`, the same for every command that aggregates alerts (serve, watch). */
+export function alertWindowOption(): Option {
+  return new Option(
+    '--alert-window <seconds>',
+    'alerts of one class and source within a window are folded into one',
+  )
+    .argParser(intOption('--alert-window'))
+    .default(DEFAULT_ALERT_WINDOW_SECONDS);
 }
