@@ -26,19 +26,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { rawLabelAt } from '../src/data/table.js';
 import { rocAucBinary } from '../src/evaluate/roc.js';
 import { PacketAe } from '../src/models/packet-ae/packet-ae.js';
-import { RandomForestClassifier } from '../src/models/random-forest/forest.js';
 import { AnomalyDetector } from '../src/models/zero-day/anomaly-detector.js';
-import { FeaturePipeline } from '../src/preprocess/pipeline.js';
 import { takeRows } from '../src/preprocess/matrix.js';
 import { meterWithTimes } from '../bench/lib/meter-with-times.js';
+import { trainLabForest } from './lab-forest.js';
 import { buildFeatureTable } from '../src/traffic/features/feature-table.js';
 import {
   LAB_BENIGN,
   LAB_UNATTRIBUTED,
-  labClasses,
   labelConnection,
   readLabGroundTruth,
 } from '../src/traffic/lab-labels.js';
@@ -123,19 +120,18 @@ log(
 );
 
 // 2. The flow detectors, trained on the train run.
-const toClass = (label: string): string => (label === LAB_BENIGN ? 'normal' : label);
-const trainRecords = (await meterWithTimes(join(values.train, trainTruth.pcap), interim)).records
-  .map((r) => ({ ...r.record, label: labelConnection(r.record, trainTruth) }))
-  .filter((r) => r.label !== LAB_UNATTRIBUTED);
-const { table: trainTable } = buildFeatureTable(trainRecords, 'conn');
-const classes = labClasses(trainTruth).map(toClass);
-const y = Int32Array.from({ length: trainTable.nRows }, (_, i) =>
-  classes.indexOf(toClass(rawLabelAt(trainTable, i))),
+const {
+  table: trainTable,
+  classes,
+  y,
+  x: trainX,
+  pipeline,
+  forest,
+} = await trainLabForest(
+  (await meterWithTimes(join(values.train, trainTruth.pcap), interim)).records.map((r) => r.record),
+  trainTruth,
+  Number(values.trees),
 );
-const pipeline = new FeaturePipeline().fit(trainTable);
-const trainX = pipeline.transform(trainTable).x;
-const forest = new RandomForestClassifier({ nEstimators: Number(values.trees), nJobs: 0, seed: 1 });
-await forest.fit(trainX, y, { nClasses: classes.length });
 const benignRows = [...y.keys()].filter((i) => y[i] === 0);
 new Random(1).shuffle(benignRows);
 const holdOut = Math.max(1, Math.round(benignRows.length * 0.1));

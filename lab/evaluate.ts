@@ -11,23 +11,14 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AlertStore } from '../src/alerts/alert-store.js';
-import { rawLabelAt } from '../src/data/table.js';
 import { saveModelDir } from '../src/models/model-dir.js';
-import { RandomForestClassifier } from '../src/models/random-forest/forest.js';
-import { FeaturePipeline } from '../src/preprocess/pipeline.js';
 import { startServer } from '../src/serve/server.js';
 import { startWatch } from '../src/serve/watch/watch.js';
 import type { ConnRecord } from '../src/traffic/conn-record.js';
-import { buildFeatureTable } from '../src/traffic/features/feature-table.js';
-import {
-  LAB_BENIGN,
-  LAB_UNATTRIBUTED,
-  labClasses,
-  labelConnection,
-  readLabGroundTruth,
-} from '../src/traffic/lab-labels.js';
+import { LAB_BENIGN, labelConnection, readLabGroundTruth } from '../src/traffic/lab-labels.js';
 import { ReplayPcapSource } from '../src/traffic/live/replay-source.js';
 import { readConnections } from '../src/traffic/read-connections.js';
+import { trainLabForest } from './lab-forest.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,17 +45,13 @@ const truth1 = await readLabGroundTruth(join(values.train, 'ground-truth.json'))
 const { records: trainRecords } = await readConnections(join(values.train, truth1.pcap), {
   meter: { interimInterval: interim },
 });
-const labelled = trainRecords
-  .map((r) => ({ ...r, label: labelConnection(r, truth1) }))
-  .filter((r) => r.label !== LAB_UNATTRIBUTED);
-const { table, columns } = buildFeatureTable(labelled, 'conn');
-// `benign` is called `normal`, the benign class `serve` and `watch` expect by default.
-const toClass = (label: string): string => (label === LAB_BENIGN ? 'normal' : label);
-const classes = labClasses(truth1).map(toClass);
-const y = Int32Array.from({ length: table.nRows }, (_, i) => classes.indexOf(toClass(rawLabelAt(table, i))));
-const pipeline = new FeaturePipeline().fit(table);
-const model = new RandomForestClassifier({ nEstimators: Number(values.trees), nJobs: 0, seed: 1 });
-await model.fit(pipeline.transform(table).x, y, { nClasses: classes.length });
+const {
+  table,
+  columns,
+  classes,
+  pipeline,
+  forest: model,
+} = await trainLabForest(trainRecords, truth1, Number(values.trees));
 const modelDir = join(out, 'model');
 await rm(modelDir, { recursive: true, force: true });
 await saveModelDir(modelDir, model, pipeline, {
