@@ -61,13 +61,14 @@ export async function watchPackets(
     await live.source.stop();
     throw error;
   }
-  log(`iot-ids watching ${live.name} with ${flags.modelDir} (packet-ae); alerts → ${flags.store}`);
   const stop = (): void => {
     log('stopping: writing pending alerts');
     void watch.stop();
   };
+  // Handlers before the "watching" line: a supervisor (or a test) may signal as soon as it reads it.
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  log(`iot-ids watching ${live.name} with ${flags.modelDir} (packet-ae); alerts → ${flags.store}`);
   const totals = await watch.done;
   live.dispose();
   store.close();

@@ -151,13 +151,14 @@ Examples:
         await server.close();
         throw error;
       }
-      log(`iot-ids watching ${live.name} with ${flags.modelDir}; API and dashboard at ${server.url}/`);
       const stop = (): void => {
         log('stopping: flushing open connections');
         void watch.stop();
       };
+      // Handlers before the "watching" line: a supervisor (or a test) may signal as soon as it reads it.
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      log(`iot-ids watching ${live.name} with ${flags.modelDir}; API and dashboard at ${server.url}/`);
       const totals = await watch.done;
       live.dispose();
       await server.close();
