@@ -96,7 +96,7 @@ export class KddTrafficExtractor implements FeatureExtractor {
     const service = serviceKey(r);
     const host = this.byHost.add(r.respH, service, r.ts, err);
     const srv = this.byService.add(service, r.respH, r.ts, err);
-    const [dstHost, dstSrv] = this.last.add(r.respH, service, r.origP, err);
+    const last = this.last.add(r.respH, service, r.origP, err);
     const sameSrv = host.countOf(service);
 
     out.length = KDD_TRAFFIC_COLUMNS.length;
@@ -120,16 +120,15 @@ export class KddTrafficExtractor implements FeatureExtractor {
     out[16] = (host.n - sameSrv) / host.n;
     out[17] = (srv.n - srv.countOf(r.respH)) / srv.n;
     // Host-based: the last `hostWindow` connections to the same host (dst_host_count) / service.
-    const sameHostSrv = dstHost.countOf(service);
-    out[18] = dstHost.n;
-    out[19] = dstSrv.n;
-    out[20] = sameHostSrv / dstHost.n;
-    out[21] = (dstHost.n - sameHostSrv) / dstHost.n;
-    out[22] = dstSrv.srcPortCount(r.origP) / dstSrv.n;
-    out[23] = (dstSrv.n - dstSrv.countOf(r.respH)) / dstSrv.n;
-    out[24] = dstHost.serror / dstHost.n;
-    out[25] = dstSrv.serror / dstSrv.n;
-    out[26] = dstHost.rerror / dstHost.n;
-    out[27] = dstSrv.rerror / dstSrv.n;
+    out[18] = last.host;
+    out[19] = last.service;
+    out[20] = last.hostAndService / last.host;
+    out[21] = (last.host - last.hostAndService) / last.host;
+    out[22] = last.serviceAndSrcPort / last.service;
+    out[23] = (last.service - last.hostAndService) / last.service;
+    out[24] = last.hostSerror / last.host;
+    out[25] = last.serviceSerror / last.service;
+    out[26] = last.hostRerror / last.host;
+    out[27] = last.serviceRerror / last.service;
   }
 }

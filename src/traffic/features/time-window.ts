@@ -10,21 +10,23 @@ export class WindowBucket<O> {
   serror = 0;
   rerror = 0;
   readonly others = new Map<O, number>();
-  private ts: number[] = [];
-  private other: O[] = [];
-  private err: number[] = [];
+  // A ring of the window's entries, oldest at `head`; typed columns grown by doubling (to at most maxPerKey),
+  // so pushing and expiring allocate nothing once a bucket has reached its working size.
+  private ts = new Float64Array(4);
+  private other: O[] = new Array<O>(4);
+  private err = new Uint8Array(4);
   private head = 0;
 
   /** Back to empty, for reuse by another key (see KeyedTimeWindow's free list). */
   reset(): this {
     this.n = this.serror = this.rerror = this.head = 0;
-    this.others.clear();
-    this.ts.length = this.other.length = this.err.length = 0;
+    // Map#clear allocates a fresh table even when the map is empty, so only clear what holds something.
+    if (this.others.size > 0) this.others.clear();
     return this;
   }
 
   get newest(): number {
-    return this.ts.length > this.head ? this.ts[this.ts.length - 1] : -Infinity;
+    return this.n > 0 ? this.ts[(this.head + this.n - 1) & (this.ts.length - 1)] : -Infinity;
   }
 
   /** How many connections in this window have `other` (the current one included once it was pushed). */
@@ -33,9 +35,11 @@ export class WindowBucket<O> {
   }
 
   push(ts: number, other: O, err: number): void {
-    this.ts.push(ts);
-    this.other.push(other);
-    this.err.push(err);
+    if (this.n === this.ts.length) this.grow();
+    const i = (this.head + this.n) & (this.ts.length - 1);
+    this.ts[i] = ts;
+    this.other[i] = other;
+    this.err[i] = err;
     this.n++;
     if (err & SYN_ERROR) this.serror++;
     if (err & REJ_ERROR) this.rerror++;
@@ -45,16 +49,11 @@ export class WindowBucket<O> {
   /** Drops entries older than `oldest`, and the oldest ones beyond `max` entries. */
   expire(oldest: number, max: number): void {
     while (this.n > 0 && (this.ts[this.head] < oldest || this.n >= max)) this.popFront();
-    if (this.head > 64 && this.head * 2 > this.ts.length) {
-      this.ts = this.ts.slice(this.head);
-      this.other = this.other.slice(this.head);
-      this.err = this.err.slice(this.head);
-      this.head = 0;
-    }
   }
 
   private popFront(): void {
-    const i = this.head++;
+    const i = this.head;
+    this.head = (i + 1) & (this.ts.length - 1);
     const err = this.err[i];
     const other = this.other[i];
     this.n--;
@@ -63,6 +62,24 @@ export class WindowBucket<O> {
     const left = (this.others.get(other) ?? 1) - 1;
     if (left === 0) this.others.delete(other);
     else this.others.set(other, left);
+  }
+
+  /** Doubles the ring (capacities stay powers of two), unrolling it so the oldest entry is at 0. */
+  private grow(): void {
+    const size = this.ts.length;
+    const ts = new Float64Array(size * 2);
+    const other = new Array<O>(size * 2);
+    const err = new Uint8Array(size * 2);
+    for (let k = 0; k < size; k++) {
+      const i = (this.head + k) & (size - 1);
+      ts[k] = this.ts[i];
+      other[k] = this.other[i];
+      err[k] = this.err[i];
+    }
+    this.ts = ts;
+    this.other = other;
+    this.err = err;
+    this.head = 0;
   }
 }
 
@@ -116,7 +133,7 @@ export class KeyedTimeWindow<K, O> {
     for (const [key, bucket] of this.buckets) {
       if (bucket.newest < oldest) {
         this.buckets.delete(key);
-        if (this.free.length < 1024) this.free.push(bucket);
+        if (this.free.length < 8192) this.free.push(bucket);
       }
     }
   }
