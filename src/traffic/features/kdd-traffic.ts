@@ -67,7 +67,9 @@ export class KddTrafficExtractor implements FeatureExtractor {
       maxPerKey: options.maxPerKey ?? 511,
       maxKeys: options.maxKeys ?? 100_000,
     };
-    this.byHost = new KeyedTimeWindow(window);
+    // A host's window is usually a few connections (its same-service count is a short pass); a service's
+    // window is often full (511), so it keeps its per-host counts in a map.
+    this.byHost = new KeyedTimeWindow({ ...window, indexOthers: false });
     this.byService = new KeyedTimeWindow(window);
     this.last = new LastConnections(options.hostWindow ?? 100);
   }

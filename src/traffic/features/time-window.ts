@@ -1,15 +1,21 @@
 import { REJ_ERROR, SYN_ERROR } from './error-bits.js';
 
+const INDEX_ABOVE = 64;
+const UNINDEX_BELOW = 16;
+
 /**
  * The connections of one key (a destination host, or a service) seen in the last `seconds`, with running
  * totals so every rate is O(1): how many, how many with SYN / REJ errors, and how many per "other" value
- * (the service for a host's window, the destination host for a service's window).
+ * (the service for a host's window, the destination host for a service's window). The per-other counts are
+ * kept in a map, or (without `indexOthers`) counted by a pass over a short window when asked.
  */
 export class WindowBucket<O> {
   n = 0;
   serror = 0;
   rerror = 0;
-  readonly others = new Map<O, number>();
+  // Per-other counts, kept only while `indexed` (always, or while the window is long; see `push`).
+  private readonly others = new Map<O, number>();
+  private indexed: boolean;
   // A ring of the window's entries, oldest at `head`; typed columns grown by doubling (to at most maxPerKey),
   // so pushing and expiring allocate nothing once a bucket has reached its working size.
   private ts = new Float64Array(4);
@@ -17,11 +23,16 @@ export class WindowBucket<O> {
   private err = new Uint8Array(4);
   private head = 0;
 
+  constructor(private readonly indexAlways = true) {
+    this.indexed = indexAlways;
+  }
+
   /** Back to empty, for reuse by another key (see KeyedTimeWindow's free list). */
   reset(): this {
     this.n = this.serror = this.rerror = this.head = 0;
     // Map#clear allocates a fresh table even when the map is empty, so only clear what holds something.
     if (this.others.size > 0) this.others.clear();
+    this.indexed = this.indexAlways;
     return this;
   }
 
@@ -31,7 +42,11 @@ export class WindowBucket<O> {
 
   /** How many connections in this window have `other` (the current one included once it was pushed). */
   countOf(other: O): number {
-    return this.others.get(other) ?? 0;
+    if (this.indexed) return this.others.get(other) ?? 0;
+    let count = 0;
+    const mask = this.ts.length - 1;
+    for (let k = 0; k < this.n; k++) if (this.other[(this.head + k) & mask] === other) count++;
+    return count;
   }
 
   push(ts: number, other: O, err: number): void {
@@ -43,7 +58,9 @@ export class WindowBucket<O> {
     this.n++;
     if (err & SYN_ERROR) this.serror++;
     if (err & REJ_ERROR) this.rerror++;
-    this.others.set(other, (this.others.get(other) ?? 0) + 1);
+    if (this.indexed) this.others.set(other, (this.others.get(other) ?? 0) + 1);
+    // A long window (a flood to one host) would make every count a long pass: index it from here on.
+    else if (this.n > INDEX_ABOVE) this.index();
   }
 
   /** Drops entries older than `oldest`, and the oldest ones beyond `max` entries. */
@@ -59,9 +76,22 @@ export class WindowBucket<O> {
     this.n--;
     if (err & SYN_ERROR) this.serror--;
     if (err & REJ_ERROR) this.rerror--;
+    if (!this.indexed) return;
     const left = (this.others.get(other) ?? 1) - 1;
     if (left === 0) this.others.delete(other);
     else this.others.set(other, left);
+    // Hysteresis (index above 64, drop below 16), so a window hovering at the limit does not rebuild.
+    if (this.n < UNINDEX_BELOW && !this.indexAlways) this.indexed = false;
+  }
+
+  private index(): void {
+    if (this.others.size > 0) this.others.clear();
+    const mask = this.ts.length - 1;
+    for (let k = 0; k < this.n; k++) {
+      const other = this.other[(this.head + k) & mask];
+      this.others.set(other, (this.others.get(other) ?? 0) + 1);
+    }
+    this.indexed = true;
   }
 
   /** Doubles the ring (capacities stay powers of two), unrolling it so the oldest entry is at 0. */
@@ -90,6 +120,12 @@ export interface TimeWindowOptions {
   maxPerKey: number;
   /** Most keys held at once; beyond it the least recently created keys are evicted (and counted). */
   maxKeys: number;
+  /**
+   * Keep per-"other" counts in a map per key at all times (default true). Without, a key's window is only
+   * indexed while it holds more than 64 connections, and `countOf` counts by a pass over it otherwise:
+   * cheaper where windows are short and keys many (destination hosts), and no map churns.
+   */
+  indexOthers?: boolean;
 }
 
 /**
@@ -120,7 +156,7 @@ export class KeyedTimeWindow<K, O> {
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
       if (this.buckets.size >= this.options.maxKeys) this.makeRoom(oldest);
-      bucket = this.free.pop()?.reset() ?? new WindowBucket<O>();
+      bucket = this.free.pop()?.reset() ?? new WindowBucket<O>(this.options.indexOthers ?? true);
       this.buckets.set(key, bucket);
     }
     bucket.expire(oldest, this.options.maxPerKey);
