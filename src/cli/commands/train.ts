@@ -34,6 +34,7 @@ interface TrainFlags {
   smoteRatio?: number;
   undersample?: number;
   log1p?: boolean;
+  dropFeatures?: string[];
   validation?: ValidationScheme;
   dropConstant?: boolean;
   strict?: boolean;
@@ -151,6 +152,11 @@ export function registerTrain(program: Command): void {
       intOption('--undersample'),
     )
     .option('--log1p', 'log1p heavy-tailed count columns before min-max scaling')
+    .option(
+      '--drop-features <names>',
+      'comma-separated feature columns no model sees (they are read, then ignored)',
+      (value: string) => value.split(',').map((name) => name.trim()),
+    )
     .addOption(
       new Option(
         '--validation <scheme>',
