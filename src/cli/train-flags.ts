@@ -44,6 +44,7 @@ const TRAIN_FLAGS: Record<
   batchSize: { flag: '--batch-size', path: ['modelOptions', 'batchSize'] },
   learningRate: { flag: '--learning-rate', path: ['modelOptions', 'learningRate'] },
   patience: { flag: '--patience', path: ['modelOptions', 'patience'] },
+  focalGamma: { flag: '--focal-gamma', path: ['modelOptions', 'focalGamma'] },
   taxonomyOverrides: { flag: '--taxonomy', path: ['taxonomyOverrides'] },
 };
 

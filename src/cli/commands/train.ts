@@ -51,6 +51,7 @@ interface TrainFlags {
   batchSize?: number;
   learningRate?: number;
   patience?: number;
+  focalGamma?: number;
   input?: string;
   featureMapGrace?: number;
   detectorGrace?: number;
@@ -217,6 +218,11 @@ export function registerTrain(program: Command): void {
       '--patience <n>',
       'deep models: epochs without a better validation loss before stopping (default: per model, below)',
       intOption('--patience'),
+    )
+    .option(
+      '--focal-gamma <g>',
+      'fcnn: focal loss exponent, 0 to 10; 0 is cross-entropy (default: 0)',
+      numberOption('--focal-gamma'),
     )
     .addHelpText(
       'after',
