@@ -9,13 +9,13 @@ out=${1:-runs/round2}
 base=experiments/selection/lato-honest-best.run.json
 content=hot,num_failed_logins,logged_in,num_compromised,root_shell,su_attempted,num_root,num_file_creations
 content=$content,num_shells,num_access_files,num_outbound_cmds,is_host_login,is_guest_login
-time=count,srv_count,serror_rate,srv_serror_rate,rerror_rate,srv_rerror_rate,same_srv_rate,diff_srv_rate
-time=$time,srv_diff_host_rate
+window=count,srv_count,serror_rate,srv_serror_rate,rerror_rate,srv_rerror_rate,same_srv_rate,diff_srv_rate
+window=$window,srv_diff_host_rate
 host=dst_host_count,dst_host_srv_count,dst_host_same_srv_rate,dst_host_diff_srv_rate
 host=$host,dst_host_same_src_port_rate,dst_host_srv_diff_host_rate,dst_host_serror_rate
 host=$host,dst_host_srv_serror_rate,dst_host_rerror_rate,dst_host_srv_rerror_rate
 declare -A drop=(
-  [content]=$content [time]=$time [host]=$host [hostcounts]=dst_host_count,dst_host_srv_count
+  [content]=$content [time]=$window [host]=$host [hostcounts]=dst_host_count,dst_host_srv_count
   [bytes]=src_bytes,dst_bytes [rarebasic]=land,wrong_fragment,urgent [service]=service [flag]=flag
   [duration]=duration [protocol_type]=protocol_type
 )
@@ -48,4 +48,17 @@ done
 for seed in 1 2 3 4 5; do
   run focal2+duration binary $seed --focal-gamma 2 --drop-features duration
   run focal2+duration+rarebasic binary $seed --focal-gamma 2 --drop-features duration,land,wrong_fragment,urgent
+done
+# KDD Cup 99, ddos-u2r-normal (10 % file, de-duplicated as in honest-best-kdd99.json), seeds 1–3.
+kdd() { # name seed [extra flags…]
+  local dir=$out/ddos-u2r-normal/$1-s$2
+  [ -f "$dir/metrics.json" ] && return
+  nice -n 10 node bin/iot-ids.js train -c $base -d kdd99 --dedup -t ddos-u2r-normal -s "$2" "${@:3}" -o "$dir" >/dev/null
+  rm -rf "$dir/model"
+}
+for seed in 1 2 3; do
+  kdd baseline $seed
+  kdd bytes $seed --drop-features src_bytes,dst_bytes
+  kdd content $seed --drop-features "$content"
+  kdd focal2 $seed --focal-gamma 2
 done

@@ -14,7 +14,7 @@ export function withoutFeatures(dataset: DatasetDefinition, names: readonly stri
   if (names.length === 0) return dataset;
   const { schema } = dataset;
   const fail = (index: number, message: string): never => {
-    throw new IotIdsError(`dropFeatures: ${message}`, {
+    throw new IotIdsError(message, {
       kind: 'usage',
       location: { field: `dropFeatures.${index}` },
     });

@@ -104,7 +104,7 @@ describe('runTraining on the tiny schema', () => {
     expect(Object.values(run.metrics.splits)[0].accuracy).toBeGreaterThan(0.9);
     await expect(
       runTraining({ ...spec('rf', {}, 'rf-drop-bad'), dropFeatures: ['signal', 'label'] }),
-    ).rejects.toThrow(/dropFeatures: "label" is a label column, not a feature/);
+    ).rejects.toThrow(/field "dropFeatures.1".*"label" is a label column, not a feature/);
   });
 
   it('refuses a task the dataset does not support', async () => {
