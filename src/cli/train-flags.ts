@@ -26,6 +26,7 @@ const TRAIN_FLAGS: Record<
   smoteRatio: { flag: '--smote-ratio', path: ['resample', 'smoteRatio'] },
   undersample: { flag: '--undersample', path: ['resample', 'undersampleMaxPerClass'] },
   log1p: { flag: '--log1p', path: ['log1p'] },
+  dropFeatures: { flag: '--drop-features', path: ['dropFeatures'] },
   dropConstant: { flag: '--drop-constant', path: ['pipeline', 'dropConstant'] },
   strict: { flag: '--strict', path: ['strict'] },
   resume: { flag: '--resume', path: ['resume'] },
@@ -43,6 +44,7 @@ const TRAIN_FLAGS: Record<
   batchSize: { flag: '--batch-size', path: ['modelOptions', 'batchSize'] },
   learningRate: { flag: '--learning-rate', path: ['modelOptions', 'learningRate'] },
   patience: { flag: '--patience', path: ['modelOptions', 'patience'] },
+  focalGamma: { flag: '--focal-gamma', path: ['modelOptions', 'focalGamma'] },
   taxonomyOverrides: { flag: '--taxonomy', path: ['taxonomyOverrides'] },
 };
 

@@ -23,6 +23,8 @@ export interface ExperimentConfig {
   dedup?: boolean | DedupMode;
   /** log1p the dataset's heavy-tailed count columns before min-max in every run (`--log1p`). Default false. */
   log1p?: boolean;
+  /** Feature columns no model of the grid sees (`--drop-features`); see RunSpec.dropFeatures. */
+  dropFeatures?: string[];
   /** Validation scheme of every run (`--validation`); see RunSpec.validation. */
   validation?: ValidationScheme;
   /** Share of the training rows (per class) held out for validation. Default 0.1. */
@@ -63,6 +65,7 @@ function configSchema() {
       trainSplit: z.string().optional(),
       dedup: z.union([z.boolean(), z.enum(DEDUP_MODES)]).optional(),
       log1p: z.boolean().optional(),
+      dropFeatures: z.array(z.string().min(1)).min(1).optional(),
       validation: z.enum(VALIDATION_SCHEMES).optional(),
       validationFraction: z.number().gt(0).lt(1).optional(),
       testFraction: z.number().gt(0).lt(0.9).optional(),

@@ -66,6 +66,7 @@ export async function runGrid(
         trainSplit: config.trainSplit,
         dedup: config.dedup,
         log1p: config.log1p,
+        dropFeatures: config.dropFeatures,
         validation: config.validation,
         validationFraction: config.validationFraction,
         testFraction: config.testFraction,

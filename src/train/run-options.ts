@@ -36,6 +36,8 @@ export const runOptionsSchema = z
       .strict()
       .default({}),
     log1p: z.boolean().optional(),
+    /** Feature columns no model sees (data/drop-features.ts); checked against the dataset when the run starts. */
+    dropFeatures: z.array(z.string().min(1)).optional(),
     resample: z
       .object({
         smote: z.boolean(),

@@ -54,6 +54,11 @@ export interface RunSpec {
   pipeline?: PipelineOptions;
   /** Apply log1p to the dataset's heavy-tailed count columns (its schema's `logColumns`). Default false. */
   log1p?: boolean;
+  /**
+   * Feature columns left out of the run: read and checked like every column, seen by no model (they become
+   * `ignore` columns of the dataset the model directory records). Default none.
+   */
+  dropFeatures?: readonly string[];
   resample?: ResampleOptions;
   /**
    * Remove exact duplicate rows. `train-only` (or `true`): from the training data only, after a one-file

@@ -87,6 +87,26 @@ describe('runTraining on the tiny schema', () => {
     expect(run.metrics.trainRows).toBe(432);
   });
 
+  it('leaves dropped features out of the model and records them as ignored columns', async () => {
+    const run = await runTraining({
+      ...spec('rf', { nEstimators: 5, nJobs: 0 }, 'rf-drop'),
+      dropFeatures: ['noise', 'proto'],
+    });
+    const saved = await loadSavedModel(run.modelDir);
+    expect(saved.manifest.featureNames).toEqual(['duration', 'signal']);
+    expect(saved.manifest.inputColumns.filter((c) => c.type === 'ignore').map((c) => c.name)).toEqual([
+      'proto',
+      'noise',
+      'difficulty',
+    ]);
+    await saved.model.dispose();
+    // The class follows from `signal`, which stays.
+    expect(Object.values(run.metrics.splits)[0].accuracy).toBeGreaterThan(0.9);
+    await expect(
+      runTraining({ ...spec('rf', {}, 'rf-drop-bad'), dropFeatures: ['signal', 'label'] }),
+    ).rejects.toThrow(/field "dropFeatures.1".*"label" is a label column, not a feature/);
+  });
+
   it('refuses a task the dataset does not support', async () => {
     await expect(runTraining({ ...spec('rf', {}, 'bad'), task: '5class' })).rejects.toThrow(
       /does not support task "5class"/,

@@ -4,6 +4,7 @@ import { defaultProtocolOf, requireProtocol } from '../data/protocols.js';
 import { countOverlap } from '../data/cleaning-report.js';
 import { dataSearchPath } from '../data/locate.js';
 import { resolveDataset } from '../data/registry.js';
+import { withoutFeatures } from '../data/drop-features.js';
 import type { DatasetDefinition, Taxonomy } from '../data/schema.js';
 import { KDD_TAXONOMY, taxonomyWithOverrides } from '../data/taxonomy.js';
 import { formatClassificationReport } from '../evaluate/classification-report.js';
@@ -43,7 +44,7 @@ export async function runTraining(
   spec: RunSpec,
   progress: ProgressReporter = silentProgress,
 ): Promise<RunResult> {
-  const dataset = await resolveDataset(spec.dataset);
+  const dataset = withoutFeatures(await resolveDataset(spec.dataset), spec.dropFeatures ?? []);
   const task = spec.task ?? dataset.tasks[0];
   if (!dataset.tasks.includes(task)) {
     throw usageError(

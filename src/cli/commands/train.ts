@@ -34,6 +34,7 @@ interface TrainFlags {
   smoteRatio?: number;
   undersample?: number;
   log1p?: boolean;
+  dropFeatures?: string[];
   validation?: ValidationScheme;
   dropConstant?: boolean;
   strict?: boolean;
@@ -50,6 +51,7 @@ interface TrainFlags {
   batchSize?: number;
   learningRate?: number;
   patience?: number;
+  focalGamma?: number;
   input?: string;
   featureMapGrace?: number;
   detectorGrace?: number;
@@ -151,6 +153,11 @@ export function registerTrain(program: Command): void {
       intOption('--undersample'),
     )
     .option('--log1p', 'log1p heavy-tailed count columns before min-max scaling')
+    .option(
+      '--drop-features <names>',
+      'comma-separated feature columns no model sees (they are read, then ignored)',
+      (value: string) => value.split(',').map((name) => name.trim()),
+    )
     .addOption(
       new Option(
         '--validation <scheme>',
@@ -211,6 +218,11 @@ export function registerTrain(program: Command): void {
       '--patience <n>',
       'deep models: epochs without a better validation loss before stopping (default: per model, below)',
       intOption('--patience'),
+    )
+    .option(
+      '--focal-gamma <g>',
+      'fcnn: focal loss exponent, 0 to 10; 0 is cross-entropy (default: 0)',
+      numberOption('--focal-gamma'),
     )
     .addHelpText(
       'after',

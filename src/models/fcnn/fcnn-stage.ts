@@ -21,14 +21,19 @@ export class FcnnStage extends SoftmaxStage {
     params: FcnnParameters,
     adam: Adam,
     data: FcnnStageData,
-    options: { readonly batchSize: number; readonly dropout: number; readonly seed: number },
+    options: {
+      readonly batchSize: number;
+      readonly dropout: number;
+      readonly seed: number;
+      readonly focalGamma?: number;
+    },
   ) {
     super({
       name: FCNN_STAGE,
       data,
       batches: { batchSize: options.batchSize, seed: options.seed, layout: 'even' },
       step: () => {
-        const step = new TrainingStep(params, options.dropout);
+        const step = new TrainingStep(params, options.dropout, options.focalGamma);
         return {
           gradients: step.gradients,
           run: (batch, n, random) => step.run(batch.x, batch.y, batch.weights, n, random),

@@ -72,7 +72,7 @@ export class FcnnClassifier extends BaseClassifier<FcnnOptions> {
         rowWeights: fcnnRowWeights(o, y, context.nClasses),
         validation: context.validation,
       },
-      { batchSize: o.batchSize, dropout: o.dropout, seed: o.seed },
+      { batchSize: o.batchSize, dropout: o.dropout, seed: o.seed, focalGamma: o.focalGamma },
     );
     let startEpoch = 0;
     if (context.resumeFrom) {

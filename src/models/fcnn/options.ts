@@ -33,6 +33,11 @@ export interface FcnnOptions {
   classWeightPower?: number;
   /** With 'balanced': class weights above this are cut to it (after the power). Default: no cap. */
   classWeightMax?: number;
+  /**
+   * Focal loss exponent γ: each row's loss is −(1 − p)^γ · log p (times its class weight), so rows already
+   * classified well count less (models/fcnn/focal-loss.ts). 0 is cross-entropy. Default 0.
+   */
+  focalGamma?: number;
   /** Seed of the initial weights, the row order and the dropout masks. Default 1. */
   seed: number;
 }
@@ -61,6 +66,7 @@ export const fcnnOptionsSchema = z
     classWeight: z.union([z.literal('balanced'), z.null()]),
     classWeightPower: z.number().min(0).finite(),
     classWeightMax: z.number().positive(),
+    focalGamma: z.number().min(0).max(10),
   })
   .partial()
   .strict();

@@ -3,6 +3,7 @@ import { IotIdsError } from '../../errors.js';
 import type { Random } from '../../util/random.js';
 import type { FcnnParameters } from './parameters.js';
 import { transposed } from '../transpose.js';
+import { focalTerms } from './focal-loss.js';
 
 /** BatchNorm conventions of the network (fixed, documented on FcnnClassifier). */
 export const BATCH_NORM_MOMENTUM = 0.9;
@@ -51,9 +52,13 @@ export class TrainingStep {
   constructor(
     private readonly params: FcnnParameters,
     readonly dropout: number,
+    /** Focal loss exponent γ (focal-loss.ts); 0 is plain cross-entropy. */
+    readonly focalGamma = 0,
   ) {
     if (!(dropout >= 0 && dropout < 1))
       throw new IotIdsError(`fcnn: dropout must be in [0, 1), got ${dropout}`);
+    if (!(focalGamma >= 0 && Number.isFinite(focalGamma)))
+      throw new IotIdsError(`fcnn: focalGamma must be a finite number ≥ 0, got ${focalGamma}`);
     this.keepScale = 1 / (1 - dropout);
     // Each 32-bit draw decides two elements (16 bits each), so the rate is honoured to 1/65536.
     this.dropThreshold = Math.round(dropout * 65536);
@@ -259,7 +264,10 @@ export class TrainingStep {
     }
   }
 
-  /** Softmax cross-entropy on `[n, k]` logits; writes dlogits both ways and the output bias gradient. */
+  /**
+   * Softmax cross-entropy (or its focal form, `focalGamma` > 0) on `[n, k]` logits; writes dlogits both ways
+   * and the output bias gradient.
+   */
   private softmaxCrossEntropy(
     logits: Float32Array,
     labels: Int32Array,
@@ -294,8 +302,11 @@ export class TrainingStep {
         total += e;
       }
       const weight = weights === null ? 1 : weights[i];
-      lossSum += weight * (Math.log(total) - (logits[row + label] - max));
-      const scale = weight / n;
+      const logP = logits[row + label] - max - Math.log(total);
+      // 1 − p as the other classes' share, exact where p itself rounds to 1.
+      const focal = focalTerms((total - gradient[row + label]) / total, logP, this.focalGamma);
+      lossSum += weight * focal.loss;
+      const scale = (weight * focal.scale) / n;
       for (let c = 0; c < k; c++) {
         const g = (gradient[row + c] / total - (c === label ? 1 : 0)) * scale;
         gradient[row + c] = g;
