@@ -19,6 +19,8 @@ export interface ConnectionSourceOptions {
   meter?: Omit<ConnectionMeterOptions, 'onRecord'>;
   /** Captures only: also called for every decoded packet before it is metered (e.g. cross-checks). */
   onPacket?: (packet: DecodedPacket) => void;
+  /** The clock of `lastBatchEmittedAt` (default `performance.now`). */
+  clock?: () => number;
 }
 
 /** What was read, so far or in the end: the same shape for captures and flow logs. */
@@ -49,6 +51,12 @@ export interface ConnectionSource {
   batches(): AsyncGenerator<ConnRecord[]>;
   /** Counts so far (final once `batches()` is exhausted). */
   summary(): TrafficSummary;
+  /**
+   * `performance.now()` when the first record of the batch `batches()` yielded last came out: of the
+   * connection meter for captures (a batch collects a whole input chunk's records), of the log reader for
+   * flow logs. Every record of that batch has waited at least since then (watch's scoring lag starts here).
+   */
+  lastBatchEmittedAt(): number;
 }
 
 /**
@@ -61,6 +69,7 @@ export async function openConnectionSource(
   options: ConnectionSourceOptions = {},
 ): Promise<ConnectionSource> {
   const file = options.file ?? 'input';
+  const clock = options.clock ?? (() => performance.now());
   const opened = await openTrafficInput(source);
   const format = options.format ?? opened.format;
   if (format === undefined) {
@@ -71,8 +80,8 @@ export async function openConnectionSource(
     );
   }
   return isFlowLogFormat(format)
-    ? flowLogSource(format, opened.gzip, opened.chunks, file)
-    : captureSource(format, opened.gzip, opened.chunks, file, options.meter, options.onPacket);
+    ? flowLogSource(format, opened.gzip, opened.chunks, file, clock)
+    : captureSource(format, opened.gzip, opened.chunks, file, clock, options.meter, options.onPacket);
 }
 
 function captureSource(
@@ -80,12 +89,21 @@ function captureSource(
   gzip: boolean,
   chunks: AsyncIterable<Buffer>,
   file: string,
+  clock: () => number,
   meterOptions: ConnectionSourceOptions['meter'],
   onPacket: ConnectionSourceOptions['onPacket'],
 ): ConnectionSource {
   const skips = new SkipTally();
   let batch: ConnRecord[] = [];
-  const meter = new ConnectionMeter({ ...meterOptions, onRecord: (r) => batch.push(r) });
+  let batchStartedAt = 0;
+  let lastEmittedAt = 0;
+  const meter = new ConnectionMeter({
+    ...meterOptions,
+    onRecord: (r) => {
+      if (batch.length === 0) batchStartedAt = clock();
+      batch.push(r);
+    },
+  });
   const view = new DecodedPacket();
   const sink = (frame: Parameters<typeof decodeFrame>[0]): void => {
     if (!decodeFrame(frame, view, skips)) return;
@@ -113,6 +131,7 @@ function captureSource(
   const take = (): ConnRecord[] => {
     const out = batch;
     batch = [];
+    lastEmittedAt = batchStartedAt;
     records += out.length;
     return out;
   };
@@ -133,7 +152,7 @@ function captureSource(
     meter.flush();
     if (batch.length > 0) yield take();
   }
-  return { format, batches, summary };
+  return { format, batches, summary, lastBatchEmittedAt: () => lastEmittedAt };
 }
 
 async function flowLogSource(
@@ -141,6 +160,7 @@ async function flowLogSource(
   gzip: boolean,
   chunks: AsyncIterable<Buffer>,
   file: string,
+  clock: () => number,
 ): Promise<ConnectionSource> {
   const log = await openFlowLog(chunks, { file, format });
   const summary = (): TrafficSummary => ({
@@ -152,7 +172,14 @@ async function flowLogSource(
     skipped: log.stats.skipped.counts(),
     skipExamples: log.stats.skipped.examples(),
   });
-  return { format, batches: () => log.batches(), summary };
+  let lastEmittedAt = 0;
+  async function* batches(): AsyncGenerator<ConnRecord[]> {
+    for await (const batch of log.batches()) {
+      lastEmittedAt = clock();
+      yield batch;
+    }
+  }
+  return { format, batches, summary, lastBatchEmittedAt: () => lastEmittedAt };
 }
 
 function mergeTallies(...tallies: SkipTally[]): SkipTally {

@@ -59,7 +59,11 @@ describe('watch', () => {
     expect(alerts.some((a) => a.class === 'probe' && a.sourceKey === ATTACKER)).toBe(true);
     expect(alerts.every((a) => a.sourceKey === ATTACKER)).toBe(true);
     expect(metrics).toMatch(/iot_ids_watch_packets_total \d+/);
-    expect(metrics).toContain('iot_ids_watch_scoring_lag_seconds_count');
+    // The lag histograms count records, not batches: every scored record once, every alerting one once more.
+    const count = (name: string) => Number(new RegExp(`^${name}_count (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(count('iot_ids_watch_scoring_lag_seconds')).toBe(totals.recordsScored);
+    expect(count('iot_ids_watch_alert_lag_seconds')).toBe(totals.alertingRecords);
+    expect(totals.recordsScored).toBeGreaterThan(count('iot_ids_batch_records'));
   });
 
   it('reads its health live, between records: packets and open connections of a quiet UDP stream', async () => {
