@@ -57,6 +57,11 @@ export interface ConnectionSource {
    * flow logs. Every record of that batch has waited at least since then (watch's scoring lag starts here).
    */
   lastBatchEmittedAt(): number;
+  /**
+   * True once the input is exhausted: what `batches()` still yields is the meter's flush of the connections
+   * left open (captures), so a consumer can wait for room rather than drop — no packet is waiting.
+   */
+  inputEnded(): boolean;
 }
 
 /**
@@ -135,12 +140,14 @@ function captureSource(
     records += out.length;
     return out;
   };
+  let ended = false;
   async function* batches(): AsyncGenerator<ConnRecord[]> {
     try {
       for await (const chunk of chunks) {
         parser.push(chunk);
         if (batch.length > 0) yield take();
       }
+      ended = true;
     } catch (error) {
       if (error instanceof IotIdsError) throw error;
       throw new IotIdsError(`cannot read the capture: ${(error as Error).message}`, {
@@ -152,7 +159,7 @@ function captureSource(
     meter.flush();
     if (batch.length > 0) yield take();
   }
-  return { format, batches, summary, lastBatchEmittedAt: () => lastEmittedAt };
+  return { format, batches, summary, lastBatchEmittedAt: () => lastEmittedAt, inputEnded: () => ended };
 }
 
 async function flowLogSource(
@@ -173,13 +180,15 @@ async function flowLogSource(
     skipExamples: log.stats.skipped.examples(),
   });
   let lastEmittedAt = 0;
+  let ended = false;
   async function* batches(): AsyncGenerator<ConnRecord[]> {
     for await (const batch of log.batches()) {
       lastEmittedAt = clock();
       yield batch;
     }
+    ended = true;
   }
-  return { format, batches, summary, lastBatchEmittedAt: () => lastEmittedAt };
+  return { format, batches, summary, lastBatchEmittedAt: () => lastEmittedAt, inputEnded: () => ended };
 }
 
 function mergeTallies(...tallies: SkipTally[]): SkipTally {
