@@ -168,6 +168,9 @@ try {
   const final = await procStats(watch.pid!);
   watch.kill('SIGTERM');
   await exited(watch);
+  // After SIGTERM watch flushes the open connections and scores them: its last line counts what it scored
+  // and dropped in all (the figures above are from before the signal).
+  const atExit = /watch ended: .*/.exec(log)?.[0] ?? 'watch printed no summary';
   const generated = JSON.parse(loadOut.trim().split('\n').at(-1) ?? '{}') as {
     sent: number;
     rate: number;
@@ -196,6 +199,7 @@ try {
     cpuSecondsTotal: Number((final.cpuSeconds - cpu0).toFixed(1)),
     samples,
     loadAverage1m: Number(loadavg()[0].toFixed(2)),
+    atExit,
   };
   console.log(JSON.stringify(result));
   console.log(
@@ -205,7 +209,8 @@ try {
       `lag p50 ≤ ${result.lagP50Seconds} s, p99 ≤ ${result.lagP99Seconds} s, p99.9 ≤ ` +
       `${result.lagP999Seconds} s; ${result.alertingRecords} alerting records, lag p50 ≤ ` +
       `${result.alertLagP50Seconds} s, p99 ≤ ${result.alertLagP99Seconds} s; RSS ${result.rssMiB[0]} → ${result.rssMiB.at(-1)} MiB (max ` +
-      `${result.rssMaxMiB}), CPU ${result.cpuShareMedian} of a core (median), load ${result.loadAverage1m}`,
+      `${result.rssMaxMiB}), CPU ${result.cpuShareMedian} of a core (median), load ${result.loadAverage1m}; ` +
+      `at exit: ${atExit}`,
   );
 } finally {
   if (watch && watch.exitCode === null) watch.kill('SIGKILL');
