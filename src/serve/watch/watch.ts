@@ -110,9 +110,9 @@ export function startWatch(
     };
   });
 
-  // A meter batch can be huge: every open connection's interim record comes out at one tick (90 k at once in
-  // the soak), more than the whole queue. Admitted in chunks, such a burst is scored up to the queue's
-  // bound and only the rest is dropped, instead of all of it.
+  // A meter batch can be huge — the end-of-input flush of every open connection (≈ 170 k at 200 k packets/s),
+  // or the records of a long read after a stall — more than the whole queue. Admitted in chunks, such a
+  // batch is scored up to the queue's bound and only the rest is dropped, instead of all of it.
   // `emittedAt`: when the meter emitted the batch's first record (performance.now()), where the scoring lag
   // starts — not when the batch reached this point, after the rest of its input chunk was metered.
   // `waitForRoom`: the input has ended and this is the meter's flush of the open connections (SIGTERM, the end
