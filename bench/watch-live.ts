@@ -4,12 +4,15 @@
  *   node --import tsx bench/watch-live.ts --rate 20000 --seconds 3600 --sample 60   # the one-hour soak
  *   node --import tsx bench/watch-live.ts --rate 200000 --seconds 20 --sample 5     # the sustained rate
  *
- * Builds the small fixture connection model, starts `watch --netns NS --interface lo --filter udp` (the
- * compiled CLI: run `npx tsc -p tsconfig.build.json` first), and drives bounded UDP load inside the namespace
- * with bench/lib/udp-load.ts (127.0.0.20–29 → 127.0.0.10 only). Every `--sample` seconds it records watch's RSS
- * and CPU time (from /proc) and its health from /metrics: packets read, kernel and queue drops, open
- * connections, scoring lag. Prints one JSON line and one human line: packets sent vs read, drops, RSS
- * first → last (max), CPU share, and the scoring-lag quantiles read from the histogram's buckets.
+ * Builds the small fixture connection model, starts `watch --netns NS --interface lo --filter 'udp or tcp'`
+ * (the compiled CLI: run `npx tsc -p tsconfig.build.json` first), and drives bounded UDP load inside the
+ * namespace with bench/lib/udp-load.ts (127.0.0.20–29 → 127.0.0.10 only), beside `--probes` TCP connect
+ * probes a second (default 20) from 127.0.0.66 to closed ports, which the model alerts on, so the alert path
+ * (store commit and fsync) is measured too. Every `--sample` seconds it records watch's RSS and CPU time
+ * (from /proc) and its health from /metrics: packets read, kernel and queue drops, open connections. Prints
+ * one JSON line and one human line: packets sent vs read, drops, RSS first → last (max), CPU share, and the
+ * lag quantiles (per record, from the meter's emission to durable verdicts; and of the alerting records
+ * alone) read from the histograms' buckets — upper bounds, the bucket holding the quantile.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -25,11 +28,13 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '20000' },
     seconds: { type: 'string', default: '60' },
     sample: { type: 'string', default: '10' },
+    probes: { type: 'string', default: '20' },
   },
 });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const sampleSeconds = Number(values.sample);
+const probes = Number(values.probes);
 const repo = resolve(import.meta.dirname, '..');
 const reason = labUnavailableReason();
 if (reason) {
@@ -59,14 +64,16 @@ function metric(text: string, name: string): number {
   return match ? Number(match[1]) : NaN;
 }
 
-/** The smallest bucket bound holding quantile q of the lag histogram (an upper bound on the quantile). */
-function lagQuantile(text: string, q: number): number | null {
-  const count = metric(text, 'iot_ids_watch_scoring_lag_seconds_count');
+/** The smallest bucket bound holding quantile q of a histogram (an upper bound on the quantile). */
+function quantile(text: string, histogram: string, q: number): number | null {
+  const count = metric(text, `${histogram}_count`);
   if (!(count > 0)) return null;
-  const buckets = [...text.matchAll(/^iot_ids_watch_scoring_lag_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)];
+  const buckets = [...text.matchAll(new RegExp(`^${histogram}_bucket\\{le="([^"]+)"\\} (\\d+)$`, 'gm'))];
   for (const [, le, n] of buckets) if (Number(n) >= q * count) return le === '+Inf' ? Infinity : Number(le);
   return null;
 }
+const LAG = 'iot_ids_watch_scoring_lag_seconds';
+const ALERT_LAG = 'iot_ids_watch_alert_lag_seconds';
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((done) =>
@@ -81,7 +88,16 @@ const modelDir = await makeConnModel(dir);
 createLabNamespace(netns);
 let watch: ChildProcess | undefined;
 try {
-  const watchArgs = ['bin/iot-ids.js', 'watch', '--netns', netns, '--interface', 'lo', '--filter', 'udp'];
+  const watchArgs = [
+    'bin/iot-ids.js',
+    'watch',
+    '--netns',
+    netns,
+    '--interface',
+    'lo',
+    '--filter',
+    'udp or tcp',
+  ];
   // WATCH_NODE_OPTIONS: extra node flags for the watch process only (e.g. --heapsnapshot-signal=SIGUSR2).
   const nodeFlags = (process.env.WATCH_NODE_OPTIONS ?? '').split(' ').filter((f) => f !== '');
   watch = spawn(
@@ -117,6 +133,7 @@ try {
       'bench/lib/udp-load.ts',
       String(rate),
       String(seconds),
+      String(probes),
     ],
     {
       cwd: repo,
@@ -151,33 +168,49 @@ try {
   const final = await procStats(watch.pid!);
   watch.kill('SIGTERM');
   await exited(watch);
-  const generated = JSON.parse(loadOut.trim().split('\n').at(-1) ?? '{}') as { sent: number; rate: number };
+  // After SIGTERM watch flushes the open connections and scores them: its last line counts what it scored
+  // and dropped in all (the figures above are from before the signal).
+  const atExit = /watch ended: .*/.exec(log)?.[0] ?? 'watch printed no summary';
+  const generated = JSON.parse(loadOut.trim().split('\n').at(-1) ?? '{}') as {
+    sent: number;
+    rate: number;
+    probes: number;
+  };
   const result = {
     bench: 'watch-live',
     rateAsked: rate,
     seconds,
     sent: generated.sent,
     sentRate: generated.rate,
+    probes: generated.probes,
     packetsRead: metric(text, 'iot_ids_watch_packets_total'),
     kernelDropped: metric(text, 'iot_ids_watch_kernel_dropped_total'),
     queueDropped: metric(text, 'iot_ids_watch_queue_dropped_total'),
     recordsScored: metric(text, 'iot_ids_records_scored_total'),
-    lagP50Seconds: lagQuantile(text, 0.5),
-    lagP99Seconds: lagQuantile(text, 0.99),
+    lagP50Seconds: quantile(text, LAG, 0.5),
+    lagP99Seconds: quantile(text, LAG, 0.99),
+    lagP999Seconds: quantile(text, LAG, 0.999),
+    alertingRecords: metric(text, `${ALERT_LAG}_count`),
+    alertLagP50Seconds: quantile(text, ALERT_LAG, 0.5),
+    alertLagP99Seconds: quantile(text, ALERT_LAG, 0.99),
     rssMiB: samples.map((s) => s.rssMiB),
     rssMaxMiB: Math.max(final.rssMiB, ...samples.map((s) => s.rssMiB)),
     cpuShareMedian: samples.map((s) => s.cpuShare).sort((a, b) => a - b)[Math.floor(samples.length / 2)],
     cpuSecondsTotal: Number((final.cpuSeconds - cpu0).toFixed(1)),
     samples,
     loadAverage1m: Number(loadavg()[0].toFixed(2)),
+    atExit,
   };
   console.log(JSON.stringify(result));
   console.log(
-    `watch live: asked ${rate} packets/s for ${seconds} s, sent ${result.sent} (${result.sentRate}/s), read ` +
-      `${result.packetsRead}, dropped ${result.kernelDropped} by the kernel and ${result.queueDropped} records ` +
-      `by the queue; ${result.recordsScored} records scored, lag p50 ≤ ${result.lagP50Seconds} s, p99 ≤ ` +
-      `${result.lagP99Seconds} s; RSS ${result.rssMiB[0]} → ${result.rssMiB.at(-1)} MiB (max ` +
-      `${result.rssMaxMiB}), CPU ${result.cpuShareMedian} of a core (median), load ${result.loadAverage1m}`,
+    `watch live: asked ${rate} packets/s for ${seconds} s, sent ${result.sent} (${result.sentRate}/s) and ` +
+      `${result.probes} probes (2 packets each), read ${result.packetsRead}, dropped ${result.kernelDropped} ` +
+      `by the kernel and ${result.queueDropped} records by the queue; ${result.recordsScored} records scored, ` +
+      `lag p50 ≤ ${result.lagP50Seconds} s, p99 ≤ ${result.lagP99Seconds} s, p99.9 ≤ ` +
+      `${result.lagP999Seconds} s; ${result.alertingRecords} alerting records, lag p50 ≤ ` +
+      `${result.alertLagP50Seconds} s, p99 ≤ ${result.alertLagP99Seconds} s; RSS ${result.rssMiB[0]} → ${result.rssMiB.at(-1)} MiB (max ` +
+      `${result.rssMaxMiB}), CPU ${result.cpuShareMedian} of a core (median), load ${result.loadAverage1m}; ` +
+      `at exit: ${atExit}`,
   );
 } finally {
   if (watch && watch.exitCode === null) watch.kill('SIGKILL');

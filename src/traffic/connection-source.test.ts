@@ -38,6 +38,29 @@ describe('openConnectionSource', () => {
     expect(Object.values(summary.skipped).reduce((a, b) => a + b, 0)).toBe(1);
   });
 
+  it("stamps each batch with the clock at its first record's emission, and tells the end-of-input flush", async () => {
+    // The clock counts decoded packets. UDP timeout 1 s: the packet at 3 s finishes the connections of 0
+    // and 0.5 s, the one at 10 s those of 3 and 3.1 s; the end of input finishes the last.
+    const udp = (ts: number, sport: number) => ({
+      ts,
+      bytes: udpFrame({ src: '10.0.0.1', dst: '10.0.0.3', sport, dport: 53, payload: 30 }),
+    });
+    let packets = 0;
+    const source = await openConnectionSource(
+      Readable.from([writePcap([udp(0, 1), udp(0.5, 2), udp(3, 3), udp(3.1, 4), udp(10, 5)])]),
+      { meter: { udpTimeout: 1 }, onPacket: () => packets++, clock: () => packets },
+    );
+    const batches: [number[], number, boolean][] = [];
+    for await (const batch of source.batches()) {
+      batches.push([batch.map((r) => r.origP), source.lastBatchEmittedAt(), source.inputEnded()]);
+    }
+    // The last batch is the end-of-input flush: `inputEnded` tells it apart.
+    expect(batches).toEqual([
+      [[1, 2, 3, 4], 3, false],
+      [[5], 5, true],
+    ]);
+  });
+
   it('gives the same records for pcapng and for gzip input', async () => {
     const plain = await readAll(writePcap(frames));
     const ng = await readAll(writePcapng(frames));

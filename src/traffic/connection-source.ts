@@ -19,6 +19,8 @@ export interface ConnectionSourceOptions {
   meter?: Omit<ConnectionMeterOptions, 'onRecord'>;
   /** Captures only: also called for every decoded packet before it is metered (e.g. cross-checks). */
   onPacket?: (packet: DecodedPacket) => void;
+  /** The clock of `lastBatchEmittedAt` (default `performance.now`). */
+  clock?: () => number;
 }
 
 /** What was read, so far or in the end: the same shape for captures and flow logs. */
@@ -49,6 +51,17 @@ export interface ConnectionSource {
   batches(): AsyncGenerator<ConnRecord[]>;
   /** Counts so far (final once `batches()` is exhausted). */
   summary(): TrafficSummary;
+  /**
+   * `performance.now()` when the first record of the batch `batches()` yielded last came out: of the
+   * connection meter for captures (a batch collects a whole input chunk's records), of the log reader for
+   * flow logs. Every record of that batch has waited at least since then (watch's scoring lag starts here).
+   */
+  lastBatchEmittedAt(): number;
+  /**
+   * True once the input is exhausted: what `batches()` still yields is the meter's flush of the connections
+   * left open (captures), so a consumer can wait for room rather than drop — no packet is waiting.
+   */
+  inputEnded(): boolean;
 }
 
 /**
@@ -61,6 +74,7 @@ export async function openConnectionSource(
   options: ConnectionSourceOptions = {},
 ): Promise<ConnectionSource> {
   const file = options.file ?? 'input';
+  const clock = options.clock ?? (() => performance.now());
   const opened = await openTrafficInput(source);
   const format = options.format ?? opened.format;
   if (format === undefined) {
@@ -71,8 +85,8 @@ export async function openConnectionSource(
     );
   }
   return isFlowLogFormat(format)
-    ? flowLogSource(format, opened.gzip, opened.chunks, file)
-    : captureSource(format, opened.gzip, opened.chunks, file, options.meter, options.onPacket);
+    ? flowLogSource(format, opened.gzip, opened.chunks, file, clock)
+    : captureSource(format, opened.gzip, opened.chunks, file, clock, options.meter, options.onPacket);
 }
 
 function captureSource(
@@ -80,12 +94,21 @@ function captureSource(
   gzip: boolean,
   chunks: AsyncIterable<Buffer>,
   file: string,
+  clock: () => number,
   meterOptions: ConnectionSourceOptions['meter'],
   onPacket: ConnectionSourceOptions['onPacket'],
 ): ConnectionSource {
   const skips = new SkipTally();
   let batch: ConnRecord[] = [];
-  const meter = new ConnectionMeter({ ...meterOptions, onRecord: (r) => batch.push(r) });
+  let batchStartedAt = 0;
+  let lastEmittedAt = 0;
+  const meter = new ConnectionMeter({
+    ...meterOptions,
+    onRecord: (r) => {
+      if (batch.length === 0) batchStartedAt = clock();
+      batch.push(r);
+    },
+  });
   const view = new DecodedPacket();
   const sink = (frame: Parameters<typeof decodeFrame>[0]): void => {
     if (!decodeFrame(frame, view, skips)) return;
@@ -113,15 +136,18 @@ function captureSource(
   const take = (): ConnRecord[] => {
     const out = batch;
     batch = [];
+    lastEmittedAt = batchStartedAt;
     records += out.length;
     return out;
   };
+  let ended = false;
   async function* batches(): AsyncGenerator<ConnRecord[]> {
     try {
       for await (const chunk of chunks) {
         parser.push(chunk);
         if (batch.length > 0) yield take();
       }
+      ended = true;
     } catch (error) {
       if (error instanceof IotIdsError) throw error;
       throw new IotIdsError(`cannot read the capture: ${(error as Error).message}`, {
@@ -133,7 +159,7 @@ function captureSource(
     meter.flush();
     if (batch.length > 0) yield take();
   }
-  return { format, batches, summary };
+  return { format, batches, summary, lastBatchEmittedAt: () => lastEmittedAt, inputEnded: () => ended };
 }
 
 async function flowLogSource(
@@ -141,6 +167,7 @@ async function flowLogSource(
   gzip: boolean,
   chunks: AsyncIterable<Buffer>,
   file: string,
+  clock: () => number,
 ): Promise<ConnectionSource> {
   const log = await openFlowLog(chunks, { file, format });
   const summary = (): TrafficSummary => ({
@@ -152,7 +179,16 @@ async function flowLogSource(
     skipped: log.stats.skipped.counts(),
     skipExamples: log.stats.skipped.examples(),
   });
-  return { format, batches: () => log.batches(), summary };
+  let lastEmittedAt = 0;
+  let ended = false;
+  async function* batches(): AsyncGenerator<ConnRecord[]> {
+    for await (const batch of log.batches()) {
+      lastEmittedAt = clock();
+      yield batch;
+    }
+    ended = true;
+  }
+  return { format, batches, summary, lastBatchEmittedAt: () => lastEmittedAt, inputEnded: () => ended };
 }
 
 function mergeTallies(...tallies: SkipTally[]): SkipTally {

@@ -101,7 +101,11 @@ describe('GET /v1/capture', () => {
   it('counts the records its bounded queue dropped', async () => {
     const input = new PassThrough();
     const running = await server('bounded');
-    const watch = startWatch(new StdinPcapSource(input), running, { maxQueuedRecords: 1 });
+    // Interim records come out while the capture is read (the end-of-input flush waits for room instead).
+    const watch = startWatch(new StdinPcapSource(input), running, {
+      maxQueuedRecords: 1,
+      interimSeconds: 0.5,
+    });
     try {
       input.end(writePcap(labFrames(7_000_000, { seconds: 2, scanAt: 0.5, scanPorts: 40 })));
       const totals = await watch.done;

@@ -59,7 +59,11 @@ describe('watch', () => {
     expect(alerts.some((a) => a.class === 'probe' && a.sourceKey === ATTACKER)).toBe(true);
     expect(alerts.every((a) => a.sourceKey === ATTACKER)).toBe(true);
     expect(metrics).toMatch(/iot_ids_watch_packets_total \d+/);
-    expect(metrics).toContain('iot_ids_watch_scoring_lag_seconds_count');
+    // The lag histograms count records, not batches: every scored record once, every alerting one once more.
+    const count = (name: string) => Number(new RegExp(`^${name}_count (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(count('iot_ids_watch_scoring_lag_seconds')).toBe(totals.recordsScored);
+    expect(count('iot_ids_watch_alert_lag_seconds')).toBe(totals.alertingRecords);
+    expect(totals.recordsScored).toBeGreaterThan(count('iot_ids_batch_records'));
   });
 
   it('reads its health live, between records: packets and open connections of a quiet UDP stream', async () => {
@@ -166,17 +170,43 @@ describe('watch', () => {
     expect(alertsIn(storePath).some((a) => a.sourceKey === ATTACKER)).toBe(true);
   });
 
-  it('drops whole batches beyond its bounded queue and counts them', async () => {
+  it('drops whole batches beyond its bounded queue while packets arrive, and counts them', async () => {
+    // Interim records every 0.5 s come out while the capture is read: batches of many records against a
+    // queue of one.
     const bytes = writePcap(labFrames(4_000_000, { seconds: 2, scanAt: 0.5, scanPorts: 40 }));
     const input = new PassThrough();
     const running = await server(join(dir, 'bounded.db'));
-    const watch = startWatch(new StdinPcapSource(input), running, { maxQueuedRecords: 1 });
+    const watch = startWatch(new StdinPcapSource(input), running, {
+      maxQueuedRecords: 1,
+      interimSeconds: 0.5,
+    });
     input.end(bytes);
     const totals = await watch.done;
     await running.close();
     expect(totals.records).toBeGreaterThan(1);
     expect(totals.recordsDropped).toBeGreaterThan(0);
     expect(totals.recordsScored + totals.recordsDropped).toBe(totals.records);
+  });
+
+  it('scores the whole end-of-input flush of open connections, waiting for queue room instead of dropping', async () => {
+    // 5,000 one-datagram UDP connections, all still open when the input ends: the flush is one batch, scored
+    // in chunks of 4,096 and 904 records against a queue of 4,100 — the second chunk waits for the first.
+    const frames = Array.from({ length: 5000 }, (_, i) => ({
+      ts: 4_500_000 + i * 0.0001,
+      bytes: udpFrame({ src: '10.0.0.21', dst: '10.0.0.10', sport: 10000 + i, dport: 53, payload: 20 }),
+    }));
+    const input = new PassThrough();
+    const running = await server(join(dir, 'flush.db'));
+    const watch = startWatch(new StdinPcapSource(input), running, {
+      maxQueuedRecords: 4100,
+      interimSeconds: 0,
+    });
+    input.end(writePcap(frames));
+    const totals = await watch.done;
+    await running.close();
+    expect(totals.records).toBe(5000);
+    expect(totals.recordsDropped).toBe(0);
+    expect(totals.recordsScored).toBe(5000);
   });
 
   it('on SIGTERM, flushes the open connections, stores their alerts and exits 0', async () => {

@@ -333,6 +333,66 @@ describe('ConnectionMeter: lifetime', () => {
     expect(new Set(busy).size).toBe(busy.length);
   });
 
+  /** Runs frames through a meter, noting the packet time at which each record came out. */
+  async function emissionTimes(frames: FixtureFrame[], options: Partial<ConnectionMeterOptions>) {
+    const out: { record: ConnRecord; at: number }[] = [];
+    let now = 0;
+    const m = new ConnectionMeter({ onRecord: (record) => out.push({ record, at: now }), ...options });
+    await readPackets(Readable.from([writePcap(frames)]), {
+      onPacket: (p) => {
+        now = p.ts;
+        m.add(p);
+      },
+    });
+    return out;
+  }
+
+  it('emits each interim record as its connection falls due, not at a tick shared by the table', async () => {
+    // Connections 1 and 2 start 0.35 s apart; connection 3 pings every 50 ms to move packet time. With a 1 s
+    // interval each one's first interim record comes out at the first packet at or after start + 1 s.
+    const clock = Array.from({ length: 40 }, (_, i) => ping(i * 0.05, 3));
+    const frames = [ping(0, 1), ...clock, ping(0.35, 2)].sort((x, y) => x.ts - y.ts);
+    const out = await emissionTimes(frames, { interimInterval: 1 });
+    const first = (port: number) => out.find((o) => o.record.origP === port && o.record.interim)?.at;
+    expect(first(1001)).toBe(1);
+    expect(first(1002)).toBeCloseTo(1.35, 9);
+    // The busy connection's records are an interval apart, each at the first packet past its due time.
+    const busy = out.filter((o) => o.record.origP === 1003).map((o) => o.at);
+    expect(busy).toEqual([1]);
+  });
+
+  it("brings a parked idle connection's next interim record with its next packet", async () => {
+    // Pings at 0 and 1 s, the first interim record at 10 s, idle until 25 s: that packet brings the next
+    // record (with it counted); another connection moves time on.
+    const clock = [5, 10, 15, 20, 30].map((t) => ping(t, 2));
+    const frames = [ping(0, 1), ping(1, 1), ping(25, 1), ...clock].sort((x, y) => x.ts - y.ts);
+    const out = await emissionTimes(frames, { interimInterval: 10 });
+    const idle = out.filter((o) => o.record.origP === 1001 && o.record.interim);
+    expect(idle.map((o) => [o.at, o.record.origPkts])).toEqual([
+      [10, 2],
+      [25, 3],
+    ]);
+  });
+
+  it('gives no interim record to a connection that ended before it was due, even when its object is reused', async () => {
+    // Interval 10 s. Connection 1 pings once at 0 s; connection 2 pings every second from 3 s.
+    const frames = [ping(0, 1), ...Array.from({ length: 12 }, (_, i) => ping(3 + i, 2))];
+    const interims = (out: { record: ConnRecord; at: number }[]) =>
+      out.filter((o) => o.record.interim).map((o) => [o.record.origP, o.at]);
+    // With the default timeout both get their first interim record when due.
+    expect(interims(await emissionTimes(frames, { interimInterval: 10 }))).toEqual([
+      [1001, 10],
+      [1002, 13],
+    ]);
+    // With a 2 s timeout connection 1 ends at 3 s and connection 2 takes its recycled object: its queue
+    // entry, due at 10 s, is dropped, and connection 2's own comes out at 13 s.
+    const out = await emissionTimes(frames, { interimInterval: 10, udpTimeout: 2 });
+    expect(out.map((o) => [o.record.origP, o.record.interim ?? false, o.at])).toEqual([
+      [1001, false, 3],
+      [1002, true, 13],
+    ]);
+  });
+
   it('meters out-of-order timestamps at the latest time seen and counts them', async () => {
     const { records, stats } = await meter([ping(10), ping(5), ping(12)]);
     expect(stats.outOfOrder).toBe(1);

@@ -4,6 +4,7 @@ import type { DecodedPacket } from '../decode/decoded-packet.js';
 import { formatIpv4, formatIpv6 } from '../decode/format-address.js';
 import { advanceTcpState, tcpConnState } from './conn-state.js';
 import { Connection, ListId } from './connection.js';
+import { InterimQueue } from './interim-queue.js';
 import { serviceForPort } from './services.js';
 import { TcpState } from './tcp-endpoint.js';
 
@@ -77,8 +78,8 @@ export class ConnectionMeter {
   private readonly maxConnections: number;
   private readonly interimInterval: number;
   private readonly onRecord: (record: ConnRecord) => void;
+  private readonly interims = new InterimQueue();
   private now = -Infinity;
-  private nextInterim = Infinity;
   private nextId = 1;
   private size = 0;
   readonly stats: MeterStats = {
@@ -101,8 +102,6 @@ export class ConnectionMeter {
     this.requeueAfter = this.timeouts.map((t) => t / 8);
     this.maxConnections = options.maxConnections ?? 500_000;
     this.interimInterval = options.interimInterval ?? 0;
-    // The first packet sets the interim schedule going.
-    if (this.interimInterval > 0) this.nextInterim = -Infinity;
     for (const [name, v] of [
       ['maxConnections', this.maxConnections],
       ['interimInterval', this.interimInterval + 1],
@@ -130,7 +129,7 @@ export class ConnectionMeter {
     } else {
       this.now = ts;
       this.expire(ts);
-      if (ts >= this.nextInterim) this.emitInterims(ts);
+      if (this.interims.size > 0) this.takeDueInterims(ts);
     }
     this.stats.packets++;
 
@@ -239,6 +238,7 @@ export class ConnectionMeter {
       this.stats.open = this.size;
       this.stats.connections++;
       this.append(conn, proto === TCP ? ListId.Tcp : proto === UDP ? ListId.Udp : ListId.Icmp);
+      if (this.interimInterval > 0) this.interims.push(conn);
       if (this.size * 2 > this.buckets.length && this.buckets.length < 1 << 23) this.grow();
     }
     conn.lastTs = ts;
@@ -267,6 +267,11 @@ export class ConnectionMeter {
       if (isOrig) conn.origPayload += p.payloadLength;
       else conn.respPayload += p.payloadLength;
       if (proto === UDP) conn.addHistory(H_DATA, 'D', isOrig);
+    }
+    // A parked connection's interim record was due and waited for a packet: this one.
+    if (conn.interimParked) {
+      conn.interimParked = false;
+      this.emitInterim(conn, ts);
     }
   }
 
@@ -422,25 +427,28 @@ export class ConnectionMeter {
     }
   }
 
-  private emitInterims(now: number): void {
+  /**
+   * Interim records of the connections due by `now`, each on its own schedule (≥ interval between its
+   * records), taken from the due-ordered queue: only due connections are touched, so records come out as
+   * they fall due, not in bursts. A connection's first interim record always comes out (a lone scan probe
+   * alerts an interval after it, not at its timeout); later ones only after new packets — an idle
+   * connection's next record would repeat its last one, and at a gateway with 100 k open connections those
+   * repeats were most of the scoring load — so an idle one is parked until its next packet.
+   */
+  private takeDueInterims(now: number): void {
     const interval = this.interimInterval;
-    for (let list = 0; list < 4; list++) {
-      for (let c: Connection | null = this.heads[list] ?? null; c; c = c.listNext) {
-        // The first interim record of every connection (a lone scan probe alerts at the next tick, not at
-        // its timeout), later ones only for connections with packets since their last: an idle connection's
-        // next record would repeat the last one, and at a gateway with 100 k open connections those
-        // repeats were most of the scoring load.
-        const first = c.lastInterimTs === c.startTs;
-        if (now - c.lastInterimTs >= interval && (first || c.lastTs > c.lastInterimTs)) {
-          c.lastInterimTs = now;
-          this.onRecord(this.record(c, true));
-        }
-      }
+    for (let c = this.interims.peek(); c && c.lastInterimTs + interval <= now; c = this.interims.peek()) {
+      this.interims.shift();
+      const first = c.lastInterimTs === c.startTs;
+      if (first || c.lastTs > c.lastInterimTs) this.emitInterim(c, now);
+      else c.interimParked = true;
     }
-    // Checked ten times per interval, each connection on its own schedule (≥ interval between its interim
-    // records): one tick per interval would report every connection of the last interval at once — 100 k
-    // records in one burst at 10 k new connections/s, more than watch's scoring queue holds.
-    this.nextInterim = now + interval / 10;
+  }
+
+  private emitInterim(c: Connection, now: number): void {
+    c.lastInterimTs = now;
+    this.interims.push(c);
+    this.onRecord(this.record(c, true));
   }
 
   private finish(conn: Connection, interim: boolean): void {
@@ -459,6 +467,8 @@ export class ConnectionMeter {
     this.size--;
     this.stats.open = this.size;
     const record = this.record(conn, interim);
+    // Ids start at 1: 0 marks the connection ended, so its entry in the interim queue is dropped.
+    conn.id = 0;
     if (this.pool.length < 4096) this.pool.push(conn);
     this.onRecord(record);
   }

@@ -37,6 +37,11 @@ export class Connection {
   /** Packet time when the connection was (re)queued in its expiry list. */
   queuedTs = 0;
   lastInterimTs = 0;
+  /**
+   * Out of the interim queue: it came due without a packet since its last interim record; its next packet
+   * brings its next one (see ConnectionMeter.takeDueInterims).
+   */
+  interimParked = false;
   origPkts = 0;
   respPkts = 0;
   origIpBytes = 0;
@@ -67,6 +72,7 @@ export class Connection {
     this.o0 = this.o1 = this.o2 = this.o3 = this.r0 = this.r1 = this.r2 = this.r3 = 0;
     this.origPort = this.respPort = 0;
     this.startTs = this.lastTs = this.queuedTs = this.lastInterimTs = 0;
+    this.interimParked = false;
     this.origPkts = this.respPkts = this.origIpBytes = this.respIpBytes = 0;
     this.origPayload = this.respPayload = this.wrongFragments = this.urgentPackets = 0;
     this.history = '';
