@@ -1,0 +1,222 @@
+// The scoring pass of a KitNET ensemble (packet-ae) in 128-bit SIMD: every autoencoder of the ensemble and
+// then the output autoencoder, in one call per packet. Each f64x2 vector holds two hidden units (encoder) or
+// two visible units (decoder), so every lane adds its terms in the same order as the TypeScript scorers
+// (ensemble-scorer.ts, tiny-autoencoder.ts): a lane's sum is the scalar sum, bit for bit. The exponential
+// is fastExp's (src/util/fast-exp.ts: the same constants, the same range reduction, the same degree-13
+// polynomial evaluated in the same tree, 2^n from exponent bits where fastExp reads a table of the same
+// exact powers), two lanes at a time. Wasm never fuses a multiply and an add, so the scores equal the
+// TypeScript packed scorer's, bit for bit.
+//
+// Memory is laid out by wasm-ensemble-scorer.ts above __heap_base: fastExp's constants, one descriptor per
+// autoencoder, their packed parameters, the feature vector, the RMSE vector and three scratch vectors.
+#include <wasm_simd128.h>
+
+extern unsigned char __heap_base;
+
+/** Where the caller may start laying out its data. */
+int heap_base(void) { return (int)&__heap_base; }
+
+/**
+ * One autoencoder, packed (all pointers into this memory). With n2 = n rounded up to even and m2 = m rounded
+ * up to even: min, scale and visible_bias hold n2 values, hidden_bias m2 (padding is 0); encoder holds, per
+ * pair of hidden units p, n pairs (w[i][2p], w[i][2p+1]); decoder holds, per pair of visible units q, m pairs
+ * (w[2q][j], w[2q+1][j]).
+ */
+typedef struct {
+  int n;
+  int m;
+  int trained;
+  const int *index;
+  const double *min;
+  const double *scale;
+  const double *visible_bias;
+  const double *hidden_bias;
+  const double *encoder;
+  const double *decoder;
+} Autoencoder;
+
+#define MAX_DOUBLE 1.7976931348623157e308
+#define UNDERFLOW -746.0
+#define OVERFLOW 710.0
+
+/**
+ * fastExp's constants (FAST_EXP_CONSTANTS, written by the caller), in this order. Read from memory rather
+ * than written as literals: V8 builds every v128 literal from general registers at each use, several
+ * instructions where a load-and-broadcast is one.
+ */
+enum {
+  K_LOG2E,
+  K_ROUND,
+  K_LN2_HI,
+  K_LN2_LO,
+  K_EXPONENT_BIAS,
+  K_C2,
+  K_C3,
+  K_C4,
+  K_C5,
+  K_C6,
+  K_C7,
+  K_C8,
+  K_C9,
+  K_C10,
+  K_C11,
+  K_C12,
+  K_C13,
+  K_ONE,
+  K_LOW,
+  K_HIGH,
+};
+static const double *k;
+
+#define SPLAT(i) wasm_v128_load64_splat(k + (i))
+#define ADD wasm_f64x2_add
+#define SUB wasm_f64x2_sub
+#define MUL wasm_f64x2_mul
+
+/** fastExp's `polynomial`: e^r for |r| ≤ ln2/2, the same Estrin tree. */
+static double polynomial(double r) {
+  double r2 = r * r;
+  double r4 = r2 * r2;
+  double r8 = r4 * r4;
+  double low = 1 + r + r2 * (k[K_C2] + r * k[K_C3]) + r4 * (k[K_C4] + r * k[K_C5] + r2 * (k[K_C6] + r * k[K_C7]));
+  double high = k[K_C8] + r * k[K_C9] + r2 * (k[K_C10] + r * k[K_C11]) + r4 * (k[K_C12] + r * k[K_C13]);
+  return low + r8 * high;
+}
+
+/** 2^n for an integer n with n + 1023 ∈ [0, 2047], from its exponent bits. */
+static double pow2(double n) {
+  union {
+    double d;
+    unsigned long long u;
+  } v = {.d = n + k[K_EXPONENT_BIAS]};
+  v.u <<= 52;
+  return v.d;
+}
+
+/** fastExp of one value, operation for operation (its `scaledExp` outside the normal range). */
+static double exp_one(double x) {
+  if (!(x > k[K_LOW] && x < k[K_HIGH])) {
+    if (!(x > UNDERFLOW && x < OVERFLOW)) return x > 0 ? __builtin_inf() : x < 0 ? 0 : x;
+    double n = x * k[K_LOG2E] + k[K_ROUND] - k[K_ROUND];
+    double p = polynomial(x - n * k[K_LN2_HI] - n * k[K_LN2_LO]);
+    return x > 0 ? p * pow2(n - 64) * pow2(64) : p * pow2(n + 64) * pow2(-64);
+  }
+  double n = x * k[K_LOG2E] + k[K_ROUND] - k[K_ROUND];
+  return polynomial(x - n * k[K_LN2_HI] - n * k[K_LN2_LO]) * pow2(n);
+}
+
+/** fastExp of both lanes; lanes outside the normal range (rare) take the scalar path. */
+static v128_t exp_pair(v128_t x) {
+  v128_t inside = wasm_v128_and(wasm_f64x2_gt(x, SPLAT(K_LOW)), wasm_f64x2_lt(x, SPLAT(K_HIGH)));
+  if (!wasm_i64x2_all_true(inside)) {
+    return wasm_f64x2_make(exp_one(wasm_f64x2_extract_lane(x, 0)), exp_one(wasm_f64x2_extract_lane(x, 1)));
+  }
+  v128_t round = SPLAT(K_ROUND);
+  v128_t n = SUB(ADD(MUL(x, SPLAT(K_LOG2E)), round), round);
+  v128_t r = SUB(SUB(x, MUL(n, SPLAT(K_LN2_HI))), MUL(n, SPLAT(K_LN2_LO)));
+  v128_t r2 = MUL(r, r);
+  v128_t r4 = MUL(r2, r2);
+  v128_t r8 = MUL(r4, r4);
+  // low = 1 + r + r2·(C2 + r·C3) + r4·(C4 + r·C5 + r2·(C6 + r·C7)), left to right as in TypeScript.
+  v128_t low = ADD(ADD(ADD(SPLAT(K_ONE), r), MUL(r2, ADD(SPLAT(K_C2), MUL(r, SPLAT(K_C3))))),
+                   MUL(r4, ADD(ADD(SPLAT(K_C4), MUL(r, SPLAT(K_C5))), MUL(r2, ADD(SPLAT(K_C6), MUL(r, SPLAT(K_C7)))))));
+  // high = C8 + r·C9 + r2·(C10 + r·C11) + r4·(C12 + r·C13).
+  v128_t high = ADD(ADD(ADD(SPLAT(K_C8), MUL(r, SPLAT(K_C9))), MUL(r2, ADD(SPLAT(K_C10), MUL(r, SPLAT(K_C11))))),
+                    MUL(r4, ADD(SPLAT(K_C12), MUL(r, SPLAT(K_C13)))));
+  v128_t p = ADD(low, MUL(r8, high));
+  // 2^n: n + 1023 sits in the low bits of n + (2^52 + 1023); shifting them into the exponent field.
+  v128_t scale = wasm_i64x2_shl(ADD(n, SPLAT(K_EXPONENT_BIAS)), 52);
+  return MUL(p, scale);
+}
+
+static v128_t sigmoid_pair(v128_t a) {
+  v128_t one = SPLAT(K_ONE);
+  return wasm_f64x2_div(one, wasm_f64x2_add(one, exp_pair(wasm_f64x2_neg(a))));
+}
+
+/**
+ * The sigmoid of `v[0 … count)` in place (count even). A loop of its own, two vectors an iteration: the
+ * exponentials do not depend on each other, so the processor overlaps their long chains (polynomial,
+ * division), which it cannot while each waits behind the dot product that feeds it.
+ */
+static void sigmoid_all(double *v, int count) {
+  int k = 0;
+  for (; k + 4 <= count; k += 4) {
+    v128_t a = sigmoid_pair(wasm_v128_load(v + k));
+    v128_t b = sigmoid_pair(wasm_v128_load(v + k + 2));
+    wasm_v128_store(v + k, a);
+    wasm_v128_store(v + k + 2, b);
+  }
+  if (k < count) wasm_v128_store(v + k, sigmoid_pair(wasm_v128_load(v + k)));
+}
+
+/**
+ * out[0 … 2·pairs) = bias + Σ_t s[t] · w: per pair of units p, w holds `terms` pairs of weights
+ * (w + 2·terms·p). Each lane adds its terms in order t = 0, 1, …, as the scalar sums do; two pairs per pass
+ * share each broadcast of s[t] and keep two independent sums in flight.
+ */
+static void affine(const double *s, int terms, const double *w, const double *bias, int pairs, double *out) {
+  int p = 0;
+  for (; p + 2 <= pairs; p += 2) {
+    const double *w0 = w + 2 * terms * p;
+    const double *w1 = w0 + 2 * terms;
+    v128_t a0 = wasm_v128_load(bias + 2 * p);
+    v128_t a1 = wasm_v128_load(bias + 2 * p + 2);
+    for (int t = 0; t < terms; t++) {
+      v128_t st = wasm_f64x2_splat(s[t]);
+      a0 = wasm_f64x2_add(a0, wasm_f64x2_mul(st, wasm_v128_load(w0 + 2 * t)));
+      a1 = wasm_f64x2_add(a1, wasm_f64x2_mul(st, wasm_v128_load(w1 + 2 * t)));
+    }
+    wasm_v128_store(out + 2 * p, a0);
+    wasm_v128_store(out + 2 * p + 2, a1);
+  }
+  if (p < pairs) {
+    const double *w0 = w + 2 * terms * p;
+    v128_t a0 = wasm_v128_load(bias + 2 * p);
+    for (int t = 0; t < terms; t++) {
+      a0 = wasm_f64x2_add(a0, wasm_f64x2_mul(wasm_f64x2_splat(s[t]), wasm_v128_load(w0 + 2 * t)));
+    }
+    wasm_v128_store(out + 2 * p, a0);
+  }
+}
+
+/**
+ * Autoencoder `ae` on `source` (through its index list): its RMSE, 0 if untrained. `input`, `hidden` and
+ * `output` are scratch of n2, m2 and n2 values.
+ */
+static double forward(const Autoencoder *ae, const double *source, double *input, double *hidden, double *output) {
+  if (ae->trained == 0) return 0;
+  const int n = ae->n;
+  const int m = ae->m;
+  const int n2 = (n + 1) & ~1;
+  const int m2 = (m + 1) & ~1;
+  for (int i = 0; i < n; i++) input[i] = (source[ae->index[i]] - ae->min[i]) * ae->scale[i];
+  // Encoder: lanes are hidden units, terms the n inputs. Decoder: lanes are visible units, terms the m real
+  // hidden units only (a padding hidden unit is never read).
+  affine(input, n, ae->encoder, ae->hidden_bias, m2 / 2, hidden);
+  sigmoid_all(hidden, m2);
+  affine(hidden, m, ae->decoder, ae->visible_bias, n2 / 2, output);
+  sigmoid_all(output, n2);
+  double sum = 0;
+  for (int i = 0; i < n; i++) {
+    double e = input[i] - output[i];
+    sum += e * e;
+  }
+  double rmse = __builtin_sqrt(sum / n);
+  // As the TypeScript: an overflowing (or NaN) sum reports the largest finite score.
+  return rmse <= MAX_DOUBLE ? rmse : MAX_DOUBLE;
+}
+
+/**
+ * The packet's anomaly score: the `count − 1` ensemble autoencoders on `x`, their RMSEs into `rmse`, then the
+ * output autoencoder (the last descriptor) on `rmse`. `input`, `hidden` and `output` are scratch of the
+ * widest n2, the deepest m2 and the widest n2; `constants` are fastExp's.
+ */
+double score(const Autoencoder *aes, int count, const double *x, double *rmse, double *input, double *hidden,
+             double *output, const double *constants) {
+  k = constants;
+  const int last = count - 1;
+  for (int a = 0; a < last; a++) rmse[a] = forward(aes + a, x, input, hidden, output);
+  rmse[last] = forward(aes + last, rmse, input, hidden, output);
+  return rmse[last];
+}
