@@ -121,17 +121,21 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
 
   scoreOne(x: Float64Array): number {
     if (this.output === null) return 0;
-    const v = this.sanitize(x);
     if (this.scoring === 'ts') {
+      const v = this.sanitize(x);
       this.scorer ??= new EnsembleScorer(this.ensemble, this.groupIndices, this.output);
       return this.scorer.score(v);
     }
+    // The kernel reads non-finite values as 0 itself, on its copy of x, and reports whether there were any.
+    this.checkWidth(x);
     this.wasmScorer ??= new WasmEnsembleScorer();
     if (!this.wasmPacked) {
       this.wasmScorer.pack(this.ensemble, this.groupIndices, this.output, this.nFeatures);
       this.wasmPacked = true;
     }
-    return this.wasmScorer.score(v);
+    const score = this.wasmScorer.score(x);
+    if (this.wasmScorer.replacedNonFinite) this.nonFiniteInputs++;
+    return score;
   }
 
   /**
@@ -246,6 +250,15 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
 
   /** Fixes the width on the first sample, checks it after, and reads non-finite values as 0 (counted). */
   private sanitize(x: Float64Array): Float64Array {
+    this.checkWidth(x);
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) return this.cleaned(x);
+    }
+    return x;
+  }
+
+  /** Fixes the width on the first sample and checks it after. */
+  private checkWidth(x: Float64Array): void {
     if (this.nFeatures === 0) {
       if (x.length === 0) throw new IotIdsError('packet-ae: a sample needs at least one feature');
       this.nFeatures = x.length;
@@ -255,10 +268,6 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
         `packet-ae: sample has ${x.length} features, the detector expects ${this.nFeatures}`,
       );
     }
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i])) return this.cleaned(x);
-    }
-    return x;
   }
 
   private cleaned(x: Float64Array): Float64Array {

@@ -7,6 +7,8 @@ type ScoreFunction = (
   autoencoders: number,
   count: number,
   x: number,
+  nFeatures: number,
+  nonFinite: number,
   rmse: number,
   input: number,
   hidden: number,
@@ -35,6 +37,7 @@ export class WasmEnsembleScorer {
   private readonly constantsAt: number;
   private descriptorsAt = 0;
   private featuresAt = 0;
+  private nonFiniteAt = 0;
   private rmseAt = 0;
   private inputAt = 0;
   private hiddenAt = 0;
@@ -42,6 +45,8 @@ export class WasmEnsembleScorer {
   private count = 0;
   /** The feature vector in the module's memory (re-made whenever the memory grows). */
   private features = new Float64Array(0);
+  /** The kernel's flag: did the last scored vector hold non-finite values (read as 0)? */
+  private nonFiniteFlag = new Int32Array(1);
 
   constructor() {
     const instance = instantiateWasm(wasmBase64, 'packet-ae ensemble-score');
@@ -89,6 +94,7 @@ export class WasmEnsembleScorer {
       deepest = Math.max(deepest, even(ae.nHidden));
     }
     this.featuresAt = take(nFeatures * 8);
+    this.nonFiniteAt = take(4);
     this.rmseAt = take(count * 8);
     this.inputAt = take(widest * 8);
     this.hiddenAt = take(deepest * 8);
@@ -138,15 +144,27 @@ export class WasmEnsembleScorer {
     }
     this.count = count;
     this.features = new Float64Array(buffer, this.featuresAt, nFeatures);
+    this.nonFiniteFlag = new Int32Array(buffer, this.nonFiniteAt, 1);
   }
 
-  /** The output autoencoder's RMSE over the ensemble's RMSEs of `x` (finite: `pack` first). */
+  /** Whether the vector last scored held non-finite values (the kernel read them as 0). */
+  get replacedNonFinite(): boolean {
+    return this.nonFiniteFlag[0] !== 0;
+  }
+
+  /**
+   * The output autoencoder's RMSE over the ensemble's RMSEs of `x` (`pack` first; `x` as wide as packed).
+   * Non-finite values of `x` are read as 0 (`replacedNonFinite` tells); `x` itself is not changed.
+   */
   score(x: Float64Array): number {
-    this.features.set(x);
+    const features = this.features;
+    features.set(x);
     return this.run(
       this.descriptorsAt,
       this.count,
       this.featuresAt,
+      features.length,
+      this.nonFiniteAt,
       this.rmseAt,
       this.inputAt,
       this.hiddenAt,

@@ -208,13 +208,23 @@ static double forward(const Autoencoder *ae, const double *source, double *input
 }
 
 /**
- * The packet's anomaly score: the `count − 1` ensemble autoencoders on `x`, their RMSEs into `rmse`, then the
- * output autoencoder (the last descriptor) on `rmse`. `input`, `hidden` and `output` are scratch of the
+ * The packet's anomaly score: non-finite values of `x` (`n_features` of them) are read as 0 (in place; `*non_finite`
+ * tells whether there were any), then the `count − 1` ensemble autoencoders run on `x`, their RMSEs go into
+ * `rmse`, then the output autoencoder (the last descriptor) runs on `rmse`. `input`, `hidden` and `output` are scratch of the
  * widest n2, the deepest m2 and the widest n2; `constants` are fastExp's.
  */
-double score(const Autoencoder *aes, int count, const double *x, double *rmse, double *input, double *hidden,
-             double *output, const double *constants) {
+double score(const Autoencoder *aes, int count, double *x, int n_features, int *non_finite, double *rmse,
+             double *input, double *hidden, double *output, const double *constants) {
   k = constants;
+  int replaced = 0;
+  for (int i = 0; i < n_features; i++) {
+    // v − v is 0 for every finite v, NaN for ±∞ and NaN.
+    if (!(x[i] - x[i] == 0)) {
+      x[i] = 0;
+      replaced = 1;
+    }
+  }
+  *non_finite = replaced;
   const int last = count - 1;
   for (int a = 0; a < last; a++) rmse[a] = forward(aes + a, x, input, hidden, output);
   rmse[last] = forward(aes + last, rmse, input, hidden, output);
