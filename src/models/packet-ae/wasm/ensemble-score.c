@@ -2,9 +2,9 @@
 // then the output autoencoder, in one call per packet. Each f64x2 vector holds two hidden units (encoder) or
 // two visible units (decoder), so every lane adds its terms in the same order as the TypeScript scorers
 // (ensemble-scorer.ts, tiny-autoencoder.ts): a lane's sum is the scalar sum, bit for bit. The exponential
-// is fastExp's (src/util/fast-exp.ts: the same constants, the same range reduction, the same degree-13
-// polynomial evaluated in the same tree, 2^n from exponent bits where fastExp reads a table of the same
-// exact powers), two lanes at a time. Wasm never fuses a multiply and an add, so the scores equal the
+// is fastExp's (src/util/fast-exp.ts: the same constants, the same range reduction, the same rational form
+// of e^r evaluated in the same tree, 2^n from exponent bits where fastExp reads a table of the same exact
+// powers), two lanes at a time. Wasm never fuses a multiply and an add, so the scores equal the
 // TypeScript packed scorer's, bit for bit.
 //
 // Memory is laid out by wasm-ensemble-scorer.ts above __heap_base: fastExp's constants, one descriptor per
@@ -50,18 +50,13 @@ enum {
   K_LN2_HI,
   K_LN2_LO,
   K_EXPONENT_BIAS,
-  K_C2,
-  K_C3,
-  K_C4,
-  K_C5,
-  K_C6,
-  K_C7,
-  K_C8,
-  K_C9,
-  K_C10,
-  K_C11,
-  K_C12,
-  K_C13,
+  K_R0,
+  K_R1,
+  K_R2,
+  K_R3,
+  K_R4,
+  K_R5,
+  K_R6,
   K_ONE,
   K_LOW,
   K_HIGH,
@@ -73,14 +68,13 @@ static const double *k;
 #define SUB wasm_f64x2_sub
 #define MUL wasm_f64x2_mul
 
-/** fastExp's `polynomial`: e^r for |r| ≤ ln2/2, the same Estrin tree. */
-static double polynomial(double r) {
-  double r2 = r * r;
-  double r4 = r2 * r2;
-  double r8 = r4 * r4;
-  double low = 1 + r + r2 * (k[K_C2] + r * k[K_C3]) + r4 * (k[K_C4] + r * k[K_C5] + r2 * (k[K_C6] + r * k[K_C7]));
-  double high = k[K_C8] + r * k[K_C9] + r2 * (k[K_C10] + r * k[K_C11]) + r4 * (k[K_C12] + r * k[K_C13]);
-  return low + r8 * high;
+/** fastExp's `reducedExp`: e^r = 1 + 2r / (R(r²) − r) for |r| ≤ ln2/2, the same expression tree. */
+static double reduced_exp(double r) {
+  double z = r * r;
+  double z2 = z * z;
+  double z4 = z2 * z2;
+  double R = k[K_R0] + z * k[K_R1] + z2 * (k[K_R2] + z * k[K_R3]) + z4 * (k[K_R4] + z * k[K_R5] + z2 * k[K_R6]);
+  return 1 + (r + r) / (R - r);
 }
 
 /** 2^n for an integer n with n + 1023 ∈ [0, 2047], from its exponent bits. */
@@ -98,11 +92,11 @@ static double exp_one(double x) {
   if (!(x > k[K_LOW] && x < k[K_HIGH])) {
     if (!(x > UNDERFLOW && x < OVERFLOW)) return x > 0 ? __builtin_inf() : x < 0 ? 0 : x;
     double n = x * k[K_LOG2E] + k[K_ROUND] - k[K_ROUND];
-    double p = polynomial(x - n * k[K_LN2_HI] - n * k[K_LN2_LO]);
+    double p = reduced_exp(x - n * k[K_LN2_HI] - n * k[K_LN2_LO]);
     return x > 0 ? p * pow2(n - 64) * pow2(64) : p * pow2(n + 64) * pow2(-64);
   }
   double n = x * k[K_LOG2E] + k[K_ROUND] - k[K_ROUND];
-  return polynomial(x - n * k[K_LN2_HI] - n * k[K_LN2_LO]) * pow2(n);
+  return reduced_exp(x - n * k[K_LN2_HI] - n * k[K_LN2_LO]) * pow2(n);
 }
 
 /** fastExp of both lanes; lanes outside the normal range (rare) take the scalar path. */
@@ -114,16 +108,13 @@ static v128_t exp_pair(v128_t x) {
   v128_t round = SPLAT(K_ROUND);
   v128_t n = SUB(ADD(MUL(x, SPLAT(K_LOG2E)), round), round);
   v128_t r = SUB(SUB(x, MUL(n, SPLAT(K_LN2_HI))), MUL(n, SPLAT(K_LN2_LO)));
-  v128_t r2 = MUL(r, r);
-  v128_t r4 = MUL(r2, r2);
-  v128_t r8 = MUL(r4, r4);
-  // low = 1 + r + r2·(C2 + r·C3) + r4·(C4 + r·C5 + r2·(C6 + r·C7)), left to right as in TypeScript.
-  v128_t low = ADD(ADD(ADD(SPLAT(K_ONE), r), MUL(r2, ADD(SPLAT(K_C2), MUL(r, SPLAT(K_C3))))),
-                   MUL(r4, ADD(ADD(SPLAT(K_C4), MUL(r, SPLAT(K_C5))), MUL(r2, ADD(SPLAT(K_C6), MUL(r, SPLAT(K_C7)))))));
-  // high = C8 + r·C9 + r2·(C10 + r·C11) + r4·(C12 + r·C13).
-  v128_t high = ADD(ADD(ADD(SPLAT(K_C8), MUL(r, SPLAT(K_C9))), MUL(r2, ADD(SPLAT(K_C10), MUL(r, SPLAT(K_C11))))),
-                    MUL(r4, ADD(SPLAT(K_C12), MUL(r, SPLAT(K_C13)))));
-  v128_t p = ADD(low, MUL(r8, high));
+  // R = R0 + z·R1 + z2·(R2 + z·R3) + z4·(R4 + z·R5 + z2·R6), left to right as in TypeScript; p = 1 + 2r/(R − r).
+  v128_t z = MUL(r, r);
+  v128_t z2 = MUL(z, z);
+  v128_t z4 = MUL(z2, z2);
+  v128_t R = ADD(ADD(ADD(SPLAT(K_R0), MUL(z, SPLAT(K_R1))), MUL(z2, ADD(SPLAT(K_R2), MUL(z, SPLAT(K_R3))))),
+                 MUL(z4, ADD(ADD(SPLAT(K_R4), MUL(z, SPLAT(K_R5))), MUL(z2, SPLAT(K_R6)))));
+  v128_t p = ADD(SPLAT(K_ONE), wasm_f64x2_div(ADD(r, r), SUB(R, r)));
   // 2^n: n + 1023 sits in the low bits of n + (2^52 + 1023); shifting them into the exponent field.
   v128_t scale = wasm_i64x2_shl(ADD(n, SPLAT(K_EXPONENT_BIAS)), 52);
   return MUL(p, scale);
@@ -136,7 +127,7 @@ static v128_t sigmoid_pair(v128_t a) {
 
 /**
  * The sigmoid of `v[0 … count)` in place (count even). A loop of its own, two vectors an iteration: the
- * exponentials do not depend on each other, so the processor overlaps their long chains (polynomial,
+ * exponentials do not depend on each other, so the processor overlaps their long chains (range reduction,
  * division), which it cannot while each waits behind the dot product that feeds it.
  */
 static void sigmoid_all(double *v, int count) {
