@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fastExp } from './fast-exp.js';
+import { fastExp, fastSigmoid } from './fast-exp.js';
 import { Random } from './random.js';
 
 const relative = (a: number, b: number): number => (a === b ? 0 : Math.abs(a - b) / Math.abs(b));
@@ -29,5 +29,36 @@ describe('fastExp', () => {
     expect(fastExp(NaN)).toBeNaN();
     expect(fastExp(0)).toBe(1);
     expect(fastExp(-0)).toBe(1);
+  });
+
+  it('fastSigmoid agrees with 1 / (1 + Math.exp(−a)) to a few ulps, saturates to 0 and 1, and keeps NaN', () => {
+    const random = new Random(5);
+    let worst = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const a = i % 2 ? (random.next() * 2 - 1) * 40 : (random.next() * 2 - 1) * 800;
+      worst = Math.max(worst, relative(fastSigmoid(a), 1 / (1 + Math.exp(-a))));
+    }
+    expect(worst).toBeLessThan(4 * Number.EPSILON);
+    for (const a of [
+      0,
+      1e-300,
+      -1e-300,
+      37,
+      -37,
+      708.5,
+      -708.5,
+      745,
+      -745.5,
+      1000,
+      -1000,
+      Infinity,
+      -Infinity,
+    ]) {
+      expect(relative(fastSigmoid(a), 1 / (1 + Math.exp(-a)))).toBeLessThan(4 * Number.EPSILON);
+    }
+    expect(fastSigmoid(0)).toBe(0.5);
+    expect(fastSigmoid(-Infinity)).toBe(0);
+    expect(fastSigmoid(Infinity)).toBe(1);
+    expect(fastSigmoid(NaN)).toBeNaN();
   });
 });

@@ -64,12 +64,31 @@ export function fastExp(x: number): number {
   return reducedExp(x - n * LN2_HI - n * LN2_LO) * POW2[n + POW2_BIAS];
 }
 
-/** e^r for |r| ≤ ln2/2 (the kernel evaluates the same expression tree). */
-function reducedExp(r: number): number {
-  const z = r * r;
+/**
+ * 1 / (1 + e^−a), the logistic sigmoid, with one division: for x = −a in the normal range, e^x = 2^n (R + r) /
+ * (R − r), so σ = (R − r) / ((R − r) + 2^n (R + r)). Within a few ulps of 1 / (1 + Math.exp(−a)); packet-ae's
+ * scorers use it (the TypeScript one and, lane for lane, the WebAssembly kernel).
+ */
+export function fastSigmoid(a: number): number {
+  const x = -a;
+  if (!(x > LOW && x < HIGH)) return 1 / (1 + scaledExp(x));
+  const n = x * LOG2E + ROUND - ROUND;
+  const r = x - n * LN2_HI - n * LN2_LO;
+  const R = cothSeries(r * r);
+  const d = R - r;
+  return d / (d + POW2[n + POW2_BIAS] * (R + r));
+}
+
+/** R(r) = r·coth(r/2) as a series in z = r² (the kernel evaluates the same expression tree). */
+function cothSeries(z: number): number {
   const z2 = z * z;
   const z4 = z2 * z2;
-  const R = R0 + z * R1 + z2 * (R2 + z * R3) + z4 * (R4 + z * R5 + z2 * R6);
+  return R0 + z * R1 + z2 * (R2 + z * R3) + z4 * (R4 + z * R5 + z2 * R6);
+}
+
+/** e^r = 1 + 2r / (R − r) for |r| ≤ ln2/2. */
+function reducedExp(r: number): number {
+  const R = cothSeries(r * r);
   return 1 + (r + r) / (R - r);
 }
 

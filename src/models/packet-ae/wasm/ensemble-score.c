@@ -68,12 +68,16 @@ static const double *k;
 #define SUB wasm_f64x2_sub
 #define MUL wasm_f64x2_mul
 
-/** fastExp's `reducedExp`: e^r = 1 + 2r / (R(r²) − r) for |r| ≤ ln2/2, the same expression tree. */
-static double reduced_exp(double r) {
-  double z = r * r;
+/** fastExp's R(r) = r·coth(r/2) in z = r², the same expression tree. */
+static double coth_series(double z) {
   double z2 = z * z;
   double z4 = z2 * z2;
-  double R = k[K_R0] + z * k[K_R1] + z2 * (k[K_R2] + z * k[K_R3]) + z4 * (k[K_R4] + z * k[K_R5] + z2 * k[K_R6]);
+  return k[K_R0] + z * k[K_R1] + z2 * (k[K_R2] + z * k[K_R3]) + z4 * (k[K_R4] + z * k[K_R5] + z2 * k[K_R6]);
+}
+
+/** fastExp's `reducedExp`: e^r = 1 + 2r / (R − r) for |r| ≤ ln2/2. */
+static double reduced_exp(double r) {
+  double R = coth_series(r * r);
   return 1 + (r + r) / (R - r);
 }
 
@@ -87,42 +91,48 @@ static double pow2(double n) {
   return v.d;
 }
 
-/** fastExp of one value, operation for operation (its `scaledExp` outside the normal range). */
-static double exp_one(double x) {
-  if (!(x > k[K_LOW] && x < k[K_HIGH])) {
-    if (!(x > UNDERFLOW && x < OVERFLOW)) return x > 0 ? __builtin_inf() : x < 0 ? 0 : x;
-    double n = x * k[K_LOG2E] + k[K_ROUND] - k[K_ROUND];
-    double p = reduced_exp(x - n * k[K_LN2_HI] - n * k[K_LN2_LO]);
-    return x > 0 ? p * pow2(n - 64) * pow2(64) : p * pow2(n + 64) * pow2(-64);
-  }
+/** fastExp's `scaledExp`: e^x outside the normal range. */
+static double scaled_exp(double x) {
+  if (!(x > UNDERFLOW && x < OVERFLOW)) return x > 0 ? __builtin_inf() : x < 0 ? 0 : x;
   double n = x * k[K_LOG2E] + k[K_ROUND] - k[K_ROUND];
-  return reduced_exp(x - n * k[K_LN2_HI] - n * k[K_LN2_LO]) * pow2(n);
+  double p = reduced_exp(x - n * k[K_LN2_HI] - n * k[K_LN2_LO]);
+  return x > 0 ? p * pow2(n - 64) * pow2(64) : p * pow2(n + 64) * pow2(-64);
 }
 
-/** fastExp of both lanes; lanes outside the normal range (rare) take the scalar path. */
-static v128_t exp_pair(v128_t x) {
+/** fastSigmoid of one value, operation for operation. */
+static double sigmoid_one(double a) {
+  double x = -a;
+  if (!(x > k[K_LOW] && x < k[K_HIGH])) return 1 / (1 + scaled_exp(x));
+  double n = x * k[K_LOG2E] + k[K_ROUND] - k[K_ROUND];
+  double r = x - n * k[K_LN2_HI] - n * k[K_LN2_LO];
+  double R = coth_series(r * r);
+  double d = R - r;
+  return d / (d + pow2(n) * (R + r));
+}
+
+/**
+ * fastSigmoid of both lanes: 1 / (1 + e^x), x = −a, with e^x = 2^n (R + r) / (R − r), i.e.
+ * (R − r) / ((R − r) + 2^n (R + r)), one division. Lanes outside the normal range (rare) take the scalar path.
+ */
+static v128_t sigmoid_pair(v128_t a) {
+  v128_t x = wasm_f64x2_neg(a);
   v128_t inside = wasm_v128_and(wasm_f64x2_gt(x, SPLAT(K_LOW)), wasm_f64x2_lt(x, SPLAT(K_HIGH)));
   if (!wasm_i64x2_all_true(inside)) {
-    return wasm_f64x2_make(exp_one(wasm_f64x2_extract_lane(x, 0)), exp_one(wasm_f64x2_extract_lane(x, 1)));
+    return wasm_f64x2_make(sigmoid_one(wasm_f64x2_extract_lane(a, 0)), sigmoid_one(wasm_f64x2_extract_lane(a, 1)));
   }
   v128_t round = SPLAT(K_ROUND);
   v128_t n = SUB(ADD(MUL(x, SPLAT(K_LOG2E)), round), round);
   v128_t r = SUB(SUB(x, MUL(n, SPLAT(K_LN2_HI))), MUL(n, SPLAT(K_LN2_LO)));
-  // R = R0 + z·R1 + z2·(R2 + z·R3) + z4·(R4 + z·R5 + z2·R6), left to right as in TypeScript; p = 1 + 2r/(R − r).
+  // R = R0 + z·R1 + z2·(R2 + z·R3) + z4·(R4 + z·R5 + z2·R6), left to right as in TypeScript.
   v128_t z = MUL(r, r);
   v128_t z2 = MUL(z, z);
   v128_t z4 = MUL(z2, z2);
   v128_t R = ADD(ADD(ADD(SPLAT(K_R0), MUL(z, SPLAT(K_R1))), MUL(z2, ADD(SPLAT(K_R2), MUL(z, SPLAT(K_R3))))),
                  MUL(z4, ADD(ADD(SPLAT(K_R4), MUL(z, SPLAT(K_R5))), MUL(z2, SPLAT(K_R6)))));
-  v128_t p = ADD(SPLAT(K_ONE), wasm_f64x2_div(ADD(r, r), SUB(R, r)));
   // 2^n: n + 1023 sits in the low bits of n + (2^52 + 1023); shifting them into the exponent field.
   v128_t scale = wasm_i64x2_shl(ADD(n, SPLAT(K_EXPONENT_BIAS)), 52);
-  return MUL(p, scale);
-}
-
-static v128_t sigmoid_pair(v128_t a) {
-  v128_t one = SPLAT(K_ONE);
-  return wasm_f64x2_div(one, wasm_f64x2_add(one, exp_pair(wasm_f64x2_neg(a))));
+  v128_t d = SUB(R, r);
+  return wasm_f64x2_div(d, ADD(d, MUL(scale, ADD(R, r))));
 }
 
 /**
