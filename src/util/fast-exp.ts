@@ -1,7 +1,7 @@
 /**
- * e^x to within a few ulps, several times faster than `Math.exp` in the per-packet hot loops (the sigmoids of
- * packet-ae's autoencoders). V8 compiles `Math.exp` into a call out to C; this stays in JIT code, and it uses
- * no table lookup for the mantissa, so packet-ae's WebAssembly scorer (src/models/packet-ae/wasm/
+ * e^x and the logistic sigmoid to within a few ulps, several times faster than `Math.exp` in the per-packet hot
+ * loops (the sigmoids of packet-ae's autoencoders). V8 compiles `Math.exp` into a call out to C; this stays in
+ * JIT code, and it uses no table lookup, so packet-ae's WebAssembly scorer (src/models/packet-ae/wasm/
  * ensemble-score.c) runs the same operations two lanes at a time and gets the same bits:
  *
  *   n = round(x · log₂e), r = x − n·ln2 (ln2 split in two parts, so n·ln2_hi is exact), e^x = 2^n · e^r,
