@@ -23,12 +23,13 @@ const align16 = (bytes: number): number => (bytes + 15) & ~15;
 
 /**
  * The scoring pass of a KitNET ensemble in WebAssembly with 128-bit SIMD (wasm/ensemble-score.c): the packed
- * parameters of every autoencoder live in the module's memory, the sanitised feature vector is copied in once
- * per packet, and one call scores the ensemble and the output autoencoder. Each vector lane computes one
- * hidden or visible unit, adding its terms in the order `EnsembleScorer` does, with the same exponential
- * (fastExp's operations on its constants), so the scores equal the TypeScript packed scorer's (the tests compare
- * them). Unlike `EnsembleScorer`, one instance is kept and re-packed (`pack`) after the autoencoders learn, so
- * interleaved learning and scoring does not instantiate a module per sample.
+ * parameters of every autoencoder live in the module's memory, the feature vector is copied in once per packet
+ * (non-finite values are read as 0 there), and one call scores the ensemble and the output autoencoder. Each
+ * vector lane computes one hidden or visible unit, adding its terms in the order `EnsembleScorer` does, with
+ * the same sigmoid (fastSigmoid's operations on its constants), so the scores equal the TypeScript packed
+ * scorer's bit for bit (the tests compare them). Unlike `EnsembleScorer`, one instance is kept and re-packed
+ * (`pack`) after the autoencoders learn, so interleaved learning and scoring does not instantiate a module per
+ * sample.
  */
 export class WasmEnsembleScorer {
   private readonly memory: WebAssembly.Memory;

@@ -1,9 +1,9 @@
 // The scoring pass of a KitNET ensemble (packet-ae) in 128-bit SIMD: every autoencoder of the ensemble and
 // then the output autoencoder, in one call per packet. Each f64x2 vector holds two hidden units (encoder) or
 // two visible units (decoder), so every lane adds its terms in the same order as the TypeScript scorers
-// (ensemble-scorer.ts, tiny-autoencoder.ts): a lane's sum is the scalar sum, bit for bit. The exponential
-// is fastExp's (src/util/fast-exp.ts: the same constants, the same range reduction, the same rational form
-// of e^r evaluated in the same tree, 2^n from exponent bits where fastExp reads a table of the same exact
+// (ensemble-scorer.ts, tiny-autoencoder.ts): a lane's sum is the scalar sum, bit for bit. The sigmoid is
+// fastSigmoid's (src/util/fast-exp.ts: the same constants, the same range reduction, the same rational form
+// evaluated in the same tree, 2^n from exponent bits where TypeScript reads a table of the same exact
 // powers), two lanes at a time. Wasm never fuses a multiply and an add, so the scores equal the
 // TypeScript packed scorer's, bit for bit.
 //
