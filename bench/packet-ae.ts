@@ -8,12 +8,13 @@
  *   - memory: bytes per tracked stream of each table (fixed at construction), streams held and evicted,
  *     RSS after every round (flat = constant memory).
  *
- *   - with --compare, rounds alternate between the packed scorer (`scoreOne`) and the per-autoencoder
- *     reference pass (`scoreOneReference`, the scoring code before the packing), both after the same
- *     features, and the per-pair CPU-time ratios and their median are reported: one command, both sides,
- *     the same load.
+ *   - with --compare, rounds alternate between the default scoring (the WebAssembly SIMD kernel,
+ *     `scoring: 'wasm'`) and a baseline after the same features: `--baseline ts` (default) the TypeScript
+ *     packed scorer, `--baseline reference` the per-autoencoder pass (`scoreOneReference`, the scoring code
+ *     before any packing); the per-pair CPU-time ratios and their median are reported: one command, both
+ *     sides, the same load.
  *
- *   node --import tsx bench/packet-ae.ts [--packets 10000000] [--round 1000000] [--compare]
+ *   node --import tsx bench/packet-ae.ts [--packets 10000000] [--round 1000000] [--compare [--baseline ts|reference]]
  * Prints one JSON line and one human line on stdout.
  */
 import { parseArgs } from 'node:util';
@@ -27,8 +28,12 @@ const { values: args } = parseArgs({
     packets: { type: 'string', default: '10000000' },
     round: { type: 'string', default: '1000000' },
     compare: { type: 'boolean', default: false },
+    baseline: { type: 'string', default: 'ts' },
   },
 });
+if (args.baseline !== 'ts' && args.baseline !== 'reference') {
+  throw new Error(`--baseline must be ts or reference, not ${args.baseline}`);
+}
 const totalPackets = Number(args.packets);
 const round = Number(args.round);
 const rssMiB = (): number => Math.round(process.memoryUsage().rss / 1048576);
@@ -66,35 +71,37 @@ const calibrationTime = timed(() => {
 if (!detector.ready) throw new Error('detector not calibrated after its grace periods');
 const rssAfterGrace = rssMiB();
 const rounds: { packetsPerSecond: number; packetsPerCpuSecond: number; rssMiB: number }[] = [];
-const referenceRounds: { packetsPerSecond: number; packetsPerCpuSecond: number }[] = [];
+const baselineRounds: { packetsPerSecond: number; packetsPerCpuSecond: number }[] = [];
 let alerts = 0;
 let maxScore = 0;
 let left = totalPackets - detector.samplesBeforeDetection;
-let reference = false;
+let baselineRound = false;
 while (left > 0) {
   const n = Math.min(round, left);
-  const t = reference
-    ? timed(() => {
-        for (let i = 0; i < n; i++) {
-          const score = detector.scoreOneReference(stats.extract(next(), x));
-          if (detector.isAlert(score)) alerts++;
-          if (score > maxScore) maxScore = score;
-        }
-      })
-    : timed(() => {
-        for (let i = 0; i < n; i++) {
-          const score = detector.process(stats.extract(next(), x));
-          if (detector.isAlert(score)) alerts++;
-          if (score > maxScore) maxScore = score;
-        }
-      });
+  detector.scoring = baselineRound && args.baseline === 'ts' ? 'ts' : 'wasm';
+  const t =
+    baselineRound && args.baseline === 'reference'
+      ? timed(() => {
+          for (let i = 0; i < n; i++) {
+            const score = detector.scoreOneReference(stats.extract(next(), x));
+            if (detector.isAlert(score)) alerts++;
+            if (score > maxScore) maxScore = score;
+          }
+        })
+      : timed(() => {
+          for (let i = 0; i < n; i++) {
+            const score = detector.process(stats.extract(next(), x));
+            if (detector.isAlert(score)) alerts++;
+            if (score > maxScore) maxScore = score;
+          }
+        });
   left -= n;
   const figures = { packetsPerSecond: rate(n, t.wallSeconds), packetsPerCpuSecond: rate(n, t.cpuSeconds) };
-  if (reference) referenceRounds.push(figures);
+  if (baselineRound) baselineRounds.push(figures);
   else rounds.push({ ...figures, rssMiB: rssMiB() });
-  if (args.compare) reference = !reference;
+  if (args.compare) baselineRound = !baselineRound;
 }
-const pairs = referenceRounds.map((r, i) => rounds[i].packetsPerCpuSecond / r.packetsPerCpuSecond);
+const pairs = baselineRounds.map((r, i) => rounds[i].packetsPerCpuSecond / r.packetsPerCpuSecond);
 const detectionPackets = totalPackets - detector.samplesBeforeDetection;
 const result = {
   bench: 'packet-ae',
@@ -124,11 +131,12 @@ const result = {
     threshold: detector.threshold,
     maxScore,
   },
-  reference: args.compare
+  baseline: args.compare
     ? {
-        medianPacketsPerSecond: median(referenceRounds.map((r) => r.packetsPerSecond)),
-        medianPacketsPerCpuSecond: median(referenceRounds.map((r) => r.packetsPerCpuSecond)),
-        roundsPerCpuSecond: referenceRounds.map((r) => r.packetsPerCpuSecond),
+        name: args.baseline,
+        medianPacketsPerSecond: median(baselineRounds.map((r) => r.packetsPerSecond)),
+        medianPacketsPerCpuSecond: median(baselineRounds.map((r) => r.packetsPerCpuSecond)),
+        roundsPerCpuSecond: baselineRounds.map((r) => r.packetsPerCpuSecond),
         cpuRatios: pairs.map((r) => Number(r.toFixed(3))),
         medianCpuRatio: median(pairs),
       }
@@ -155,7 +163,7 @@ console.log(
     `grace (features + learning) ${result.grace.packetsPerSecond.toLocaleString('en-US')} packets/s, features alone ${result.featuresOnlyPacketsPerSecond.toLocaleString('en-US')}/s, ` +
     `generator ${result.generatorPacketsPerSecond.toLocaleString('en-US')}/s; ${result.autoencoders} autoencoders; RSS ${Math.min(...rss)}–${Math.max(...rss)} MiB over ${totalPackets.toLocaleString('en-US')} packets; ` +
     `socket evictions ${result.memory.evictions.socket.toLocaleString('en-US')}; alerts ${d.alerts} (${(d.alertRate * 100).toFixed(4)} %)` +
-    (result.reference
-      ? `; reference scoring ${result.reference.medianPacketsPerCpuSecond.toLocaleString('en-US')} per CPU s, packed/reference median ${result.reference.medianCpuRatio.toFixed(2)}×`
+    (result.baseline
+      ? `; ${result.baseline.name} scoring ${result.baseline.medianPacketsPerCpuSecond.toLocaleString('en-US')} per CPU s, wasm/${result.baseline.name} median ${result.baseline.medianCpuRatio.toFixed(2)}×`
       : ''),
 );

@@ -1,4 +1,4 @@
-import { fastExp } from '../../util/fast-exp.js';
+import { fastSigmoid } from '../../util/fast-exp.js';
 import type { TinyAutoencoder } from './tiny-autoencoder.js';
 
 /**
@@ -6,9 +6,11 @@ import type { TinyAutoencoder } from './tiny-autoencoder.js';
  * and weights sit back to back in a few shared typed arrays (encoder weights transposed, so both layers
  * run as dot products into a local accumulator instead of read-modify-write loops over a hidden array),
  * the whole ensemble and the output autoencoder run in one call without per-autoencoder method dispatch,
- * and the sigmoids use `fastExp`. It is a snapshot: built from the autoencoders as they are, rebuilt by
- * the owner after they learn. Sums run in the same order as `TinyAutoencoder`'s forward pass, so scores
- * agree with it to the exponential's few ulps (the tests hold them to 1e-12 relative).
+ * and the sigmoids use `fastSigmoid` (fastExp's reduction, one division). It is a snapshot: built from the
+ * autoencoders as they are, rebuilt by the owner after they learn. Sums run in the same order as
+ * `TinyAutoencoder`'s forward pass, so scores agree with it to the sigmoid's few ulps (the tests hold them to
+ * 1e-12 relative). It is also the reference of the WebAssembly kernel (wasm-ensemble-scorer.ts), which
+ * computes the same operations lane by lane.
  */
 export class EnsembleScorer {
   private readonly count: number;
@@ -138,16 +140,16 @@ export class EnsembleScorer {
         a2 += v * encoder[r2 + i];
         a3 += v * encoder[r3 + i];
       }
-      hidden[j] = 1 / (1 + fastExp(-a0));
-      hidden[j + 1] = 1 / (1 + fastExp(-a1));
-      hidden[j + 2] = 1 / (1 + fastExp(-a2));
-      hidden[j + 3] = 1 / (1 + fastExp(-a3));
+      hidden[j] = fastSigmoid(a0);
+      hidden[j + 1] = fastSigmoid(a1);
+      hidden[j + 2] = fastSigmoid(a2);
+      hidden[j + 3] = fastSigmoid(a3);
     }
     for (; j < m; j++) {
       const row = wo + j * n;
       let acc = hiddenBias[ho + j];
       for (let i = 0; i < n; i++) acc += input[i] * encoder[row + i];
-      hidden[j] = 1 / (1 + fastExp(-acc));
+      hidden[j] = fastSigmoid(acc);
     }
     const decoder = this.decoder;
     const visibleBias = this.visibleBias;
@@ -169,10 +171,10 @@ export class EnsembleScorer {
         a2 += h * decoder[r2 + k];
         a3 += h * decoder[r3 + k];
       }
-      const e0 = input[i] - 1 / (1 + fastExp(-a0));
-      const e1 = input[i + 1] - 1 / (1 + fastExp(-a1));
-      const e2 = input[i + 2] - 1 / (1 + fastExp(-a2));
-      const e3 = input[i + 3] - 1 / (1 + fastExp(-a3));
+      const e0 = input[i] - fastSigmoid(a0);
+      const e1 = input[i + 1] - fastSigmoid(a1);
+      const e2 = input[i + 2] - fastSigmoid(a2);
+      const e3 = input[i + 3] - fastSigmoid(a3);
       sum += e0 * e0;
       sum += e1 * e1;
       sum += e2 * e2;
@@ -182,7 +184,7 @@ export class EnsembleScorer {
       const row = wo + i * m;
       let acc = visibleBias[vo + i];
       for (let k = 0; k < m; k++) acc += hidden[k] * decoder[row + k];
-      const e = input[i] - 1 / (1 + fastExp(-acc));
+      const e = input[i] - fastSigmoid(acc);
       sum += e * e;
     }
     const rmse = Math.sqrt(sum / n);

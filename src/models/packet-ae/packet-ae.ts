@@ -7,8 +7,16 @@ import { LogNormalFit } from './log-normal-threshold.js';
 import { resolvePacketAeOptions, type PacketAeOptions } from './options.js';
 import { readPacketAeState, writePacketAeState, type PacketAeState } from './state-file.js';
 import { TinyAutoencoder } from './tiny-autoencoder.js';
+import { WasmEnsembleScorer } from './wasm-ensemble-scorer.js';
 
 export type PacketAePhase = 'feature-map' | 'training' | 'calibrating' | 'detecting';
+
+/**
+ * How `scoreOne` (and `process` after training) scores: `wasm` (default) runs the SIMD kernel
+ * (wasm-ensemble-scorer.ts), `ts` the TypeScript packed scorer (ensemble-scorer.ts) it is tested against.
+ * Both give the same scores; the choice is a speed comparison, not a model setting, so it is not saved.
+ */
+export type PacketAeScoring = 'wasm' | 'ts';
 
 /**
  * KitNET (Mirsky et al., NDSS 2018), written afresh in Float64Array maths: a feature map learned from
@@ -32,8 +40,13 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
   /** The output autoencoder's RMSE lands here (writing into an array keeps the double unboxed). */
   private readonly result = new Float64Array(1);
   private trainedSamples = 0;
+  /** Which packed scorer `scoreOne` uses. */
+  scoring: PacketAeScoring = 'wasm';
   /** The flat scoring snapshot of the autoencoders; dropped whenever they learn, rebuilt on the next score. */
   private scorer: EnsembleScorer | null = null;
+  /** The WebAssembly scorer, kept for the detector's life and re-packed on the next score after learning. */
+  private wasmScorer: WasmEnsembleScorer | null = null;
+  private wasmPacked = false;
   private readonly fit = new LogNormalFit();
   private fittedThreshold: number | null = null;
   private isFrozen = false;
@@ -97,7 +110,7 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
       }
       return;
     }
-    this.scorer = null;
+    this.dropPackedScorers();
     const lr = this.options.learningRate;
     for (let a = 0; a < this.ensemble.length; a++) {
       this.ensemble[a].trainInto(v, this.groupIndices[a], lr, this.errors, a);
@@ -108,9 +121,21 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
 
   scoreOne(x: Float64Array): number {
     if (this.output === null) return 0;
-    const v = this.sanitize(x);
-    this.scorer ??= new EnsembleScorer(this.ensemble, this.groupIndices, this.output);
-    return this.scorer.score(v);
+    if (this.scoring === 'ts') {
+      const v = this.sanitize(x);
+      this.scorer ??= new EnsembleScorer(this.ensemble, this.groupIndices, this.output);
+      return this.scorer.score(v);
+    }
+    // The kernel reads non-finite values as 0 itself, on its copy of x, and reports whether there were any.
+    this.checkWidth(x);
+    this.wasmScorer ??= new WasmEnsembleScorer();
+    if (!this.wasmPacked) {
+      this.wasmScorer.pack(this.ensemble, this.groupIndices, this.output, this.nFeatures);
+      this.wasmPacked = true;
+    }
+    const score = this.wasmScorer.score(x);
+    if (this.wasmScorer.replacedNonFinite) this.nonFiniteInputs++;
+    return score;
   }
 
   /**
@@ -197,7 +222,7 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
     this.groupIndices = state.groups.map((g) => Int32Array.from(g));
     this.ensemble = state.ensemble.map((ae) => new TinyAutoencoder(ae));
     this.output = new TinyAutoencoder(state.output);
-    this.scorer = null;
+    this.dropPackedScorers();
     this.errors = new Float64Array(this.ensemble.length);
     this.trainedSamples = state.trainedSamples;
     this.fittedThreshold = state.threshold.value;
@@ -213,12 +238,27 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
     this.groupIndices = groups.map((g) => Int32Array.from(g));
     this.ensemble = groups.map((g) => TinyAutoencoder.create(g.length, this.options.hiddenRatio, random));
     this.output = TinyAutoencoder.create(groups.length, this.options.hiddenRatio, random);
-    this.scorer = null;
+    this.dropPackedScorers();
     this.errors = new Float64Array(groups.length);
+  }
+
+  /** The autoencoders changed: both packed snapshots are stale. */
+  private dropPackedScorers(): void {
+    this.scorer = null;
+    this.wasmPacked = false;
   }
 
   /** Fixes the width on the first sample, checks it after, and reads non-finite values as 0 (counted). */
   private sanitize(x: Float64Array): Float64Array {
+    this.checkWidth(x);
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) return this.cleaned(x);
+    }
+    return x;
+  }
+
+  /** Fixes the width on the first sample and checks it after. */
+  private checkWidth(x: Float64Array): void {
     if (this.nFeatures === 0) {
       if (x.length === 0) throw new IotIdsError('packet-ae: a sample needs at least one feature');
       this.nFeatures = x.length;
@@ -228,10 +268,6 @@ export class PacketAe implements OnlineDetector<PacketAeOptions> {
         `packet-ae: sample has ${x.length} features, the detector expects ${this.nFeatures}`,
       );
     }
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i])) return this.cleaned(x);
-    }
-    return x;
   }
 
   private cleaned(x: Float64Array): Float64Array {
