@@ -22,6 +22,10 @@ export type * from './ops.js';
 export { wasmKernelsPatched };
 export { miniBatches, predictInBatches } from './batches.js';
 export type { MiniBatch, MiniBatchOptions, BatchSource } from './batches.js';
+// Inference of small dense networks in a hand-written WebAssembly kernel, and the tfjs path it replaced.
+export { DenseNetworkKernel } from './dense-network.js';
+export type { DenseLayer, DenseNetworkOptions } from './dense-network.js';
+export { denseNetworkReference } from './dense-network-reference.js';
 // Copies out of tensors without dataSync's allocation (reads the wasm heap).
 export { matMulInto, readInto } from './read-into.js';
 
