@@ -28,6 +28,8 @@ export type { DenseLayer, DenseNetworkOptions } from './dense-network.js';
 export { denseNetworkReference } from './dense-network-reference.js';
 // A first layer's products over the non-zero entries of its (one-hot) input rows, for training.
 export { SparseRowsProducts } from './sparse-rows.js';
+// A hidden block's BatchNorm → ReLU → dropout loops, for training.
+export { BatchNormBlockKernel } from './batch-norm-block.js';
 // Copies out of tensors without dataSync's allocation (reads the wasm heap).
 export { matMulInto, readInto } from './read-into.js';
 

@@ -1,4 +1,10 @@
-import { ops, SparseRowsProducts, type Tensor, type Tensor2D } from '../../engine/index.js';
+import {
+  BatchNormBlockKernel,
+  ops,
+  SparseRowsProducts,
+  type Tensor,
+  type Tensor2D,
+} from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Random } from '../../util/random.js';
 import type { FcnnParameters } from './parameters.js';
@@ -17,8 +23,9 @@ export interface BatchResult {
 
 /**
  * Forward and backward pass of one mini-batch, written out by hand: the engine multiplies the matrices
- * (8 products for two hidden blocks) and everything between them — BatchNorm statistics and gradient, ReLU,
- * dropout, softmax cross-entropy — runs in JS loops over each block's values. On this backend a kernel
+ * (8 products for two hidden blocks); the element loops between them — BatchNorm statistics and gradient,
+ * ReLU, dropout — run in the engine's BatchNormBlockKernel (wasm, double lanes, bit for bit the JS loops
+ * they replaced), the per-unit arithmetic and softmax cross-entropy in JS. On this backend a kernel
  * launch costs about as much as a JS pass over a 256 × 128 block, and the tape, `customGrad` and the
  * broadcasting multiplies of the layer-by-layer route ran ~90 kernels per step.
  *
@@ -27,8 +34,7 @@ export interface BatchResult {
  * skips the zero terms (about 8/9 of the work on KDD's 122 features; no input gradient is needed there).
  * Every other product keeps both operands untransposed (the transposed wasm matmul is 2–3× slower):
  * z = a · W, dh = dz · Wᵀ (Wᵀ copied in JS, it is small) and dWᵀ = dzᵀ · a, reusing the forward activation
- * tensors; the backward loop writes dz both ways, the transposed copy in 16-row tiles so that its strided
- * writes stay in cache. Only the pre-activations z and the activations a are kept from the forward pass:
+ * tensors; the backward kernel writes dz both ways (row-major only for the first block). Only the pre-activations z and the activations a are kept from the forward pass:
  * x̂ is recomputed from z, and the ReLU-and-dropout gate is recovered from a (> 0 exactly where it passed).
  *
  * Gradients are those of mean(weight · cross-entropy) over the batch (Keras `sample_weight` semantics), in
@@ -41,9 +47,10 @@ export class TrainingStep {
   private readonly keepScale: number;
   private readonly dropThreshold: number;
   private capacity = 0;
-  /** Per block: the activations a (`[n, units]`), the mask draws, and the batch statistics of the last forward pass. */
+  /** Per block: the activations a (`[n, units]`) and the batch statistics of the last forward pass. */
   private activations: Float32Array[] = [];
-  private draws = new Uint16Array(0);
+  /** Per block: its BatchNorm → ReLU → dropout loops and their gradient (wasm, double lanes). */
+  private blockKernels: BatchNormBlockKernel[] = [];
   private readonly preActivations: Float32Array[] = [];
   private readonly means: Float64Array[];
   private readonly inverseStds: Float64Array[];
@@ -159,25 +166,18 @@ export class TrainingStep {
 
   /**
    * BatchNorm (batch statistics) → ReLU → dropout on the pre-activations of block `b`, into `activations[b]`.
-   * The element loops are branch-free (ReLU as (y + |y|) / 2, exact; the keep decision from a sign bit): half
-   * of all elements go each way at random, and the mispredicted branches tripled the loop's time.
+   * The element loops run in the engine's BatchNormBlockKernel (branch-free: ReLU as (y + |y|) / 2, exact;
+   * the keep decision from a comparison, since half of all elements go each way at random); the per-unit
+   * statistics here. The dropout draws are 16 bits each, two per 32-bit word of `random`.
    */
   private blockForward(b: number, n: number, random: Random): void {
     const block = this.params.hidden[b];
-    const z = this.preActivations[b];
+    const kernel = this.blockKernels[b];
     const u = block.units;
     const mean = this.means[b];
     const inverseStd = this.inverseStds[b];
     const sumSquares = new Float64Array(u);
-    mean.fill(0);
-    for (let i = 0; i < n; i++) {
-      const row = i * u;
-      for (let j = 0; j < u; j++) {
-        const v = z[row + j];
-        mean[j] += v;
-        sumSquares[j] += v * v;
-      }
-    }
+    kernel.load(this.preActivations[b], n, u, mean, sumSquares);
     const momentum = BATCH_NORM_MOMENTUM;
     const scale = new Float64Array(u);
     const shift = new Float64Array(u);
@@ -190,32 +190,11 @@ export class TrainingStep {
       block.movingMean[j] = momentum * block.movingMean[j] + (1 - momentum) * mean[j];
       block.movingVariance[j] = momentum * block.movingVariance[j] + (1 - momentum) * variance;
     }
-    const out = this.activations[b];
-    const size = n * u;
-    if (this.dropThreshold === 0) {
-      for (let i = 0; i < n; i++) {
-        const row = i * u;
-        for (let j = 0; j < u; j++) {
-          const y = z[row + j] * scale[j] + shift[j];
-          out[row + j] = 0.5 * (y + Math.abs(y));
-        }
-      }
-      return;
+    if (this.dropThreshold > 0) {
+      const words = kernel.drawWords();
+      for (let w = 0; w < words.length; w++) words[w] = random.nextUint32();
     }
-    const draws = this.draws;
-    const words = new Uint32Array(draws.buffer, 0, (size + 1) >> 1);
-    for (let w = 0; w < words.length; w++) words[w] = random.nextUint32();
-    const halfKeep = 0.5 * this.keepScale;
-    const threshold = this.dropThreshold;
-    for (let i = 0; i < n; i++) {
-      const row = i * u;
-      for (let j = 0; j < u; j++) {
-        const y = z[row + j] * scale[j] + shift[j];
-        // 1 when the draw keeps the element, else 0 (the sign bit of draw − threshold).
-        const kept = 1 + ((draws[row + j] - threshold) >> 31);
-        out[row + j] = (y + Math.abs(y)) * (halfKeep * kept);
-      }
-    }
+    kernel.normaliseReluDropout(scale, shift, this.dropThreshold, 0.5 * this.keepScale, this.activations[b]);
   }
 
   /**
@@ -225,24 +204,13 @@ export class TrainingStep {
    */
   private blockBackward(b: number, dh: Float32Array, n: number, layout: 'row-major' | 'both'): void {
     const block = this.params.hidden[b];
+    const kernel = this.blockKernels[b];
     const u = block.units;
-    const z = this.preActivations[b];
-    const a = this.activations[b];
     const mean = this.means[b];
     const inverseStd = this.inverseStds[b];
-    const keep = this.keepScale;
     const sumDy = new Float64Array(u);
     const sumDyZ = new Float64Array(u);
-    for (let i = 0; i < n; i++) {
-      const row = i * u;
-      for (let j = 0; j < u; j++) {
-        // Number(boolean) compiles to a flag move, not a branch.
-        const dy = dh[row + j] * (keep * Number(a[row + j] > 0));
-        dh[row + j] = dy;
-        sumDy[j] += dy;
-        sumDyZ[j] += dy * z[row + j];
-      }
-    }
+    kernel.gate(dh, this.keepScale, sumDy, sumDyZ);
     const dGamma = this.gradients[3 * b + 1];
     const dBeta = this.gradients[3 * b + 2];
     // dz = c1·dy + c2·z + c3 per unit, with x̂ = (z − μ)/σ expanded.
@@ -259,32 +227,7 @@ export class TrainingStep {
       c2[j] = -scale * meanDyXhat * inverseStd[j];
       c3[j] = -scale * (sumDy[j] / n - meanDyXhat * mean[j] * inverseStd[j]);
     }
-    if (layout === 'row-major') {
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < u; j++) {
-          const at = i * u + j;
-          dh[at] = c1[j] * dh[at] + c2[j] * z[at] + c3[j];
-        }
-      }
-      return;
-    }
-    const dzT = this.gradientT;
-    const tile = 16;
-    for (let i0 = 0; i0 < n; i0 += tile) {
-      const end = Math.min(i0 + tile, n);
-      for (let j = 0; j < u; j++) {
-        const s1 = c1[j];
-        const s2 = c2[j];
-        const s3 = c3[j];
-        const column = j * n;
-        for (let i = i0; i < end; i++) {
-          const at = i * u + j;
-          const dz = s1 * dh[at] + s2 * z[at] + s3;
-          dzT[column + i] = dz;
-          dh[at] = dz;
-        }
-      }
-    }
+    kernel.gradient(c1, c2, c3, dh, layout === 'both' ? this.gradientT : null);
   }
 
   /** Softmax cross-entropy on `[n, k]` logits; writes dlogits both ways and the output bias gradient. */
@@ -349,8 +292,7 @@ export class TrainingStep {
     if (n <= this.capacity) return;
     const widest = Math.max(...this.params.hidden.map((b) => b.units));
     this.activations = this.params.hidden.map((b) => new Float32Array(n * b.units));
-    // Whole 32-bit words of draws: two per word, rounded up.
-    this.draws = new Uint16Array(2 * Math.ceil((n * widest) / 2));
+    this.blockKernels = this.params.hidden.map((h) => new BatchNormBlockKernel(n * h.units, h.units));
     this.gradientT = new Float32Array(n * widest);
     this.logitGradient = new Float32Array(n * this.params.output.units);
     this.logitGradientT = new Float32Array(n * this.params.output.units);
