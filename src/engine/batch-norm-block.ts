@@ -8,6 +8,7 @@
  */
 import { IotIdsError } from '../errors.js';
 import { ensureWasmMemory } from '../util/wasm-module.js';
+import { bufferLayout, newKernelInstance } from './wasm-instance.js';
 import { wasmBase64 } from './wasm/batch-norm-block.wasm.js';
 
 interface Exports {
@@ -18,19 +19,6 @@ interface Exports {
   gate_sums: (...args: number[]) => number;
   batch_norm_gradient: (...args: number[]) => number;
 }
-
-let compiled: WebAssembly.Module | undefined;
-
-function newInstance(): WebAssembly.Instance {
-  try {
-    compiled ??= new WebAssembly.Module(Buffer.from(wasmBase64, 'base64'));
-    return new WebAssembly.Instance(compiled, {});
-  } catch (cause) {
-    throw new IotIdsError('cannot instantiate the WebAssembly kernel batch-norm-block', { cause });
-  }
-}
-
-const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /**
  * One block's scratch, for at most `maxValues` values (rows × units) and `maxUnits` units. The forward
@@ -62,13 +50,8 @@ export class BatchNormBlockKernel {
         `BatchNormBlockKernel: sizes must be positive integers, got ${maxValues}, ${maxUnits}`,
       );
     }
-    this.exports = newInstance().exports as unknown as Exports;
-    let next = align16(this.exports.scratch_base());
-    const take = (bytes: number) => {
-      const start = next;
-      next = align16(next + bytes);
-      return start;
-    };
+    this.exports = newKernelInstance(wasmBase64, 'batch-norm-block').exports as unknown as Exports;
+    const { take, end } = bufferLayout(this.exports.scratch_base());
     // draws: whole 32-bit words (two 16-bit draws each), plus a spare word for an odd count.
     this.at = {
       z: take(maxValues * 4),
@@ -82,7 +65,7 @@ export class BatchNormBlockKernel {
       shift: take(maxUnits * 8),
       c3: take(maxUnits * 8),
     };
-    ensureWasmMemory(this.exports.memory, next);
+    ensureWasmMemory(this.exports.memory, end());
   }
 
   /** Copies the pre-activations z (`n` × `units`, row-major) in, and returns their column sums and sums of squares. */

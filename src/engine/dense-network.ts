@@ -8,6 +8,7 @@
 import { IotIdsError } from '../errors.js';
 import type { Matrix } from '../preprocess/matrix.js';
 import { ensureWasmMemory } from '../util/wasm-module.js';
+import { bufferLayout, newKernelInstance } from './wasm-instance.js';
 import { wasmBase64 } from './wasm/dense-network.wasm.js';
 
 export interface DenseLayer {
@@ -40,24 +41,6 @@ interface Exports {
   forward_rows: (...args: number[]) => number;
 }
 
-let compiled: WebAssembly.Module | undefined;
-
-/**
- * A fresh instance (its own memory) of the module compiled once per process: V8 keeps the compiled and
- * optimised code with the module, so a network built later (e.g. for each epoch's validation) does not
- * start again from the baseline compiler.
- */
-function newInstance(): WebAssembly.Instance {
-  try {
-    compiled ??= new WebAssembly.Module(Buffer.from(wasmBase64, 'base64'));
-    return new WebAssembly.Instance(compiled, {});
-  } catch (cause) {
-    throw new IotIdsError('cannot instantiate the WebAssembly kernel dense-network', { cause });
-  }
-}
-
-const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
-
 /** One network's packed weights in its own kernel instance; `predict` scores a matrix of rows. */
 export class DenseNetworkKernel {
   readonly inputs: number;
@@ -81,18 +64,13 @@ export class DenseNetworkKernel {
         `DenseNetworkKernel: softmax over ${this.outputs} units (at most ${MAX_SOFTMAX_UNITS})`,
       );
     }
-    this.exports = newInstance().exports as unknown as Exports;
+    this.exports = newKernelInstance(wasmBase64, 'dense-network').exports as unknown as Exports;
 
     const strides = layers.map((l) => Math.ceil(l.units / 4) * 4);
     // A list of non-zero inputs: one slot per input or unit of the widest layer, and 4 more (the kernel
     // stores four lanes at a time).
     this.listSize = Math.max(...layers.map((l) => Math.max(l.inputs, strides[layers.indexOf(l)]))) + 4;
-    let next = align16(this.exports.scratch_base());
-    const take = (bytes: number) => {
-      const start = next;
-      next = align16(next + bytes);
-      return start;
-    };
+    const { take, end } = bufferLayout(this.exports.scratch_base());
     const layersAt = take(layers.length * LAYER_INTS * 4);
     const placed = layers.map((l, i) => ({
       weights: take(l.inputs * strides[i] * FLOAT),
@@ -103,7 +81,7 @@ export class DenseNetworkKernel {
     const val = take(2 * this.listSize * FLOAT);
     const x = take(this.batchRows * this.inputs * FLOAT);
     const out = take(this.batchRows * this.outputs * FLOAT);
-    const buffer = ensureWasmMemory(this.exports.memory, next);
+    const buffer = ensureWasmMemory(this.exports.memory, end());
     this.at = { layers: layersAt, logits, idx, val, x, out };
 
     const descriptors = new Int32Array(buffer, layersAt, layers.length * LAYER_INTS);

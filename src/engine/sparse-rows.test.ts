@@ -18,11 +18,18 @@ function normal(random: Random, length: number): Float32Array {
 }
 
 /** The float32 sums the kernel computes, spelled out: Σ over k (forward) or rows (gradient), in order. */
-function float32Forward(x: Float32Array, n: number, inputs: number, w: Float32Array, units: number) {
+function float32Forward(
+  x: Float32Array,
+  n: number,
+  inputs: number,
+  w: Float32Array,
+  units: number,
+  bias?: Float32Array,
+) {
   const out = new Float32Array(n * units);
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < units; j++) {
-      let sum = 0;
+      let sum = bias ? bias[j] : 0;
       for (let k = 0; k < inputs; k++)
         sum = Math.fround(sum + Math.fround(x[r * inputs + k] * w[k * units + j]));
       out[r * units + j] = sum;
@@ -77,6 +84,10 @@ describe('SparseRowsProducts (wasm SIMD) against tfjs matMul', () => {
         const z = new Float32Array(n * units);
         products.forward(w, z);
         expect(Array.from(z)).toEqual(Array.from(float32Forward(x, n, inputs, w, units)));
+        // With a bias, each sum starts from it (as a fused matmul's accumulators do).
+        const bias = normal(random, units);
+        products.forward(w, z, bias);
+        expect(Array.from(z)).toEqual(Array.from(float32Forward(x, n, inputs, w, units, bias)));
         const dw = new Float32Array(inputs * units);
         products.weightGradient(dz, dw);
         expect(Array.from(dw)).toEqual(Array.from(float32Gradient(x, n, inputs, dz, units)));

@@ -1,13 +1,14 @@
 /**
- * The forward product and the weight gradient of a dense layer whose input rows are mostly zeros (the
- * one-hot encoded features of a network's first layer), over the non-zero entries only, in a hand-written
- * WebAssembly SIMD kernel (wasm/sparse-rows.c). On KDD's 122 features about 14 are non-zero, so both
- * products do about a ninth of the dense work, and they leave no tfjs tensors behind. The sums are the
+ * The forward product and the weight gradient of a dense layer whose input rows are mostly zeros (one-hot
+ * encoded features, ReLU-and-dropout outputs), over the non-zero entries only, in a hand-written
+ * WebAssembly SIMD kernel (wasm/sparse-rows.c). On KDD's 122 features about 14 are non-zero, so a first
+ * layer's products do about a ninth of the dense work; they leave no tfjs tensors behind. The sums are the
  * float32 sums in k / row order (skipping a zero term changes none); tfjs's `matMul` is the reference the
  * tests compare against.
  */
 import { IotIdsError } from '../errors.js';
 import { ensureWasmMemory } from '../util/wasm-module.js';
+import { bufferLayout, newKernelInstance } from './wasm-instance.js';
 import { wasmBase64 } from './wasm/sparse-rows.wasm.js';
 
 interface Exports {
@@ -19,20 +20,7 @@ interface Exports {
   weight_gradient: (...args: number[]) => number;
 }
 
-let compiled: WebAssembly.Module | undefined;
-
-function newInstance(): WebAssembly.Instance {
-  try {
-    compiled ??= new WebAssembly.Module(Buffer.from(wasmBase64, 'base64'));
-    return new WebAssembly.Instance(compiled, {});
-  } catch (cause) {
-    throw new IotIdsError('cannot instantiate the WebAssembly kernel sparse-rows', { cause });
-  }
-}
-
 const FLOAT = 4;
-const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
-
 /** One layer shape (inputs × units) and a batch of at most `maxRows` rows, in its own kernel instance. */
 export class SparseRowsProducts {
   private readonly exports: Exports;
@@ -43,6 +31,7 @@ export class SparseRowsProducts {
     val: number;
     starts: number;
     w: number;
+    bias: number;
     z: number;
     dw: number;
   };
@@ -58,14 +47,9 @@ export class SparseRowsProducts {
         throw new IotIdsError(`SparseRowsProducts: ${name} must be a positive integer, got ${v}`);
       }
     }
-    this.exports = newInstance().exports as unknown as Exports;
+    this.exports = newKernelInstance(wasmBase64, 'sparse-rows').exports as unknown as Exports;
     this.stride = Math.ceil(units / 4) * 4;
-    let next = align16(this.exports.scratch_base());
-    const take = (bytes: number) => {
-      const start = next;
-      next = align16(next + bytes);
-      return start;
-    };
+    const { take, end } = bufferLayout(this.exports.scratch_base());
     // The lists hold one entry per input value, plus 4 (non-zeros are written four lanes at a time).
     const entries = maxRows * inputs + 4;
     this.at = {
@@ -74,11 +58,12 @@ export class SparseRowsProducts {
       val: take(entries * FLOAT),
       starts: take((maxRows + 1) * 4),
       w: take(inputs * this.stride * FLOAT),
+      bias: take(this.stride * FLOAT),
       // z and dz (the same buffer: never needed together).
       z: take(maxRows * this.stride * FLOAT),
       dw: take(inputs * this.stride * FLOAT),
     };
-    ensureWasmMemory(this.exports.memory, next);
+    ensureWasmMemory(this.exports.memory, end());
   }
 
   /** Lists the non-zero entries of the first `n` rows of `x` (row-major, `inputs` values a row). */
@@ -94,13 +79,21 @@ export class SparseRowsProducts {
     this.rows = n;
   }
 
-  /** `out` (rows × units, row-major) ← x · kernel, for the rows of the last `setRows`. */
-  forward(kernel: Float32Array, out: Float32Array): void {
+  /**
+   * `out` (rows × units, row-major) ← x · kernel (+ bias), for the rows of the last `setRows`. Each sum
+   * starts from the bias (or 0) and adds the terms in k order, as XNNPACK's fused matmul does.
+   */
+  forward(kernel: Float32Array, out: Float32Array, bias?: Float32Array): void {
     this.expectLength('kernel', kernel, this.inputs * this.units);
     this.expectLength('out', out, this.rows * this.units);
     const { exports, at, rows } = this;
     this.write(kernel, at.w, this.inputs);
-    exports.forward(at.idx, at.val, at.starts, rows, at.w, this.stride, at.z);
+    const biasValues = new Float32Array(exports.memory.buffer, at.bias, this.stride).fill(0);
+    if (bias !== undefined) {
+      this.expectLength('bias', bias, this.units);
+      biasValues.set(bias.subarray(0, this.units));
+    }
+    exports.forward(at.idx, at.val, at.starts, rows, at.w, this.stride, at.bias, at.z);
     this.read(at.z, rows, out);
   }
 

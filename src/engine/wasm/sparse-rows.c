@@ -65,12 +65,14 @@ int list_nonzeros(int x_at, int n, int cols, int idx_at, int val_at, int starts_
   return count;
 }
 
-// z[r, c..c+4V) = Σ over row r's list of val · w[idx, c..c+4V), accumulators in registers, k ascending.
+// z[r, c..c+4V) = bias[c..c+4V) + Σ over row r's list of val · w[idx, c..c+4V), k ascending, the
+// accumulators in registers starting from the bias (zeros when there is none).
 #define FORWARD_CHUNK(V)                                                                            \
   static void forward##V(const int* idx, const float* val, int from, int to, const float* w,        \
-                         int stride, float* z) {                                                    \
+                         int stride, const float* bias, float* z) {                                 \
     v128_t acc[V];                                                                                  \
-    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] = wasm_f32x4_splat(0.0f); \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                         \
+        wasm_v128_load(bias + 4 * v);                                                               \
     for (int i = from; i < to; i++) {                                                               \
       v128_t x = wasm_v128_load32_splat(val + i);                                                   \
       const float* row = w + idx[i] * stride;                                                       \
@@ -84,8 +86,9 @@ FORWARD_CHUNK(4)
 FORWARD_CHUNK(2)
 FORWARD_CHUNK(1)
 
-// z (n × stride) = x · w (w: inputs × stride), x given by its lists.
-void forward(int idx_at, int val_at, int starts_at, int n, int w_at, int stride, int z_at) {
+// z (n × stride) = x · w + bias (w: inputs × stride, bias: stride), x given by its lists.
+void forward(int idx_at, int val_at, int starts_at, int n, int w_at, int stride, int bias_at, int z_at) {
+  const float* bias = AT(const float*, bias_at);
   const int* idx = AT(const int*, idx_at);
   const float* val = AT(const float*, val_at);
   const int* starts = AT(const int*, starts_at);
@@ -94,16 +97,16 @@ void forward(int idx_at, int val_at, int starts_at, int n, int w_at, int stride,
     float* z = AT(float*, z_at) + r * stride;
     int from = starts[r], to = starts[r + 1];
     int c = 0;
-    for (; c + 32 <= stride; c += 32) forward8(idx, val, from, to, w + c, stride, z + c);
+    for (; c + 32 <= stride; c += 32) forward8(idx, val, from, to, w + c, stride, bias + c, z + c);
     if (c + 16 <= stride) {
-      forward4(idx, val, from, to, w + c, stride, z + c);
+      forward4(idx, val, from, to, w + c, stride, bias + c, z + c);
       c += 16;
     }
     if (c + 8 <= stride) {
-      forward2(idx, val, from, to, w + c, stride, z + c);
+      forward2(idx, val, from, to, w + c, stride, bias + c, z + c);
       c += 8;
     }
-    if (c + 4 <= stride) forward1(idx, val, from, to, w + c, stride, z + c);
+    if (c + 4 <= stride) forward1(idx, val, from, to, w + c, stride, bias + c, z + c);
   }
 }
 
