@@ -22,6 +22,14 @@ export type * from './ops.js';
 export { wasmKernelsPatched };
 export { miniBatches, predictInBatches } from './batches.js';
 export type { MiniBatch, MiniBatchOptions, BatchSource } from './batches.js';
+// Inference of small dense networks in a hand-written WebAssembly kernel, and the tfjs path it replaced.
+export { DenseNetworkKernel } from './dense-network.js';
+export type { DenseLayer, DenseNetworkOptions } from './dense-network.js';
+export { denseNetworkReference } from './dense-network-reference.js';
+// A first layer's products over the non-zero entries of its (one-hot) input rows, for training.
+export { SparseRowsProducts } from './sparse-rows.js';
+// A hidden block's BatchNorm → ReLU → dropout loops, for training.
+export { BatchNormBlockKernel } from './batch-norm-block.js';
 // Copies out of tensors without dataSync's allocation (reads the wasm heap).
 export { matMulInto, readInto } from './read-into.js';
 

@@ -1,4 +1,4 @@
-import { ops, type Tensor, type Tensor2D } from '../../engine/index.js';
+import { BatchNormBlockKernel, ops, SparseRowsProducts } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Random } from '../../util/random.js';
 import type { FcnnParameters } from './parameters.js';
@@ -17,17 +17,21 @@ export interface BatchResult {
 }
 
 /**
- * Forward and backward pass of one mini-batch, written out by hand: the engine multiplies the matrices
- * (8 products for two hidden blocks) and everything between them — BatchNorm statistics and gradient, ReLU,
- * dropout, softmax cross-entropy — runs in JS loops over each block's values. On this backend a kernel
- * launch costs about as much as a JS pass over a 256 × 128 block, and the tape, `customGrad` and the
- * broadcasting multiplies of the layer-by-layer route ran ~90 kernels per step.
- *
- * Every product keeps both operands untransposed (the transposed wasm matmul is 2–3× slower):
- * z = a · W, dh = dz · Wᵀ (Wᵀ copied in JS, it is small) and dWᵀ = dzᵀ · a, reusing the forward activation
- * tensors; the backward loop writes dz both ways, the transposed copy in 16-row tiles so that its strided
- * writes stay in cache. Only the pre-activations z and the activations a are kept from the forward pass:
- * x̂ is recomputed from z, and the ReLU-and-dropout gate is recovered from a (> 0 exactly where it passed).
+ * Forward and backward pass of one mini-batch, written out by hand, in the engine's WebAssembly kernels:
+ * - every dense layer's forward product z = a · W (+ bias for the output layer) and weight gradient
+ *   dW = aᵀ · dz run in `SparseRowsProducts` (one per layer), which skips the terms whose input is zero:
+ *   the first layer's input is one-hot encoded features (≈ 14 of KDD's 122 are non-zero), the others'
+ *   are ReLU-and-dropout outputs (ReLU zeros about half, dropout 30 % of the rest). Skipping a zero term changes no sum, and the
+ *   sums run in the order of the engine's matmul, so the results are bit for bit those of the tfjs
+ *   products these replaced (the probability hashes of bench/probability-hashes.ts did not move);
+ * - the input gradients dh = dz · Wᵀ (dense; Wᵀ copied in JS, it is small: the transposed wasm matmul is
+ *   2–3× slower) in the engine's matmul;
+ * - the element loops between them — BatchNorm statistics and gradient, ReLU, dropout — in
+ *   `BatchNormBlockKernel` (one per block, double lanes, bit for bit the JS loops they replaced); the
+ *   per-unit arithmetic, the dropout draws and softmax cross-entropy in JS.
+ * Only the pre-activations z and the activations a are kept from the forward pass (inside the block
+ * kernel): x̂ is recomputed from z, and the ReLU-and-dropout gate is recovered from a (> 0 exactly where it
+ * passed).
  *
  * Gradients are those of mean(weight · cross-entropy) over the batch (Keras `sample_weight` semantics), in
  * the order of `FcnnParameters.trainable()`. BatchNorm's moving statistics move towards the batch's (biased)
@@ -39,15 +43,18 @@ export class TrainingStep {
   private readonly keepScale: number;
   private readonly dropThreshold: number;
   private capacity = 0;
-  /** Per block: the activations a (`[n, units]`), the mask draws, and the batch statistics of the last forward pass. */
+  /** Per block: the activations a (`[n, units]`) and the batch statistics of the last forward pass. */
   private activations: Float32Array[] = [];
-  private draws = new Uint16Array(0);
+  /** Per block: its BatchNorm → ReLU → dropout loops and their gradient (wasm, double lanes). */
+  private blockKernels: BatchNormBlockKernel[] = [];
   private readonly preActivations: Float32Array[] = [];
   private readonly means: Float64Array[];
   private readonly inverseStds: Float64Array[];
   private logitGradient = new Float32Array(0);
-  private logitGradientT = new Float32Array(0);
-  private gradientT = new Float32Array(0);
+  private logits = new Float32Array(0);
+  /** Per dense layer (hidden blocks, then the output layer): its products over the non-zero inputs. */
+  private layers: SparseRowsProducts[] = [];
+  private preActivationBuffers: Float32Array[] = [];
 
   constructor(
     private readonly params: FcnnParameters,
@@ -84,86 +91,61 @@ export class TrainingStep {
       throw new IotIdsError(`fcnn: batch of ${n} rows needs ${n * params.inputs} features and ${n} labels`);
     }
     this.reserve(n);
-    let result: BatchResult = { lossSum: 0, correct: 0 };
-    // One tidy per step releases every tensor of the step, whatever path it leaves by.
-    ops.tidy(() => {
-      const blocks = params.hidden;
-      const output = params.output;
-      // Inputs of each dense layer; index b is the input of block b, the last one feeds the output layer.
-      const inputs: Tensor2D[] = [ops.tensor2d(x.subarray(0, n * params.inputs), [n, params.inputs])];
-      blocks.forEach((block, b) => {
-        const z = ops.matMul(inputs[b], ops.tensor2d(block.kernel, [block.inputs, block.units]));
-        this.preActivations[b] = z.dataSync() as Float32Array;
-        z.dispose();
-        this.blockForward(b, n, random);
-        inputs.push(ops.tensor2d(this.activations[b].subarray(0, n * block.units), [n, block.units]));
-      });
-      const logits = ops.fusedMatMul({
-        a: inputs[blocks.length],
-        b: ops.tensor2d(output.kernel, [output.inputs, output.units]),
-        bias: ops.tensor1d(output.bias),
-      });
-      result = this.softmaxCrossEntropy(logits.dataSync() as Float32Array, labels, weights, n);
-      logits.dispose();
-
-      const k = output.units;
-      const last = this.gradients.length;
-      this.readKernelGradient(
-        ops.matMul(ops.tensor2d(this.logitGradientT.subarray(0, k * n), [k, n]), inputs[blocks.length]),
-        this.gradients[last - 2],
-        output.inputs,
-        k,
-      );
-      let gradient = ops.tensor2d(this.logitGradient.subarray(0, n * k), [n, k]);
-      let upstream: { readonly inputs: number; readonly units: number; readonly kernel: Float32Array } =
-        output;
-      for (let b = blocks.length - 1; b >= 0; b--) {
-        const block = blocks[b];
-        const dh = ops.matMul(
-          gradient,
-          ops.tensor2d(transposed(upstream.kernel, upstream.inputs, upstream.units), [
-            upstream.units,
-            upstream.inputs,
-          ]),
-        );
-        const values = dh.dataSync() as Float32Array;
-        dh.dispose();
-        this.blockBackward(b, values, n, b > 0);
-        const u = block.units;
-        this.readKernelGradient(
-          ops.matMul(ops.tensor2d(this.gradientT.subarray(0, u * n), [u, n]), inputs[b]),
-          this.gradients[3 * b],
-          block.inputs,
-          u,
-        );
-        if (b > 0) gradient = ops.tensor2d(values, [n, u]);
-        upstream = block;
-      }
+    const blocks = params.hidden;
+    const output = params.output;
+    const layers = this.layers;
+    // Forward: every dense layer in the sparse-rows kernel (its input rows are one-hot features, then
+    // ReLU-and-dropout outputs: mostly zeros).
+    blocks.forEach((block, b) => {
+      layers[b].setRows(b === 0 ? x : this.activations[b - 1], n);
+      this.preActivations[b] = this.preActivationBuffers[b].subarray(0, n * block.units);
+      layers[b].forward(block.kernel, this.preActivations[b]);
+      this.blockForward(b, n, random);
     });
+    const top = layers[blocks.length];
+    top.setRows(this.activations[blocks.length - 1], n);
+    const logits = this.logits.subarray(0, n * output.units);
+    top.forward(output.kernel, logits, output.bias);
+    const result = this.softmaxCrossEntropy(logits, labels, weights, n);
+
+    // Backward: weight gradients in the sparse-rows kernel (xᵀ · dz over the non-zero inputs); the input
+    // gradients dh = dz · Wᵀ (dense) in the engine's matmul, one tidy per step releasing its tensors.
+    const last = this.gradients.length;
+    top.weightGradient(this.logitGradient, this.gradients[last - 2]);
+    let gradient: Float32Array = this.logitGradient.subarray(0, n * output.units);
+    let upstream: { readonly inputs: number; readonly units: number; readonly kernel: Float32Array } = output;
+    for (let b = blocks.length - 1; b >= 0; b--) {
+      const block = blocks[b];
+      const dz = gradient;
+      const from = upstream;
+      // Disposed by hand rather than in a tidy: tidy would walk the returned typed array's elements.
+      const left = ops.tensor2d(dz, [n, from.units]);
+      const right = ops.tensor2d(transposed(from.kernel, from.inputs, from.units), [from.units, from.inputs]);
+      const dh = ops.matMul(left, right);
+      const values = dh.dataSync() as Float32Array;
+      ops.dispose([left, right, dh]);
+      this.blockBackward(b, values, n);
+      layers[b].weightGradient(values, this.gradients[3 * b]);
+      gradient = values;
+      upstream = block;
+    }
     return result;
   }
 
   /**
    * BatchNorm (batch statistics) → ReLU → dropout on the pre-activations of block `b`, into `activations[b]`.
-   * The element loops are branch-free (ReLU as (y + |y|) / 2, exact; the keep decision from a sign bit): half
-   * of all elements go each way at random, and the mispredicted branches tripled the loop's time.
+   * The element loops run in the engine's BatchNormBlockKernel (branch-free: ReLU as (y + |y|) / 2, exact;
+   * the keep decision from a comparison, since half of all elements go each way at random); the per-unit
+   * statistics here. The dropout draws are 16 bits each, two per 32-bit word of `random`.
    */
   private blockForward(b: number, n: number, random: Random): void {
     const block = this.params.hidden[b];
-    const z = this.preActivations[b];
+    const kernel = this.blockKernels[b];
     const u = block.units;
     const mean = this.means[b];
     const inverseStd = this.inverseStds[b];
     const sumSquares = new Float64Array(u);
-    mean.fill(0);
-    for (let i = 0; i < n; i++) {
-      const row = i * u;
-      for (let j = 0; j < u; j++) {
-        const v = z[row + j];
-        mean[j] += v;
-        sumSquares[j] += v * v;
-      }
-    }
+    kernel.load(this.preActivations[b], n, u, mean, sumSquares);
     const momentum = BATCH_NORM_MOMENTUM;
     const scale = new Float64Array(u);
     const shift = new Float64Array(u);
@@ -176,59 +158,27 @@ export class TrainingStep {
       block.movingMean[j] = momentum * block.movingMean[j] + (1 - momentum) * mean[j];
       block.movingVariance[j] = momentum * block.movingVariance[j] + (1 - momentum) * variance;
     }
-    const out = this.activations[b];
-    const size = n * u;
-    if (this.dropThreshold === 0) {
-      for (let i = 0; i < n; i++) {
-        const row = i * u;
-        for (let j = 0; j < u; j++) {
-          const y = z[row + j] * scale[j] + shift[j];
-          out[row + j] = 0.5 * (y + Math.abs(y));
-        }
-      }
-      return;
+    if (this.dropThreshold > 0) {
+      const words = kernel.drawWords();
+      for (let w = 0; w < words.length; w++) words[w] = random.nextUint32();
     }
-    const draws = this.draws;
-    const words = new Uint32Array(draws.buffer, 0, (size + 1) >> 1);
-    for (let w = 0; w < words.length; w++) words[w] = random.nextUint32();
-    const halfKeep = 0.5 * this.keepScale;
-    const threshold = this.dropThreshold;
-    for (let i = 0; i < n; i++) {
-      const row = i * u;
-      for (let j = 0; j < u; j++) {
-        const y = z[row + j] * scale[j] + shift[j];
-        // 1 when the draw keeps the element, else 0 (the sign bit of draw − threshold).
-        const kept = 1 + ((draws[row + j] - threshold) >> 31);
-        out[row + j] = (y + Math.abs(y)) * (halfKeep * kept);
-      }
-    }
+    kernel.normaliseReluDropout(scale, shift, this.dropThreshold, 0.5 * this.keepScale, this.activations[b]);
   }
 
   /**
-   * Turns dh (`[n, units]`, in place) into dz, writes its transpose into `gradientT` and dγ, dβ:
+   * Turns dh (`[n, units]`) into dz and writes dγ, dβ:
    * dz = γ / σ · (dy − mean(dy) − x̂ · mean(dy · x̂)) with dy = dh · gate, dβ = Σ dy, dγ = Σ dy · x̂.
-   * `keepRowMajor`: whether dz itself is needed (for the block below).
+   * dz replaces dh in place.
    */
-  private blockBackward(b: number, dh: Float32Array, n: number, keepRowMajor: boolean): void {
+  private blockBackward(b: number, dh: Float32Array, n: number): void {
     const block = this.params.hidden[b];
+    const kernel = this.blockKernels[b];
     const u = block.units;
-    const z = this.preActivations[b];
-    const a = this.activations[b];
     const mean = this.means[b];
     const inverseStd = this.inverseStds[b];
-    const keep = this.keepScale;
     const sumDy = new Float64Array(u);
     const sumDyZ = new Float64Array(u);
-    for (let i = 0; i < n; i++) {
-      const row = i * u;
-      for (let j = 0; j < u; j++) {
-        // Number(boolean) compiles to a flag move, not a branch.
-        const dy = dh[row + j] * (keep * Number(a[row + j] > 0));
-        dh[row + j] = dy;
-        sumDy[j] += dy;
-        sumDyZ[j] += dy * z[row + j];
-      }
-    }
+    kernel.gate(dh, this.keepScale, sumDy, sumDyZ);
     const dGamma = this.gradients[3 * b + 1];
     const dBeta = this.gradients[3 * b + 2];
     // dz = c1·dy + c2·z + c3 per unit, with x̂ = (z − μ)/σ expanded.
@@ -245,23 +195,7 @@ export class TrainingStep {
       c2[j] = -scale * meanDyXhat * inverseStd[j];
       c3[j] = -scale * (sumDy[j] / n - meanDyXhat * mean[j] * inverseStd[j]);
     }
-    const dzT = this.gradientT;
-    const tile = 16;
-    for (let i0 = 0; i0 < n; i0 += tile) {
-      const end = Math.min(i0 + tile, n);
-      for (let j = 0; j < u; j++) {
-        const s1 = c1[j];
-        const s2 = c2[j];
-        const s3 = c3[j];
-        const column = j * n;
-        for (let i = i0; i < end; i++) {
-          const at = i * u + j;
-          const dz = s1 * dh[at] + s2 * z[at] + s3;
-          dzT[column + i] = dz;
-          if (keepRowMajor) dh[at] = dz;
-        }
-      }
-    }
+    kernel.gradient(c1, c2, c3, dh, null);
   }
 
   /**
@@ -276,7 +210,6 @@ export class TrainingStep {
   ): BatchResult {
     const k = this.params.output.units;
     const gradient = this.logitGradient;
-    const gradientT = this.logitGradientT;
     const biasGradient = this.gradients[this.gradients.length - 1];
     biasGradient.fill(0);
     let lossSum = 0;
@@ -310,33 +243,22 @@ export class TrainingStep {
       for (let c = 0; c < k; c++) {
         const g = (gradient[row + c] / total - (c === label ? 1 : 0)) * scale;
         gradient[row + c] = g;
-        gradientT[c * n + i] = g;
         biasGradient[c] += g;
       }
     }
     return { lossSum, correct };
   }
 
-  /** Reads a `[units, inputs]` product (a transposed kernel gradient) into `target` (`[inputs, units]`). */
-  private readKernelGradient(product: Tensor, target: Float32Array, inputs: number, units: number): void {
-    const values = product.dataSync() as Float32Array;
-    product.dispose();
-    for (let j = 0; j < units; j++) {
-      const row = j * inputs;
-      for (let r = 0; r < inputs; r++) target[r * units + j] = values[row + r];
-    }
-  }
-
   /** Grows the scratch buffers to hold `n` rows (they are reused across batches). */
   private reserve(n: number): void {
     if (n <= this.capacity) return;
-    const widest = Math.max(...this.params.hidden.map((b) => b.units));
-    this.activations = this.params.hidden.map((b) => new Float32Array(n * b.units));
-    // Whole 32-bit words of draws: two per word, rounded up.
-    this.draws = new Uint16Array(2 * Math.ceil((n * widest) / 2));
-    this.gradientT = new Float32Array(n * widest);
-    this.logitGradient = new Float32Array(n * this.params.output.units);
-    this.logitGradientT = new Float32Array(n * this.params.output.units);
+    const { hidden, output } = this.params;
+    this.activations = hidden.map((b) => new Float32Array(n * b.units));
+    this.preActivationBuffers = hidden.map((b) => new Float32Array(n * b.units));
+    this.blockKernels = hidden.map((b) => new BatchNormBlockKernel(n * b.units, b.units));
+    this.layers = [...hidden, output].map((l) => new SparseRowsProducts(l.inputs, l.units, n));
+    this.logits = new Float32Array(n * output.units);
+    this.logitGradient = new Float32Array(n * output.units);
     this.capacity = n;
   }
 }
