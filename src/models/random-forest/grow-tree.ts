@@ -1,5 +1,6 @@
 import { Random } from '../../util/random.js';
 import type { GrownTree } from './tree.js';
+import { TreeBuffers } from './tree-buffers.js';
 
 /** The binned training set, as shared between the trainer and its workers. */
 export interface TrainingData {
@@ -24,21 +25,37 @@ export interface GrowParams {
 }
 
 /**
+ * A node with at least this many rows per bin of a feature finds the feature's occupied bins by scanning
+ * the histogram afterwards; a smaller one notes each bin as a row first lands in it.
+ */
+const ROWS_PER_BIN_TO_SCAN = 4;
+
+/**
  * Grows CART trees (Gini) on histogram-binned data, depth first. Each node builds class histograms for the
  * randomly drawn candidate features only: with sqrt(d) of d features per node, that is far cheaper than the
  * all-features histograms the parent − sibling subtraction trick needs (that trick pays off in gradient
- * boosting, where every node looks at every feature). Scratch buffers are allocated once per grower and
- * reused for every tree, so a worker allocates almost nothing per tree.
+ * boosting, where every node looks at every feature).
+ *
+ * Histograms count bootstrap draws per class in integers; class weights multiply the counts when a split is
+ * scored, so with unit weights every sum is exact. Rows are partitioned stably, so each node's rows stay in
+ * ascending order and reading a feature's column for them walks memory forwards. Scratch buffers are
+ * allocated once per grower and reused for every tree, so a worker allocates almost nothing per tree.
  */
 export class TreeGrower {
   private readonly k: number;
   private readonly bootstrapCounts: Int32Array;
   // The rows of the current tree, partitioned in place so every node owns a contiguous range; the class
-  // and weight of each row move with it, so histogram building reads them sequentially.
+  // and bootstrap count of each row move with it, so histogram building reads them sequentially.
   private readonly rows: Int32Array;
   private readonly rowClass: Int32Array;
-  private readonly rowWeight: Float64Array;
-  private readonly histogram: Float64Array;
+  private readonly rowCount: Int32Array;
+  // Where a partition puts the right child's rows before copying them back behind the left child's.
+  private readonly spareRows: Int32Array;
+  private readonly spareClass: Int32Array;
+  private readonly spareCount: Int32Array;
+  /** Draw counts per (bin, class), at bin · k + class. */
+  private readonly histogram: Int32Array;
+  /** Distinct rows per bin (only filled where minSamplesLeaf needs it, or to note occupied bins). */
   private readonly binRows: Int32Array;
   private readonly usedBins: Int32Array;
   private readonly nodeTotals: Float64Array;
@@ -61,8 +78,11 @@ export class TreeGrower {
     this.bootstrapCounts = new Int32Array(n);
     this.rows = new Int32Array(n);
     this.rowClass = new Int32Array(n);
-    this.rowWeight = new Float64Array(n);
-    this.histogram = new Float64Array(256 * this.k);
+    this.rowCount = new Int32Array(n);
+    this.spareRows = new Int32Array(n);
+    this.spareClass = new Int32Array(n);
+    this.spareCount = new Int32Array(n);
+    this.histogram = new Int32Array(2 * 256 * this.k);
     this.binRows = new Int32Array(256);
     this.usedBins = new Int32Array(256);
     this.nodeTotals = new Float64Array(this.k);
@@ -118,11 +138,10 @@ export class TreeGrower {
     return out.toTree();
   }
 
-  /** Bootstrap counts as row weights (times class weights); returns the number of distinct rows drawn. */
+  /** Bootstrap counts per drawn row, in ascending row order; returns the number of distinct rows drawn. */
   private sampleRows(): number {
     const { y, nRows: n } = this.data;
     const counts = this.bootstrapCounts;
-    const cw = this.params.classWeights;
     if (this.params.bootstrap) {
       counts.fill(0);
       for (let i = 0; i < n; i++) counts[this.rng.int(n)]++;
@@ -134,7 +153,7 @@ export class TreeGrower {
       if (counts[i] === 0) continue;
       this.rows[m] = i;
       this.rowClass[m] = y[i];
-      this.rowWeight[m] = counts[i] * cw[y[i]];
+      this.rowCount[m] = counts[i];
       m++;
     }
     return m;
@@ -143,10 +162,14 @@ export class TreeGrower {
   /** Weighted class totals of the node into `nodeTotals`; returns how many classes have weight. */
   private computeNodeTotals(start: number, end: number): number {
     const totals = this.nodeTotals;
+    const cw = this.params.classWeights;
     totals.fill(0);
-    for (let i = start; i < end; i++) totals[this.rowClass[i]] += this.rowWeight[i];
+    for (let i = start; i < end; i++) totals[this.rowClass[i]] += this.rowCount[i];
     let present = 0;
-    for (let c = 0; c < this.k; c++) if (totals[c] > 0) present++;
+    for (let c = 0; c < this.k; c++) {
+      totals[c] *= cw[c];
+      if (totals[c] > 0) present++;
+    }
     return present;
   }
 
@@ -199,36 +222,34 @@ export class TreeGrower {
    * of this feature, −Infinity if no split respects minSamplesLeaf, or CONSTANT.
    */
   private bestSplitOf(f: number, start: number, end: number, bestScore: number): number {
-    const { histogram, binRows, usedBins, rows, rowClass, rowWeight, k } = this;
-    const binned = this.data.binned;
-    const base = f * this.data.nRows;
-    let used = 0;
-    for (let i = start; i < end; i++) {
-      const b = binned[base + rows[i]];
-      if (binRows[b] === 0) usedBins[used++] = b;
-      binRows[b]++;
-      histogram[b * k + rowClass[i]] += rowWeight[i];
-    }
+    const size = end - start;
+    const minLeaf = this.params.minSamplesLeaf;
+    // With one row per leaf allowed, any two occupied bins make a valid split: distinct rows need no count.
+    const countRows = minLeaf > 1;
+    const used =
+      countRows || size < ROWS_PER_BIN_TO_SCAN * this.data.nBins[f]
+        ? this.fillNoting(f, start, end)
+        : this.fillScanning(f, start, end);
+    const { histogram, binRows, usedBins, k } = this;
     if (used === 1) {
       this.clearBins(used);
       return CONSTANT;
     }
-    sortSmall(usedBins, used);
-
+    const cw = this.params.classWeights;
     const totals = this.nodeTotals;
     const left = this.leftTotals;
     left.fill(0);
-    const size = end - start;
-    const minLeaf = this.params.minSamplesLeaf;
     let nLeft = 0;
     let featureBest = -Infinity;
     for (let u = 0; u + 1 < used; u++) {
       const b = usedBins[u];
-      nLeft += binRows[b];
       const h = b * k;
-      for (let c = 0; c < k; c++) left[c] += histogram[h + c];
-      if (nLeft < minLeaf) continue;
-      if (size - nLeft < minLeaf) break;
+      for (let c = 0; c < k; c++) left[c] += cw[c] * histogram[h + c];
+      if (countRows) {
+        nLeft += binRows[b];
+        if (nLeft < minLeaf) continue;
+        if (size - nLeft < minLeaf) break;
+      }
       let wLeft = 0;
       let sqLeft = 0;
       let wRight = 0;
@@ -253,6 +274,54 @@ export class TreeGrower {
     return featureBest;
   }
 
+  /** Histogram of feature f over the node, noting each bin (and its distinct rows) as rows land in it. */
+  private fillNoting(f: number, start: number, end: number): number {
+    const { histogram, binRows, usedBins, rows, rowClass, rowCount, k } = this;
+    const binned = this.data.binned;
+    const base = f * this.data.nRows;
+    let used = 0;
+    for (let i = start; i < end; i++) {
+      const b = binned[base + rows[i]];
+      if (binRows[b] === 0) usedBins[used++] = b;
+      binRows[b]++;
+      histogram[b * k + rowClass[i]] += rowCount[i];
+    }
+    sortSmall(usedBins, used);
+    return used;
+  }
+
+  /** Histogram of feature f over a large node; its occupied bins are found by a pass over the bins after. */
+  private fillScanning(f: number, start: number, end: number): number {
+    const { histogram, usedBins, rows, rowClass, rowCount, k } = this;
+    const binned = this.data.binned;
+    const base = f * this.data.nRows;
+    // Two histograms, for even and odd rows: consecutive rows often hit the same cell (one-hot columns),
+    // and one histogram would make each addition wait for the previous one's store.
+    const second = 256 * k;
+    let i = start;
+    for (; i + 1 < end; i += 2) {
+      histogram[binned[base + rows[i]] * k + rowClass[i]] += rowCount[i];
+      histogram[second + binned[base + rows[i + 1]] * k + rowClass[i + 1]] += rowCount[i + 1];
+    }
+    if (i < end) histogram[binned[base + rows[i]] * k + rowClass[i]] += rowCount[i];
+    const nBins = this.data.nBins[f];
+    for (let j = 0; j < nBins * k; j++) {
+      histogram[j] += histogram[second + j];
+      histogram[second + j] = 0;
+    }
+    let used = 0;
+    for (let b = 0; b < nBins; b++) {
+      const h = b * k;
+      for (let c = 0; c < k; c++) {
+        if (histogram[h + c] !== 0) {
+          usedBins[used++] = b;
+          break;
+        }
+      }
+    }
+    return used;
+  }
+
   private clearBins(used: number): void {
     const { histogram, binRows, usedBins, k } = this;
     for (let u = 0; u < used; u++) {
@@ -262,29 +331,33 @@ export class TreeGrower {
     }
   }
 
-  /** Moves rows with bin ≤ `bin` to the front of [start, end); returns where the right child starts. */
+  /**
+   * Moves rows with bin ≤ `bin` to the front of [start, end), keeping the order on both sides; returns
+   * where the right child starts.
+   */
   private partition(start: number, end: number, base: number, bin: number): number {
-    const { rows, rowClass, rowWeight } = this;
+    const { rows, rowClass, rowCount, spareRows, spareClass, spareCount } = this;
     const binned = this.data.binned;
-    let i = start;
-    let j = end - 1;
-    while (i <= j) {
-      if (binned[base + rows[i]] <= bin) {
-        i++;
-        continue;
+    let l = start;
+    let r = 0;
+    for (let i = start; i < end; i++) {
+      const row = rows[i];
+      if (binned[base + row] <= bin) {
+        rows[l] = row;
+        rowClass[l] = rowClass[i];
+        rowCount[l] = rowCount[i];
+        l++;
+      } else {
+        spareRows[r] = row;
+        spareClass[r] = rowClass[i];
+        spareCount[r] = rowCount[i];
+        r++;
       }
-      const r = rows[i];
-      rows[i] = rows[j];
-      rows[j] = r;
-      const c = rowClass[i];
-      rowClass[i] = rowClass[j];
-      rowClass[j] = c;
-      const w = rowWeight[i];
-      rowWeight[i] = rowWeight[j];
-      rowWeight[j] = w;
-      j--;
     }
-    return i;
+    rows.set(spareRows.subarray(0, r), l);
+    rowClass.set(spareClass.subarray(0, r), l);
+    rowCount.set(spareCount.subarray(0, r), l);
+    return l;
   }
 }
 
@@ -305,79 +378,5 @@ function sortSmall(values: Int32Array, n: number): void {
       j--;
     }
     values[j + 1] = v;
-  }
-}
-
-/** Growable node arrays of the tree being built. */
-class TreeBuffers {
-  feature: Int32Array;
-  bin: Int32Array;
-  left: Int32Array;
-  right: Int32Array;
-  nodeSamples: Int32Array;
-  leafProba: Float32Array;
-  nNodes = 0;
-  nLeafValues = 0;
-
-  constructor(
-    capacity: number,
-    private readonly k: number,
-  ) {
-    this.feature = new Int32Array(capacity);
-    this.bin = new Int32Array(capacity);
-    this.left = new Int32Array(capacity);
-    this.right = new Int32Array(capacity);
-    this.nodeSamples = new Int32Array(capacity);
-    this.leafProba = new Float32Array(capacity * k);
-  }
-
-  addNode(samples: number): number {
-    if (this.nNodes === this.feature.length) this.grow();
-    const id = this.nNodes++;
-    this.nodeSamples[id] = samples;
-    return id;
-  }
-
-  makeLeaf(id: number, totals: Float64Array): void {
-    const k = this.k;
-    this.feature[id] = -1;
-    this.left[id] = this.right[id] = -1;
-    let sum = 0;
-    for (let c = 0; c < k; c++) sum += totals[c];
-    const o = this.nLeafValues;
-    // A node whose rows all weigh 0 (class weight 0) says nothing: spread it evenly.
-    for (let c = 0; c < k; c++) this.leafProba[o + c] = sum > 0 ? totals[c] / sum : 1 / k;
-    this.nLeafValues += k;
-  }
-
-  toTree(): GrownTree {
-    const n = this.nNodes;
-    return {
-      feature: this.feature.slice(0, n),
-      bin: this.bin.slice(0, n),
-      left: this.left.slice(0, n),
-      right: this.right.slice(0, n),
-      nodeSamples: this.nodeSamples.slice(0, n),
-      leafProba: this.leafProba.slice(0, this.nLeafValues),
-    };
-  }
-
-  private grow(): void {
-    const capacity = this.feature.length * 2;
-    const enlarge = <T extends Int32Array | Float32Array>(
-      a: T,
-      make: (size: number) => T,
-      size: number,
-    ): T => {
-      const b = make(size);
-      b.set(a);
-      return b;
-    };
-    this.feature = enlarge(this.feature, (s) => new Int32Array(s), capacity);
-    this.bin = enlarge(this.bin, (s) => new Int32Array(s), capacity);
-    this.left = enlarge(this.left, (s) => new Int32Array(s), capacity);
-    this.right = enlarge(this.right, (s) => new Int32Array(s), capacity);
-    this.nodeSamples = enlarge(this.nodeSamples, (s) => new Int32Array(s), capacity);
-    this.leafProba = enlarge(this.leafProba, (s) => new Float32Array(s), capacity * this.k);
   }
 }
