@@ -2,7 +2,7 @@ import { usageError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import { Random } from '../../util/random.js';
 import { BaseClassifier, type FitContext } from '../estimator.js';
-import { binMatrix, computeBinEdges } from './binning.js';
+import { binMatrix, computeBinEdges, packTwoBinColumns } from './binning.js';
 import { readForest, writeForest } from './forest-io.js';
 import type { GrowParams, TrainingData } from './grow-tree.js';
 import {
@@ -75,8 +75,10 @@ export class RandomForestClassifier extends BaseClassifier<RandomForestOptions> 
       shared ? new SharedArrayBuffer(y.byteLength) : new ArrayBuffer(y.byteLength),
     );
     sharedY.set(y);
+    const binned = binMatrix(x, bins, shared);
     const data: TrainingData = {
-      binned: binMatrix(x, bins, shared),
+      binned,
+      bits: packTwoBinColumns(binned, bins.nBins, x.rows, shared),
       nRows: x.rows,
       nFeatures: x.cols,
       nBins: bins.nBins,
