@@ -11,7 +11,7 @@ import {
   resolveRandomForestOptions,
   type RandomForestOptions,
 } from './options.js';
-import { trainTrees } from './train-trees.js';
+import { trainTrees, TreeWorkers } from './train-trees.js';
 import { assembleForest, forestProba, type Forest } from './tree.js';
 import { checkFitInput, NotFittedError, requireFinite } from '../fit-input.js';
 
@@ -69,36 +69,39 @@ export class RandomForestClassifier extends BaseClassifier<RandomForestOptions> 
       featuresPerSplit: featuresPerSplit(o.maxFeatures, x.cols),
       bootstrap: o.bootstrap,
     };
-    const bins = computeBinEdges(x, o.maxBins);
-    const shared = o.nJobs > 0;
-    const sharedY = new Int32Array(
-      shared ? new SharedArrayBuffer(y.byteLength) : new ArrayBuffer(y.byteLength),
-    );
-    sharedY.set(y);
-    const binned = binMatrix(x, bins, shared);
-    const data: TrainingData = {
-      binned,
-      bits: packTwoBinColumns(binned, bins.nBins, x.rows, shared),
-      nRows: x.rows,
-      nFeatures: x.cols,
-      nBins: bins.nBins,
-      y: sharedY,
-    };
-    const seedSource = new Random(o.seed);
-    const seeds = Array.from({ length: o.nEstimators }, () => seedSource.nextUint32());
     const controller = new AbortController();
     this.training = controller;
+    // Started first: their start-up overlaps the binning below.
+    const workers = o.nJobs > 0 ? TreeWorkers.start(Math.min(o.nJobs, o.nEstimators)) : null;
     try {
+      const bins = computeBinEdges(x, o.maxBins);
+      const shared = workers !== null;
+      const sharedY = new Int32Array(
+        shared ? new SharedArrayBuffer(y.byteLength) : new ArrayBuffer(y.byteLength),
+      );
+      sharedY.set(y);
+      const binned = binMatrix(x, bins, shared);
+      const data: TrainingData = {
+        binned,
+        bits: packTwoBinColumns(binned, bins.nBins, x.rows, shared),
+        nRows: x.rows,
+        nFeatures: x.cols,
+        nBins: bins.nBins,
+        y: sharedY,
+      };
+      const seedSource = new Random(o.seed);
+      const seeds = Array.from({ length: o.nEstimators }, () => seedSource.nextUint32());
       const trees = await trainTrees({
         data,
         params,
         seeds,
-        nJobs: o.nJobs,
+        workers,
         signal: controller.signal,
         onTreeDone: (done, total) => context.onProgress?.(done, total, 'trees'),
       });
       this.learned = assembleForest(trees, bins, nClasses);
     } finally {
+      workers?.terminate();
       if (this.training === controller) this.training = null;
     }
     return this;
