@@ -1,5 +1,6 @@
 import { createMatrix, type Matrix } from '../../preprocess/matrix.js';
-import { ensureWasmMemory, instantiateWasm } from '../../util/wasm-module.js';
+import { IotIdsError } from '../../errors.js';
+import { ensureWasmMemory } from '../../util/wasm-module.js';
 import type { PackedForest } from './packed-forest.js';
 import { wasmBase64 } from './wasm/forest-predict.wasm.js';
 
@@ -19,6 +20,22 @@ interface Kernel {
     cols: number,
     sums: number,
   ): void;
+}
+
+/**
+ * Compiled once per process and instantiated per forest: V8 first runs a new module's code from its fast
+ * baseline compiler and optimises the hot function in the background, so a module compiled anew for every
+ * forest would start slow every time.
+ */
+let compiled: WebAssembly.Module | null = null;
+
+function instantiateKernel(): Kernel {
+  try {
+    compiled ??= new WebAssembly.Module(Buffer.from(wasmBase64, 'base64'));
+    return new WebAssembly.Instance(compiled, {}).exports as unknown as Kernel;
+  } catch (cause) {
+    throw new IotIdsError('cannot instantiate the WebAssembly kernel forest-predict', { cause });
+  }
 }
 
 /** The module's own stack and data live below this offset; the forest and the rows go above it. */
@@ -44,7 +61,7 @@ export class WasmForestScorer {
     private readonly forest: PackedForest,
     private readonly cols: number,
   ) {
-    this.kernel = instantiateWasm(wasmBase64, 'forest-predict').exports as unknown as Kernel;
+    this.kernel = instantiateKernel();
     const nNodes = forest.feature.length;
     let offset = BASE;
     const place = (bytes: number): number => {
