@@ -9,13 +9,14 @@
  * FLOPs ÷ CPU seconds ÷ peak: for a 1-thread side the share of its core's peak while it ran, for a
  * 2-thread side the average per core), and the load average before and after.
  *
- *   node --import tsx bench/side-by-side.ts fcnn|sae|vae|bigru|score|forest|load|all [more…] \
+ *   node --import tsx bench/side-by-side.ts fcnn|sae|vae|bigru|score|forest|load|pipeline|all [more…] \
  *     [--rounds 3] [--epochs 1] [--threads 1|1,2] [--only 'batch 256'] [--no-warmup]
  *
  * One run is `--epochs` training epochs (fcnn, sae pretraining, vae, bigru; each at batch 256 and at the
  * model's default batch), one scoring pass over KDDTrain+ at batch 8192 (score: PyTorch and numpy's
  * folded network), one fit + predict (forest: seed = round on both sides, accuracies reported), or one
- * gzip CSV load (load: pandas.read_csv). `--only TEXT` keeps the cases whose name contains TEXT. Set-up of the reference: bench/reference/README.md.
+ * gzip CSV load (load: pandas.read_csv), or one whole `iot-ids train --model fcnn` run against
+ * bench/reference/pipeline_fcnn.py (pipeline: both sides child processes; needs `npm run build`). `--only TEXT` keeps the cases whose name contains TEXT. Set-up of the reference: bench/reference/README.md.
  * No reference figure lives in this repository: every ratio comes from the rounds of this command.
  */
 import { loadavg } from 'node:os';
@@ -47,7 +48,11 @@ const rounds = Math.max(1, Number(args.rounds));
 const epochs = Math.max(1, Number(args.epochs));
 // PyTorch / numpy thread counts to run (forest and pandas always run in the 1-thread process).
 const threadCounts = [...new Set(['1', ...args.threads.split(',')].map(Number))];
-const wanted = positionals.length === 0 || positionals.includes('all') ? [...BENCHES] : positionals;
+// `all` leaves out `pipeline` (whole training runs: many minutes a round); name it to run it.
+const wanted =
+  positionals.length === 0 || positionals.includes('all')
+    ? BENCHES.filter((b) => b !== 'pipeline')
+    : positionals;
 for (const name of wanted) {
   if (!(BENCHES as readonly string[]).includes(name)) {
     console.error(`unknown benchmark "${name}"; one of ${BENCHES.join(', ')}, all`);
@@ -86,6 +91,12 @@ async function runCase(
   for (let round = 1; round <= rounds; round++) {
     sides[0].runs.push(await c.iotIds(round));
     for (let r = 0; r < chosen.length; r++) sides[r + 1].runs.push(await runReference(r, round));
+    // Progress on stderr, so a long case (pipeline) shows its rounds as they end.
+    const times = sides.map((s) => {
+      const t = s.runs[s.runs.length - 1].timings[c.metrics[0]];
+      return `${s.label} ${round3(t.wall)} s (cpu ${round3(t.cpu)})`;
+    });
+    console.error(`${c.name}: round ${round}: ${times.join(', ')}; load ${load1()}`);
   }
   const loadAfter = load1();
   const metrics = c.metrics;

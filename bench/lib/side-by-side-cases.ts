@@ -25,6 +25,7 @@ import { biGruTrainingFlops, denseForwardFlops, denseTrainingFlops, type LayerSh
 import { benchDataDir, nslKddMatrices } from './nsl-kdd-matrices.js';
 import type { Timing } from './reference-process.js';
 import { linearTeacherData } from './teacher-data.js';
+import { pipelineCases } from './pipeline-case.js';
 
 /** What one run of one side measured: timings by metric (epoch, score, fit, predict, load). */
 export interface RunResult {
@@ -54,7 +55,7 @@ export interface BenchCase {
   references: ReferenceSide[];
 }
 
-export const BENCHES = ['fcnn', 'sae', 'vae', 'bigru', 'score', 'forest', 'load'] as const;
+export const BENCHES = ['fcnn', 'sae', 'vae', 'bigru', 'score', 'forest', 'load', 'pipeline'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** The data both sides use: built once by iot-ids' loader and pipeline, written raw for the reference. */
@@ -62,6 +63,7 @@ export class SharedData {
   readonly dir = mkdtempSync(join(tmpdir(), 'iot-ids-side-by-side-'));
   private nslKdd: Promise<{ train: LabelledSet; test: LabelledSet }> | null = null;
   private written = new Map<string, Record<string, unknown>>();
+  private cleanups: (() => void)[] = [];
 
   nsl(): Promise<{ train: LabelledSet; test: LabelledSet }> {
     this.nslKdd ??= nslKddMatrices('KDDTrain+', 'KDDTest+', '5class');
@@ -84,7 +86,13 @@ export class SharedData {
     return data;
   }
 
+  /** Runs `cleanup` when the data is removed (at the end of the command, or when it is interrupted). */
+  onRemove(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
+  }
+
   remove(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -133,6 +141,8 @@ export async function buildCases(bench: BenchName, shared: SharedData, epochs: n
       return forestCases(shared);
     case 'load':
       return loadCases();
+    case 'pipeline':
+      return pipelineCases(shared);
   }
 }
 

@@ -11,6 +11,9 @@ Commands ({"task": ...}; "key" names the model or data kept between commands):
     score  {key, engine: torch|numpy, hiddenUnits, classes, batchSize, data}
     forest {seed, trees, jobs, train, test}
     load   {path}                         pandas.read_csv of a gzip CSV
+    child  {argv, cwd?}                   runs a command to its end (a whole pipeline run, either side's):
+                                          wall seconds and the child's own CPU seconds (os.wait4's rusage),
+                                          with the last line of its output
 Every answer carries wall and CPU seconds (time.process_time: all threads of this process) of the work.
 """
 import argparse
@@ -111,7 +114,28 @@ def load(cmd):
     return {"wall": wall, "cpu": cpu, "rows": rows}
 
 
-HANDLERS = {"info": info, "train": train, "score": score, "forest": forest, "load": load}
+def child(cmd):
+    import subprocess
+
+    wall = time.perf_counter()
+    process = subprocess.Popen(cmd["argv"], cwd=cmd.get("cwd"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - wall
+    lines = output.decode(errors="replace").strip().splitlines()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd['argv'][:3]} exited with {status}: {' | '.join(lines[-5:])}")
+    answer = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "last": lines[-1] if lines else ""}
+    try:  # a last line that is a JSON object with a numeric accuracy reports it
+        accuracy = json.loads(answer["last"]).get("accuracy")
+        if isinstance(accuracy, (int, float)):
+            answer["accuracy"] = accuracy
+    except (ValueError, AttributeError):
+        pass
+    return answer
+
+
+HANDLERS = {"info": info, "train": train, "score": score, "forest": forest, "load": load, "child": child}
 
 for line in sys.stdin:
     if not line.strip():

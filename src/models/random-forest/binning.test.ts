@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMatrix } from '../../preprocess/matrix.js';
 import { Random } from '../../util/random.js';
-import { binMatrix, binOf, computeBinEdges } from './binning.js';
+import { binMatrix, binOf, computeBinEdges, packTwoBinColumns } from './binning.js';
 
 function columnMatrix(...columns: number[][]): ReturnType<typeof createMatrix> {
   const rows = columns[0].length;
@@ -56,5 +56,30 @@ describe('computeBinEdges', () => {
     expect(binOf(bins, 0, -100)).toBe(0);
     expect(binOf(bins, 0, 2.2)).toBe(1);
     expect(binOf(bins, 0, 100)).toBe(2);
+  });
+});
+
+describe('packTwoBinColumns', () => {
+  it('packs exactly the two-bin features, one bit a row', () => {
+    const random = new Random(3);
+    const rows = 70; // not a multiple of 32: the last word is partly used
+    const flags = Array.from({ length: rows }, () => (random.next() < 0.3 ? 1 : 0));
+    const values = Array.from({ length: rows }, () => random.int(5));
+    const m = columnMatrix(
+      values,
+      flags,
+      new Array<number>(rows).fill(2),
+      flags.map((v) => 1 - v),
+    );
+    const bins = computeBinEdges(m, 255);
+    const binned = binMatrix(m, bins, false);
+    const { words, wordOffset } = packTwoBinColumns(binned, bins.nBins, rows, true);
+    expect(words.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(wordOffset)).toEqual([-1, 0, -1, 3]);
+    for (const f of [1, 3]) {
+      for (let i = 0; i < rows; i++) {
+        expect((words[wordOffset[f] + (i >>> 5)] >>> (i & 31)) & 1).toBe(binned[f * rows + i]);
+      }
+    }
   });
 });

@@ -145,3 +145,41 @@ export function binMatrix(x: Matrix, bins: BinEdges, shared: boolean): Uint8Arra
   });
   return out;
 }
+
+/** The bins of two-bin features packed one bit a row (most features of one-hot data are such). */
+export interface BitColumns {
+  /** Bit i of word wordOffset[f] + (i >>> 5), at position i & 31, is row i's bin of feature f. */
+  readonly words: Int32Array;
+  /** Start of feature f's words, or −1 when it has other than two bins. */
+  readonly wordOffset: Int32Array;
+}
+
+/**
+ * Packs the two-bin features of column-major bins one bit a row: a 126,000-row column takes 16 KB instead
+ * of 126 KB, so the columns nodes read stay in the core's caches. Shared like `binMatrix`'s output when
+ * asked.
+ */
+export function packTwoBinColumns(
+  columns: Uint8Array,
+  nBins: Int32Array,
+  rows: number,
+  shared: boolean,
+): BitColumns {
+  const cols = nBins.length;
+  const perColumn = (rows + 31) >>> 5;
+  const wordOffset = new Int32Array(cols).fill(-1);
+  let nWords = 0;
+  for (let f = 0; f < cols; f++) {
+    if (nBins[f] !== 2) continue;
+    wordOffset[f] = nWords;
+    nWords += perColumn;
+  }
+  const words = new Int32Array(shared ? new SharedArrayBuffer(4 * nWords) : new ArrayBuffer(4 * nWords));
+  for (let f = 0; f < cols; f++) {
+    const start = wordOffset[f];
+    if (start < 0) continue;
+    const base = f * rows;
+    for (let i = 0; i < rows; i++) if (columns[base + i] !== 0) words[start + (i >>> 5)] |= 1 << (i & 31);
+  }
+  return { words, wordOffset };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMatrix } from '../../preprocess/matrix.js';
 import { Random } from '../../util/random.js';
-import { binMatrix, computeBinEdges } from './binning.js';
+import { binMatrix, computeBinEdges, packTwoBinColumns } from './binning.js';
 import { TreeGrower, type GrowParams, type TrainingData } from './grow-tree.js';
 
 function dataset(seed: number, rows: number, features: number, classes: number) {
@@ -13,8 +13,10 @@ function dataset(seed: number, rows: number, features: number, classes: number) 
   );
   const y = new Int32Array(rows).map(() => random.int(classes));
   const bins = computeBinEdges(x, 255);
+  const binned = binMatrix(x, bins, false);
   const data: TrainingData = {
-    binned: binMatrix(x, bins, false),
+    binned,
+    bits: packTwoBinColumns(binned, bins.nBins, rows, false),
     nRows: rows,
     nFeatures: features,
     nBins: bins.nBins,
@@ -45,7 +47,73 @@ function splitScore(x: Float32Array, cols: number, y: Int32Array, k: number, f: 
   return part(left) + part(right);
 }
 
+/** Rows of two-bin (sparse 0/1, like one-hot columns) and many-valued features, labels tied to both. */
+function mixedDataset(seed: number, rows: number) {
+  const random = new Random(seed);
+  const features = 6;
+  const x = createMatrix(rows, features, new Float32Array(rows * features));
+  const y = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const o = i * features;
+    for (let f = 0; f < 3; f++) x.data[o + f] = random.next() < 0.15 ? 1 : 0;
+    for (let f = 3; f < features; f++) x.data[o + f] = random.int(40);
+    const signal = x.data[o] + x.data[o + 1] + (x.data[o + 3] > 20 ? 1 : 0);
+    y[i] = random.next() < 0.8 ? Math.min(2, signal) : random.int(3);
+  }
+  const bins = computeBinEdges(x, 255);
+  const binned = binMatrix(x, bins, false);
+  const data: TrainingData = {
+    binned,
+    bits: packTwoBinColumns(binned, bins.nBins, rows, false),
+    nRows: rows,
+    nFeatures: features,
+    nBins: bins.nBins,
+    y,
+  };
+  return { x, y, bins, data };
+}
+
 describe('TreeGrower', () => {
+  it('grows the same trees from two-bin features read as bits as from their byte columns', () => {
+    const { data } = mixedDataset(11, 2_000);
+    // No packed columns: every feature goes through the byte-column histograms.
+    const bytesOnly: TrainingData = {
+      ...data,
+      bits: { words: new Int32Array(0), wordOffset: new Int32Array(data.nFeatures).fill(-1) },
+    };
+    expect(Array.from(data.bits.wordOffset).filter((o) => o >= 0)).toHaveLength(3);
+    const variants: Partial<GrowParams>[] = [
+      { bootstrap: true, featuresPerSplit: 2 },
+      { bootstrap: true, featuresPerSplit: 3, minSamplesLeaf: 7 },
+      { bootstrap: false, featuresPerSplit: 6, classWeights: Float64Array.from([1, 2.5, 0.5]) },
+    ];
+    for (const variant of variants) {
+      for (const seed of [1, 2]) {
+        const a = new TreeGrower(data, exact(3, variant)).grow(seed);
+        const b = new TreeGrower(bytesOnly, exact(3, variant)).grow(seed);
+        expect(a.feature.length).toBeGreaterThan(20);
+        expect(a.feature).toEqual(b.feature);
+        expect(a.bin).toEqual(b.bin);
+        expect(a.nodeSamples).toEqual(b.nodeSamples);
+        expect(a.leafProba).toEqual(b.leafProba);
+      }
+    }
+  });
+
+  it('keeps minSamplesLeaf distinct rows in every leaf when splitting on two-bin features', () => {
+    const { data } = mixedDataset(12, 1_500);
+    const tree = new TreeGrower(
+      data,
+      exact(3, { bootstrap: true, minSamplesLeaf: 9, featuresPerSplit: 2 }),
+    ).grow(4);
+    let twoBinSplits = 0;
+    for (let node = 0; node < tree.feature.length; node++) {
+      if (tree.feature[node] < 0) expect(tree.nodeSamples[node]).toBeGreaterThanOrEqual(9);
+      else if (tree.feature[node] < 3) twoBinSplits++;
+    }
+    expect(twoBinSplits).toBeGreaterThan(2);
+  });
+
   it('picks a root split as good as the best found by brute force', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const { x, y, bins, data } = dataset(seed, 60, 3, 3);

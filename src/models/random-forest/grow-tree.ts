@@ -1,10 +1,24 @@
 import { Random } from '../../util/random.js';
+import type { BitColumns } from './binning.js';
 import type { GrownTree } from './tree.js';
+import {
+  addColumnHistogram,
+  addColumnHistogramNoting,
+  countBits,
+  countDrawnPerClass,
+  partitionRows,
+  placeDrawnRows,
+  sumBits,
+  sumCounts,
+} from './row-loops.js';
+import { TreeBuffers } from './tree-buffers.js';
 
 /** The binned training set, as shared between the trainer and its workers. */
 export interface TrainingData {
   /** Column-major bins: feature f of row i at f · nRows + i. */
   readonly binned: Uint8Array;
+  /** The two-bin features' bins again, one bit a row. */
+  readonly bits: BitColumns;
   readonly nRows: number;
   readonly nFeatures: number;
   /** Bins per feature; 1 means the feature is constant. */
@@ -24,23 +38,49 @@ export interface GrowParams {
 }
 
 /**
+ * A node with at least this many rows per bin of a feature finds the feature's occupied bins by scanning
+ * the histogram afterwards; a smaller one notes each bin as a row first lands in it.
+ */
+const ROWS_PER_BIN_TO_SCAN = 4;
+
+/**
  * Grows CART trees (Gini) on histogram-binned data, depth first. Each node builds class histograms for the
  * randomly drawn candidate features only: with sqrt(d) of d features per node, that is far cheaper than the
  * all-features histograms the parent − sibling subtraction trick needs (that trick pays off in gradient
- * boosting, where every node looks at every feature). Scratch buffers are allocated once per grower and
- * reused for every tree, so a worker allocates almost nothing per tree.
+ * boosting, where every node looks at every feature).
+ *
+ * - Histograms count bootstrap draws per class in integers; class weights multiply the counts when a split
+ *   is scored, so with unit weights every sum is exact (and the trees the same as with float weights).
+ * - A node's rows are grouped by class and ascending within a class: the tree's rows are laid out so, and
+ *   partitions are stable. Reading a feature's column for them walks memory forwards, and a two-bin feature
+ *   (one-hot columns, flags), read from its bits, needs one register sum per class instead of a histogram.
+ * - Scratch buffers are allocated once per grower and reused for every tree, so a worker allocates almost
+ *   nothing per tree.
  */
 export class TreeGrower {
   private readonly k: number;
   private readonly bootstrapCounts: Int32Array;
   // The rows of the current tree, partitioned in place so every node owns a contiguous range; the class
-  // and weight of each row move with it, so histogram building reads them sequentially.
+  // and bootstrap count of each row move with it, so histogram building reads them sequentially. Rows are
+  // grouped by class (ascending within a class) and partitions are stable, so every node's range is too.
   private readonly rows: Int32Array;
   private readonly rowClass: Int32Array;
-  private readonly rowWeight: Float64Array;
-  private readonly histogram: Float64Array;
+  private readonly rowCount: Int32Array;
+  // Where a partition puts the right child's rows before copying them back behind the left child's.
+  private readonly spareRows: Int32Array;
+  private readonly spareClass: Int32Array;
+  private readonly spareCount: Int32Array;
+  /** The candidate feature's bootstrap draws per (bin, class), at bin · k + class. */
+  private readonly histogram: Int32Array;
+  /** Distinct rows per bin (filled where bins are noted as rows land; read where minSamplesLeaf needs). */
   private readonly binRows: Int32Array;
+  /** The candidate feature's occupied bins, ascending: usedBins[0, used). */
   private readonly usedBins: Int32Array;
+  private used = 0;
+  /** The current node's rows of class c are [classStart[c], classStart[c + 1]). */
+  private readonly classStart: Int32Array;
+  /** The current node's bootstrap draws per class. */
+  private readonly classCounts: Int32Array;
   private readonly nodeTotals: Float64Array;
   private readonly leftTotals: Float64Array;
   // Candidate features; [0, c) are known constant in the current node, so descendants never re-test them.
@@ -61,10 +101,15 @@ export class TreeGrower {
     this.bootstrapCounts = new Int32Array(n);
     this.rows = new Int32Array(n);
     this.rowClass = new Int32Array(n);
-    this.rowWeight = new Float64Array(n);
-    this.histogram = new Float64Array(256 * this.k);
+    this.rowCount = new Int32Array(n);
+    this.spareRows = new Int32Array(n);
+    this.spareClass = new Int32Array(n);
+    this.spareCount = new Int32Array(n);
+    this.histogram = new Int32Array(256 * this.k);
     this.binRows = new Int32Array(256);
     this.usedBins = new Int32Array(256);
+    this.classStart = new Int32Array(this.k + 1);
+    this.classCounts = new Int32Array(this.k);
     this.nodeTotals = new Float64Array(this.k);
     this.leftTotals = new Float64Array(this.k);
     // Features constant on the whole training set go first once and for all.
@@ -118,35 +163,50 @@ export class TreeGrower {
     return out.toTree();
   }
 
-  /** Bootstrap counts as row weights (times class weights); returns the number of distinct rows drawn. */
+  /** Bootstrap counts per drawn row, grouped by class; returns the number of distinct rows drawn. */
   private sampleRows(): number {
     const { y, nRows: n } = this.data;
     const counts = this.bootstrapCounts;
-    const cw = this.params.classWeights;
     if (this.params.bootstrap) {
       counts.fill(0);
-      for (let i = 0; i < n; i++) counts[this.rng.int(n)]++;
+      drawBootstrap(counts, this.rng, n);
     } else {
       counts.fill(1);
     }
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      if (counts[i] === 0) continue;
-      this.rows[m] = i;
-      this.rowClass[m] = y[i];
-      this.rowWeight[m] = counts[i] * cw[y[i]];
-      m++;
-    }
+    const next = this.classStart;
+    next.fill(0);
+    countDrawnPerClass(counts, y, next, n);
+    for (let c = 0; c < this.k; c++) next[c + 1] += next[c];
+    const m = next[this.k];
+    placeDrawnRows(counts, y, next, this.rows, this.rowClass, this.rowCount, n);
     return m;
   }
 
-  /** Weighted class totals of the node into `nodeTotals`; returns how many classes have weight. */
+  /**
+   * Finds the node's class ranges (its rows are grouped by class) and its weighted class totals, into
+   * `classStart`, `classCounts` and `nodeTotals`; returns how many classes have weight.
+   */
   private computeNodeTotals(start: number, end: number): number {
-    const totals = this.nodeTotals;
-    totals.fill(0);
-    for (let i = start; i < end; i++) totals[this.rowClass[i]] += this.rowWeight[i];
+    const { nodeTotals, classStart, classCounts, rowClass, rowCount, k } = this;
+    const cw = this.params.classWeights;
     let present = 0;
-    for (let c = 0; c < this.k; c++) if (totals[c] > 0) present++;
+    let from = start;
+    for (let c = 0; c < k; c++) {
+      classStart[c] = from;
+      // First row of a later class: binary search, the classes being ascending.
+      let lo = from;
+      let hi = end;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (rowClass[mid] <= c) lo = mid + 1;
+        else hi = mid;
+      }
+      classCounts[c] = lo > from ? sumCounts(rowCount, from, lo) : 0;
+      nodeTotals[c] = cw[c] * classCounts[c];
+      if (nodeTotals[c] > 0) present++;
+      from = lo;
+    }
+    classStart[k] = end;
     return present;
   }
 
@@ -178,7 +238,8 @@ export class TreeGrower {
       const f = features[j];
       features[j] = features[next];
       features[next] = f;
-      const score = this.bestSplitOf(f, start, end, bestScore);
+      this.fillHistogram(f, start, end);
+      const score = this.scoreHistogram(f, start, end, bestScore);
       if (score === CONSTANT) {
         // Keep constants in one prefix so both children inherit them.
         features[next] = features[constants];
@@ -193,42 +254,116 @@ export class TreeGrower {
     return this.bestFeature >= 0;
   }
 
+  /** The histogram of feature f over the node: from its bits if it has two bins, else from its column. */
+  private fillHistogram(f: number, start: number, end: number): void {
+    const wordBase = this.data.bits.wordOffset[f];
+    if (wordBase >= 0) this.fillBits(wordBase, start, end);
+    else if (this.params.minSamplesLeaf > 1 || end - start < ROWS_PER_BIN_TO_SCAN * this.data.nBins[f]) {
+      this.fillNoting(f, start, end);
+    } else this.fillScanning(f, start, end);
+  }
+
   /**
-   * Scans feature `f`'s histogram for the split maximising Σ_children Σ_c w_c² / w (equivalent to the
-   * lowest weighted Gini impurity). Updates the best split when it beats `bestScore`; returns the best score
-   * of this feature, −Infinity if no split respects minSamplesLeaf, or CONSTANT.
+   * The histogram of a two-bin feature (bits from words[wordBase] on), class by class: the node's rows are
+   * grouped by class, so each class's draws in bin 1 are one sum, and bin 0 holds the rest.
    */
-  private bestSplitOf(f: number, start: number, end: number, bestScore: number): number {
-    const { histogram, binRows, usedBins, rows, rowClass, rowWeight, k } = this;
-    const binned = this.data.binned;
-    const base = f * this.data.nRows;
-    let used = 0;
-    for (let i = start; i < end; i++) {
-      const b = binned[base + rows[i]];
-      if (binRows[b] === 0) usedBins[used++] = b;
-      binRows[b]++;
-      histogram[b * k + rowClass[i]] += rowWeight[i];
+  private fillBits(wordBase: number, start: number, end: number): void {
+    const { histogram, binRows, usedBins, classStart, classCounts, rows, rowCount, k } = this;
+    const words = this.data.bits.words;
+    let zeros = 0;
+    let ones = 0;
+    for (let c = 0; c < k; c++) {
+      const from = classStart[c];
+      const to = classStart[c + 1];
+      const inOne = from < to ? sumBits(words, wordBase, rows, rowCount, from, to) : 0;
+      histogram[c] = classCounts[c] - inOne;
+      histogram[k + c] = inOne;
+      zeros += classCounts[c] - inOne;
+      ones += inOne;
     }
+    let used = 0;
+    if (zeros > 0) usedBins[used++] = 0;
+    if (ones > 0) usedBins[used++] = 1;
+    this.used = used;
+    if (this.params.minSamplesLeaf > 1) {
+      const distinctOnes = countBits(words, wordBase, rows, start, end);
+      binRows[0] = end - start - distinctOnes;
+      binRows[1] = distinctOnes;
+    }
+  }
+
+  /** The histogram of feature f over the node, noting each bin (and its rows) as rows land in it. */
+  private fillNoting(f: number, start: number, end: number): void {
+    const { histogram, binRows, usedBins, rows, rowClass, rowCount, k } = this;
+    const column = this.data.binned;
+    const base = f * this.data.nRows;
+    const used = addColumnHistogramNoting(
+      histogram,
+      binRows,
+      usedBins,
+      k,
+      column,
+      base,
+      rows,
+      rowClass,
+      rowCount,
+      start,
+      end,
+    );
+    sortSmall(usedBins, used);
+    this.used = used;
+  }
+
+  /** The histogram of feature f over a large node; occupied bins are found by a pass over the bins after. */
+  private fillScanning(f: number, start: number, end: number): void {
+    const { histogram, usedBins, rows, rowClass, rowCount, k } = this;
+    const nBins = this.data.nBins[f];
+    const base = f * this.data.nRows;
+    addColumnHistogram(histogram, k, this.data.binned, base, rows, rowClass, rowCount, start, end);
+    let used = 0;
+    for (let b = 0; b < nBins; b++) {
+      const h = b * k;
+      for (let c = 0; c < k; c++) {
+        if (histogram[h + c] !== 0) {
+          usedBins[used++] = b;
+          break;
+        }
+      }
+    }
+    this.used = used;
+  }
+
+  /**
+   * Scores the split candidates of feature `f`'s histogram: the split maximising Σ_children Σ_c w_c² / w
+   * (equivalent to the lowest weighted Gini impurity). Updates the best split when it beats `bestScore`;
+   * returns the best score of this feature, −Infinity if no split respects minSamplesLeaf, or CONSTANT.
+   * Clears the histogram.
+   */
+  private scoreHistogram(f: number, start: number, end: number, bestScore: number): number {
+    const { histogram, binRows, usedBins, used, k } = this;
     if (used === 1) {
-      this.clearBins(used);
+      this.clearBins();
       return CONSTANT;
     }
-    sortSmall(usedBins, used);
-
+    const size = end - start;
+    const minLeaf = this.params.minSamplesLeaf;
+    // With one row per leaf allowed, any two occupied bins make a valid split: distinct rows need no count.
+    const countRows = minLeaf > 1;
+    const cw = this.params.classWeights;
     const totals = this.nodeTotals;
     const left = this.leftTotals;
     left.fill(0);
-    const size = end - start;
-    const minLeaf = this.params.minSamplesLeaf;
     let nLeft = 0;
     let featureBest = -Infinity;
     for (let u = 0; u + 1 < used; u++) {
       const b = usedBins[u];
-      nLeft += binRows[b];
       const h = b * k;
-      for (let c = 0; c < k; c++) left[c] += histogram[h + c];
-      if (nLeft < minLeaf) continue;
-      if (size - nLeft < minLeaf) break;
+      for (let c = 0; c < k; c++) left[c] += cw[c] * histogram[h + c];
+      if (countRows) {
+        nLeft += binRows[b];
+        if (nLeft < minLeaf) continue;
+        if (size - nLeft < minLeaf) break;
+      }
       let wLeft = 0;
       let sqLeft = 0;
       let wRight = 0;
@@ -249,12 +384,12 @@ export class TreeGrower {
         this.bestBin = b;
       }
     }
-    this.clearBins(used);
+    this.clearBins();
     return featureBest;
   }
 
-  private clearBins(used: number): void {
-    const { histogram, binRows, usedBins, k } = this;
+  private clearBins(): void {
+    const { histogram, binRows, usedBins, used, k } = this;
     for (let u = 0; u < used; u++) {
       const b = usedBins[u];
       binRows[b] = 0;
@@ -262,29 +397,30 @@ export class TreeGrower {
     }
   }
 
-  /** Moves rows with bin ≤ `bin` to the front of [start, end); returns where the right child starts. */
+  /**
+   * Moves rows with bin ≤ `bin` to the front of [start, end), keeping the order on both sides; returns
+   * where the right child starts.
+   */
   private partition(start: number, end: number, base: number, bin: number): number {
-    const { rows, rowClass, rowWeight } = this;
-    const binned = this.data.binned;
-    let i = start;
-    let j = end - 1;
-    while (i <= j) {
-      if (binned[base + rows[i]] <= bin) {
-        i++;
-        continue;
-      }
-      const r = rows[i];
-      rows[i] = rows[j];
-      rows[j] = r;
-      const c = rowClass[i];
-      rowClass[i] = rowClass[j];
-      rowClass[j] = c;
-      const w = rowWeight[i];
-      rowWeight[i] = rowWeight[j];
-      rowWeight[j] = w;
-      j--;
-    }
-    return i;
+    const { rows, rowClass, rowCount, spareRows, spareClass, spareCount } = this;
+    const l = partitionRows(
+      this.data.binned,
+      base,
+      bin,
+      rows,
+      rowClass,
+      rowCount,
+      spareRows,
+      spareClass,
+      spareCount,
+      start,
+      end,
+    );
+    const r = end - l;
+    rows.set(spareRows.subarray(0, r), l);
+    rowClass.set(spareClass.subarray(0, r), l);
+    rowCount.set(spareCount.subarray(0, r), l);
+    return l;
   }
 }
 
@@ -308,76 +444,7 @@ function sortSmall(values: Int32Array, n: number): void {
   }
 }
 
-/** Growable node arrays of the tree being built. */
-class TreeBuffers {
-  feature: Int32Array;
-  bin: Int32Array;
-  left: Int32Array;
-  right: Int32Array;
-  nodeSamples: Int32Array;
-  leafProba: Float32Array;
-  nNodes = 0;
-  nLeafValues = 0;
-
-  constructor(
-    capacity: number,
-    private readonly k: number,
-  ) {
-    this.feature = new Int32Array(capacity);
-    this.bin = new Int32Array(capacity);
-    this.left = new Int32Array(capacity);
-    this.right = new Int32Array(capacity);
-    this.nodeSamples = new Int32Array(capacity);
-    this.leafProba = new Float32Array(capacity * k);
-  }
-
-  addNode(samples: number): number {
-    if (this.nNodes === this.feature.length) this.grow();
-    const id = this.nNodes++;
-    this.nodeSamples[id] = samples;
-    return id;
-  }
-
-  makeLeaf(id: number, totals: Float64Array): void {
-    const k = this.k;
-    this.feature[id] = -1;
-    this.left[id] = this.right[id] = -1;
-    let sum = 0;
-    for (let c = 0; c < k; c++) sum += totals[c];
-    const o = this.nLeafValues;
-    // A node whose rows all weigh 0 (class weight 0) says nothing: spread it evenly.
-    for (let c = 0; c < k; c++) this.leafProba[o + c] = sum > 0 ? totals[c] / sum : 1 / k;
-    this.nLeafValues += k;
-  }
-
-  toTree(): GrownTree {
-    const n = this.nNodes;
-    return {
-      feature: this.feature.slice(0, n),
-      bin: this.bin.slice(0, n),
-      left: this.left.slice(0, n),
-      right: this.right.slice(0, n),
-      nodeSamples: this.nodeSamples.slice(0, n),
-      leafProba: this.leafProba.slice(0, this.nLeafValues),
-    };
-  }
-
-  private grow(): void {
-    const capacity = this.feature.length * 2;
-    const enlarge = <T extends Int32Array | Float32Array>(
-      a: T,
-      make: (size: number) => T,
-      size: number,
-    ): T => {
-      const b = make(size);
-      b.set(a);
-      return b;
-    };
-    this.feature = enlarge(this.feature, (s) => new Int32Array(s), capacity);
-    this.bin = enlarge(this.bin, (s) => new Int32Array(s), capacity);
-    this.left = enlarge(this.left, (s) => new Int32Array(s), capacity);
-    this.right = enlarge(this.right, (s) => new Int32Array(s), capacity);
-    this.nodeSamples = enlarge(this.nodeSamples, (s) => new Int32Array(s), capacity);
-    this.leafProba = enlarge(this.leafProba, (s) => new Float32Array(s), capacity * this.k);
-  }
+/** n draws with replacement from [0, n), as counts per row. */
+function drawBootstrap(counts: Int32Array, rng: Random, n: number): void {
+  for (let i = 0; i < n; i++) counts[rng.int(n)]++;
 }
