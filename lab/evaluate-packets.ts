@@ -7,7 +7,9 @@
  *   - the flow classifier: a Random Forest on `conn` features trained on the labelled train run, as
  *     lab/evaluate.ts trains it (interim records every `--interim` seconds);
  *   - the flow zero-day autoencoder: trained on the train run's benign connection records only (through the
- *     forest's pipeline), threshold at `--flow-fpr` of held-out benign records.
+ *     forest's pipeline), threshold at `--flow-fpr` of held-out benign records; or, with
+ *     `--zero-day-train RUN_DIR`, on every record of a benign-only run (`lab/run.ts --benign-only`), whose
+ *     connections live as long as a soak's do.
  *
  * All three are scored offline on the test run's capture, over one evaluation span: from the end of
  * packet-ae's calibration to the end of the run. A flow record counts from the capture time the meter
@@ -21,6 +23,7 @@
  *
  *   node --import tsx lab/evaluate-packets.ts --train RUN_DIR --test RUN_DIR [--out DIR]
  *        [--feature-map-grace 2000] [--detector-grace 15000] [--calibration 5000] [--false-alarm-rate 1e-4]
+ *        [--zero-day-train BENIGN_RUN_DIR]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
@@ -56,6 +59,7 @@ const { values } = parseArgs({
     'false-alarm-rate': { type: 'string', default: '0.0001' },
     'flow-fpr': { type: 'string', default: '0.01' },
     window: { type: 'string', default: '60' },
+    'zero-day-train': { type: 'string' },
   },
 });
 if (!values.train || !values.test) {
@@ -132,15 +136,31 @@ const {
   trainTruth,
   Number(values.trees),
 );
-const benignRows = [...y.keys()].filter((i) => y[i] === 0);
+const zeroDayTrain = values['zero-day-train'];
+let zeroDayX = trainX;
+let benignRows = [...y.keys()].filter((i) => y[i] === 0);
+if (zeroDayTrain !== undefined) {
+  const benignTruth = await readLabGroundTruth(join(zeroDayTrain, 'ground-truth.json'));
+  if (benignTruth.phases.length > 0) throw new Error(`--zero-day-train ${zeroDayTrain} has attack phases`);
+  const { records } = await meterWithTimes(join(zeroDayTrain, benignTruth.pcap), interim);
+  const { table } = buildFeatureTable(
+    records.map((r) => r.record),
+    'conn',
+    { sortByTime: false, labelOf: () => 'normal' },
+  );
+  zeroDayX = pipeline.transform(table).x;
+  benignRows = [...Array(table.nRows).keys()];
+}
 new Random(1).shuffle(benignRows);
 const holdOut = Math.max(1, Math.round(benignRows.length * 0.1));
 const zeroDay = new AnomalyDetector({ seed: 1 });
-await zeroDay.fit(takeRows(trainX, benignRows.slice(holdOut)), {
-  validation: takeRows(trainX, benignRows.slice(0, holdOut)),
+await zeroDay.fit(takeRows(zeroDayX, benignRows.slice(holdOut)), {
+  validation: takeRows(zeroDayX, benignRows.slice(0, holdOut)),
   falsePositiveRate: Number(values['flow-fpr']),
 });
-log(`flow models: ${trainTable.nRows} training records (${benignRows.length} benign) from ${values.train}`);
+log(
+  `flow models: ${trainTable.nRows} training records from ${values.train}; zero-day AE on ${benignRows.length} benign records from ${zeroDayTrain ?? values.train}`,
+);
 
 const metered = await meterWithTimes(join(values.test, truth.pcap), interim);
 const testRecords = metered.records.filter((r) => r.at >= spanStart);
@@ -239,6 +259,8 @@ const result = {
   },
   flowClassifier: { interimSeconds: interim, trainRecords: trainTable.nRows, ...figures(forestUnits) },
   flowZeroDay: {
+    trainedOn: zeroDayTrain ?? values.train,
+    trainRecords: benignRows.length,
     falsePositiveRate: Number(values['flow-fpr']),
     threshold: zeroDayThreshold,
     ...figures(zeroDayUnits),

@@ -15,6 +15,7 @@ import { Random } from '../src/util/random.js';
 import { attackPhases } from './attacks.js';
 import { startBenign } from './benign.js';
 import { DEVICE_PORTS, startDevice } from './devices.js';
+import { GAP_S, labPlan } from './lab-plan.js';
 import { LAB_ADDRESSES } from './netns.js';
 import { ChildRegistry, sleep, type LabChild } from './processes.js';
 
@@ -24,12 +25,9 @@ export interface LabOptions {
   scale: number;
   /** Seconds of benign-only traffic before the first attack. Default 15 × scale. */
   lead?: number;
+  /** A benign-only run of this many minutes (no attack phase): false alerts per hour need hours of it. */
+  benignOnlyMinutes?: number;
 }
-
-/** Seconds of benign-only traffic before the first attack, between attacks and after the last, at scale 1. */
-const WARM_UP_S = 15;
-const GAP_S = 5;
-const COOL_DOWN_S = 5;
 
 const now = (): number => Date.now() / 1000;
 
@@ -74,8 +72,8 @@ export async function runInside(options: LabOptions): Promise<LabGroundTruth> {
     closeDevice = () => running.close();
 
     const scale = options.scale;
-    const lead = options.lead ?? WARM_UP_S * scale;
-    const maxSeconds = lead + COOL_DOWN_S * scale + 7 * (GAP_S * scale + 40) + 30;
+    const plan = labPlan(options);
+    const { lead, maxSeconds } = plan;
     const benign = startBenign(
       { device, clients, seed: rng.nextUint32(), admin, maxSeconds },
       children,
@@ -83,7 +81,8 @@ export async function runInside(options: LabOptions): Promise<LabGroundTruth> {
     );
     const phases: LabPhase[] = [];
     await sleep(lead * 1000, stopBenign.signal);
-    for (const phase of attackPhases({ device, attacker, scale, seed: options.seed })) {
+    const attacks = plan.attacks ? attackPhases({ device, attacker, scale, seed: options.seed }) : [];
+    for (const phase of attacks) {
       if (stopBenign.signal.aborted) break;
       const phaseStart = now();
       log(`phase ${phase.name} started: ${phase.command}`);
@@ -105,8 +104,9 @@ export async function runInside(options: LabOptions): Promise<LabGroundTruth> {
       // Jittered gap, so phase boundaries do not fall on a fixed grid across seeds.
       await sleep((GAP_S * scale + rng.next()) * 1000, stopBenign.signal);
     }
-    await sleep(COOL_DOWN_S * scale * 1000, stopBenign.signal);
-    if (phases.length < 7) throw new Error('the lab was interrupted before every phase ran');
+    await sleep(plan.coolDown * 1000, stopBenign.signal);
+    if (phases.length < attacks.length) throw new Error('the lab was interrupted before every phase ran');
+    if (!plan.attacks && stopBenign.signal.aborted) throw new Error('the lab was interrupted before its end');
 
     stopBenign.abort();
     await Promise.race([benign.done, sleep(8000)]);

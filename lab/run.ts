@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runInside } from './inside.js';
+import { MAX_BENIGN_ONLY_MINUTES } from './lab-plan.js';
 import { createLabNamespace, destroyLabNamespace, labUnavailableReason } from './netns.js';
 import { sleep } from './processes.js';
 
@@ -10,6 +11,7 @@ import { sleep } from './processes.js';
  * The traffic lab, one command:
  *
  *   sudo node --import tsx lab/run.ts [--out DIR] [--seed N] [--scale F | --quick]
+ *   sudo node --import tsx lab/run.ts --benign-only --minutes M [--out DIR] [--seed N]
  *
  * Creates a network namespace of its own, re-runs itself inside it (`--inside`, internal), and deletes the
  * namespace — killing anything still running in it — when the inner run ends, fails or is interrupted.
@@ -27,6 +29,7 @@ export function missingLabTool(): string | null {
 
 const USAGE = `usage: node --import tsx lab/run.ts [--out DIR] [--seed N] [--scale F | --quick] [--netns NAME]
                                    [--start-delay S] [--lead S]
+       node --import tsx lab/run.ts --benign-only --minutes M [--out DIR] [--seed N] [--netns NAME]
   --out DIR   output directory (run.pcap, ground-truth.json); default runs/lab/seed-N
   --seed N    seeds benign timings, telemetry values and the guessed credentials (default 1)
   --scale F   multiplies every phase length and count (default 1: about 1.5 minutes)
@@ -34,7 +37,27 @@ const USAGE = `usage: node --import tsx lab/run.ts [--out DIR] [--seed N] [--sca
   --netns NAME       name of the lab's namespace (default iotids-lab-PID); it must not exist yet
   --start-delay S    wait S seconds after creating the namespace, so a capture can attach first
   --lead S    seconds of benign-only traffic before the first attack (default 15 × scale, at most 1800):
-              a packet-level detector needs minutes of it for its grace periods`;
+              a packet-level detector needs minutes of it for its grace periods
+  --benign-only      no attack phase: only the device and its benign clients, for --minutes M (at most
+                     ${MAX_BENIGN_ONLY_MINUTES}); the ground truth has no phase, every connection is benign`;
+
+/**
+ * The length of a benign-only run from `--benign-only` and `--minutes`, undefined for a run with attacks,
+ * or the reason the combination is refused.
+ */
+export function parseBenignOnly(
+  benignOnly: boolean,
+  minutes: string | undefined,
+  lead: number | undefined,
+): number | undefined | string {
+  if (!benignOnly) return minutes === undefined ? undefined : '--minutes needs --benign-only';
+  if (lead !== undefined) return '--lead has no meaning with --benign-only (the whole run is benign)';
+  const m = Number(minutes);
+  if (minutes === undefined || !(m > 0 && m <= MAX_BENIGN_ONLY_MINUTES)) {
+    return `--benign-only needs --minutes in (0, ${MAX_BENIGN_ONLY_MINUTES}]`;
+  }
+  return m;
+}
 
 /**
  * Last resort when the process dies on an exception: whatever else is lost, the namespace and its processes
@@ -67,6 +90,8 @@ async function main(): Promise<number> {
       netns: { type: 'string' },
       'start-delay': { type: 'string', default: '0' },
       lead: { type: 'string' },
+      'benign-only': { type: 'boolean', default: false },
+      minutes: { type: 'string' },
       inside: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -86,9 +111,14 @@ async function main(): Promise<number> {
     process.stderr.write(`lab: --lead must be in [0, 1800] seconds\n${USAGE}\n`);
     return 2;
   }
-  const out = resolve(values.out ?? `runs/lab/seed-${seed}`);
+  const benignOnlyMinutes = parseBenignOnly(values['benign-only'], values.minutes, lead);
+  if (typeof benignOnlyMinutes === 'string') {
+    process.stderr.write(`lab: ${benignOnlyMinutes}\n${USAGE}\n`);
+    return 2;
+  }
+  const out = resolve(values.out ?? `runs/lab/${benignOnlyMinutes ? 'benign-' : ''}seed-${seed}`);
   if (values.inside) {
-    await runInside({ out, seed, scale, lead });
+    await runInside({ out, seed, scale, lead, benignOnlyMinutes });
     return 0;
   }
 
@@ -123,6 +153,7 @@ async function main(): Promise<number> {
     const self = fileURLToPath(import.meta.url);
     const args = ['--out', out, '--seed', String(seed), '--scale', String(scale), '--inside'];
     if (lead !== undefined) args.push('--lead', String(lead));
+    if (benignOnlyMinutes !== undefined) args.push('--benign-only', '--minutes', String(benignOnlyMinutes));
     const child = spawn(
       'ip',
       ['netns', 'exec', namespace, process.execPath, ...process.execArgv, self, ...args],
