@@ -56,7 +56,9 @@ export function startMockBroker(): Promise<MockBroker> {
         brokers,
         produce: (topic, lines, options = {}) => {
           const args = ['-P', '-b', brokers, '-t', topic];
-          if (options.compression) args.push('-z', options.compression);
+          // One batch for all lines: librdkafka sends a batch uncompressed when compressing does not make it
+          // smaller, which a lone small record (the first, sent early on a loaded machine) often is.
+          if (options.compression) args.push('-z', options.compression, '-X', 'linger.ms=1000');
           if (options.keyed) args.push('-K', '\t');
           const result = spawnSync('kcat', args, {
             input: `${lines.join('\n')}\n`,
