@@ -26,7 +26,8 @@ export function packetModelInfo(model: PacketModel, modelDir: string, createdAt:
     protocol: `grace periods, ${model.features.nFeatures} packet-stats features`,
     classes: ['normal', ANOMALY_CLASS],
     normalClass: 'normal',
-    thresholds: { [ANOMALY_CLASS]: model.detector.threshold ?? Number.NaN },
+    // Six significant digits for reading; /v1/capture gives the exact threshold.
+    thresholds: { [ANOMALY_CLASS]: Number((model.detector.threshold ?? Number.NaN).toPrecision(6)) },
     inputColumns: model.features.nFeatures,
     createdAt,
     loadedAt: new Date().toISOString(),
