@@ -56,7 +56,7 @@ export function registerWatch(program: Command): void {
     )
     .option(
       '--port <n>',
-      'serve the API and dashboard on this port (default: a free loopback port)',
+      'serve the API and dashboard on this port (default: a free loopback port; a packet-ae model serves them only with --port)',
       intOption('--port'),
     )
     .option(

@@ -85,7 +85,8 @@ interface PendingGroup {
  * `iot-ids watch` with a packet-ae model: every captured packet → packet-stats features → the frozen
  * detector's score; packets above the threshold are folded per source and written, at least every
  * `flushMs`, into the alert store as class `anomaly`, where the store merges them per source and alert
- * window exactly as it merges the flow detectors' alerts (windows on the scoring clock). Nothing is
+ * window exactly as it merges the flow detectors' alerts (windows on the scoring clock), and, given a hub
+ * (`watch --port`, packet-serve.ts), published to live clients once durable. Nothing is
  * queued: scoring is synchronous in the reader, so a slow scorer slows the reading and drops happen in the
  * kernel, where tcpdump's statistics count them.
  */
