@@ -143,32 +143,56 @@ export class AlertAggregator {
       };
     });
     const results = this.store.writeGroups(writes);
-    const events: LiveEvent[] = [];
-    const lastTime = new Date(batch.time).toISOString();
     results.forEach((result, i) => {
       const g = batch.groups[i];
       this.openAlerts.set(groupKey(g.class, g.sourceKey), result.id);
-      if (result.created) {
-        const alert = this.store.get(result.id);
-        if (alert) events.push({ type: 'alert', data: alert });
-      } else {
-        events.push({
-          type: 'update',
-          data: { id: result.id, class: g.class, count: result.count, lastTime },
-        });
-      }
     });
     const durable = this.store.durable();
-    const hub = this.hub;
-    if (hub) {
-      // Live clients and forwarders never hear of an alert before it is durable.
-      durable.then(
-        () => hub.publish(events),
-        () => {},
-      );
-    }
+    if (this.hub) publishWhenDurable(this.hub, durable, liveEventsOf(this.store, writes, results));
     return { results, durable };
   }
+}
+
+/**
+ * The live events of groups just merged into the store (`results[i]` is where `writes[i]` landed): the new
+ * alert as stored for a group that opened one, else the grown count.
+ */
+export function liveEventsOf(
+  store: AlertStore,
+  writes: readonly AlertGroupWrite[],
+  results: readonly AlertGroupResult[],
+): LiveEvent[] {
+  const events: LiveEvent[] = [];
+  results.forEach((result, i) => {
+    const w = writes[i];
+    if (result.created) {
+      const alert = store.get(result.id);
+      if (alert) events.push({ type: 'alert', data: alert });
+    } else {
+      events.push({
+        type: 'update',
+        data: {
+          id: result.id,
+          class: w.class,
+          count: result.count,
+          lastTime: new Date(w.lastTime).toISOString(),
+        },
+      });
+    }
+  });
+  return events;
+}
+
+/** Live clients and forwarders never hear of an alert before it is durable. */
+export function publishWhenDurable(
+  hub: AlertHub,
+  durable: Promise<void>,
+  events: readonly LiveEvent[],
+): void {
+  durable.then(
+    () => hub.publish(events),
+    () => {},
+  );
 }
 
 function groupKey(cls: string, sourceKey: string): string {

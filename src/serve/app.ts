@@ -21,20 +21,37 @@ import type { DetectionService } from './detection-service.js';
 import { ClientAbortedError, HttpError } from './http-error.js';
 import { checkBrowserRequest, type BrowserGuard } from './browser-guard.js';
 import { OverloadedError } from './micro-batcher.js';
-import type { ModelSlot, ReloadResult } from '../detection/model-slot.js';
+import type { ModelInfo, ModelSlot, ReloadResult } from '../detection/model-slot.js';
 import type { TestMetrics } from './model-test-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { readBody } from './request-body.js';
 import type { ServiceMetrics } from './service-metrics.js';
 import { clientAddressOf } from './source-key.js';
-import type { WatchHealth } from './watch-health.js';
+import type { CaptureHealth } from './watch-health.js';
 
-/** Everything the routes need; built by `startServer`. */
-export interface AppContext {
+/** The routes that score records (POST /v1/detect) and swap the model: a flow model's, served by `startServer`. */
+export interface FlowRoutesContext {
   slot: ModelSlot;
   service: DetectionService;
   /** Parses and validates request bodies (in a worker thread unless configured otherwise). */
   bodyDecoder: BodyDecoder;
+  sourceField: string | undefined;
+  maxBodyBytes: number;
+  maxRecordsPerRequest: number;
+  /** Test metrics of the served model, read from its run directory. */
+  testMetrics: () => Promise<TestMetrics | null>;
+  reload: () => Promise<ReloadResult>;
+}
+
+/** Everything the routes need; built by `startServer` and `startPacketServer`. */
+export interface AppContext {
+  /** The model named by /v1/model, /readyz and the summary's classes. */
+  info: () => ModelInfo;
+  /**
+   * The record-scoring routes; null under a packet-ae watch, which scores captured packets only: then
+   * POST /v1/detect and POST /v1/model/reload answer 409 saying so.
+   */
+  flow: FlowRoutesContext | null;
   store: AlertStore;
   hub: AlertHub;
   metrics: ServiceMetrics;
@@ -44,12 +61,6 @@ export interface AppContext {
   rateLimiter: RateLimiter | null;
   /** Host, Origin and content-type checks against pages in a browser (browser-guard.ts). */
   browserGuard: BrowserGuard;
-  sourceField: string | undefined;
-  maxBodyBytes: number;
-  maxRecordsPerRequest: number;
-  /** Test metrics of the served model, read from its run directory. */
-  testMetrics: () => Promise<TestMetrics | null>;
-  reload: () => Promise<ReloadResult>;
   /** Closers of the open event streams, so shutdown can end them. */
   liveStreams: Set<() => void>;
   isClosing: () => boolean;
@@ -57,7 +68,7 @@ export interface AppContext {
   /** The dashboard's files by URL path (`/`, `/dashboard/…`), read at start-up. */
   dashboard: ReadonlyMap<string, DashboardAsset>;
   /** The health of the capture `watch` feeds the service from; null under `serve` (no capture). */
-  captureHealth: () => WatchHealth | null;
+  captureHealth: () => CaptureHealth | null;
 }
 
 type Env = { Bindings: HttpBindings };
@@ -164,7 +175,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {
     if (ctx.isClosing() || !ctx.store.isOpen) return c.json({ status: 'shutting down' }, 503);
-    return c.json({ status: 'ready', model: ctx.slot.info.id });
+    return c.json({ status: 'ready', model: ctx.info().id });
   });
   app.get('/metrics', async (c) => {
     ctx.metrics.liveSubscribers.set(ctx.hub.size);
@@ -172,26 +183,30 @@ export function createApp(ctx: AppContext): Hono<Env> {
   });
 
   app.post('/v1/detect', async (c) => {
+    const flow = flowRoutes(
+      ctx,
+      'it scores the packets it captures and takes no records (POST records to `iot-ids serve` with a flow model)',
+    );
     if (ctx.isClosing()) throw new HttpError(503, 'shutting down', {}, { 'retry-after': '5' });
     let body: Buffer;
     try {
-      body = await readBody(c.env.incoming, ctx.maxBodyBytes);
+      body = await readBody(c.env.incoming, flow.maxBodyBytes);
     } catch (error) {
       if (error instanceof HttpError) ctx.metrics.requestsRejected.inc({ reason: 'too_large' });
       throw error;
     }
-    const detector = ctx.slot.current;
+    const detector = flow.slot.current;
     const client = clientAddressOf(c.env.incoming.socket.remoteAddress);
     let decoded: DecodedWithBody;
     try {
-      decoded = await ctx.bodyDecoder.decode(body, {
+      decoded = await flow.bodyDecoder.decode(body, {
         contentType: c.req.header('content-type'),
         format: c.req.query('format'),
         features: c.req.query('features'),
         schema: detector.inputSchema,
         featureSet: trafficFeatureSetOf(detector.manifest),
-        maxRecords: ctx.maxRecordsPerRequest,
-        sourceField: ctx.sourceField,
+        maxRecords: flow.maxRecordsPerRequest,
+        sourceField: flow.sourceField,
         client,
       });
     } catch (error) {
@@ -205,7 +220,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
     if (decoded.skipped && decoded.skipped.total > 0) {
       ctx.metrics.recordsRejected.inc({ reason: 'skipped_line' }, decoded.skipped.total);
     }
-    if (decoded.recordCount === 0) return jsonText(c, emptyDetectResponse(ctx.slot.info.id, extras));
+    if (decoded.recordCount === 0) return jsonText(c, emptyDetectResponse(flow.slot.info.id, extras));
     ctx.metrics.stageDuration.observe({ stage: 'validate' }, decoded.validateMs / 1000);
     const { table, errors, rowIndices } = decoded;
     if (errors.length > 0) {
@@ -225,7 +240,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
     }
     let outcome;
     try {
-      outcome = await ctx.service.detect({
+      outcome = await flow.service.detect({
         table,
         recordOf: submittedRecords(decoded.body, decoded.format, rowIndices, detector.inputSchema),
         source: decoded.source,
@@ -256,7 +271,7 @@ export function createApp(ctx: AppContext): Hono<Env> {
   app.get('/v1/alerts/summary', (c) => {
     const bucketMs = (intParam(c.req.query('bucket'), 'bucket') ?? 60) * 1000;
     const since = timeParam(c.req.query('since'), 'since') ?? Date.now() - 60 * 60 * 1000;
-    const info = ctx.slot.info;
+    const info = ctx.info();
     return c.json({
       since: new Date(since).toISOString(),
       bucketSeconds: bucketMs / 1000,
@@ -324,17 +339,22 @@ export function createApp(ctx: AppContext): Hono<Env> {
 
   app.get('/v1/model', async (c) =>
     c.json({
-      model: ctx.slot.info,
-      // The fields a record needs, with what training saw of each, and an example record.
-      input: describeInput(ctx.slot.current.pipeline.toJSON()),
-      testMetrics: await ctx.testMetrics(),
+      model: ctx.info(),
+      // The fields a record needs, with what training saw of each, and an example record (none: a packet
+      // detector takes no records).
+      input: ctx.flow && describeInput(ctx.flow.slot.current.pipeline.toJSON()),
+      testMetrics: ctx.flow && (await ctx.flow.testMetrics()),
     }),
   );
 
   app.get('/v1/capture', (c) => c.json({ capture: ctx.captureHealth() }));
 
   app.post('/v1/model/reload', async (c) => {
-    const result = await ctx.reload();
+    const flow = flowRoutes(
+      ctx,
+      'its model is not swapped over HTTP: restart watch with the new model directory',
+    );
+    const result = await flow.reload();
     return c.json(result, result.ok ? 200 : 422);
   });
 
@@ -369,6 +389,12 @@ function page(c: Context<Env>, asset: DashboardAsset | undefined): Response {
       "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   });
+}
+
+/** The record-scoring routes, or a 409 naming why a packet-ae watch has none. */
+function flowRoutes(ctx: AppContext, why: string): FlowRoutesContext {
+  if (ctx.flow) return ctx.flow;
+  throw new HttpError(409, `this service is a packet-ae watch: ${why}`, { model: ctx.info().id });
 }
 
 /** A full queue (decoder or micro-batcher) is a 503 the client may retry; anything else passes through. */

@@ -9,9 +9,11 @@ import { available } from '../../test/available.js';
 import { CHROMIUM, launchHeadlessChromium } from '../../test/headless-chromium.js';
 import { until } from '../../test/until.js';
 import { writePcap } from '../traffic/test-helpers/capture-writer.js';
-import { startServer, type RunningServer } from './server.js';
+import { startPacketServer, startServer, type RunningServer } from './server.js';
 import { ATTACKER, labFrames, makeConnModel } from './watch/test-helpers/conn-model.js';
 import { StdinWithKernelDrops } from './watch/test-helpers/kernel-drops.js';
+import { makePacketModel } from './watch/test-helpers/packet-model.js';
+import { packetModelInfo, servePacketWatch } from './watch/packet-serve.js';
 import { startWatch, type RunningWatch } from './watch/watch.js';
 
 /** Screenshots go to a git-ignored folder of the repository unless told otherwise. */
@@ -85,6 +87,50 @@ describe.runIf(available(CHROMIUM, SUITE, 'Chromium'))(SUITE, () => {
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
     await page.close();
+  });
+
+  it('shows a packet-ae watch: its packet health, warm-up and the anomaly alerts of a scan', async () => {
+    const model = await makePacketModel();
+    const packets = await startPacketServer({
+      model: packetModelInfo(model, join(dir, 'lab-packets', 'model'), '2026-12-07T00:00:00.000Z'),
+      port: 0,
+      store: join(dir, 'packets.db'),
+      storeSynchronous: 'normal',
+      rateLimit: false,
+    });
+    const stdin = new PassThrough();
+    const packetWatch = servePacketWatch(new StdinWithKernelDrops(stdin, 0), model, packets, { flushMs: 20 });
+    try {
+      // 340 s of the fixture network, a 150-port scan from second 320 (after the 300 s warm-up).
+      stdin.write(writePcap(labFrames(1_300_000, { seconds: 340, scanAt: 320, scanPorts: 150 })));
+      await until(() => packetWatch.totals().alertGroups > 0, 30_000, 20);
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(packets.url, { waitUntil: 'load' });
+      await page.locator('#conn-text', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+      await expect
+        .poll(() => page.locator('#health').textContent(), { timeout: 10_000 })
+        .toMatch(/packets scored\s*7,100/);
+      const health = await page.locator('#health').textContent();
+      expect(health).toMatch(/warm-up \(no alerts\)\s*over \(6,000 packets\)/);
+      expect(health).not.toContain('open connections');
+      expect(await page.locator('#model').textContent()).toContain('packet-ae');
+      await expect.poll(() => page.locator('#feed').textContent()).toContain(ATTACKER);
+      expect(await page.locator('#stats').textContent()).toContain('anomaly');
+      expect(errors).toEqual([]);
+      await mkdir(screenshotDir, { recursive: true });
+      await page.waitForTimeout(1700);
+      await page.screenshot({
+        path: join(screenshotDir, 'iot-ids-dashboard-packet-watch.png'),
+        fullPage: true,
+      });
+      await page.close();
+    } finally {
+      stdin.end();
+      await packetWatch.stop();
+      await packets.close();
+    }
   });
 
   it('keeps the health panel hidden when no capture is attached (serve)', async () => {

@@ -7,7 +7,7 @@ import { IotIdsError } from '../errors.js';
  */
 export class HttpError extends IotIdsError {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 421 | 422 | 429 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 421 | 422 | 429 | 503,
     message: string,
     /** Extra fields of the JSON answer, e.g. `errors` for validation failures. */
     readonly details: Record<string, unknown> = {},

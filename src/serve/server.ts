@@ -18,7 +18,10 @@ import { ModelSlot, type ReloadResult } from '../detection/model-slot.js';
 import { readTestMetrics } from './model-test-metrics.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { ServiceMetrics } from './service-metrics.js';
-import type { WatchHealth } from './watch-health.js';
+import type { AlertHub } from '../alerts/alert-hub.js';
+import type { ModelInfo } from '../detection/model-slot.js';
+import type { FlowRoutesContext } from './app.js';
+import type { CaptureHealth } from './watch-health.js';
 
 export interface ServerOptions {
   /** Model directory written by `iot-ids train` (…/model); its run's metrics.json is read from `..`. */
@@ -100,46 +103,84 @@ export interface ServerOptions {
   forwarders?: readonly AlertForwarder[];
 }
 
-export interface RunningServer {
+/**
+ * The options of the HTTP shell every service shares (listening, token, store, live clients, limits),
+ * whatever scores the alerts: `startServer` (a flow model) and `startPacketServer` (a packet-ae watch).
+ */
+export type AlertServiceOptions = Pick<
+  ServerOptions,
+  | 'host'
+  | 'allowedHosts'
+  | 'port'
+  | 'token'
+  | 'tokenFile'
+  | 'store'
+  | 'storeSynchronous'
+  | 'retentionDays'
+  | 'pruneIntervalMs'
+  | 'alertWindowSeconds'
+  | 'rateLimit'
+  | 'headersTimeoutMs'
+  | 'requestTimeoutMs'
+  | 'keepAliveTimeoutMs'
+  | 'maxLiveClients'
+  | 'log'
+  | 'forwarders'
+>;
+
+/** A listening service: alert API, live streams, /metrics, dashboard, capture health. */
+export interface RunningAlertService {
   /** e.g. http://127.0.0.1:8080 */
   url: string;
   host: string;
   port: number;
+  /**
+   * Stops accepting connections, ends live streams, lets requests in flight finish (their alerts are
+   * committed), then closes the store and the model. Idempotent.
+   */
+  close(): Promise<void>;
+  /** The service's Prometheus metrics; `watch` registers its capture health beside them. */
+  metrics: ServiceMetrics;
+  /** The alert store the API reads (a packet-ae watch writes its alerts into it). */
+  store: AlertStore;
+  /** The live clients (SSE, WebSocket) and forwarders; publish only alerts already durable in `store`. */
+  hub: AlertHub;
+  /**
+   * For `watch`: attaches the capture whose health `GET /v1/capture` and the dashboard's health panel
+   * show (read on every request). Without it they report no capture.
+   */
+  attachCapture(health: () => CaptureHealth): void;
+}
+
+export interface RunningServer extends RunningAlertService {
   /**
    * Loads the model directory again and swaps it in only if it passes validation; otherwise the old model
    * keeps serving and the result says why. Never rejects. Call it on SIGHUP.
    */
   reload(): Promise<ReloadResult>;
   /**
-   * Stops accepting connections, ends live streams, lets requests in flight finish (their alerts are
-   * committed), then closes the store and the model. Idempotent.
-   */
-  close(): Promise<void>;
-  /**
    * For `watch`, which feeds the same pipeline from captured traffic instead of HTTP: scores records into
    * the store, the live streams and the metrics exactly as POST /v1/detect does.
    */
   detect(request: DetectRequest): Promise<DetectOutcome>;
-  /** The service's Prometheus metrics; `watch` registers its capture health beside them. */
-  metrics: ServiceMetrics;
   /** The model being served (it may be swapped by `reload`). */
   slot: ModelSlot;
-  /**
-   * For `watch`: attaches the capture whose health `GET /v1/capture` and the dashboard's health panel
-   * show (read on every request). Without it they report no capture.
-   */
-  attachCapture(health: () => WatchHealth): void;
 }
 
 const CLOSE_GRACE_MS = 5000;
 
-/** Starts the detection service: loads and checks the model, opens the store, listens. */
-export async function startServer(options: ServerOptions): Promise<RunningServer> {
+/** The options checked before anything is loaded, so a bad flag fails at once. */
+interface CheckedListen {
+  host: string;
+  port: number;
+  token: string | undefined;
+  log: (message: string) => void;
+}
+
+async function checkListenOptions(options: AlertServiceOptions): Promise<CheckedListen> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`invalid port ${port}`);
-  const log = options.log ?? (() => {});
-  // Checked before the model is loaded, so a bad flag fails at once.
   if (options.retentionDays !== undefined) checkRetentionDays(options.retentionDays);
   const pruneIntervalMs = options.pruneIntervalMs ?? 3_600_000;
   if (!Number.isInteger(pruneIntervalMs) || pruneIntervalMs < 1) {
@@ -156,7 +197,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       `refusing to listen on ${host} without a bearer token: pass --token-file, or bind to 127.0.0.1`,
     );
   }
+  return { host, port, token, log: options.log ?? (() => {}) };
+}
 
+function openStore(options: AlertServiceOptions): AlertStore {
+  return AlertStore.open(options.store ?? 'alerts.db', {
+    synchronous: options.storeSynchronous,
+    retentionDays: options.retentionDays,
+    alertWindowSeconds: options.alertWindowSeconds,
+  });
+}
+
+/** Starts the detection service: loads and checks the model, opens the store, listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const checked = await checkListenOptions(options);
   const slot = await ModelSlot.open(options.modelDir, {
     thresholds: options.thresholds,
     normalClass: options.normalClass,
@@ -164,12 +218,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   let store: AlertStore | undefined;
   try {
-    store = AlertStore.open(options.store ?? 'alerts.db', {
-      synchronous: options.storeSynchronous,
-      retentionDays: options.retentionDays,
-      alertWindowSeconds: options.alertWindowSeconds,
-    });
-    return await listen(options, host, port, token, slot, store, log);
+    store = openStore(options);
+    const { metrics, hub } = liveParts(options);
+    const served = flowServed(options, slot, store, metrics, hub, checked.log);
+    const shell = await listen(options, checked, store, metrics, hub, served);
+    return {
+      ...shell,
+      reload: served.flow.reload,
+      detect: (request) => served.service.detect(request),
+      slot,
+    };
   } catch (error) {
     store?.close();
     await slot.dispose();
@@ -177,24 +235,60 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 }
 
-/** Largest message accepted from a WebSocket client (the service only sends; clients say little). */
-const MAX_WEBSOCKET_MESSAGE_BYTES = 64 * 1024;
+/** The metrics registry and the live-client hub (one slot per forwarder besides the live clients). */
+function liveParts(options: AlertServiceOptions): { metrics: ServiceMetrics; hub: AlertHub } {
+  return {
+    metrics: new ServiceMetrics(),
+    hub: hubWithForwarders(options.forwarders ?? [], options.maxLiveClients ?? 100),
+  };
+}
 
-async function listen(
+/** The model information a packet-ae watch shows in /v1/model, /readyz and the dashboard. */
+export type PacketServerOptions = AlertServiceOptions & { model: ModelInfo };
+
+/**
+ * The same service for `iot-ids watch` with a packet-ae model: alert API, live streams, /metrics, capture
+ * health and dashboard, with the same token, limits and browser checks as `startServer`, but no model to
+ * score records with: POST /v1/detect and POST /v1/model/reload answer 409. The packet watch writes its
+ * alerts into `store` and publishes them to `hub` once durable (packet-watch.ts).
+ */
+export async function startPacketServer(options: PacketServerOptions): Promise<RunningAlertService> {
+  const checked = await checkListenOptions(options);
+  const store = openStore(options);
+  try {
+    const { metrics, hub } = liveParts(options);
+    metrics.setModel(options.model);
+    const done = (): Promise<void> => Promise.resolve();
+    const served: Served = { info: () => options.model, flow: null, drain: done, stop: done, dispose: done };
+    return await listen(options, checked, store, metrics, hub, served);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+/** What scores the alerts a service shows, and how it shuts down. */
+interface Served {
+  info: () => ModelInfo;
+  flow: FlowRoutesContext | null;
+  /** Waits until everything submitted is scored and durable. */
+  drain: () => Promise<void>;
+  /** Stops what the HTTP side used (body decoder threads); also called when listening fails. */
+  stop: () => Promise<void>;
+  /** Releases the model, after the store is closed. */
+  dispose: () => Promise<void>;
+}
+
+/** The flow model's side of the service: detection service, body decoder, reload. */
+function flowServed(
   options: ServerOptions,
-  host: string,
-  port: number,
-  token: string | undefined,
   slot: ModelSlot,
   store: AlertStore,
+  metrics: ServiceMetrics,
+  hub: AlertHub,
   log: (message: string) => void,
-): Promise<RunningServer> {
-  const dashboard = await loadDashboardAssets(log);
-  const metrics = new ServiceMetrics();
+): Served & { flow: FlowRoutesContext; service: DetectionService } {
   metrics.setModel(slot.info);
-  const forwarders = options.forwarders ?? [];
-  // One hub slot per forwarder besides the live clients; the hub publishes only durable alerts.
-  const hub = hubWithForwarders(forwarders, options.maxLiveClients ?? 100);
   const service = new DetectionService(
     slot,
     store,
@@ -214,10 +308,6 @@ async function listen(
     threads: options.decoderThreads ?? (availableParallelism() >= 2 ? 1 : 0),
     log,
   });
-  let closing = false;
-  const liveStreams = new Set<() => void>();
-  let captureHealth: (() => WatchHealth) | null = null;
-
   const reload = async (): Promise<ReloadResult> => {
     const result = await slot.reload(service.recentRecords);
     metrics.modelReloads.inc({ result: result.ok ? 'ok' : 'refused' });
@@ -229,30 +319,58 @@ async function listen(
     }
     return result;
   };
+  return {
+    info: () => slot.info,
+    flow: {
+      slot,
+      service,
+      bodyDecoder,
+      sourceField: options.sourceField,
+      maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
+      maxRecordsPerRequest: options.maxRecordsPerRequest ?? 20_000,
+      // Read on every request: metrics.json may be written after the model (and it is small).
+      testMetrics: () => readTestMetrics(options.modelDir),
+      reload,
+    },
+    drain: () => service.drain(),
+    stop: () => bodyDecoder.close(),
+    dispose: () => slot.dispose(),
+    service,
+  };
+}
+
+/** Largest message accepted from a WebSocket client (the service only sends; clients say little). */
+const MAX_WEBSOCKET_MESSAGE_BYTES = 64 * 1024;
+
+async function listen(
+  options: AlertServiceOptions,
+  { host, port, token, log }: CheckedListen,
+  store: AlertStore,
+  metrics: ServiceMetrics,
+  hub: AlertHub,
+  served: Served,
+): Promise<RunningAlertService> {
+  const forwarders = options.forwarders ?? [];
+  const dashboard = await loadDashboardAssets(log); // never throws: a missing file is logged
+  let closing = false;
+  const liveStreams = new Set<() => void>();
+  let captureHealth: (() => CaptureHealth) | null = null;
 
   const app = createApp({
-    slot,
-    service,
-    bodyDecoder,
+    info: served.info,
+    flow: served.flow,
     store,
     hub,
     metrics,
     tokenCheck: token === undefined ? null : new TokenCheck(token),
     rateLimiter: options.rateLimit === false ? null : new RateLimiter(options.rateLimit ?? {}),
     browserGuard: browserGuard(host, token !== undefined, options.allowedHosts),
-    sourceField: options.sourceField,
-    maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
-    maxRecordsPerRequest: options.maxRecordsPerRequest ?? 20_000,
-    // Read on every request: metrics.json may be written after the model (and it is small).
-    testMetrics: () => readTestMetrics(options.modelDir),
-    reload,
     liveStreams,
     isClosing: () => closing,
     log,
     dashboard,
     captureHealth: () => captureHealth?.() ?? null,
   });
-
   // `ws` does the protocol (RFC 6455 with its validation: oversized or fragmented control frames and
   // invalid UTF-8 close the connection); @hono/node-server routes the upgrade through the app, so the
   // same middleware (rate limit, token, Host and Origin checks) runs first.
@@ -292,7 +410,7 @@ async function listen(
       });
     });
   } catch (error) {
-    await bodyDecoder.close();
+    await served.stop();
     throw error;
   }
   server.on('error', (error) => log(`server error: ${error.message}`));
@@ -315,17 +433,17 @@ async function listen(
       for (const end of [...liveStreams]) end();
       for (const client of wss.clients) client.close(1001, 'server shutting down');
       wss.close();
-      await service.drain();
+      await served.drain();
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
       await stopped;
       clearTimeout(grace);
-      await service.drain();
-      await bodyDecoder.close();
+      await served.drain();
+      await served.stop();
       await Promise.all(forwarders.map((f) => f.close()));
       await retention?.stop();
       store.close();
-      await slot.dispose();
+      await served.dispose();
     })();
     return closed;
   };
@@ -334,11 +452,10 @@ async function listen(
     url: `http://${urlHost}:${address.port}`,
     host,
     port: address.port,
-    reload,
     close,
-    detect: (request) => service.detect(request),
     metrics,
-    slot,
+    store,
+    hub,
     attachCapture: (health) => {
       captureHealth = health;
     },

@@ -23,3 +23,39 @@ export interface WatchHealth {
   /** From a record leaving the meter to its alerts being durable, over the scored batches. */
   scoringLag: { lastSeconds: number | null; meanSeconds: number | null; batches: number };
 }
+
+/**
+ * What `iot-ids watch` with a packet-ae model reports: the capture's figures, then the detector's. Packets
+ * are scored as they are read, with no queue between, so nothing is dropped by iot-ids (a scorer that falls
+ * behind slows the reading and the kernel drops, counted in `kernelDropped`), and no connections are metered.
+ */
+export interface PacketWatchHealth {
+  /** Tells this answer from the flow watch's. */
+  detector: 'packet-ae';
+  kind: string;
+  running: boolean;
+  restarts: number;
+  lastError: string | null;
+  /** Frames read from the capture: scored packets and frames that could not be decoded. */
+  packets: number;
+  kernelDropped: number;
+  /** Packets decoded and scored (warm-up included). */
+  packetsScored: number;
+  /** Frames the reader could not decode (non-IP, truncated), counted, not scored. */
+  notDecoded: number;
+  /** True until the capture time has passed the warm-up (no alerts meanwhile); true before any packet. */
+  warmingUp: boolean;
+  /** Capture seconds of warm-up left, or null before the first packet. */
+  warmupRemainingSeconds: number | null;
+  /** Packets scored during the warm-up. */
+  warmupPackets: number;
+  /** Packets that scored above the threshold after the warm-up. */
+  alertingPackets: number;
+  /** Alert group writes (alerting packets of one source folded per flush; each opens or grows an alert). */
+  alertGroups: number;
+  /** The detector's score threshold. */
+  threshold: number;
+}
+
+/** `GET /v1/capture`'s `capture`: a flow watch's health or a packet watch's. */
+export type CaptureHealth = WatchHealth | PacketWatchHealth;

@@ -1,11 +1,17 @@
 import { join } from 'node:path';
 import { IotIdsError, usageError } from '../../errors.js';
+import type { AlertStore as AlertStoreType } from '../../alerts/alert-store.js';
+import type { RunningAlertService } from '../../serve/server.js';
 import type { LivePcapSource } from '../../traffic/live/live-source.js';
 
 /** The flags `watch` passes on when its model is a packet-ae model. */
 export interface PacketWatchFlags {
   modelDir: string;
   store: string;
+  host: string;
+  /** Serve the API, streams, /metrics and dashboard on this port (none without it). */
+  port?: number;
+  tokenFile?: string;
   alertWindow?: number;
   warmup?: number;
   /** Flags that only mean something for flow models; refused here, naming them. */
@@ -14,8 +20,9 @@ export interface PacketWatchFlags {
 
 /**
  * `iot-ids watch` with a packet-ae model: every packet scored, alerting packets folded per source and alert
- * window into the store (see `startPacketWatch`). The API and dashboard serve flow models only, so `--port`
- * and the flow options are refused; `iot-ids serve` on the same store shows the alerts.
+ * window into the store (see `startPacketWatch`). With `--port`, the alert API, live streams, /metrics,
+ * capture health and dashboard are served from the same process (`startPacketServer`); the flow options
+ * (thresholds, queue, interim records, zero-day) are refused.
  */
 export async function watchPackets(
   flags: PacketWatchFlags,
@@ -28,14 +35,19 @@ export async function watchPackets(
   if (refused.length > 0) {
     await live.source.stop();
     throw usageError(
-      `${refused.join(', ')}: not with a packet-ae model (it scores packets, not connections, and serves no API or dashboard yet)`,
+      `${refused.join(', ')}: not with a packet-ae model (it scores packets, not connections)`,
     );
+  }
+  if (flags.port === undefined && flags.tokenFile !== undefined) {
+    await live.source.stop();
+    throw usageError('--token-file goes with --port (a packet-ae watch serves its API only with --port)');
   }
   const { loadPacketAeModel } = await import('../../models/packet-ae/model-dir.js');
   const { PacketStats } = await import('../../traffic/packet-stats/packet-stats.js');
   const { AlertStore } = await import('../../alerts/alert-store.js');
   const { startPacketWatch } = await import('../../serve/watch/packet-watch.js');
-  let store;
+  let store: AlertStoreType | undefined;
+  let server: RunningAlertService | undefined;
   let watch;
   try {
     const { detector, manifest } = await loadPacketAeModel(flags.modelDir);
@@ -45,19 +57,32 @@ export async function watchPackets(
       });
     }
     detector.freeze();
-    store = AlertStore.open(flags.store, { alertWindowSeconds: flags.alertWindow });
-    watch = startPacketWatch(
-      live.source,
-      {
-        detector,
-        features: new PacketStats(manifest.features.options),
-        id: `packet-ae@${manifest.createdAt}`,
-      },
-      store,
-      { windowSeconds: flags.alertWindow, warmupSeconds: flags.warmup, log },
-    );
+    const model = {
+      detector,
+      features: new PacketStats(manifest.features.options),
+      id: `packet-ae@${manifest.createdAt}`,
+    };
+    const watchOptions = { windowSeconds: flags.alertWindow, warmupSeconds: flags.warmup, log };
+    if (flags.port !== undefined) {
+      const { startPacketServer } = await import('../../serve/server.js');
+      const { packetModelInfo, servePacketWatch } = await import('../../serve/watch/packet-serve.js');
+      server = await startPacketServer({
+        model: packetModelInfo(model, flags.modelDir, manifest.createdAt),
+        host: flags.host,
+        port: flags.port,
+        tokenFile: flags.tokenFile,
+        store: flags.store,
+        alertWindowSeconds: flags.alertWindow,
+        log,
+      });
+      watch = servePacketWatch(live.source, model, server, watchOptions);
+    } else {
+      store = AlertStore.open(flags.store, { alertWindowSeconds: flags.alertWindow });
+      watch = startPacketWatch(live.source, model, store, watchOptions);
+    }
   } catch (error) {
     store?.close();
+    await server?.close();
     await live.source.stop();
     throw error;
   }
@@ -68,10 +93,12 @@ export async function watchPackets(
   // Handlers before the "watching" line: a supervisor (or a test) may signal as soon as it reads it.
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  log(`iot-ids watching ${live.name} with ${flags.modelDir} (packet-ae); alerts → ${flags.store}`);
+  const served = server ? `; API and dashboard at ${server.url}/` : '';
+  log(`iot-ids watching ${live.name} with ${flags.modelDir} (packet-ae); alerts → ${flags.store}${served}`);
   const totals = await watch.done;
   live.dispose();
-  store.close();
+  store?.close();
+  await server?.close();
   log(
     `watch ended: ${totals.packets} packets scored (${totals.skipped} not decoded), ${totals.alertingPackets} alerting packets ` +
       `in ${totals.alertGroups} alert group write(s)` +

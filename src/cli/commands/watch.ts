@@ -56,7 +56,7 @@ export function registerWatch(program: Command): void {
     )
     .option(
       '--port <n>',
-      'serve the API and dashboard on this port (default: a free loopback port)',
+      'serve the API and dashboard on this port (default: a free loopback port; a packet-ae model serves them only with --port)',
       intOption('--port'),
     )
     .option(
@@ -101,8 +101,6 @@ Examples:
         const { watchPackets } = await import('./watch-packets.js');
         const log = (message: string): void => void process.stderr.write(`${message}\n`);
         const flowOnly = {
-          '--port': flags.port !== undefined,
-          '--token-file': flags.tokenFile !== undefined,
           '--thresholds': flags.thresholds !== undefined,
           '--max-queue': flags.maxQueue !== undefined,
           '--zero-day': flags.zeroDay !== undefined,

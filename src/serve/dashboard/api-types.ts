@@ -71,7 +71,26 @@ export interface Summary {
 
 /** GET /v1/capture: the capture `iot-ids watch` feeds the service from, or null under `serve`. */
 export interface CaptureAnswer {
-  capture: CaptureHealth | null;
+  capture: CaptureHealth | PacketCaptureHealth | null;
+}
+
+/** A packet-ae watch's health (it scores packets: no queue, no connections). */
+export interface PacketCaptureHealth {
+  detector: 'packet-ae';
+  kind: string;
+  running: boolean;
+  restarts: number;
+  lastError: string | null;
+  packets: number;
+  kernelDropped: number;
+  packetsScored: number;
+  notDecoded: number;
+  warmingUp: boolean;
+  warmupRemainingSeconds: number | null;
+  warmupPackets: number;
+  alertingPackets: number;
+  alertGroups: number;
+  threshold: number;
 }
 
 export interface CaptureHealth {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../../../test/until.js';
 import { AlertStore } from '../../alerts/alert-store.js';
 import { ReplayPcapSource } from '../../traffic/live/replay-source.js';
 import { StdinPcapSource } from '../../traffic/live/stdin-source.js';
@@ -126,8 +127,54 @@ describe('watch with a packet-ae model', () => {
     expect(ok.stderr).toMatch(/\(packet-ae\)/);
     expect(ok.stderr).toMatch(new RegExp(`watch ended: ${PACKETS} packets scored`));
     expect(storedAlerts(storePath).some((a) => a.sourceKey === ATTACKER && a.class === 'anomaly')).toBe(true);
-    const refused = await run(['watch', '--input', '-', '--model-dir', modelDir, '--port', '0']);
+    const refused = await run(['watch', '--input', '-', '--model-dir', modelDir, '--thresholds', 'x.json']);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/--port: not with a packet-ae model/);
+    expect(refused.stderr).toMatch(/--thresholds: not with a packet-ae model/);
+  }, 60_000);
+
+  it('serves the alert API and capture health with `--port`, from the same process', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(repo, 'test/run-cli.ts'),
+        ...['watch', '--input', '-', '--model-dir', modelDir, '--store', join(dir, 'port.db'), '--port', '0'],
+      ],
+      { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await until(
+        () => /API and dashboard at (http:\S+)\//.test(stderr) || child.exitCode !== null,
+        30_000,
+        20,
+      );
+      const url = /API and dashboard at (http:\S+)\//.exec(stderr)?.[1];
+      expect(url, stderr).toBeDefined();
+      // The capture stays open (stdin not ended) while the API is asked.
+      child.stdin.write(writePcap(labFrames(1_300_000, SCAN)));
+      const capture = async () =>
+        ((await (await fetch(`${url}/v1/capture`)).json()) as { capture: { packetsScored: number } }).capture;
+      await until(async () => (await capture()).packetsScored === PACKETS, 30_000, 50);
+      const alerts = async () =>
+        ((await (await fetch(`${url}/v1/alerts`)).json()) as { alerts: { sourceKey: string }[] }).alerts;
+      await until(async () => (await alerts()).some((a) => a.sourceKey === ATTACKER), 10_000, 50);
+      expect(
+        (
+          await fetch(`${url}/v1/detect`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '[]',
+          })
+        ).status,
+      ).toBe(409);
+    } finally {
+      child.stdin.end();
+    }
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toMatch(new RegExp(`watch ended: ${PACKETS} packets scored`));
   }, 60_000);
 });

@@ -1,10 +1,13 @@
-import type { AlertGroupWrite, AlertStore } from '../../alerts/alert-store.js';
+import { liveEventsOf, publishWhenDurable } from '../../alerts/alert-aggregator.js';
+import type { AlertHub } from '../../alerts/alert-hub.js';
+import type { AlertGroupResult, AlertGroupWrite, AlertStore } from '../../alerts/alert-store.js';
 import { IotIdsError } from '../../errors.js';
 import { ANOMALY_CLASS } from '../../models/zero-day/combine.js';
 import type { PacketAe } from '../../models/packet-ae/packet-ae.js';
 import type { LivePcapSource, CaptureRun } from '../../traffic/live/live-source.js';
 import type { PacketView } from '../../traffic/packet-view.js';
 import type { PacketStats } from '../../traffic/packet-stats/packet-stats.js';
+import { SkipTally } from '../../traffic/conn-record.js';
 import { readPackets } from '../../traffic/read-packets.js';
 import { untilStopped } from './capture-chunks.js';
 
@@ -33,6 +36,10 @@ export interface PacketWatchOptions {
   onScore?: (packet: PacketView, score: number, alert: boolean) => void;
   /** Every batch of alert groups once it is durable in the store (ms since the epoch when it became so). */
   onStored?: (groups: readonly AlertGroupWrite[], durableAt: number) => void;
+  /** Live clients (`watch --port`): each batch's new alerts and updates are published once durable. */
+  hub?: AlertHub;
+  /** Every batch of alert groups as merged into the store (`results[i]` is where `groups[i]` landed). */
+  onWritten?: (groups: readonly AlertGroupWrite[], results: readonly AlertGroupResult[]) => void;
 }
 
 export interface PacketWatchTotals {
@@ -54,6 +61,15 @@ export interface RunningPacketWatch {
   /** Ends the capture, writes the pending alerts; resolves like `done`. Idempotent. */
   stop(): Promise<PacketWatchTotals>;
   totals(): PacketWatchTotals;
+  /** What the health answer adds to the totals, read live. */
+  progress(): PacketWatchProgress;
+}
+
+export interface PacketWatchProgress {
+  /** Frames not decoded so far, the stream being read included (`totals().skipped` counts ended streams). */
+  notDecoded: number;
+  /** Capture seconds of warm-up left (0 once over), or null before the first packet. */
+  warmupRemainingSeconds: number | null;
 }
 
 interface PendingGroup {
@@ -69,7 +85,8 @@ interface PendingGroup {
  * `iot-ids watch` with a packet-ae model: every captured packet → packet-stats features → the frozen
  * detector's score; packets above the threshold are folded per source and written, at least every
  * `flushMs`, into the alert store as class `anomaly`, where the store merges them per source and alert
- * window exactly as it merges the flow detectors' alerts (windows on the scoring clock). Nothing is
+ * window exactly as it merges the flow detectors' alerts (windows on the scoring clock), and, given a hub
+ * (`watch --port`, packet-serve.ts), published to live clients once durable. Nothing is
  * queued: scoring is synchronous in the reader, so a slow scorer slows the reading and drops happen in the
  * kernel, where tcpdump's statistics count them.
  */
@@ -93,6 +110,8 @@ export function startPacketWatch(
     });
   }
   let warmUntil = Number.NaN;
+  let lastTs = Number.NaN;
+  let runSkips: SkipTally | null = null;
   const totals: PacketWatchTotals = {
     packets: 0,
     warmupPackets: 0,
@@ -112,6 +131,7 @@ export function startPacketWatch(
     totals.packets++;
     const score = detector.scoreOne(features.extract(p, x));
     if (Number.isNaN(warmUntil)) warmUntil = p.ts + warmup;
+    lastTs = p.ts;
     const warm = p.ts >= warmUntil;
     if (!warm) totals.warmupPackets++;
     const alert = warm && score > threshold;
@@ -159,10 +179,13 @@ export function startPacketWatch(
       model: model.id,
     }));
     try {
-      store.writeGroups(writes);
+      const results = store.writeGroups(writes);
       totals.alertGroups += writes.length;
-      durable = durable
-        .then(() => store.durable())
+      options.onWritten?.(writes, results);
+      const synced = store.durable();
+      if (options.hub) publishWhenDurable(options.hub, synced, liveEventsOf(store, writes, results));
+      // Promise.all handles `synced` at once (a failed sync is logged below, never unhandled).
+      durable = Promise.all([durable, synced])
         .then(() => options.onStored?.(writes, Date.now()))
         .catch((error: unknown) => log(`alert store sync failed: ${(error as Error).message}`));
     } catch (error) {
@@ -187,7 +210,17 @@ export function startPacketWatch(
         if (Date.now() - lastFlush >= flushMs) flush();
       }
     })();
-    const summary = await readPackets(chunks, { file: `capture stream ${run.generation}`, onPacket });
+    runSkips = new SkipTally();
+    let summary;
+    try {
+      summary = await readPackets(chunks, {
+        file: `capture stream ${run.generation}`,
+        onPacket,
+        skips: runSkips,
+      });
+    } finally {
+      runSkips = null;
+    }
     const skipped = summary.skips.counts();
     totals.skipped += summary.frames - summary.decoded;
     if (Object.keys(skipped).length > 0) {
@@ -225,6 +258,10 @@ export function startPacketWatch(
   return {
     done,
     totals: () => ({ ...totals }),
+    progress: () => ({
+      notDecoded: totals.skipped + (runSkips?.total ?? 0),
+      warmupRemainingSeconds: Number.isNaN(warmUntil) ? null : Math.max(0, warmUntil - lastTs),
+    }),
     stop: async () => {
       stopping = true;
       wakeStop?.();
