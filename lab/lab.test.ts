@@ -303,7 +303,12 @@ describe.skipIf(reason !== null)('the traffic lab (quick run in its own namespac
     const dnsQueries = packets.filter((x) => clients.has(x.src) && x.dport === 53 && x.dnsResponse === '0');
     const dnsAnswers = packets.filter((x) => clients.has(x.dst) && x.sport === 53 && x.dnsResponse === '1');
     expect(dnsQueries.length).toBeGreaterThanOrEqual(truth.benign['dns-queries'] - dropped());
-    expectAbout(dnsAnswers.length, truth.benign['dns-answers']);
+    // Answers are counted by the clients on receipt. Once in a full CI run under load (load ≈ 20: four
+    // benchmarks beside it), one received DNS answer of 48 was missing from the capture with no kernel drop
+    // reported (cause not pinned down; tcpdump's receivedByFilter counts loopback packets twice, so its
+    // statistics cannot show it): one answer is tolerated.
+    expect(dnsAnswers.length).toBeLessThanOrEqual(truth.benign['dns-answers']);
+    expect(dnsAnswers.length).toBeGreaterThanOrEqual(truth.benign['dns-answers'] - 1 - dropped());
     const ntpRequests = packets.filter((x) => clients.has(x.src) && x.dport === 123 && x.ntpMode === '3');
     const ntpReplies = packets.filter((x) => clients.has(x.dst) && x.sport === 123 && x.ntpMode === '4');
     expect(ntpRequests.length).toBeGreaterThanOrEqual(truth.benign['ntp-queries'] - dropped());
