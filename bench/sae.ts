@@ -15,14 +15,10 @@
  */
 import { parseArgs } from 'node:util';
 
-import { initEngine, ops, type Scalar } from '../src/engine/index.js';
+import { initEngine, ops, SparseRowsProducts, type Scalar } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import type { Callback } from '../src/fit/callbacks.js';
-import {
-  AutoencoderProducts,
-  autoencoderStep,
-  type AutoencoderParameters,
-} from '../src/models/sae/autoencoder-step.js';
+import { autoencoderStep, type AutoencoderParameters } from '../src/models/sae/autoencoder-step.js';
 import { sparseAutoencoderDefaults } from '../src/models/sae/options.js';
 import { glorotKernel, SaeOptimizer, zeroBias } from '../src/models/sae/parameters.js';
 import { epochOrder, rowBatches, type RowBatch } from '../src/models/sae/row-batches.js';
@@ -224,9 +220,9 @@ function customStepMs(x: Matrix, batchSize: number): number {
   return round((used.user + used.system) / 1000 / profileSteps, 3);
 }
 
-/** The step's wasm products, as the training runs them (sparse-autoencoder.ts). */
-function stepProducts(x: Matrix, batchSize: number): AutoencoderProducts {
-  return new AutoencoderProducts(x.cols, sparseAutoencoderDefaults.hiddenUnits, batchSize);
+/** The encoder's products over the non-zero inputs, as the training runs them (sparse-autoencoder.ts). */
+function stepProducts(x: Matrix, batchSize: number): SparseRowsProducts {
+  return new SparseRowsProducts(x.cols, sparseAutoencoderDefaults.hiddenUnits, batchSize);
 }
 
 /** Batches of shuffled epochs, one after the other, for as many steps as asked. */

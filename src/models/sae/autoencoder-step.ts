@@ -11,13 +11,20 @@
  *   penalty 'l1': l1 · (1/B) Σᵢ Σⱼ |hᵢⱼ|
  * The weight decay term is left to the optimiser (it adds λ·W to the gradient).
  *
- * With `products` (`AutoencoderProducts`, the engine's `SparseRowsProducts`; the training's path) the
- * encoder's forward product x W₁ + b₁ and its weight gradient xᵀ δh run over the non-zero inputs only, in
- * wasm: the rows are one-hot encoded features, ≈ 14 of KDD's 122 non-zero; the decoder's weight gradient
- * hᵀ δout runs in the same kernel. Without it every product runs in the engine's matmul — the reference
- * the tests compare the wasm path with.
+ * With `encoderProducts` (the engine's `SparseRowsProducts`, the training's path) the encoder's forward
+ * product x W₁ + b₁ and its weight gradient xᵀ δh run over the non-zero inputs only, in wasm: the rows are
+ * one-hot encoded features, ≈ 14 of KDD's 122 non-zero. Without it every product runs in the engine's
+ * matmul — the reference the tests compare the sparse path with. The decoder's products stay in the
+ * engine: h is dense (sigmoid), and hᵀ δout through the same kernel measured no faster per step at batch
+ * 256 and ≈ 10 % slower at 1024 (its weight gradient re-reads and re-writes a row of the result per input).
  */
-import { predictInBatches, ops, SparseRowsProducts, type Tensor, type Tensor2D } from '../../engine/index.js';
+import {
+  predictInBatches,
+  ops,
+  type SparseRowsProducts,
+  type Tensor,
+  type Tensor2D,
+} from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Parameter } from './parameters.js';
@@ -49,45 +56,23 @@ export interface AutoencoderStep {
 // Keeps ρ̂ inside (0, 1): a saturated unit would otherwise make the KL term and its gradient infinite.
 const ACTIVATION_FLOOR = 1e-6;
 
-/** The wasm products of the training's step, for one layer shape and batches of ≤ `maxRows` rows. */
-export class AutoencoderProducts {
-  /** x W₁ + b₁ and xᵀ δh over the non-zero inputs. */
-  readonly encoder: SparseRowsProducts;
-  /**
-   * hᵀ δout, the decoder kernel's gradient. h is dense (sigmoid), but one wasm loop over its rows costs
-   * less than the engine's Transpose of h and matmul (two thirds of the step's kernel time before).
-   */
-  readonly decoder: SparseRowsProducts;
-
-  constructor(
-    readonly features: number,
-    readonly hidden: number,
-    readonly maxRows: number,
-  ) {
-    this.encoder = new SparseRowsProducts(features, hidden, maxRows);
-    this.decoder = new SparseRowsProducts(hidden, features, maxRows);
-  }
-}
-
 export function autoencoderStep(
   batch: RowBatch,
   parameters: AutoencoderParameters,
   penalty: SparsityPenalty,
-  products?: AutoencoderProducts,
+  encoderProducts?: SparseRowsProducts,
 ): AutoencoderStep {
   const [w1, b1, w2, b2] = parameters;
   const [features, hidden] = w1.shape;
   const rows = batch.size;
-  const sparse = products !== undefined;
+  const sparse = encoderProducts !== undefined;
   let encoderPreActivation: Float32Array | null = null;
-  let activations: Float32Array = new Float32Array(0);
-  let outputDeltas: Float32Array = new Float32Array(0);
   if (sparse) {
     // z = x W₁ + b₁ over the non-zero inputs only (one-hot rows: ≈ 14 of KDD's 122).
-    checkProducts(products, features, hidden, rows);
-    products.encoder.setRows(batch.xs, rows);
+    checkProducts(encoderProducts, features, hidden, rows);
+    encoderProducts.setRows(batch.xs, rows);
     encoderPreActivation = new Float32Array(rows * hidden);
-    products.encoder.forward(w1.values, encoderPreActivation, b1.values);
+    encoderProducts.forward(w1.values, encoderPreActivation, b1.values);
   } else if (batch.xsT.length < (features + 1) * rows) {
     throw new IotIdsError('sae: the dense autoencoder step needs the batch built with its transpose (xsT)');
   }
@@ -113,15 +98,7 @@ export function autoencoderStep(
     const squaredError = ops.sum(ops.square(error));
     // ∂(½‖r − x‖²)/∂(pre-activation) = (r − x) · r · (1 − r)
     const outputDelta = ops.mul(ops.mul(error, r), ops.sub(1, r));
-    let decoderKernelGrad: Tensor;
-    if (sparse) {
-      // Read back for the wasm hᵀ δout below; the engine's tensor is a placeholder in `outputs`.
-      activations = h.dataSync() as Float32Array;
-      outputDeltas = outputDelta.dataSync() as Float32Array;
-      decoderKernelGrad = ops.zeros([1]);
-    } else {
-      decoderKernelGrad = ops.matMul(ops.transpose(h), outputDelta);
-    }
+    const decoderKernelGrad = ops.matMul(ops.transpose(h), outputDelta);
     const decoderBiasGrad = ops.sum(outputDelta, 0);
     const meanActivation = ops.mean(h, 0).dataSync() as Float32Array;
     const { value, perUnitGradient } = sparsityTerm(meanActivation, penalty);
@@ -140,20 +117,16 @@ export function autoencoderStep(
       : ops.matMul(ops.tensor2d(batch.xsT, [features + 1, rows]), hiddenDelta);
     return [encoderGrads, decoderKernelGrad, decoderBiasGrad, squaredError];
   });
-  const [encoderGrads, denseDecoderKernelGrad, decoderBiasGrad, squaredError] = outputs.map(
+  const [encoderGrads, decoderKernelGrad, decoderBiasGrad, squaredError] = outputs.map(
     (t) => t.dataSync() as Float32Array,
   );
   ops.dispose(outputs);
   let encoderKernelGrad: Float32Array;
   let encoderBiasGrad: Float32Array;
-  let decoderKernelGrad = denseDecoderKernelGrad;
   if (sparse) {
     encoderKernelGrad = new Float32Array(features * hidden);
-    products.encoder.weightGradient(encoderGrads, encoderKernelGrad);
+    encoderProducts.weightGradient(encoderGrads, encoderKernelGrad);
     encoderBiasGrad = columnSums(encoderGrads, rows, hidden);
-    decoderKernelGrad = new Float32Array(hidden * features);
-    products.decoder.setRows(activations, rows);
-    products.decoder.weightGradient(outputDeltas, decoderKernelGrad);
   } else {
     encoderKernelGrad = encoderGrads.subarray(0, features * hidden);
     encoderBiasGrad = encoderGrads.subarray(features * hidden);
@@ -165,10 +138,10 @@ export function autoencoderStep(
   };
 }
 
-function checkProducts(products: AutoencoderProducts, features: number, hidden: number, rows: number): void {
-  if (products.features !== features || products.hidden !== hidden || products.maxRows < rows) {
+function checkProducts(products: SparseRowsProducts, features: number, hidden: number, rows: number): void {
+  if (products.inputs !== features || products.units !== hidden || products.maxRows < rows) {
     throw new IotIdsError(
-      `sae: encoder products for ${products.features} × ${products.hidden} and ≤ ${products.maxRows} rows ` +
+      `sae: encoder products for ${products.inputs} × ${products.units} and ≤ ${products.maxRows} rows ` +
         `cannot run a ${features} × ${hidden} encoder on ${rows} rows`,
     );
   }

@@ -4,18 +4,14 @@ import {
   initEngine,
   liveTensorCount,
   ops,
+  SparseRowsProducts,
   type Scalar,
   type Tensor,
   type Variable,
 } from '../../engine/index.js';
 import { createMatrix } from '../../preprocess/matrix.js';
 import { Random } from '../../util/random.js';
-import {
-  AutoencoderProducts,
-  autoencoderStep,
-  type AutoencoderParameters,
-  type SparsityPenalty,
-} from './autoencoder-step.js';
+import { autoencoderStep, type AutoencoderParameters, type SparsityPenalty } from './autoencoder-step.js';
 import { glorotKernel, type Parameter } from './parameters.js';
 import { rowBatches } from './row-batches.js';
 import { fineTuneStep, headStep, type HeadParameters } from './softmax-step.js';
@@ -83,7 +79,7 @@ describe('hand-written gradients match the tape', () => {
     const { x, autoencoder, batch } = fixture(1);
     const before = liveTensorCount();
     const step = autoencoderStep(batch, autoencoder, penalty);
-    const products = new AutoencoderProducts(FEATURES, HIDDEN, ROWS);
+    const products = new SparseRowsProducts(FEATURES, HIDDEN, ROWS);
     const sparseStep = autoencoderStep(batch, autoencoder, penalty, products);
     expect(liveTensorCount()).toBe(before);
     let tapeReconstruction = 0;
@@ -123,9 +119,9 @@ describe('hand-written gradients match the tape', () => {
     }
   });
 
-  it('the wasm-product path matches the engine-matmul one on one-hot-like rows', () => {
+  it('the sparse-input encoder path matches the dense one on one-hot-like rows', () => {
     // KDD-like rows: 122 features, ≈ 12 % non-zero (half of them exactly 1), 64 hidden units, two batches
-    // (a full one and a shorter remainder) through one AutoencoderProducts instance.
+    // (a full one and a shorter remainder) through one SparseRowsProducts instance.
     const features = 122;
     const hidden = 64;
     const rows = 100;
@@ -145,7 +141,7 @@ describe('hand-written gradients match the tape', () => {
     ];
     parameters[1].values.forEach((_, j, b) => (b[j] = 0.1 * random.normal()));
     const penalty: SparsityPenalty = { kind: 'kl', rho: 0.05, beta: 3, l1: 0 };
-    const products = new AutoencoderProducts(features, hidden, 64);
+    const products = new SparseRowsProducts(features, hidden, 64);
     const order = Int32Array.from({ length: rows }, (_, i) => i);
     const dense = [...rowBatches(x, order, 64)];
     const sparse = [...rowBatches(x, order, 64, { transposed: false })];
@@ -166,7 +162,7 @@ describe('hand-written gradients match the tape', () => {
     });
     // A batch larger than the instance holds, or another layer shape, is refused by name.
     expect(() =>
-      autoencoderStep(dense[0], parameters, penalty, new AutoencoderProducts(features, hidden, 8)),
+      autoencoderStep(dense[0], parameters, penalty, new SparseRowsProducts(features, hidden, 8)),
     ).toThrow(/encoder products for 122 × 64 and ≤ 8 rows/);
   });
 
