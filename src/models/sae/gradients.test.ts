@@ -4,6 +4,7 @@ import {
   initEngine,
   liveTensorCount,
   ops,
+  SparseRowsProducts,
   type Scalar,
   type Tensor,
   type Variable,
@@ -74,10 +75,12 @@ describe('hand-written gradients match the tape', () => {
   it.each<SparsityPenalty>([
     { kind: 'kl', rho: 0.05, beta: 3, l1: 0 },
     { kind: 'l1', rho: 0.05, beta: 3, l1: 0.02 },
-  ])('autoencoder with $kind penalty', (penalty) => {
+  ])('autoencoder with $kind penalty, dense and sparse-input paths', (penalty) => {
     const { x, autoencoder, batch } = fixture(1);
     const before = liveTensorCount();
     const step = autoencoderStep(batch, autoencoder, penalty);
+    const products = new SparseRowsProducts(FEATURES, HIDDEN, ROWS);
+    const sparseStep = autoencoderStep(batch, autoencoder, penalty, products);
     expect(liveTensorCount()).toBe(before);
     let tapeReconstruction = 0;
     let tapePenalty = 0;
@@ -104,14 +107,63 @@ describe('hand-written gradients match the tape', () => {
       tapePenalty = sparsity.dataSync()[0];
       return ops.add(reconstruction, sparsity);
     });
-    step.gradients.forEach((g, k) =>
-      expectClose(
-        g.map((v) => v / ROWS),
-        expected[k],
+    for (const s of [step, sparseStep]) {
+      s.gradients.forEach((g, k) =>
+        expectClose(
+          g.map((v) => v / ROWS),
+          expected[k],
+        ),
+      );
+      expect(s.reconstructionSum / ROWS).toBeCloseTo(tapeReconstruction, 5);
+      expect(s.penalty).toBeCloseTo(tapePenalty, 4);
+    }
+  });
+
+  it('the sparse-input encoder path matches the dense one on one-hot-like rows', () => {
+    // KDD-like rows: 122 features, ≈ 12 % non-zero (half of them exactly 1), 64 hidden units, two batches
+    // (a full one and a shorter remainder) through one SparseRowsProducts instance.
+    const features = 122;
+    const hidden = 64;
+    const rows = 100;
+    const random = new Random(11);
+    const x = createMatrix(
+      rows,
+      features,
+      Float32Array.from({ length: rows * features }, () =>
+        random.next() >= 0.12 ? 0 : random.next() < 0.5 ? 1 : random.next(),
       ),
     );
-    expect(step.reconstructionSum / ROWS).toBeCloseTo(tapeReconstruction, 5);
-    expect(step.penalty).toBeCloseTo(tapePenalty, 4);
+    const parameters: AutoencoderParameters = [
+      randomParameter('w1', [features, hidden], random),
+      randomParameter('b1', [hidden], random),
+      randomParameter('w2', [hidden, features], random),
+      randomParameter('b2', [features], random),
+    ];
+    parameters[1].values.forEach((_, j, b) => (b[j] = 0.1 * random.normal()));
+    const penalty: SparsityPenalty = { kind: 'kl', rho: 0.05, beta: 3, l1: 0 };
+    const products = new SparseRowsProducts(features, hidden, 64);
+    const order = Int32Array.from({ length: rows }, (_, i) => i);
+    const dense = [...rowBatches(x, order, 64)];
+    const sparse = [...rowBatches(x, order, 64, { transposed: false })];
+    expect(sparse.map((b) => b.size)).toEqual([64, 36]);
+    sparse.forEach((batch, i) => {
+      const before = liveTensorCount();
+      const got = autoencoderStep(batch, parameters, penalty, products);
+      expect(liveTensorCount()).toBe(before);
+      const want = autoencoderStep(dense[i], parameters, penalty);
+      // Gradients are batch sums (≤ 64 terms of magnitude ≲ 1): the two paths differ only in float32
+      // summation order, ≲ 1e-6 relative.
+      got.gradients.forEach((g, k) => {
+        const scale = Math.max(1, ...want.gradients[k].map(Math.abs));
+        expectClose(g, want.gradients[k], 1e-5 * scale);
+      });
+      expect(got.reconstructionSum).toBeCloseTo(want.reconstructionSum, 3);
+      expect(got.penalty).toBeCloseTo(want.penalty, 5);
+    });
+    // A batch larger than the instance holds, or another layer shape, is refused by name.
+    expect(() =>
+      autoencoderStep(dense[0], parameters, penalty, new SparseRowsProducts(features, hidden, 8)),
+    ).toThrow(/encoder products for 122 × 64 and ≤ 8 rows/);
   });
 
   it('softmax head on codes, with row weights', () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { initEngine, predictInBatches, type Tensor2D } from '../../engine/index.js';
+import { initEngine, predictInBatches, SparseRowsProducts, type Tensor2D } from '../../engine/index.js';
 import { IotIdsError, usageError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
@@ -121,14 +121,19 @@ export class SparseAutoencoder implements UnsupervisedEstimator<SparseAutoencode
     const { params, optimizer } = this.requireState();
     const o = this.options;
     const penalty: SparsityPenalty = { kind: o.sparsity, rho: o.rho, beta: o.beta, l1: o.l1 };
+    let encoderProducts: SparseRowsProducts | undefined;
     return {
       name: PRETRAIN_STAGE,
       batchesPerEpoch: Math.ceil(x.rows / o.batchSize),
       trainEpoch: (epoch, onBatch) => {
         let objective = 0;
         let index = 0;
-        for (const batch of rowBatches(x, epochOrder(x.rows, o.seed, 0, epoch), o.batchSize)) {
-          const step = autoencoderStep(batch, params, penalty);
+        // The encoder's products over the non-zero inputs (see autoencoder-step.ts), so the batches need no
+        // transpose; one wasm instance per stage, made on its first epoch (the engine is up by then).
+        encoderProducts ??= new SparseRowsProducts(x.cols, o.hiddenUnits, Math.min(o.batchSize, x.rows));
+        const order = epochOrder(x.rows, o.seed, 0, epoch);
+        for (const batch of rowBatches(x, order, o.batchSize, { transposed: false })) {
+          const step = autoencoderStep(batch, params, penalty, encoderProducts);
           optimizer.apply(step.gradients, 1 / batch.size);
           objective += step.reconstructionSum + step.penalty * batch.size;
           onBatch(index++, step.reconstructionSum / batch.size + step.penalty);

@@ -11,8 +11,13 @@
  * ∂L/∂a = G · Wᵀ packs only the small Wᵀ, and the kernel gradient, whose inner dimension is the batch, packs
  * the smaller of its two batch-sized operands: dW = aᵀ · G when the layer narrows (units ≤ inputs),
  * dWᵀ = Gᵀ · a when it widens; the other operand is transposed in JS.
+ *
+ * With `sparseInput` (the VAE's encoder: its input rows are one-hot encoded features, ≈ 14 of KDD's 122
+ * non-zero) the first layer's forward product and weight gradient run in the engine's `SparseRowsProducts`
+ * wasm kernel over the non-zero inputs only (its ReLU in JS); the dense path is the reference its tests
+ * compare against.
  */
-import { ops, type Tensor1D, type Tensor2D } from '../../engine/index.js';
+import { ops, SparseRowsProducts, type Tensor1D, type Tensor2D } from '../../engine/index.js';
 import type { Random } from '../../util/random.js';
 import { transposeInto } from '../transpose.js';
 
@@ -81,13 +86,19 @@ export class DenseChain {
   readonly biasGradients: Float32Array[];
   private readonly scratch: Scratch[];
   private readonly columnTotals: Float64Array;
-  // Valid between forward and backward, inside the caller's tidy.
-  private inputTensors: Tensor2D[] = [];
+  // Valid between forward and backward, inside the caller's tidy (no tensor for a sparse chain input).
+  private inputTensors: (Tensor2D | null)[] = [];
   /** Each layer's input as JS values: the chain input, then the hidden (post-ReLU) outputs. */
   private inputValues: Float32Array[] = [];
   private rows = 0;
+  /** The first layer's products over the non-zero inputs (`sparseInput`), grown with the batch. */
+  private firstProducts: SparseRowsProducts | null = null;
+  private firstOutput = new Float32Array(0);
 
-  constructor(readonly layers: readonly DenseLayer[]) {
+  constructor(
+    readonly layers: readonly DenseLayer[],
+    readonly sparseInput = false,
+  ) {
     this.kernelGradients = layers.map((l) => new Float32Array(l.inputs * l.units));
     this.biasGradients = layers.map((l) => new Float32Array(l.units));
     this.scratch = layers.map((l) => ({
@@ -106,10 +117,20 @@ export class DenseChain {
   forward(input: Float32Array, rows: number): Tensor2D {
     this.rows = rows;
     const first = this.layers[0];
-    let a = ops.tensor2d(input.subarray(0, rows * first.inputs), [rows, first.inputs]);
-    this.inputTensors = [a];
     this.inputValues = [input];
+    let a: Tensor2D;
+    if (this.sparseInput) {
+      a = this.sparseFirstLayer(input, rows);
+      this.inputTensors = [null];
+      if (this.layers.length === 1) return a;
+      this.inputTensors.push(a);
+      this.inputValues.push(this.firstOutput);
+    } else {
+      a = ops.tensor2d(input.subarray(0, rows * first.inputs), [rows, first.inputs]);
+      this.inputTensors = [a];
+    }
     this.layers.forEach((layer, l) => {
+      if (l === 0 && this.sparseInput) return;
       const last = l === this.layers.length - 1;
       a = ops.fusedMatMul({
         a,
@@ -138,14 +159,17 @@ export class DenseChain {
       const scratch = this.scratch[l];
       this.columnSums(gradient, n, units, this.biasGradients[l]);
       const g = ops.tensor2d(gradient.subarray(0, n * units), [n, units]);
-      if (units <= inputs) {
+      const products = l === 0 ? this.firstProducts : null;
+      if (products !== null) {
+        products.weightGradient(gradient, this.kernelGradients[l]);
+      } else if (units <= inputs) {
         scratch.inputT = transposeInto(this.inputValues[l], n, inputs, scratch.inputT);
         const aT = ops.tensor2d(scratch.inputT.subarray(0, inputs * n), [inputs, n]);
         this.kernelGradients[l].set(ops.matMul(aT, g).dataSync());
       } else {
         scratch.gradientT = transposeInto(gradient, n, units, scratch.gradientT);
         const gT = ops.tensor2d(scratch.gradientT.subarray(0, units * n), [units, n]);
-        const kernelGradientT = ops.matMul(gT, this.inputTensors[l]).dataSync() as Float32Array;
+        const kernelGradientT = ops.matMul(gT, this.inputTensors[l]!).dataSync() as Float32Array;
         transposeInto(kernelGradientT, units, inputs, this.kernelGradients[l]);
       }
       if (l === 0 && !wantInputGradient) return null;
@@ -157,6 +181,25 @@ export class DenseChain {
       gradient = inputGradient;
     }
     return gradient;
+  }
+
+  /**
+   * x · W + b of the first layer over the non-zero inputs (then ReLU in JS unless it is the last layer),
+   * into `firstOutput`; returns it on the engine for the next layer.
+   */
+  private sparseFirstLayer(input: Float32Array, rows: number): Tensor2D {
+    const first = this.layers[0];
+    if (this.firstProducts === null || this.firstProducts.maxRows < rows) {
+      this.firstProducts = new SparseRowsProducts(first.inputs, first.units, rows);
+      this.firstOutput = new Float32Array(rows * first.units);
+    }
+    const out = this.firstOutput.subarray(0, rows * first.units);
+    this.firstProducts.setRows(input, rows);
+    this.firstProducts.forward(first.kernel, out, first.bias);
+    if (this.layers.length > 1) {
+      for (let i = 0; i < out.length; i++) out[i] = out[i] > 0 ? out[i] : 0;
+    }
+    return ops.tensor2d(out, [rows, first.units]);
   }
 
   private columnSums(values: Float32Array, rows: number, cols: number, out: Float32Array): void {

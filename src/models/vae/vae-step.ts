@@ -43,7 +43,8 @@ export class VaeStep {
     private readonly settings: VaeLossSettings,
   ) {
     this.head = combinedHead(params);
-    this.encoderChain = new DenseChain([...params.encoder, this.head]);
+    // The encoder's input rows are one-hot encoded features: its first layer runs over their non-zeros.
+    this.encoderChain = new DenseChain([...params.encoder, this.head], true);
     this.decoderChain = new DenseChain(params.decoder);
     const emptyLike = (l: DenseLayer): DenseLayer => ({
       inputs: l.inputs,
