@@ -1,7 +1,11 @@
 /**
  * The parts of the service's JSON answers the dashboard reads (the server's own types live in Node code
- * the browser build cannot import; src/serve/README.md is the reference).
+ * the browser build cannot import; src/serve/README.md is the reference). The capture's health is the one
+ * type both share (capture-health.ts).
  */
+import type { CaptureHealth } from './capture-health.js';
+
+export type { CaptureHealth, PacketWatchHealth, WatchHealth } from './capture-health.js';
 
 export interface ModelInfo {
   kind: string;
@@ -71,39 +75,7 @@ export interface Summary {
 
 /** GET /v1/capture: the capture `iot-ids watch` feeds the service from, or null under `serve`. */
 export interface CaptureAnswer {
-  capture: CaptureHealth | PacketCaptureHealth | null;
-}
-
-/** A packet-ae watch's health (it scores packets: no queue, no connections). */
-export interface PacketCaptureHealth {
-  detector: 'packet-ae';
-  kind: string;
-  running: boolean;
-  restarts: number;
-  lastError: string | null;
-  packets: number;
-  kernelDropped: number;
-  packetsScored: number;
-  notDecoded: number;
-  warmingUp: boolean;
-  warmupRemainingSeconds: number | null;
-  warmupPackets: number;
-  alertingPackets: number;
-  alertGroups: number;
-  threshold: number;
-}
-
-export interface CaptureHealth {
-  kind: string;
-  running: boolean;
-  restarts: number;
-  lastError: string | null;
-  packets: number;
-  kernelDropped: number;
-  queueDropped: number;
-  openConnections: number;
-  recordsScored: number;
-  scoringLag: { lastSeconds: number | null; meanSeconds: number | null; batches: number };
+  capture: CaptureHealth | null;
 }
 
 /** A message on /v1/alerts/ws. */

@@ -1,4 +1,4 @@
-import type { CaptureHealth, PacketCaptureHealth } from './api-types.js';
+import type { CaptureHealth, PacketWatchHealth, WatchHealth } from './api-types.js';
 import { el, numberFormat } from './dom.js';
 
 /**
@@ -6,11 +6,7 @@ import { el, numberFormat } from './dom.js';
  * connections and scoring lag; with a packet-ae model, packets scored, warm-up and alerting packets. The
  * panel stays hidden when no capture is attached (`serve`).
  */
-export function renderHealth(
-  panel: HTMLElement,
-  list: HTMLElement,
-  capture: CaptureHealth | PacketCaptureHealth | null,
-): void {
+export function renderHealth(panel: HTMLElement, list: HTMLElement, capture: CaptureHealth | null): void {
   panel.classList.toggle('hidden', capture === null);
   if (capture === null) return;
   const state = capture.running ? 'running' : 'stopped';
@@ -27,7 +23,7 @@ export function renderHealth(
 }
 
 /** A packet-ae watch: every packet scored as it is read, alerts only after the warm-up. */
-function packetRows(capture: PacketCaptureHealth): [string, string, string][] {
+function packetRows(capture: PacketWatchHealth): [string, string, string][] {
   const left = capture.warmupRemainingSeconds;
   const warmup = capture.warmingUp
     ? `warming up${left === null ? '' : `, ${Math.ceil(left)} s of capture left`}`
@@ -41,7 +37,7 @@ function packetRows(capture: PacketCaptureHealth): [string, string, string][] {
   ];
 }
 
-function flowRows(capture: CaptureHealth): [string, string, string][] {
+function flowRows(capture: WatchHealth): [string, string, string][] {
   return [
     [
       'records dropped (queue full)',
