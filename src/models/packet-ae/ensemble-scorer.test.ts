@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PacketStats } from '../../traffic/packet-stats/packet-stats.js';
-import { Random } from '../../util/random.js';
 import { PacketAe } from './packet-ae.js';
-import { syntheticRows } from './test-data.js';
-import { makePacket } from '../../traffic/packet-stats/test-packets.js';
+import { forEachSyntheticPacketFeatures, syntheticRows } from './test-data.js';
 
 const relative = (a: number, b: number): number => (a === b ? 0 : Math.abs(a - b) / Math.abs(b));
 
@@ -29,32 +26,16 @@ describe('EnsembleScorer (the packed scoring pass of PacketAe)', () => {
   });
 
   it('on packet-stats features of a capture, packed and reference scores agree to 1e-12 relative', () => {
-    const stats = new PacketStats();
     const detector = new PacketAe({ featureMapGrace: 300, detectorGrace: 3000, calibrationSamples: 300 });
     detector.scoring = 'ts';
-    const random = new Random(9);
-    const x = new Float64Array(stats.nFeatures);
-    let ts = 1_700_000_000;
     let worst = 0;
     let scored = 0;
-    for (let i = 0; i < 6000; i++) {
-      ts += random.next() * 0.05;
-      const device = random.int(8);
-      const packet = makePacket({
-        ts,
-        srcIp: `10.0.0.${device + 2}`,
-        dstIp: `10.0.1.${random.int(3) + 1}`,
-        srcPort: 40000 + random.int(20),
-        dstPort: [80, 443, 1883][random.int(3)],
-        wireLength: 60 + random.int(1400),
-        srcMac: device + 1,
-      });
-      stats.extract(packet, x);
+    forEachSyntheticPacketFeatures(6000, 9, (x) => {
       if (detector.phase === 'detecting') {
         worst = Math.max(worst, relative(detector.scoreOne(x), detector.scoreOneReference(x)));
         scored++;
       } else detector.process(x);
-    }
+    });
     expect(scored).toBeGreaterThan(2000);
     expect(worst).toBeLessThan(1e-12);
   });

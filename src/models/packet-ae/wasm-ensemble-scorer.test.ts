@@ -2,12 +2,11 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PacketStats } from '../../traffic/packet-stats/packet-stats.js';
-import { makePacket } from '../../traffic/packet-stats/test-packets.js';
 import { readPackets } from '../../traffic/read-packets.js';
 import { Random } from '../../util/random.js';
 import { EnsembleScorer } from './ensemble-scorer.js';
 import { PacketAe } from './packet-ae.js';
-import { syntheticRows } from './test-data.js';
+import { forEachSyntheticPacketFeatures, syntheticRows } from './test-data.js';
 import { TinyAutoencoder } from './tiny-autoencoder.js';
 import { WasmEnsembleScorer } from './wasm-ensemble-scorer.js';
 
@@ -107,32 +106,16 @@ describe('WasmEnsembleScorer (the SIMD scoring pass of PacketAe)', () => {
   });
 
   it('on packet-stats features of a synthetic capture, gives the TypeScript packed scores bit for bit', () => {
-    const stats = new PacketStats();
     const detector = new PacketAe({ featureMapGrace: 300, detectorGrace: 3000, calibrationSamples: 300 });
-    const random = new Random(9);
-    const x = new Float64Array(stats.nFeatures);
-    let ts = 1_700_000_000;
     let differing = 0;
     let scored = 0;
-    for (let i = 0; i < 6000; i++) {
-      ts += random.next() * 0.05;
-      const device = random.int(8);
-      const packet = makePacket({
-        ts,
-        srcIp: `10.0.0.${device + 2}`,
-        dstIp: `10.0.1.${random.int(3) + 1}`,
-        srcPort: 40000 + random.int(20),
-        dstPort: [80, 443, 1883][random.int(3)],
-        wireLength: 60 + random.int(1400),
-        srcMac: device + 1,
-      });
-      stats.extract(packet, x);
+    forEachSyntheticPacketFeatures(6000, 9, (x) => {
       if (detector.phase === 'detecting') {
         const [wasm, ts] = bothScores(detector, x);
         if (!Object.is(wasm, ts)) differing++;
         scored++;
       } else detector.process(x);
-    }
+    });
     expect(scored).toBeGreaterThan(2000);
     expect(differing).toBe(0);
   });
