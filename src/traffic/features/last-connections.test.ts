@@ -24,7 +24,7 @@ describe('LastConnections', () => {
   });
 
   it('never merges two hosts whose hashes collide', () => {
-    // FNV-1a gives both of these 1178116800: the strings themselves must still be compared.
+    // FNV-1a gives both of these 1178116800 (an earlier version compared hosts by that hash first).
     const last = new LastConnections(10);
     last.add('10.0.107.237', 80, 1, 0);
     const c = last.add('10.2.219.40', 80, 2, 0);
