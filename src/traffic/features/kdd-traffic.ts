@@ -25,7 +25,7 @@ export const KDD_TRAFFIC_COLUMNS: readonly ColumnSpec[] = kddColumns([]).filter(
 export interface KddTrafficOptions {
   /** Time-based window in seconds. Default 2 (KDD). */
   windowSeconds?: number;
-  /** Host-based window in connections. Default 100 (KDD's papers; the published data shows up to 255). */
+  /** Host-based window in connections, 1 to 1,000. Default 100 (KDD's papers; the published data shows up to 255). */
   hostWindow?: number;
   /** Most connections kept per destination host or service in the time window. Default 511 (KDD's cap). */
   maxPerKey?: number;

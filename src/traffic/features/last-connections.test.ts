@@ -37,4 +37,9 @@ describe('LastConnections', () => {
     for (let i = 0; i < 10_000; i++) last.add(`10.1.${i >> 8}.${i & 255}`, i % 7, i, 0);
     expect(last.groups).toEqual({ hosts: 100, services: 7 });
   });
+
+  it('refuses a window it cannot hold', () => {
+    expect(() => new LastConnections(0)).toThrow(/from 1 to 1000, got 0/);
+    expect(() => new LastConnections(100_000)).toThrow(/host-based window/);
+  });
 });

@@ -1,4 +1,8 @@
+import { IotIdsError } from '../../errors.js';
 import { REJ_ERROR, SYN_ERROR } from './error-bits.js';
+
+/** The largest window: the (host, service) totals take size² integers (4 MB at 1,000). */
+export const MAX_HOST_WINDOW = 1000;
 
 /**
  * What the last N connections say about the current one (KDD's host-based features), the current one
@@ -82,6 +86,12 @@ export class LastConnections {
   private readonly counts = new LastConnectionCounts();
 
   constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1 || size > MAX_HOST_WINDOW) {
+      throw new IotIdsError(
+        `kdd-traffic: the host-based window must be a whole number of connections from 1 to ${MAX_HOST_WINDOW}, got ${size}`,
+        { kind: 'usage' },
+      );
+    }
     this.hostId = new Int32Array(size);
     this.serviceId = new Int32Array(size);
     this.srcPort = new Int32Array(size);
