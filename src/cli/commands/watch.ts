@@ -134,7 +134,13 @@ Examples:
           const dir = typeof flags.zeroDay === 'string' ? flags.zeroDay : flags.modelDir;
           zeroDayDetector = await loadZeroDay(dir, server.slot.current.manifest);
           zeroDayStore = AlertStore.open(flags.store, { alertWindowSeconds: flags.alertWindow });
-          zeroDay = new ZeroDayAlerts(zeroDayDetector, server.slot, zeroDayStore, flags.alertWindow);
+          zeroDay = new ZeroDayAlerts(
+            zeroDayDetector,
+            server.slot,
+            zeroDayStore,
+            flags.alertWindow,
+            server.hub,
+          );
         }
         watch = startWatch(live.source, server, {
           interimSeconds: interim,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LiveEvent } from '../../alerts/alert-hub.js';
 import { AlertStore } from '../../alerts/alert-store.js';
 import { writePcap } from '../../traffic/test-helpers/capture-writer.js';
 import { udpFrame } from '../../traffic/test-helpers/frames.js';
@@ -97,10 +98,13 @@ describe('watch', () => {
     const storePath = join(dir, 'zero-day.db');
     const running = await server(storePath);
     const zeroDayStore = AlertStore.open(storePath, { synchronous: 'normal' });
+    // What live clients (SSE, WebSockets, forwarders) are sent: the anomaly alerts must be among them.
+    const live: LiveEvent[] = [];
+    running.hub.subscribe((event) => void live.push(event));
     const input = new PassThrough();
     const watch = startWatch(new StdinPcapSource(input), running, {
       interimSeconds: 0,
-      zeroDay: new ZeroDayAlerts(zeroDay, running.slot, zeroDayStore),
+      zeroDay: new ZeroDayAlerts(zeroDay, running.slot, zeroDayStore, 60, running.hub),
     });
     input.end(writePcap(labFrames(6_000_000, { seconds: 6, scanAt: 1, scanPorts: 40 })));
     const totals = await watch.done;
@@ -118,6 +122,8 @@ describe('watch', () => {
     expect(anomalies[0].record).toMatchObject({ threshold });
     expect(alerts.some((a) => a.class === 'probe' && a.sourceKey === ATTACKER)).toBe(true);
     expect(totals.alertingRecords).toBe(alerts.reduce((n, a) => n + a.count, 0));
+    const liveAnomalies = live.filter((e) => e.type === 'alert' && e.data.class === 'anomaly');
+    expect(liveAnomalies.map((e) => e.data.id).sort()).toEqual(anomalies.map((a) => a.id).sort());
 
     // The same through the CLI: `--zero-day` takes the model's own detector; stdin ends the watch.
     const cliStore = join(dir, 'zero-day-cli.db');

@@ -1,3 +1,5 @@
+import { liveEventsOf, publishWhenDurable, round6 } from '../../alerts/alert-aggregator.js';
+import type { AlertHub } from '../../alerts/alert-hub.js';
 import type { AlertGroupWrite, AlertStore } from '../../alerts/alert-store.js';
 import type { Table } from '../../data/table.js';
 import type { ModelSlot } from '../../detection/model-slot.js';
@@ -11,7 +13,8 @@ import type { DetectOutcome } from '../detection-service.js';
  * through the model's pipeline and the autoencoder, and those whose reconstruction error is above the
  * detector's threshold become `anomaly` alerts, folded per source and alert window in the same store.
  * Records the classifier labels as an attack keep its verdict. The groups go through a store connection
- * of their own (SQLite WAL serialises it with the service's writes).
+ * of their own (SQLite WAL serialises it with the service's writes); given the service's hub, they reach
+ * its live clients and forwarders once durable, as the classifier's alerts do.
  */
 export class ZeroDayAlerts {
   private readonly windowMs: number;
@@ -21,6 +24,7 @@ export class ZeroDayAlerts {
     private readonly slot: ModelSlot,
     private readonly store: AlertStore,
     windowSeconds = 60,
+    private readonly hub?: AlertHub,
   ) {
     this.windowMs = Math.round(windowSeconds * 1000);
   }
@@ -76,12 +80,11 @@ export class ZeroDayAlerts {
       });
     }
     if (groups.size === 0) return 0;
-    this.store.writeGroups([...groups.values()]);
-    await this.store.durable();
+    const writes = [...groups.values()];
+    const results = this.store.writeGroups(writes);
+    const synced = this.store.durable();
+    if (this.hub) publishWhenDurable(this.hub, synced, liveEventsOf(this.store, writes, results));
+    await synced;
     return alerting;
   }
-}
-
-function round6(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }
