@@ -7,8 +7,8 @@
  * training step (spelled out in its test, which compares the two).
  */
 import { IotIdsError } from '../errors.js';
-import { ensureWasmMemory } from '../util/wasm-module.js';
-import { bufferLayout, newKernelInstance } from './wasm-instance.js';
+import { ensureWasmMemory, instantiateWasm } from '../util/wasm-module.js';
+import { bufferLayout } from './buffer-layout.js';
 import { wasmBase64 } from './wasm/batch-norm-block.wasm.js';
 
 interface Exports {
@@ -50,7 +50,7 @@ export class BatchNormBlockKernel {
         `BatchNormBlockKernel: sizes must be positive integers, got ${maxValues}, ${maxUnits}`,
       );
     }
-    this.exports = newKernelInstance(wasmBase64, 'batch-norm-block').exports as unknown as Exports;
+    this.exports = instantiateWasm(wasmBase64, 'batch-norm-block').exports as unknown as Exports;
     const { take, end } = bufferLayout(this.exports.scratch_base());
     // draws: whole 32-bit words (two 16-bit draws each), plus a spare word for an odd count.
     this.at = {

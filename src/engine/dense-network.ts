@@ -7,8 +7,8 @@
  */
 import { IotIdsError } from '../errors.js';
 import type { Matrix } from '../preprocess/matrix.js';
-import { ensureWasmMemory } from '../util/wasm-module.js';
-import { bufferLayout, newKernelInstance } from './wasm-instance.js';
+import { ensureWasmMemory, instantiateWasm } from '../util/wasm-module.js';
+import { bufferLayout } from './buffer-layout.js';
 import { wasmBase64 } from './wasm/dense-network.wasm.js';
 
 export interface DenseLayer {
@@ -64,7 +64,7 @@ export class DenseNetworkKernel {
         `DenseNetworkKernel: softmax over ${this.outputs} units (at most ${MAX_SOFTMAX_UNITS})`,
       );
     }
-    this.exports = newKernelInstance(wasmBase64, 'dense-network').exports as unknown as Exports;
+    this.exports = instantiateWasm(wasmBase64, 'dense-network').exports as unknown as Exports;
 
     const strides = layers.map((l) => Math.ceil(l.units / 4) * 4);
     // A list of non-zero inputs: one slot per input or unit of the widest layer, and 4 more (the kernel

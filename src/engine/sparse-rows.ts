@@ -7,8 +7,8 @@
  * tests compare against.
  */
 import { IotIdsError } from '../errors.js';
-import { ensureWasmMemory } from '../util/wasm-module.js';
-import { bufferLayout, newKernelInstance } from './wasm-instance.js';
+import { ensureWasmMemory, instantiateWasm } from '../util/wasm-module.js';
+import { bufferLayout } from './buffer-layout.js';
 import { wasmBase64 } from './wasm/sparse-rows.wasm.js';
 
 interface Exports {
@@ -47,7 +47,7 @@ export class SparseRowsProducts {
         throw new IotIdsError(`SparseRowsProducts: ${name} must be a positive integer, got ${v}`);
       }
     }
-    this.exports = newKernelInstance(wasmBase64, 'sparse-rows').exports as unknown as Exports;
+    this.exports = instantiateWasm(wasmBase64, 'sparse-rows').exports as unknown as Exports;
     this.stride = Math.ceil(units / 4) * 4;
     const { take, end } = bufferLayout(this.exports.scratch_base());
     // The lists hold one entry per input value, plus 4 (non-zeros are written four lanes at a time).

@@ -1,13 +1,22 @@
 import { IotIdsError } from '../errors.js';
 
+// Compiled modules, by kernel name: compiled once per process and instantiated as often as needed. V8 first
+// runs a new module's code from its baseline compiler and optimises hot functions in the background, so a
+// module compiled anew for every network, forest or detector would start slow every time.
+const compiled = new Map<string, WebAssembly.Module>();
+
 /**
- * Instantiates one of the committed WebAssembly kernels (src/**\/wasm/NAME.wasm.ts, built by
- * scripts/build-wasm.sh). Synchronous on purpose: the modules are a few kilobytes, and estimators construct
- * their kernels inside synchronous `fit` / `predict` calls.
+ * A fresh instance (its own memory) of one of the committed WebAssembly kernels (src/**\/wasm/NAME.wasm.ts,
+ * built by scripts/build-wasm.sh). Synchronous on purpose: the modules are a few kilobytes, and estimators
+ * construct their kernels inside synchronous `fit` / `predict` calls.
  */
 export function instantiateWasm(base64: string, name: string): WebAssembly.Instance {
   try {
-    const module = new WebAssembly.Module(Buffer.from(base64, 'base64'));
+    let module = compiled.get(name);
+    if (module === undefined) {
+      module = new WebAssembly.Module(Buffer.from(base64, 'base64'));
+      compiled.set(name, module);
+    }
     return new WebAssembly.Instance(module, {});
   } catch (cause) {
     throw new IotIdsError(`cannot instantiate the WebAssembly kernel ${name}`, { cause });

@@ -1,6 +1,5 @@
 import { createMatrix, type Matrix } from '../../preprocess/matrix.js';
-import { IotIdsError } from '../../errors.js';
-import { ensureWasmMemory } from '../../util/wasm-module.js';
+import { ensureWasmMemory, instantiateWasm } from '../../util/wasm-module.js';
 import type { PackedForest } from './packed-forest.js';
 import { wasmBase64 } from './wasm/forest-predict.wasm.js';
 
@@ -22,20 +21,8 @@ interface Kernel {
   ): void;
 }
 
-/**
- * Compiled once per process and instantiated per forest: V8 first runs a new module's code from its fast
- * baseline compiler and optimises the hot function in the background, so a module compiled anew for every
- * forest would start slow every time.
- */
-let compiled: WebAssembly.Module | null = null;
-
 function instantiateKernel(): Kernel {
-  try {
-    compiled ??= new WebAssembly.Module(Buffer.from(wasmBase64, 'base64'));
-    return new WebAssembly.Instance(compiled, {}).exports as unknown as Kernel;
-  } catch (cause) {
-    throw new IotIdsError('cannot instantiate the WebAssembly kernel forest-predict', { cause });
-  }
+  return instantiateWasm(wasmBase64, 'forest-predict').exports as unknown as Kernel;
 }
 
 /** The module's own stack and data live below this offset; the forest and the rows go above it. */
