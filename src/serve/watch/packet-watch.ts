@@ -1,4 +1,4 @@
-import { liveEventsOf, publishWhenDurable } from '../../alerts/alert-aggregator.js';
+import { liveEventsOf, publishWhenDurable, round6 } from '../../alerts/alert-aggregator.js';
 import type { AlertHub } from '../../alerts/alert-hub.js';
 import type { AlertGroupResult, AlertGroupWrite, AlertStore } from '../../alerts/alert-store.js';
 import { IotIdsError } from '../../errors.js';
@@ -285,8 +285,4 @@ function packetRecord(p: PacketView, score: number, threshold: number): Record<s
     score,
     threshold,
   };
-}
-
-function round6(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }
