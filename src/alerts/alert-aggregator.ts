@@ -1,5 +1,6 @@
 import type { AlertHub, LiveEvent } from './alert-hub.js';
 import type { AlertGroupResult, AlertGroupWrite, AlertStore, StoredContribution } from './alert-store.js';
+import { round6 } from '../util/round6.js';
 
 /** The alerting records of one class from one source within a batch, folded together. */
 export interface AlertGroup<First> {
@@ -197,9 +198,4 @@ export function publishWhenDurable(
 
 function groupKey(cls: string, sourceKey: string): string {
   return `${cls}\u0000${sourceKey}`;
-}
-
-/** Probabilities are float32: six decimals is all they hold, and stored alerts read better. */
-export function round6(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }

@@ -13,6 +13,7 @@ import { requireTrafficFeatureSet, trafficFeatureSetOf } from './score-connectio
 import type { TrafficSummary } from '../traffic/connection-source.js';
 import type { TrafficFormat } from '../traffic/logs/traffic-format.js';
 import { openFileOutput, streamOutput, type TextOutput } from './text-output.js';
+import { round6 } from '../util/round6.js';
 
 export interface DetectFileOptions {
   /** Model directory written by `iot-ids train` (…/model). */
@@ -335,10 +336,6 @@ function ndjsonFormatter(classes: readonly string[]): (lines: Uint32Array, score
     }
     return out.join('');
   };
-}
-
-function round6(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }
 
 /** Running counts for the summary. */

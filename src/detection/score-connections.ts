@@ -11,6 +11,7 @@ import {
 import { inStartOrder } from '../traffic/read-connections.js';
 import { checkFeatureColumns, UNLABELLED } from './detection-table.js';
 import type { Detector, ScoredTable } from './detector.js';
+import { round6 } from '../util/round6.js';
 
 /** The traffic feature set a model was trained on (`conn`, `kdd-traffic`), or undefined for a CSV model. */
 export function trafficFeatureSetOf(
@@ -135,8 +136,4 @@ export function formatScoredConnections(classes: readonly string[], result: Scor
     );
   });
   return out.join('');
-}
-
-function round6(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }

@@ -1,6 +1,7 @@
 import type { DecodedBody } from './detect-body.js';
 import type { DetectOutcome } from './detection-service.js';
 import type { SkippedLines } from './traffic-body.js';
+import { round6 } from '../util/round6.js';
 
 /** What an answer says besides the verdicts, for bodies of lines (CSV, flow logs). */
 export interface DetectExtras {
@@ -60,8 +61,4 @@ export function emptyDetectResponse(modelId: string, extras: DetectExtras = {}):
 
 function skippedPart(extras: DetectExtras): string {
   return extras.skipped === undefined ? '' : `,"skipped":${JSON.stringify(extras.skipped)}`;
-}
-
-function round6(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }

@@ -1,5 +1,5 @@
 import { selectRows, type Table } from '../data/table.js';
-import { AlertAggregator, round6, type AlertGroup } from '../alerts/alert-aggregator.js';
+import { AlertAggregator, type AlertGroup } from '../alerts/alert-aggregator.js';
 import type { AlertHub } from '../alerts/alert-hub.js';
 import type { AlertStore, StoredContribution } from '../alerts/alert-store.js';
 import { explain } from '../detection/explain.js';
@@ -7,6 +7,7 @@ import { MicroBatcher, type MicroBatcherOptions } from './micro-batcher.js';
 import type { ModelSlot } from '../detection/model-slot.js';
 import type { ServiceMetrics } from './service-metrics.js';
 import { concatTables } from '../detection/table-concat.js';
+import { round6 } from '../util/round6.js';
 
 /** The valid records of one request, ready to be scored. */
 export interface DetectRequest {

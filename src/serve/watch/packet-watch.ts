@@ -1,4 +1,4 @@
-import { liveEventsOf, publishWhenDurable, round6 } from '../../alerts/alert-aggregator.js';
+import { liveEventsOf, publishWhenDurable } from '../../alerts/alert-aggregator.js';
 import type { AlertHub } from '../../alerts/alert-hub.js';
 import type { AlertGroupResult, AlertGroupWrite, AlertStore } from '../../alerts/alert-store.js';
 import { IotIdsError } from '../../errors.js';
@@ -10,6 +10,7 @@ import type { PacketStats } from '../../traffic/packet-stats/packet-stats.js';
 import { SkipTally } from '../../traffic/conn-record.js';
 import { readPackets } from '../../traffic/read-packets.js';
 import { untilStopped } from './capture-chunks.js';
+import { round6 } from '../../util/round6.js';
 
 /** A loaded packet-ae model: its frozen detector, a fresh feature extractor, and its id for stored alerts. */
 export interface PacketModel {

@@ -1,4 +1,4 @@
-import { liveEventsOf, publishWhenDurable, round6 } from '../../alerts/alert-aggregator.js';
+import { liveEventsOf, publishWhenDurable } from '../../alerts/alert-aggregator.js';
 import type { AlertHub } from '../../alerts/alert-hub.js';
 import type { AlertGroupWrite, AlertStore } from '../../alerts/alert-store.js';
 import type { Table } from '../../data/table.js';
@@ -6,6 +6,7 @@ import type { ModelSlot } from '../../detection/model-slot.js';
 import { anomalousMask, type AnomalyDetector } from '../../models/zero-day/anomaly-detector.js';
 import { ANOMALY_CLASS, combineWithClassifier } from '../../models/zero-day/combine.js';
 import type { DetectOutcome } from '../detection-service.js';
+import { round6 } from '../../util/round6.js';
 
 /**
  * The zero-day anomaly detector attached to `watch` (`--zero-day`), as `consume --zero-day` attaches it:
