@@ -2,6 +2,9 @@ import type { Alert, Contribution } from './api-types.js';
 import type { ClassColors } from './colors.js';
 import { clock, el, numberFormat } from './dom.js';
 
+/** The class of anomaly alerts (`ANOMALY_CLASS` in src/models/zero-day/combine.ts): their value is a score. */
+const ANOMALY_CLASS = 'anomaly';
+
 export const MAX_FEED = 100;
 
 interface Row {
@@ -30,12 +33,15 @@ export class AlertFeed {
     const cls = el('td');
     cls.append(badge);
     const count = el('td', 'num', numberFormat.format(alert.count));
+    const value = el('td', 'num', alert.probability.toFixed(3));
+    value.title =
+      alert.class === ANOMALY_CLASS ? 'anomaly score (reconstruction error)' : 'class probability';
     const features = el('td');
     features.append(featuresText(alert.explanation));
     tr.append(
       el('td', 'mono nowrap', clock(alert.time)),
       cls,
-      el('td', 'num', alert.probability.toFixed(3)),
+      value,
       count,
       el('td', 'mono', alert.sourceKey),
       features,
