@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initEngine, ops } from '../src/engine/index.js';
 import { Adam } from '../src/fit/adam.js';
-import { BiGruPass } from '../src/models/bigru/bigru-pass.js';
+import { trainingPass } from '../src/models/bigru/training-pass.js';
 import { BiGruStage, predictProbabilities, validationFigures } from '../src/models/bigru/bigru-stage.js';
 import { biGruDefaults } from '../src/models/bigru/options.js';
 import { BiGruParameters, type BiGruShape } from '../src/models/bigru/parameters.js';
@@ -111,7 +111,7 @@ async function measureEpochs(
  */
 async function profileStep(x: Matrix, y: Int32Array, shape: BiGruShape, batchSize: number) {
   const params = BiGruParameters.initial(shape, new Random(3));
-  const pass = new BiGruPass(params, batchSize, true);
+  const pass = trainingPass(params, batchSize);
   const batchX = x.data.subarray(0, batchSize * x.cols);
   const labels = y.subarray(0, batchSize);
   const step = () => {
