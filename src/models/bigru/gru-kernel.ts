@@ -1,7 +1,7 @@
 import { IotIdsError } from '../../errors.js';
 import { bufferLayout } from '../../engine/buffer-layout.js';
 import { ensureWasmMemory, instantiateWasm } from '../../util/wasm-module.js';
-import { softmaxOutput, softmaxOutputBackward, type BatchResult, type FinalStates } from './output-layer.js';
+import { crossEntropyRow, softmaxRow, type BatchResult } from './output-layer.js';
 import type { BiGruParameters, BiGruShape } from './parameters.js';
 import { wasmBase64 } from './wasm/gru-train.wasm.js';
 
@@ -11,6 +11,8 @@ interface Exports {
   gru_context_fields: () => number;
   gru_forward: (ctx: number, n: number) => void;
   gru_backward: (ctx: number, n: number, wantDx: number) => void;
+  gru_logits: (ctx: number, n: number) => void;
+  gru_head_backward: (ctx: number, n: number) => void;
 }
 
 /** Context fields, in the order of the C enum (wasm/gru-train.c). */
@@ -52,8 +54,17 @@ const FIELDS = [
   'dbu1',
   'dx',
   'wcatT',
+  'K',
+  'wout',
+  'woutT',
+  'bout',
+  'logits',
+  'dlogits',
+  'dwout',
 ] as const;
 type Field = (typeof FIELDS)[number];
+/** The fields that are buffers (the others are sizes). */
+type BufferField = Exclude<Field, 'T' | 'F' | 'H' | 'K'>;
 
 const FLOAT = 4;
 
@@ -64,7 +75,8 @@ export function gruKernelSupports(shape: BiGruShape): boolean {
 
 /**
  * The BiGRU's training pass (forward, then backward through time) in the WebAssembly SIMD kernel
- * wasm/gru-train.c, with the dense softmax layer on top in JS (output-layer.ts, shared with `BiGruPass`).
+ * wasm/gru-train.c, the dense head's products included; the softmax and the cross-entropy run in JS
+ * (output-layer.ts, shared with `BiGruPass`).
  * The same interface and results as `BiGruPass` built for training (which stays the reference the tests
  * compare against), for reset-after networks with units a multiple of 4 (`gruKernelSupports`).
  *
@@ -78,7 +90,7 @@ export class GruKernelPass {
   readonly training = true;
   private readonly exports: Exports;
   private readonly ctx: number;
-  private readonly view: Record<Exclude<Field, 'T' | 'F' | 'H'>, Float32Array>;
+  private readonly view: Record<BufferField, Float32Array>;
   private readonly probabilities: Float32Array;
   private readonly t: number;
   private readonly f: number;
@@ -109,7 +121,7 @@ export class GruKernelPass {
     const { take, end } = bufferLayout(this.exports.gru_scratch_base());
     this.ctx = take(FIELDS.length * 4);
     const nt = capacity * t;
-    const sizes: Record<Exclude<Field, 'T' | 'F' | 'H'>, number> = {
+    const sizes: Record<BufferField, number> = {
       x: nt * f,
       wcat: f * 2 * g,
       bcat: 2 * g,
@@ -144,6 +156,12 @@ export class GruKernelPass {
       dbu1: g,
       dx: nt * f,
       wcatT: 2 * g * f,
+      wout: 2 * h * k,
+      woutT: k * 2 * h,
+      bout: k,
+      logits: capacity * k,
+      dlogits: capacity * k,
+      dwout: 2 * h * k,
     };
     const offsets = Object.fromEntries(
       Object.entries(sizes).map(([name, size]) => [name, take(size * FLOAT)]),
@@ -151,7 +169,8 @@ export class GruKernelPass {
     const buffer = ensureWasmMemory(this.exports.memory, end());
     const context = new Int32Array(buffer, this.ctx, FIELDS.length);
     FIELDS.forEach((name, i) => {
-      context[i] = name === 'T' ? t : name === 'F' ? f : name === 'H' ? h : offsets[name];
+      const sizeField = { T: t, F: f, H: h, K: k } as Record<Field, number | undefined>;
+      context[i] = sizeField[name] ?? offsets[name as BufferField];
     });
     this.view = Object.fromEntries(
       Object.entries(sizes).map(([name, size]) => [
@@ -177,9 +196,11 @@ export class GruKernelPass {
     this.view.x.set(x.subarray(0, n * t * f));
     this.writeParameters();
     this.exports.gru_forward(this.ctx, n);
+    this.exports.gru_logits(this.ctx, n);
     this.rows = n;
-    softmaxOutput(this.params, this.finals(n), n, this.probabilities);
-    return this.probabilities.subarray(0, n * this.params.shape.classes);
+    const k = this.params.shape.classes;
+    for (let i = 0; i < n; i++) softmaxRow(this.view.logits, i * k, k, this.probabilities, i * k);
+    return this.probabilities.subarray(0, n * k);
   }
 
   /**
@@ -199,19 +220,19 @@ export class GruKernelPass {
     const g = 3 * h;
     const grads = this.gradients;
     const last = grads.length;
-    const result = softmaxOutputBackward(
-      this.params,
-      this.finals(n),
-      this.probabilities,
-      labels,
-      weights,
-      n,
-      {
-        dKernel: grads[last - 2],
-        dBias: grads[last - 1],
-        dh: [view.dh0, view.dh1],
-      },
-    );
+    const k = this.params.shape.classes;
+    const dBias = grads[last - 1];
+    dBias.fill(0);
+    let lossSum = 0;
+    let correct = 0;
+    for (let i = 0; i < n; i++) {
+      const entry = crossEntropyRow(this.probabilities, labels, weights, n, k, i, view.dlogits, i * k);
+      lossSum += entry.loss;
+      if (entry.correct) correct++;
+      for (let c = 0; c < k; c++) dBias[c] += view.dlogits[i * k + c];
+    }
+    this.exports.gru_head_backward(this.ctx, n);
+    grads[last - 2].set(view.dwout);
     this.exports.gru_backward(this.ctx, n, inputGradient ? 1 : 0);
     for (let d = 0; d < 2; d++) {
       // trainable() order per direction: kernel, recurrentKernel, bias, recurrentBias.
@@ -224,11 +245,7 @@ export class GruKernelPass {
       recurrentBias.set(d === 0 ? view.dbu0 : view.dbu1);
     }
     if (inputGradient) inputGradient.set(view.dx.subarray(0, n * this.t * f));
-    return result;
-  }
-
-  private finals(n: number): FinalStates {
-    return { states: [this.view.hs0, this.view.hs1], offset: this.t * n * this.h, pitch: this.h };
+    return { lossSum, correct };
   }
 
   /** The current parameters into the kernel's memory (Adam changes them between steps). */
@@ -249,5 +266,10 @@ export class GruKernelPass {
       for (let r = 0; r < h; r++) for (let c = 0; c < g; c++) ut[c * h + r] = recurrentKernel[r * g + c];
       bu.set(recurrentBias);
     });
+    const k = this.params.shape.classes;
+    const wout = this.params.outputKernel;
+    view.wout.set(wout);
+    for (let r = 0; r < 2 * h; r++) for (let c = 0; c < k; c++) view.woutT[c * 2 * h + r] = wout[r * k + c];
+    view.bout.set(this.params.outputBias);
   }
 }

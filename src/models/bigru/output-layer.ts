@@ -41,16 +41,23 @@ export function softmaxOutput(
         for (let c = 0; c < k; c++) logits[c] += v * kernel[kRow + c];
       }
     }
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) if (logits[c] > max) max = logits[c];
-    let sum = 0;
-    for (let c = 0; c < k; c++) {
-      const e = Math.exp(logits[c] - max);
-      logits[c] = e;
-      sum += e;
-    }
-    for (let c = 0; c < k; c++) probabilities[i * k + c] = logits[c] / sum;
+    softmaxRow(logits, 0, k, probabilities, i * k);
   }
+}
+
+/** Softmax (in float64) of the `k` logits at `from` into `probabilities` at `to`. */
+export function softmaxRow(
+  logits: ArrayLike<number>,
+  from: number,
+  k: number,
+  probabilities: Float32Array,
+  to: number,
+): void {
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) if (logits[from + c] > max) max = logits[from + c];
+  let sum = 0;
+  for (let c = 0; c < k; c++) sum += Math.exp(logits[from + c] - max);
+  for (let c = 0; c < k; c++) probabilities[to + c] = Math.exp(logits[from + c] - max) / sum;
 }
 
 /**
@@ -76,19 +83,10 @@ export function softmaxOutputBackward(
   let lossSum = 0;
   let correct = 0;
   for (let i = 0; i < n; i++) {
-    const label = labels[i];
-    if (!(label >= 0 && label < k))
-      throw new IotIdsError(`bigru: label ${label} of batch row ${i} is outside [0, ${k})`);
-    const w = weights ? weights[i] : 1;
-    const p = probabilities.subarray(i * k, (i + 1) * k);
-    let best = 0;
-    for (let c = 1; c < k; c++) if (p[c] > p[best]) best = c;
-    if (best === label) correct++;
-    lossSum -= w * Math.log(Math.max(p[label], 1e-30));
-    for (let c = 0; c < k; c++) {
-      dLogits[c] = ((p[c] - (c === label ? 1 : 0)) * w) / n;
-      dBias[c] += dLogits[c];
-    }
+    const entry = crossEntropyRow(probabilities, labels, weights, n, k, i, dLogits, 0);
+    lossSum += entry.loss;
+    if (entry.correct) correct++;
+    for (let c = 0; c < k; c++) dBias[c] += dLogits[c];
     for (let d = 0; d < 2; d++) {
       const states = finals.states[d];
       const dh = into.dh[d];
@@ -106,4 +104,29 @@ export function softmaxOutputBackward(
     }
   }
   return { lossSum, correct };
+}
+
+/**
+ * Row `i`'s weighted cross-entropy, whether its arg-max is its label, and d mean loss / d logits
+ * (((p − onehot) · weight) / n) into `dLogits` at `to`.
+ */
+export function crossEntropyRow(
+  probabilities: Float32Array,
+  labels: Int32Array,
+  weights: Float32Array | null,
+  n: number,
+  k: number,
+  i: number,
+  dLogits: Float32Array | Float64Array,
+  to: number,
+): { loss: number; correct: boolean } {
+  const label = labels[i];
+  if (!(label >= 0 && label < k))
+    throw new IotIdsError(`bigru: label ${label} of batch row ${i} is outside [0, ${k})`);
+  const w = weights ? weights[i] : 1;
+  const p = i * k;
+  let best = 0;
+  for (let c = 1; c < k; c++) if (probabilities[p + c] > probabilities[p + best]) best = c;
+  for (let c = 0; c < k; c++) dLogits[to + c] = ((probabilities[p + c] - (c === label ? 1 : 0)) * w) / n;
+  return { loss: -w * Math.log(Math.max(probabilities[p + label], 1e-30)), correct: best === label };
 }

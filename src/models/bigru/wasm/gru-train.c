@@ -17,6 +17,7 @@
 //   dh[d]  [n, H]    d loss / d state, written by the caller for the final state before `gru_backward`
 //   dgx    [n·T, 2G] gate pre-activation gradients (input side); dgh[d] [T, n, G] (recurrent side)
 //   grads: dwcat [F, 2G], dbcat [2G], du[d] [H, G], dbu[d] [G]; dx [n·T, F]; wcatT [2G, F]
+//   the dense head (K classes): wout [2H, K], woutT [K, 2H], bout [K]; logits, dlogits [n, K]; dwout [2H, K]
 #include <wasm_simd128.h>
 
 extern unsigned char __heap_base;
@@ -30,7 +31,8 @@ int gru_scratch_base(void) { return (int)&__heap_base; }
 enum {
   C_T, C_F, C_H, C_X, C_WCAT, C_BCAT, C_U0, C_U1, C_UT0, C_UT1, C_BU0, C_BU1, C_GX, C_HS0, C_HS1,
   C_Z0, C_Z1, C_R0, C_R1, C_C0, C_C1, C_A0, C_A1, C_GH, C_DH0, C_DH1, C_DGX, C_DGH0, C_DGH1,
-  C_DWCAT, C_DBCAT, C_DU0, C_DU1, C_DBU0, C_DBU1, C_DX, C_WCATT, C_FIELDS
+  C_DWCAT, C_DBCAT, C_DU0, C_DU1, C_DBU0, C_DBU1, C_DX, C_WCATT, C_K, C_WOUT, C_WOUTT, C_BOUT, C_LOGITS,
+  C_DLOGITS, C_DWOUT, C_FIELDS
 };
 
 int gru_context_fields(void) { return C_FIELDS; }
@@ -162,8 +164,7 @@ static void mm_ab(const float* a, int lda, const float* b, int ldb, float* c, in
   }
 }
 
-// C[p × nc] = A[m × p]ᵀ · B[m × nc] (pitches lda, ldb, ldc), the sums in increasing row order; nc a
-// multiple of 4. Blocks of 4 output rows × 8 columns, then 4 columns; output rows past a multiple of 4 one
+// C[p × nc] = A[m × p]ᵀ · B[m × nc] (pitches lda, ldb, ldc), the sums in increasing row order. Blocks of 4 output rows × 8 columns, then 4 columns; output rows past a multiple of 4 one
 // at a time.
 static void mm_atb(const float* a, int lda, const float* b, int ldb, float* c, int ldc, int m, int p, int nc) {
   int i = 0;
@@ -219,6 +220,14 @@ static void mm_atb(const float* a, int lda, const float* b, int ldb, float* c, i
       for (int r = 0; r < m; r++)
         s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_f32x4_splat(a[r * lda + i]), wasm_v128_load(b + r * ldb + j)));
       wasm_v128_store(c + i * ldc + j, s);
+    }
+  }
+  // Columns past a multiple of 4 (the head's class count), one value at a time.
+  for (int j = nc & ~3; j < nc; j++) {
+    for (i = 0; i < p; i++) {
+      float s = 0.0f;
+      for (int r = 0; r < m; r++) s += a[r * lda + i] * b[r * ldb + j];
+      c[i * ldc + j] = s;
     }
   }
 }
@@ -346,4 +355,33 @@ void gru_backward(int ctx_at, int n, int want_dx) {
   mm_atb(AT(const float*, ctx[C_X]), f, dgx, g2, AT(float*, ctx[C_DWCAT]), g2, n * t_steps, f, g2);
   column_sums(dgx, g2, n * t_steps, g2, AT(float*, ctx[C_DBCAT]));
   if (want_dx) mm_ab(dgx, g2, AT(const float*, ctx[C_WCATT]), f, AT(float*, ctx[C_DX]), f, n * t_steps, g2, f, 0, 0);
+}
+
+// ---- the dense head's products (the softmax and the loss stay in JS, which has exp and log) ----
+
+// logits = [final forward state, final backward state] · wout + bout.
+void gru_logits(int ctx_at, int n) {
+  const int* ctx = AT(const int*, ctx_at);
+  const int t_steps = ctx[C_T], h = ctx[C_H], k = ctx[C_K];
+  const float* wout = AT(const float*, ctx[C_WOUT]);
+  float* logits = AT(float*, ctx[C_LOGITS]);
+  const float* f0 = AT(const float*, ctx[C_HS0]) + t_steps * n * h;
+  const float* f1 = AT(const float*, ctx[C_HS1]) + t_steps * n * h;
+  mm_ab(f0, h, wout, k, logits, k, n, h, k, 1, AT(const float*, ctx[C_BOUT]));
+  mm_ab(f1, h, wout + h * k, k, logits, k, n, h, k, 2, 0);
+}
+
+// From d loss / d logits (dlogits, written by the caller): the head's kernel gradient into dwout and
+// d loss / d final state of each direction into dh[d], where `gru_backward` starts.
+void gru_head_backward(int ctx_at, int n) {
+  const int* ctx = AT(const int*, ctx_at);
+  const int t_steps = ctx[C_T], h = ctx[C_H], k = ctx[C_K];
+  const float* dlogits = AT(const float*, ctx[C_DLOGITS]);
+  const float* woutt = AT(const float*, ctx[C_WOUTT]);
+  float* dwout = AT(float*, ctx[C_DWOUT]);
+  for (int d = 0; d < 2; d++) {
+    const float* final = AT(const float*, ctx[C_HS0 + d]) + t_steps * n * h;
+    mm_atb(final, h, dlogits, k, dwout + d * h * k, k, n, h, k);
+    mm_ab(dlogits, k, woutt + d * h, 2 * h, AT(float*, ctx[C_DH0 + d]), h, n, k, h, 0, 0);
+  }
 }
