@@ -4,8 +4,9 @@
  *     linear teacher), at batch 256 and at the default batch, for both reset conventions (median of
  *     --repeats epochs of the real training stage: batch gathering, forward, backward, Adam; wall and CPU),
  *   - scoring rows/s (batches of 512),
- *   - where a step's time goes: engine kernels (tf.profile: the matrix products and the copies in and out),
- *     the rest is the JS gate loops, softmax and Adam,
+ *   - where a step's time goes (forward, backward), for the training's pass (the WebAssembly kernel,
+ *     src/models/bigru/gru-kernel.ts) and the TypeScript pass it replaced (BiGruPass: engine matrix
+ *     products, tf.profile gives their share, and JS gate loops), in the same process,
  *   - with --latent: the same on real latent sequences (NSL-KDD KDDTrain+_20Percent through the real
  *     pipeline, a VAE trained for 2 epochs, latent 16 read as 16 × 1 and as 4 × 4),
  *   - with --layers: one epoch of tf.layers.bidirectional(gru) + model.fit for comparison (slow).
@@ -21,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { initEngine, ops } from '../src/engine/index.js';
 import { Adam } from '../src/fit/adam.js';
 import { BiGruPass } from '../src/models/bigru/bigru-pass.js';
+import { trainingPass } from '../src/models/bigru/training-pass.js';
 import { BiGruStage, predictProbabilities, validationFigures } from '../src/models/bigru/bigru-stage.js';
 import { biGruDefaults } from '../src/models/bigru/options.js';
 import { BiGruParameters, type BiGruShape } from '../src/models/bigru/parameters.js';
@@ -104,14 +106,21 @@ async function measureEpochs(
 }
 
 /**
- * Where one training step's time goes: CPU ms of the whole step and of the forward pass alone, and the share
- * of the step's wall time inside engine kernels (tf.profile times kernels by wall clock, so the share is
- * taken against the wall time of the same profiled steps). The rest is the JS gate loops, softmax, Adam and
- * the copies in and out of the engine.
+ * Where one training step's time goes: CPU ms of the whole step (forward, backward; no Adam) and of the
+ * forward pass alone, and the share of the step's wall time inside engine kernels (tf.profile times kernels
+ * by wall clock, so the share is taken against the wall time of the same profiled steps). `kernel` is the
+ * training's pass (the WebAssembly kernel for reset-after networks: no engine kernels at all), `typescript`
+ * the BiGruPass it replaced, measured in the same process.
  */
-async function profileStep(x: Matrix, y: Int32Array, shape: BiGruShape, batchSize: number) {
+async function profileStep(
+  x: Matrix,
+  y: Int32Array,
+  shape: BiGruShape,
+  batchSize: number,
+  which: 'kernel' | 'typescript',
+) {
   const params = BiGruParameters.initial(shape, new Random(3));
-  const pass = new BiGruPass(params, batchSize, true);
+  const pass = which === 'kernel' ? trainingPass(params, batchSize) : new BiGruPass(params, batchSize, true);
   const batchX = x.data.subarray(0, batchSize * x.cols);
   const labels = y.subarray(0, batchSize);
   const step = () => {
@@ -231,7 +240,8 @@ async function main(): Promise<void> {
     classes: CLASSES,
     resetAfter: true,
   };
-  const profile = await profileStep(synthetic.x, synthetic.y, shape, 256);
+  const profile = await profileStep(synthetic.x, synthetic.y, shape, 256, 'kernel');
+  const reference = await profileStep(synthetic.x, synthetic.y, shape, 256, 'typescript');
   const scoringRowsPerSecond = measureScoring(BiGruParameters.initial(shape, new Random(1)), synthetic.x);
   const layersCpuSecondsPerEpoch = args.layers ? await layersEpoch(synthetic.x, synthetic.y) : undefined;
 
@@ -265,6 +275,7 @@ async function main(): Promise<void> {
       defaultBatch,
       epochs,
       profileAt256: profile,
+      typescriptPassProfileAt256: reference,
       scoringRowsPerSecond,
       layersCpuSecondsPerEpoch,
       peakRssMiB: peakRssMiB(),
@@ -277,7 +288,8 @@ async function main(): Promise<void> {
   console.log(
     `bigru(32) 20k×8×16 cpu s/epoch: ${batches.map((b) => `@${b} ${at(b).cpuSecondsPerEpoch} (wall ${at(b).secondsPerEpoch})`).join(', ')}; ` +
       `resetAfter false @256 ${at(256, false).cpuSecondsPerEpoch}; ` +
-      `step@256 ${profile.stepCpuMs} ms CPU (forward ${profile.forwardCpuMs}, backward ${profile.backwardCpuMs}; ${Math.round(profile.engineKernelShare * 100)} % in engine kernels); ` +
+      `step@256 ${profile.stepCpuMs} ms CPU (forward ${profile.forwardCpuMs}, backward ${profile.backwardCpuMs}; ${Math.round(profile.engineKernelShare * 100)} % in engine kernels), ` +
+      `BiGruPass ${reference.stepCpuMs} ms (forward ${reference.forwardCpuMs}; ${Math.round(reference.engineKernelShare * 100)} % in engine kernels); ` +
       `scoring ${scoringRowsPerSecond} rows/s` +
       (layersCpuSecondsPerEpoch === undefined ? '' : `; ops.layers fit ${layersCpuSecondsPerEpoch} s/epoch`) +
       (latentLine ? `; latent: ${latentLine}` : '') +

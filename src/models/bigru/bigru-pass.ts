@@ -1,6 +1,7 @@
 import { matMulInto, ops, type Tensor2D } from '../../engine/index.js';
 import { IotIdsError } from '../../errors.js';
 import { sigmoid, tanh } from './activations.js';
+import { softmaxOutput, softmaxOutputBackward, type BatchResult, type FinalStates } from './output-layer.js';
 import type { BiGruParameters } from './parameters.js';
 import { transposed } from '../transpose.js';
 
@@ -12,12 +13,7 @@ import { transposed } from '../transpose.js';
  */
 const PAD = 16;
 
-export interface BatchResult {
-  /** Σ weight · cross-entropy over the batch's rows (divide by the row count for the mean). */
-  lossSum: number;
-  /** Rows whose most probable class is their label. */
-  correct: number;
-}
+export type { BatchResult } from './output-layer.js';
 
 /**
  * Forward and backward pass of the bidirectional GRU over a mini-batch, written out by hand: the engine only
@@ -322,82 +318,23 @@ export class BiGruPass {
     }
   }
 
+  private finals(n: number): FinalStates {
+    return { states: [this.hs[0], this.hs[1]], offset: this.finalOffset(n), pitch: this.h + 1 };
+  }
+
   /** Dense layer over [forward final, backward final] and softmax into `probabilities`. */
   private output(n: number): void {
-    const { h, k, probabilities } = this;
-    const kernel = this.params.outputKernel;
-    const bias = this.params.outputBias;
-    const hp = h + 1;
-    const final = this.finalOffset(n);
-    const logits = new Float64Array(k);
-    for (let i = 0; i < n; i++) {
-      logits.set(bias);
-      for (let d = 0; d < 2; d++) {
-        const states = this.hs[d];
-        const row = final + i * hp;
-        for (let j = 0; j < h; j++) {
-          const v = states[row + j];
-          const kRow = (d * h + j) * k;
-          for (let c = 0; c < k; c++) logits[c] += v * kernel[kRow + c];
-        }
-      }
-      let max = -Infinity;
-      for (let c = 0; c < k; c++) if (logits[c] > max) max = logits[c];
-      let sum = 0;
-      for (let c = 0; c < k; c++) {
-        const e = Math.exp(logits[c] - max);
-        logits[c] = e;
-        sum += e;
-      }
-      for (let c = 0; c < k; c++) probabilities[i * k + c] = logits[c] / sum;
-    }
+    softmaxOutput(this.params, this.finals(n), n, this.probabilities);
   }
 
   /** Loss, output-layer gradients and d loss / d final states (into `dh`). */
   private outputBackward(labels: Int32Array, weights: Float32Array | null, n: number): BatchResult {
-    const { h, k, probabilities } = this;
-    const kernel = this.params.outputKernel;
     const last = this.gradients.length;
-    const dKernel = this.gradients[last - 2];
-    const dBias = this.gradients[last - 1];
-    dKernel.fill(0);
-    dBias.fill(0);
-    const hp = h + 1;
-    const final = this.finalOffset(n);
-    const dLogits = new Float64Array(k);
-    let lossSum = 0;
-    let correct = 0;
-    for (let i = 0; i < n; i++) {
-      const label = labels[i];
-      if (!(label >= 0 && label < k))
-        throw new IotIdsError(`bigru: label ${label} of batch row ${i} is outside [0, ${k})`);
-      const w = weights ? weights[i] : 1;
-      const p = probabilities.subarray(i * k, (i + 1) * k);
-      let best = 0;
-      for (let c = 1; c < k; c++) if (p[c] > p[best]) best = c;
-      if (best === label) correct++;
-      lossSum -= w * Math.log(Math.max(p[label], 1e-30));
-      for (let c = 0; c < k; c++) {
-        dLogits[c] = ((p[c] - (c === label ? 1 : 0)) * w) / n;
-        dBias[c] += dLogits[c];
-      }
-      for (let d = 0; d < 2; d++) {
-        const states = this.hs[d];
-        const dh = this.dh[d];
-        const row = final + i * hp;
-        for (let j = 0; j < h; j++) {
-          const kRow = (d * h + j) * k;
-          const v = states[row + j];
-          let sum = 0;
-          for (let c = 0; c < k; c++) {
-            dKernel[kRow + c] += v * dLogits[c];
-            sum += kernel[kRow + c] * dLogits[c];
-          }
-          dh[i * h + j] = sum;
-        }
-      }
-    }
-    return { lossSum, correct };
+    return softmaxOutputBackward(this.params, this.finals(n), this.probabilities, labels, weights, n, {
+      dKernel: this.gradients[last - 2],
+      dBias: this.gradients[last - 1],
+      dh: [this.dh[0], this.dh[1]],
+    });
   }
 
   private backwardResetAfter(d: number, n: number, recurrentT: Tensor2D): void {

@@ -2,6 +2,7 @@ import { IotIdsError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { Adam } from '../../fit/adam.js';
 import { BiGruPass } from './bigru-pass.js';
+import { trainingPass } from './training-pass.js';
 import type { BiGruParameters } from './parameters.js';
 import { lossAndAccuracy } from '../probability-metrics.js';
 import { SoftmaxStage, type SoftmaxStageData } from '../softmax-stage.js';
@@ -34,7 +35,7 @@ export class BiGruStage extends SoftmaxStage {
       data,
       batches: { batchSize: options.batchSize, seed: options.seed },
       step: (batches) => {
-        const pass = new BiGruPass(params, batches.batchSize, true);
+        const pass = trainingPass(params, batches.batchSize);
         return {
           gradients: pass.gradients,
           run: (batch, n) => {

@@ -5,7 +5,7 @@ import type { TrainableStage } from '../../fit/fit-stage.js';
 import type { VariationalAutoencoder } from '../vae/variational-autoencoder.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
 import { Adam } from '../../fit/adam.js';
-import { BiGruPass } from './bigru-pass.js';
+import { trainingPass, type BiGruTrainingPass } from './training-pass.js';
 import { predictProbabilities, validationFigures, type BiGruStageData } from './bigru-stage.js';
 import type { BiGruParameters } from './parameters.js';
 import { ShuffledBatches } from '../shuffled-batches.js';
@@ -29,7 +29,7 @@ export type FineTuneData = BiGruStageData;
 export class FineTuneStage implements TrainableStage {
   readonly name = FINETUNE_STAGE;
   readonly batchesPerEpoch: number;
-  private readonly pass: BiGruPass;
+  private readonly pass: BiGruTrainingPass;
   private readonly gruAdam: Adam;
   private readonly encoderAdam: Adam;
   /** Plain copies of the encoder variables, which the encoder's Adam updates. */
@@ -53,7 +53,7 @@ export class FineTuneStage implements TrainableStage {
     const batchSize = this.batches.batchSize;
     const latentSize = params.inputs;
     this.batchesPerEpoch = this.batches.batchesPerEpoch;
-    this.pass = new BiGruPass(params, batchSize, true);
+    this.pass = trainingPass(params, batchSize);
     this.gruAdam = new Adam(params.trainable(), {
       learningRate: options.learningRate,
       prefix: GRU_ADAM_PREFIX,
