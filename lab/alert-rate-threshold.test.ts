@@ -9,6 +9,18 @@ describe('windowMaxima', () => {
     expect(windowMaxima(units, 60)).toEqual([5, 4, 2]);
   });
 
+  it('with k = 2 keeps the second highest, leaving out pairs of one unit', () => {
+    const units = [
+      unit('a', 0, 1),
+      unit('a', 1, 5),
+      unit('a', 2, 3),
+      unit('b', 0, 9),
+      unit('c', 0, 4),
+      unit('c', 1, 4),
+    ];
+    expect(windowMaxima(units, 60, 2)).toEqual([4, 3]);
+  });
+
   it('rejects NaN scores and a non-positive window', () => {
     expect(() => windowMaxima([unit('a', 0, Number.NaN)], 60)).toThrow(/NaN/);
     expect(() => windowMaxima([], 0)).toThrow(/windowSeconds/);
@@ -52,6 +64,18 @@ describe('thresholdForAlertRate', () => {
     const t = thresholdForAlertRate(units, { alertsPerHour: 100, hours: 2, windowSeconds: 60 });
     expect(t.threshold).toBe(4);
     expect(t.alertingWindows).toBe(5);
+  });
+
+  it('with a k-of-window rule lets through pairs whose k-th score is above it', () => {
+    // One window of 1000 s: pair a has 9, 1, 8 (second highest 8), b 7, 6 (6), c 5, 4, 3 (4).
+    const target = { hours: 1, windowSeconds: 1000, minAlertingUnits: 2 };
+    expect(thresholdForAlertRate(units, { ...target, alertsPerHour: 0 })).toEqual({
+      threshold: 8,
+      windows: 3,
+      alertingWindows: 0,
+      allowed: 0,
+    });
+    expect(thresholdForAlertRate(units, { ...target, alertsPerHour: 1 }).threshold).toBe(6);
   });
 
   it('rejects a bad target or no units', () => {

@@ -5,6 +5,10 @@
  * no attack, a pair alerts exactly when its highest score is above the threshold; so the threshold that
  * lets through at most `allowed` = ⌊alertsPerHour × hours⌋ pairs is the (allowed + 1)-th highest of the
  * pairs' maxima (a unit alerts when its score is strictly above the threshold, as every detector here does).
+ *
+ * With a k-of-window rule (`minAlertingUnits` = k: a pair raises an alert only once k of its units are above
+ * the threshold, so one odd packet does not page anyone) a pair alerts exactly when its k-th highest score
+ * is above the threshold, and the same holds with the k-th highest in place of the highest.
  */
 
 /** One benign unit of validation time: its score, its source and the capture time of its verdict. */
@@ -21,6 +25,8 @@ export interface AlertRateTarget {
   hours: number;
   /** Width of the store's alert window, seconds (alerts are folded per source and window). */
   windowSeconds: number;
+  /** Units above the threshold a (source, window) pair needs before it alerts. Default 1. */
+  minAlertingUnits?: number;
 }
 
 export interface AlertRateThreshold {
@@ -31,17 +37,29 @@ export interface AlertRateThreshold {
   allowed: number;
 }
 
-/** The highest score of every (source, window) pair of `units`, highest first. */
-export function windowMaxima(units: Iterable<ScoredUnit>, windowSeconds: number): number[] {
+/**
+ * The k-th highest score of every (source, window) pair of `units` (k = 1: the highest), highest first; a
+ * pair with fewer than k units can never alert and is left out.
+ */
+export function windowMaxima(units: Iterable<ScoredUnit>, windowSeconds: number, k = 1): number[] {
   if (!(windowSeconds > 0)) throw new RangeError(`windowSeconds must be positive, got ${windowSeconds}`);
-  const maxima = new Map<string, number>();
+  if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`k must be a positive integer, got ${k}`);
+  // The k highest scores of each pair so far, in descending order.
+  const top = new Map<string, number[]>();
   for (const u of units) {
     if (Number.isNaN(u.score)) throw new RangeError(`a unit of ${u.source} at ${u.at} has a NaN score`);
     const key = `${u.source}\u0000${Math.floor(u.at / windowSeconds)}`;
-    const seen = maxima.get(key);
-    if (seen === undefined || u.score > seen) maxima.set(key, u.score);
+    let kept = top.get(key);
+    if (kept === undefined) top.set(key, (kept = []));
+    if (kept.length === k && u.score <= kept[k - 1]) continue;
+    let i = kept.length;
+    while (i > 0 && kept[i - 1] < u.score) i--;
+    kept.splice(i, 0, u.score);
+    if (kept.length > k) kept.pop();
   }
-  return [...maxima.values()].sort((a, b) => b - a);
+  const maxima: number[] = [];
+  for (const kept of top.values()) if (kept.length === k) maxima.push(kept[k - 1]);
+  return maxima.sort((a, b) => b - a);
 }
 
 /**
@@ -57,7 +75,7 @@ export function thresholdForAlertRate(
   if (!(alertsPerHour >= 0 && Number.isFinite(alertsPerHour)))
     throw new RangeError(`alertsPerHour must be finite and ≥ 0, got ${alertsPerHour}`);
   if (!(hours > 0 && Number.isFinite(hours))) throw new RangeError(`hours must be positive, got ${hours}`);
-  const maxima = windowMaxima(units, windowSeconds);
+  const maxima = windowMaxima(units, windowSeconds, target.minAlertingUnits ?? 1);
   if (maxima.length === 0) throw new RangeError('no validation unit to set a threshold from');
   const allowed = Math.floor(alertsPerHour * hours + 1e-9);
   const threshold = maxima[Math.min(allowed, maxima.length - 1)];

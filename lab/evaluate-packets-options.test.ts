@@ -12,6 +12,7 @@ describe('parseEvaluatePacketsOptions', () => {
       falseAlarmRate: 1e-4,
       flowFpr: 0.01,
       forestMinProbability: 0.5,
+      packetMinAlerting: 1,
       window: 60,
       evalName: 'eval',
     });

@@ -45,6 +45,11 @@ export const evaluatePacketsOptionsSchema = z
     packetAlertsPerHour: rate.optional(),
     flowAlertsPerHour: rate.optional(),
     forestAlertsPerHour: rate.optional(),
+    /**
+     * packet-ae's k-of-window rule: a source's window alerts once this many of its packets are above the
+     * threshold (1: every packet above it alerts, Kitsune's rule).
+     */
+    packetMinAlerting: count.max(10_000).default(1),
     /** Seed of the zero-day AE (its weights and its held-out split). */
     zeroDaySeed: z.coerce.number().int().default(1),
   })

@@ -31,7 +31,8 @@
  *        [--benign-train RUN_DIR...] [--zero-day-train RUN_DIR...] [--validation RUN_DIR...]
  *        [--packet-alerts-per-hour R] [--flow-alerts-per-hour R] [--forest-alerts-per-hour R]
  *        [--trees 30] [--interim 2] [--feature-map-grace 2000] [--detector-grace 15000] [--calibration 5000]
- *        [--false-alarm-rate 1e-4] [--flow-fpr 0.01] [--forest-min-probability 0.5] [--window 60]
+ *        [--false-alarm-rate 1e-4] [--packet-min-alerting 1] [--flow-fpr 0.01] [--forest-min-probability 0.5]
+ *        [--window 60]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
@@ -83,6 +84,7 @@ const { values } = parseArgs({
     'flow-alerts-per-hour': { type: 'string' },
     'forest-alerts-per-hour': { type: 'string' },
     'zero-day-seed': { type: 'string' },
+    'packet-min-alerting': { type: 'string' },
   },
 });
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -271,22 +273,21 @@ if (o.validation.length > 0) {
   for (const dir of o.validation) {
     const run = await scoreRun(dir);
     if (run.truth.phases.length > 0) throw new Error(`--validation ${dir} has attack phases`);
-    // Keep only what the thresholds need (the runs are long).
     validation.push(run);
   }
   const hours = validation.reduce((a, r) => a + (r.spanEnd - r.spanStart) / 3600, 0);
-  const choose = (target: number, units: ScoredUnit[]): Chosen => ({
+  const choose = (target: number, units: ScoredUnit[], minAlertingUnits = 1): Chosen => ({
     target,
     validationHours: hours,
     validationRuns: o.validation,
-    found: thresholdForAlertRate(units, { alertsPerHour: target, hours, windowSeconds }),
+    found: thresholdForAlertRate(units, { alertsPerHour: target, hours, windowSeconds, minAlertingUnits }),
   });
   if (o.packetAlertsPerHour !== undefined) {
     // Sources and windows stay apart per run (the runs are separate networks with the same addresses).
     const units = validation.flatMap((r, i) =>
       r.packetUnits.map((u) => ({ at: u.at, source: `${i} ${u.source}`, score: sigmas(r, u.score) })),
     );
-    const chosen = choose(o.packetAlertsPerHour, units);
+    const chosen = choose(o.packetAlertsPerHour, units, o.packetMinAlerting);
     packetSigmas = { ...chosen, equivalentTail: normalQuantileTail(chosen.found.threshold) };
   }
   if (o.flowAlertsPerHour !== undefined) {
@@ -337,9 +338,26 @@ const alerts = {
     packetSigmas ? sigmas(run, u.score) > packetSigmas.found.threshold : u.score > run.packetAe.tailThreshold,
   zeroDay: (u: Unit): boolean => u.score > (zeroDayThreshold?.found.threshold ?? zeroDay.threshold),
 };
-function figures(run: ScoredRun, units: Unit[], alert: (u: Unit, i: number) => boolean) {
+/**
+ * packet-ae's k-of-window rule: a packet alerts when it is above the threshold and at least the
+ * `--packet-min-alerting`-th such packet of its source in its window (packets are in capture order), so
+ * the alert is raised by the k-th one and the first k − 1 only count towards it.
+ */
+function kOfWindow(units: readonly Unit[], above: (u: Unit) => boolean): boolean[] {
+  const k = o.packetMinAlerting;
+  const seen = new Map<string, number>();
+  return units.map((u) => {
+    if (!above(u)) return false;
+    if (k === 1) return true;
+    const key = `${u.source} ${Math.floor(u.at / windowSeconds)}`;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return n >= k;
+  });
+}
+
+function figures(run: ScoredRun, units: Unit[], flagged: boolean[]) {
   const { truth } = run;
-  const flagged = units.map(alert);
   const rocAuc = rocAucBinary(
     units.map((u) => u.score),
     units.map((u) => u.label !== LAB_BENIGN),
@@ -408,7 +426,12 @@ for (const dir of o.test) {
       fit: { mu: run.packetAe.mu, sigma: run.packetAe.sigma },
       chosen: packetSigmas,
       autoencoders: run.packetAe.autoencoders,
-      ...figures(run, run.packetUnits, (u) => alerts.packet(run, u)),
+      minAlertingPackets: o.packetMinAlerting,
+      ...figures(
+        run,
+        run.packetUnits,
+        kOfWindow(run.packetUnits, (u) => alerts.packet(run, u)),
+      ),
     },
     flowClassifier: {
       interimSeconds: o.interim,
@@ -416,7 +439,11 @@ for (const dir of o.test) {
       trainRecords: trainTable.nRows,
       minProbability: o.forestMinProbability,
       chosen: forestThreshold,
-      ...figures(run, run.forestUnits, (u, i) => run.forestDefaultAlert[i] && u.score > forestThresholdValue),
+      ...figures(
+        run,
+        run.forestUnits,
+        run.forestUnits.map((u, i) => run.forestDefaultAlert[i] && u.score > forestThresholdValue),
+      ),
     },
     flowZeroDay: {
       trainedOn: o.zeroDayTrain.length ? o.zeroDayTrain : [...o.train, ...o.benignTrain],
@@ -424,7 +451,7 @@ for (const dir of o.test) {
       falsePositiveRate: zeroDayThreshold ? zeroDayThreshold.heldOutFpr : o.flowFpr,
       threshold: zeroDayThreshold?.found.threshold ?? zeroDay.threshold,
       chosen: zeroDayThreshold,
-      ...figures(run, run.zeroDayUnits, alerts.zeroDay),
+      ...figures(run, run.zeroDayUnits, run.zeroDayUnits.map(alerts.zeroDay)),
     },
   };
   await writeFile(join(out, 'evaluation-packets.json'), `${JSON.stringify(result, null, 2)}\n`);
