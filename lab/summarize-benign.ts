@@ -32,6 +32,8 @@ type DetectorKey = (typeof DETECTORS)[number][0];
 
 interface Evaluation {
   seeds: [number, number];
+  /** Every training run's seed (attack runs and benign-only ones); older evaluations have only `seeds`. */
+  trainSeeds?: number[];
   span: { start: number; end: number; hours: number };
   packetAe: { threshold: number };
   flowClassifier: { interimSeconds: number };
@@ -55,7 +57,7 @@ for (const dir of positionals) {
   const evaluation = JSON.parse(
     await readFile(join(dir, values.eval, 'evaluation-packets.json'), 'utf8'),
   ) as Evaluation & Record<DetectorKey, BenignFigures>;
-  trainSeeds.add(evaluation.seeds[0]);
+  for (const seed of evaluation.trainSeeds ?? [evaluation.seeds[0]]) trainSeeds.add(seed);
   for (const [key] of DETECTORS) {
     const b = evaluation[key].benign;
     perDetector.get(key)!.push({
@@ -84,7 +86,7 @@ const connections = runs.reduce((a, r) => a + r.connections, 0);
 const fmt = (v: number, d = 0): string =>
   v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const lines = [
-  `${runs.length} benign-only runs (seeds ${runs.map((r) => r.seed).join(', ')}; models from the train run of seed ${[...trainSeeds].join(', ')}): ` +
+  `${runs.length} benign-only runs (seeds ${runs.map((r) => r.seed).join(', ')}; models from the train runs of seeds ${[...trainSeeds].join(', ')}): ` +
     `${fmt(hoursRun, 2)} lab-hours captured, ${fmt(runs[0].clients)} clients and 1 device each; ` +
     `${fmt(packets / hoursRun)} packets and ${fmt(connections / hoursRun)} connections per lab-hour.`,
   '',
