@@ -32,6 +32,8 @@ export interface EvaluateZeroDaySelectedOptions {
   rates?: number[];
   /** Classifier kind and options (official protocol, 5class). Required: the final configuration. */
   classifier: { model: string; modelOptions: Record<string, unknown>; log1p?: boolean };
+  /** Training split of both classifiers and the autoencoder. Default: the official one (KDDTrain+). */
+  trainSplit?: string;
   /** Share of the training rows held out for validation. Default 0.1. */
   validationFraction?: number;
   detector?: Partial<Omit<AnomalyDetectorOptions, 'seed'>>;
@@ -104,7 +106,7 @@ export async function evaluateZeroDaySelected(
   const rates = options.rates ?? [0.01, 0.02, 0.05, 0.1];
   const fraction = options.validationFraction ?? 0.1;
   const dataset = await resolveDataset('nsl-kdd');
-  const trainSplit = dataset.official.train;
+  const trainSplit = options.trainSplit ?? dataset.official.train;
   const loadOptions = { searchPath: dataSearchPath(options.dataDir), progress };
   const train = await loadLabelledSplit(dataset, trainSplit, '5class', loadOptions);
   const tests = new Map<string, LabelledSplit>();
@@ -117,6 +119,7 @@ export async function evaluateZeroDaySelected(
     modelOptions: classifier.modelOptions,
     log1p: classifier.log1p,
     validationFraction: fraction,
+    trainSplit,
     dataDir: options.dataDir,
   };
 
