@@ -26,6 +26,8 @@
  *
  * It writes <out>/zero-day-selected.json; `--from-json <file>` prints its tables again without training.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { initEngine } from '../src/engine/index.js';
@@ -41,8 +43,6 @@ import {
 import { formatZeroDaySelectedMarkdown } from '../src/train/format-zero-day-selected.js';
 import { parseZeroDaySelectionArgs } from '../src/train/zero-day-selection-options.js';
 import { writeJsonAtomic } from '../src/util/atomic-write.js';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseModelOptions } from '../src/models/registry.js';
 import { benchDataDir, median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
 
