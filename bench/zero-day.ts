@@ -14,7 +14,20 @@
  *   node --import tsx bench/zero-day.ts --evaluate [--seeds 3] [--out runs/zero-day]
  *
  * `--model fcnn --options '{"classWeight":"balanced"}'` puts another classifier (5class) in the forest's place; `--log1p` logs its heavy-tailed counts (the autoencoder shares its pipeline).
+ * `--rates 1,5` sets the validation false-positive rates (percent) reported.
+ *
+ * With `--threshold-from lato-validation` the rate is not fixed beforehand but CHOSEN per seed from the
+ * candidates `--rates` (default 1,2,5,10) on leave-attack-type-out validation rows of KDDTrain+ — binary by
+ * validation binary accuracy, 5class (anomalies routed to the classifier's most probable attack class) by
+ * validation accuracy — then KDDTest+ and KDDTest-21 are read once (train/evaluate-zero-day-selected.ts):
+ *
+ *   node --import tsx bench/zero-day.ts --evaluate --threshold-from lato-validation --seeds 5 \
+ *     --out runs/zero-day-selected --model fcnn --log1p --options '{...}'
+ *
+ * It writes <out>/zero-day-selected.json; `--from-json <file>` prints its tables again without training.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { initEngine } from '../src/engine/index.js';
@@ -23,6 +36,13 @@ import { stratifiedSplit } from '../src/preprocess/stratified-split.js';
 import type { Callback } from '../src/fit/callbacks.js';
 import { AnomalyDetector, STAGE_NAME } from '../src/models/zero-day/anomaly-detector.js';
 import { evaluateZeroDay, formatZeroDayMarkdown } from '../src/train/evaluate-zero-day.js';
+import {
+  evaluateZeroDaySelected,
+  type ZeroDaySelectedEvaluation,
+} from '../src/train/evaluate-zero-day-selected.js';
+import { formatZeroDaySelectedMarkdown } from '../src/train/format-zero-day-selected.js';
+import { parseZeroDaySelectionArgs } from '../src/train/zero-day-selection-options.js';
+import { writeJsonAtomic } from '../src/util/atomic-write.js';
 import { parseModelOptions } from '../src/models/registry.js';
 import { benchDataDir, median, nslKddMatrices, peakRssMiB } from './lib/nsl-kdd-matrices.js';
 
@@ -37,10 +57,17 @@ const { values: args } = parseArgs({
     model: { type: 'string', default: 'rf' },
     options: { type: 'string', default: '{}' },
     log1p: { type: 'boolean', default: false },
+    'threshold-from': { type: 'string', default: 'fixed' },
+    rates: { type: 'string' },
+    'validation-fraction': { type: 'string', default: '0.1' },
+    'from-json': { type: 'string' },
   },
 });
 
-if (args.evaluate) await evaluate();
+if (args['from-json']) {
+  const saved = JSON.parse(await readFile(args['from-json'], 'utf8')) as ZeroDaySelectedEvaluation;
+  console.log(formatZeroDaySelectedMarkdown(saved));
+} else if (args.evaluate) await evaluate();
 else await bench();
 
 async function bench(): Promise<void> {
@@ -115,13 +142,20 @@ async function bench(): Promise<void> {
 }
 
 async function evaluate(): Promise<void> {
-  const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => i + 1);
+  const selection = parseZeroDaySelectionArgs({
+    thresholdFrom: args['threshold-from'],
+    rates: args.rates ?? (args['threshold-from'] === 'lato-validation' ? '1,2,5,10' : '1,5'),
+    seeds: args.seeds,
+    validationFraction: args['validation-fraction'],
+  });
+  if (selection.thresholdFrom === 'lato-validation') return evaluateSelected(selection);
+  const seeds = Array.from({ length: selection.seeds }, (_, i) => i + 1);
   const started = performance.now();
   const evaluation = await evaluateZeroDay({
     workDir: args.out,
     dataDir: benchDataDir,
     seeds,
-    falsePositiveRates: [0.01, 0.05],
+    falsePositiveRates: selection.rates,
     classifier: {
       model: args.model,
       modelOptions: parseModelOptions(args.model, JSON.parse(args.options), '--options'),
@@ -142,6 +176,37 @@ async function evaluate(): Promise<void> {
     }),
   );
   console.log(`\n${formatZeroDayMarkdown(evaluation)}`);
+}
+
+async function evaluateSelected(selection: ReturnType<typeof parseZeroDaySelectionArgs>): Promise<void> {
+  const started = performance.now();
+  const evaluation = await evaluateZeroDaySelected({
+    workDir: args.out,
+    dataDir: benchDataDir,
+    seeds: Array.from({ length: selection.seeds }, (_, i) => i + 1),
+    rates: selection.rates,
+    validationFraction: selection.validationFraction,
+    classifier: {
+      model: args.model,
+      modelOptions: parseModelOptions(args.model, JSON.parse(args.options), '--options'),
+      log1p: args.log1p,
+    },
+    progress: {
+      start: (stage) => process.stderr.write(`  ${stage}\n`),
+      update: () => undefined,
+      finish: () => undefined,
+      note: (message) => process.stderr.write(`  ${message}\n`),
+    },
+  });
+  await writeJsonAtomic(join(args.out, 'zero-day-selected.json'), evaluation);
+  console.log(
+    JSON.stringify({
+      bench: 'zero-day-selected',
+      seconds: Math.round((performance.now() - started) / 1000),
+      ...evaluation,
+    }),
+  );
+  console.log(`\n${formatZeroDaySelectedMarkdown(evaluation)}`);
 }
 
 function round(value: number): number {

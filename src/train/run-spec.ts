@@ -68,6 +68,11 @@ export interface RunSpec {
   dedup?: boolean | DedupMode;
   /** Deep models: continue from `<out>/checkpoints/last` when it exists. Default false. */
   resume?: boolean;
+  /**
+   * Read no test split: a run that only serves model selection on its validation rows (metrics.json then
+   * has no test figures). Default false.
+   */
+  skipTests?: boolean;
   /** First rejected input row is fatal. Default false. */
   strict?: boolean;
 }

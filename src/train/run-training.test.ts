@@ -87,6 +87,17 @@ describe('runTraining on the tiny schema', () => {
     expect(run.metrics.trainRows).toBe(432);
   });
 
+  it('reads no test split for a selection run (skipTests), scoring its validation rows only', async () => {
+    const run = await runTraining({
+      ...spec('rf', { nEstimators: 5, nJobs: 0 }, 'rf-selection'),
+      validation: 'random',
+      skipTests: true,
+    });
+    expect(run.metrics.splits).toEqual({});
+    expect(run.metrics.validation?.rows).toBe(48);
+    expect(run.metrics.validation?.metrics.accuracy).toBeGreaterThan(0.8);
+  });
+
   it('leaves dropped features out of the model and records them as ignored columns', async () => {
     const run = await runTraining({
       ...spec('rf', { nEstimators: 5, nJobs: 0 }, 'rf-drop'),

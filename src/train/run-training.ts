@@ -29,6 +29,14 @@ import { resampleTraining } from './resample-training.js';
 import type { DedupMode, RunSpec } from './run-spec.js';
 import { validationSplit } from './validation-split.js';
 
+/**
+ * The seed of a run's validation hold-out, apart from the run's own so the validation rows do not follow
+ * the model's initialisation. Exported so an evaluation can cut the same validation rows again.
+ */
+export function validationSeed(seed: number): number {
+  return seed + 7919;
+}
+
 export interface RunResult {
   metrics: MetricsFile;
   modelDir: string;
@@ -120,7 +128,7 @@ export async function runTraining(
   let validationInfo: Omit<NonNullable<MetricsFile['validation']>, 'metrics' | 'rows'> | undefined;
   if (descriptor.trainsInEpochs || spec.validation) {
     const scheme = spec.validation ?? 'random';
-    const parts = validationSplit(train, scheme, spec.validationFraction ?? 0.1, spec.seed + 7919);
+    const parts = validationSplit(train, scheme, spec.validationFraction ?? 0.1, validationSeed(spec.seed));
     ({ fit: fitPart, validation: validationPart } = parts);
     validationInfo = {
       scheme,
@@ -192,7 +200,8 @@ export async function runTraining(
     const cleaning: MetricsFile['cleaning']['splits'] = { [trainSplitName]: train.cleaning };
     const reports: string[] = [];
     const rocFiles: RocFile[] = [];
-    for (const name of testNames) {
+    // A selection run (spec.skipTests) is judged on its validation rows only: no test file is read.
+    for (const name of spec.skipTests ? [] : testNames) {
       let test = heldOut ?? (await loadLabelledSplit(dataset, name, task, loadOptions));
       if (!heldOut) {
         noteUnknownLabels(test, warnings);
