@@ -1,0 +1,302 @@
+// The VAE's whole training step (forward, loss, backward) over buffers that stay in this module's memory:
+// built by scripts/build-wasm.sh, driven layer by layer from src/models/vae/vae-step-kernel.ts, which lays
+// out the memory and keeps vae-step.ts (tfjs products + JS loops) as the reference its tests compare with.
+//
+// Matrices are row-major with a row pitch (`stride`) of their column count rounded up to 4, so every row
+// starts on a 16-byte boundary; padding lanes hold zeros and are kept zero. Every product runs over the
+// non-zero entries of its left operand only, listed per row (list_nonzeros / relu_list): the input rows are
+// one-hot encoded features, hidden activations are ReLU outputs and their gradients carry the same zeros.
+// A skipped term is x = 0 and x + 0 · w = x, so each sum is the float32 sum over the listed terms in order.
+#include <wasm_simd128.h>
+
+extern unsigned char __heap_base;
+
+// First free byte after the module's data and stack: the caller's buffers start here.
+int scratch_base(void) { return (int)&__heap_base; }
+
+#define AT(type, offset) ((type)(unsigned long)(offset))
+#define SPLAT(v) wasm_f32x4_splat(v)
+
+// Copies a rows × cols block from pitch `from_pitch` to pitch `to_pitch`, leaving the rest of each
+// destination row untouched (so a block can land at a column offset, as the μ and log σ² heads do).
+void place(int from_at, int to_at, int rows, int cols, int from_pitch, int to_pitch) {
+  const float* from = AT(const float*, from_at);
+  float* to = AT(float*, to_at);
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < cols; c++) to[r * to_pitch + c] = from[r * from_pitch + c];
+}
+
+// to (cols × to_pitch) ← the transpose of from (rows × from_pitch), its first `cols` columns.
+void transpose(int from_at, int to_at, int rows, int cols, int from_pitch, int to_pitch) {
+  const float* from = AT(const float*, from_at);
+  float* to = AT(float*, to_at);
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < cols; c++) to[c * to_pitch + r] = from[r * from_pitch + c];
+}
+
+// Lists the non-zero entries of the first `cols` columns of the n rows of x (row pitch `pitch`): column
+// indices into idx, values into val, where each row's list starts into starts[0..n]. Four values are tested
+// at a time, so runs of zeros cost one comparison per four; entries are written branch-free.
+int list_nonzeros(int x_at, int n, int cols, int pitch, int idx_at, int val_at, int starts_at) {
+  const float* x = AT(const float*, x_at);
+  int* idx = AT(int*, idx_at);
+  float* val = AT(float*, val_at);
+  int* starts = AT(int*, starts_at);
+  int count = 0;
+  for (int r = 0; r < n; r++) {
+    starts[r] = count;
+    const float* row = x + r * pitch;
+    int k = 0;
+    for (; k + 4 <= cols; k += 4) {
+      v128_t v = wasm_v128_load(row + k);
+      if (wasm_i32x4_bitmask(wasm_f32x4_ne(v, SPLAT(0.0f))) == 0) continue;
+      for (int j = 0; j < 4; j++) {
+        float value = row[k + j];
+        idx[count] = k + j;
+        val[count] = value;
+        count += value != 0.0f;
+      }
+    }
+    for (; k < cols; k++) {
+      float value = row[k];
+      idx[count] = k;
+      val[count] = value;
+      count += value != 0.0f;
+    }
+  }
+  starts[n] = count;
+  return count;
+}
+
+// ReLU in place over the n × stride matrix z (padding stays 0), then lists its non-zeros as list_nonzeros.
+int relu_list(int z_at, int n, int cols, int stride, int idx_at, int val_at, int starts_at) {
+  float* z = AT(float*, z_at);
+  for (int i = 0; i < n * stride; i += 4)
+    wasm_v128_store(z + i, wasm_f32x4_max(wasm_v128_load(z + i), SPLAT(0.0f)));
+  return list_nonzeros(z_at, n, cols, stride, idx_at, val_at, starts_at);
+}
+
+// out[r, c..c+4V) = init[c..c+4V) (or 0) + Σ over row r's list of val · m[idx, c..c+4V), in list order,
+// the accumulators in registers; with `mask`, lanes where mask[r, ·] ≤ 0 are stored as 0 (the ReLU's
+// gradient gate, for input gradients).
+#define ROWS_CHUNK(V)                                                                                 \
+  static void chunk##V(const int* idx, const float* val, int from, int to, const float* m,           \
+                       int stride, const float* init, const float* mask, float* out) {               \
+    v128_t acc[V];                                                                                    \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                           \
+        init ? wasm_v128_load(init + 4 * v) : SPLAT(0.0f);                                            \
+    for (int i = from; i < to; i++) {                                                                 \
+      v128_t x = wasm_v128_load32_splat(val + i);                                                     \
+      const float* row = m + idx[i] * stride;                                                         \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                         \
+          wasm_f32x4_add(acc[v], wasm_f32x4_mul(x, wasm_v128_load(row + 4 * v)));                     \
+    }                                                                                                 \
+    if (mask) {                                                                                       \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                         \
+          wasm_v128_and(acc[v], wasm_f32x4_gt(wasm_v128_load(mask + 4 * v), SPLAT(0.0f)));            \
+    }                                                                                                 \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wasm_v128_store(out + 4 * v, acc[v]); \
+  }
+ROWS_CHUNK(8)
+ROWS_CHUNK(4)
+ROWS_CHUNK(2)
+ROWS_CHUNK(1)
+
+// out (n × stride) = lists · m (+ init), m: (list columns) × stride; forward products (init = bias) and
+// input gradients (m = Wᵀ, mask = the layer input, no init).
+void rows_times(int idx_at, int val_at, int starts_at, int n, int m_at, int stride, int init_at,
+                int mask_at, int out_at) {
+  const int* idx = AT(const int*, idx_at);
+  const float* val = AT(const float*, val_at);
+  const int* starts = AT(const int*, starts_at);
+  const float* m = AT(const float*, m_at);
+  const float* init = AT(const float*, init_at);
+  for (int r = 0; r < n; r++) {
+    float* out = AT(float*, out_at) + r * stride;
+    const float* mask = mask_at ? AT(const float*, mask_at) + r * stride : 0;
+    int from = starts[r], to = starts[r + 1];
+    int c = 0;
+    for (; c + 32 <= stride; c += 32)
+      chunk8(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c);
+    if (c + 16 <= stride) {
+      chunk4(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c);
+      c += 16;
+    }
+    if (c + 8 <= stride) {
+      chunk2(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c);
+      c += 8;
+    }
+    if (c + 4 <= stride)
+      chunk1(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c);
+  }
+}
+
+// dw (inputs × stride) = Σ_r (row r of the lists)ᵀ · g[r, :] (g: n × stride), rows in order; db (stride)
+// = the column sums of g, rows in order. The weight and bias gradients of one layer.
+void weight_gradient(int idx_at, int val_at, int starts_at, int n, int inputs, int g_at, int stride,
+                     int dw_at, int db_at) {
+  const int* idx = AT(const int*, idx_at);
+  const float* val = AT(const float*, val_at);
+  const int* starts = AT(const int*, starts_at);
+  const float* g = AT(const float*, g_at);
+  float* dw = AT(float*, dw_at);
+  float* db = AT(float*, db_at);
+  for (int i = 0; i < inputs * stride; i += 4) wasm_v128_store(dw + i, SPLAT(0.0f));
+  for (int i = 0; i < stride; i += 4) wasm_v128_store(db + i, SPLAT(0.0f));
+  int vectors = stride / 4;
+  for (int r = 0; r < n; r++) {
+    const float* gr = g + r * stride;
+    for (int v = 0; v < vectors; v++)
+      wasm_v128_store(db + 4 * v, wasm_f32x4_add(wasm_v128_load(db + 4 * v), wasm_v128_load(gr + 4 * v)));
+    for (int i = starts[r]; i < starts[r + 1]; i++) {
+      v128_t x = wasm_v128_load32_splat(val + i);
+      float* row = dw + idx[i] * stride;
+      for (int v = 0; v < vectors; v++)
+        wasm_v128_store(row + 4 * v, wasm_f32x4_add(wasm_v128_load(row + 4 * v),
+                                                    wasm_f32x4_mul(x, wasm_v128_load(gr + 4 * v))));
+    }
+  }
+}
+
+// e^x in double, as Math.exp: x = k·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor series to r¹³
+// (error below 10⁻¹⁶ relative), 2^k built in the exponent bits.
+static double exp_double(double x) {
+  if (x > 709.0) x = 709.0;
+  if (x < -708.0) x = -708.0;
+  double k = __builtin_nearbyint(x * 1.4426950408889634);
+  double r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  union {
+    double d;
+    long long i;
+  } scale;
+  scale.i = ((long long)k + 1023) << 52;
+  return p * scale.d;
+}
+
+// The reparameterisation: z = μ + σ·ε with σ = e^(log σ² / 2), h holding [μ | log σ²] (n × h_stride), ε
+// n × latent (no padding, as drawn in JS), z and σ n × z_stride. Returns Σ KL(N(μ, σ²) ‖ N(0, I)), in
+// double as vae-step.ts computes it.
+double sample(int h_at, int h_stride, int eps_at, int n, int latent, int z_at, int sigma_at, int z_stride) {
+  const float* h = AT(const float*, h_at);
+  const float* eps = AT(const float*, eps_at);
+  float* z = AT(float*, z_at);
+  float* sigma = AT(float*, sigma_at);
+  double kl = 0;
+  for (int r = 0; r < n; r++) {
+    for (int j = 0; j < latent; j++) {
+      double mu = h[r * h_stride + j];
+      double log_var = h[r * h_stride + latent + j];
+      double sd = exp_double(0.5 * log_var);
+      sigma[r * z_stride + j] = (float)sd;
+      z[r * z_stride + j] = (float)(mu + sd * eps[r * latent + j]);
+      kl += 0.5 * (mu * mu + sd * sd - 1 - log_var);
+    }
+  }
+  return kl;
+}
+
+// ∂loss/∂[μ | log σ²] (n × h_stride) from ∂loss/∂z (dz, n × z_stride): dz + β·μ/n and
+// ½ (dz · ε · σ + β·(σ² − 1)/n), `scale` = β/n (the float32 σ, as vae-step.ts keeps it).
+void head_gradient(int h_at, int h_stride, int dz_at, int eps_at, int sigma_at, int z_stride, int n,
+                   int latent, double scale, int out_at) {
+  const float* h = AT(const float*, h_at);
+  const float* dz = AT(const float*, dz_at);
+  const float* eps = AT(const float*, eps_at);
+  const float* sigma = AT(const float*, sigma_at);
+  float* out = AT(float*, out_at);
+  for (int r = 0; r < n; r++) {
+    for (int j = 0; j < latent; j++) {
+      double sd = sigma[r * z_stride + j];
+      double d = dz[r * z_stride + j];
+      out[r * h_stride + j] = (float)(d + scale * h[r * h_stride + j]);
+      out[r * h_stride + latent + j] = (float)(0.5 * (d * eps[r * latent + j] * sd + scale * (sd * sd - 1)));
+    }
+  }
+}
+
+// e^x for four floats: x = k·ln 2 + r, e^r by Cephes' expf polynomial (≈ 1 ulp), 2^k in the exponent bits;
+// x is clamped to [−87, 88] (beyond, the sigmoid and softplus below are exact to float32 anyway).
+static v128_t exp4(v128_t x) {
+  x = wasm_f32x4_max(wasm_f32x4_min(x, SPLAT(88.0f)), SPLAT(-87.0f));
+  v128_t k = wasm_f32x4_nearest(wasm_f32x4_mul(x, SPLAT(1.44269504088896341f)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(k, SPLAT(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(k, SPLAT(-2.12194440e-4f)));
+  v128_t p = SPLAT(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(5.0000001201e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), SPLAT(1.0f));
+  v128_t two_k = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(k), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, two_k);
+}
+
+// log(1 + e) for e in [0, 1]: 2·atanh(u) with u = e / (2 + e) ≤ 1/3, its series to u¹³ (error < 10⁻⁸).
+static v128_t log1p4(v128_t e) {
+  v128_t u = wasm_f32x4_div(e, wasm_f32x4_add(e, SPLAT(2.0f)));
+  v128_t u2 = wasm_f32x4_mul(u, u);
+  v128_t p = SPLAT(2.0f / 13);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f / 11));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f / 9));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f / 7));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f / 5));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f / 3));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f));
+  return wasm_f32x4_mul(p, u);
+}
+
+// The reconstruction term of the decoder's logits o against the inputs x (both n × stride, `cols` real
+// columns): returns its sum over every row and column, and writes g = scale · ∂term/∂o (padding lanes 0).
+//   bce (kind 0): softplus(o) − x·o, ∂ = σ(o) − x;   mse (kind 1): (σ(o) − x)², ∂ = 2(σ(o) − x)σ(o)(1 − σ(o)).
+// With e = e^(−|o|): σ(o) = 1/(1 + e) for o > 0, e/(1 + e) otherwise; softplus(o) = max(o, 0) + log(1 + e).
+double reconstruction(int o_at, int x_at, int n, int cols, int stride, int kind, float scale, int g_at) {
+  const float* o = AT(const float*, o_at);
+  const float* x = AT(const float*, x_at);
+  float* g = AT(float*, g_at);
+  v128_t lanes = wasm_i32x4_make(0, 1, 2, 3);
+  double total = 0;
+  for (int r = 0; r < n; r++) {
+    v128_t row_total = SPLAT(0.0f);
+    for (int c = 0; c < stride; c += 4) {
+      int at = r * stride + c;
+      v128_t live = wasm_i32x4_lt(wasm_i32x4_add(lanes, wasm_i32x4_splat(c)), wasm_i32x4_splat(cols));
+      v128_t logit = wasm_v128_load(o + at);
+      v128_t target = wasm_v128_load(x + at);
+      v128_t e = exp4(wasm_f32x4_neg(wasm_f32x4_abs(logit)));
+      v128_t d = wasm_f32x4_div(SPLAT(1.0f), wasm_f32x4_add(SPLAT(1.0f), e));
+      v128_t positive = wasm_f32x4_gt(logit, SPLAT(0.0f));
+      v128_t s = wasm_v128_bitselect(d, wasm_f32x4_mul(e, d), positive);
+      v128_t error = wasm_f32x4_sub(s, target);
+      v128_t term, grad;
+      if (kind == 0) {
+        term = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_max(logit, SPLAT(0.0f)), log1p4(e)),
+                              wasm_f32x4_mul(target, logit));
+        grad = wasm_f32x4_mul(error, SPLAT(scale));
+      } else {
+        term = wasm_f32x4_mul(error, error);
+        grad = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_mul(error, SPLAT(2.0f * scale)), s),
+                              wasm_f32x4_sub(SPLAT(1.0f), s));
+      }
+      row_total = wasm_f32x4_add(row_total, wasm_v128_and(term, live));
+      wasm_v128_store(g + at, wasm_v128_and(grad, live));
+    }
+    total += (double)wasm_f32x4_extract_lane(row_total, 0) + (double)wasm_f32x4_extract_lane(row_total, 1) +
+             (double)wasm_f32x4_extract_lane(row_total, 2) + (double)wasm_f32x4_extract_lane(row_total, 3);
+  }
+  return total;
+}
