@@ -27,6 +27,8 @@ const CASES = [
   { features: 13, dense: 4, encoder: [7, 5], latent: 3, batch: 29, remainder: 10 },
   { features: 122, dense: 6, encoder: [64, 32], latent: 16, batch: 64, remainder: 23 },
   { features: 9, dense: 9, encoder: [6], latent: 2, batch: 8, remainder: 3 },
+  // More than 32 vectors a row: the loss logs its products of σ's in several runs.
+  { features: 150, dense: 10, encoder: [16], latent: 4, batch: 12, remainder: 5 },
 ];
 
 describe('VaeStepKernel', () => {
@@ -68,6 +70,42 @@ describe('VaeStepKernel', () => {
       });
     }
   }
+
+  it('gathers batches from the rows it holds as lists: the same step as from dense rows', () => {
+    const random = new Random(4);
+    const features = 122;
+    const params = VaeParameters.initial(features, [64, 32], 16, random);
+    const settings = { reconstruction: 'bce', beta: 1 } as const;
+    const matrix = { rows: 50, cols: features, data: rows(50, features, 6, random) };
+    const held = new VaeStepKernel(params, settings, 16);
+    const dense = new VaeStepKernel(params, settings, 16);
+    expect(held.holdRows(matrix)).toBe(true);
+    const order = random.shuffle(Int32Array.from({ length: 50 }, (_, i) => i));
+    for (const [start, n] of [
+      [0, 16],
+      [40, 10],
+    ]) {
+      held.gatherRows(order, start, n);
+      for (let i = 0; i < n; i++) {
+        const from = order[start + i] * features;
+        dense.rows.set(matrix.data.subarray(from, from + features), i * dense.rowPitch);
+      }
+      fillStandardNormal(held.noise, n * 16, new Random(start));
+      dense.noise.set(held.noise);
+      const a = held.run(n);
+      const b = dense.run(n);
+      expect(a).toEqual(b);
+      held.gradients.forEach((g, k) => expect(Array.from(g)).toEqual(Array.from(dense.gradients[k])));
+    }
+    expect(() => held.gatherRows(Int32Array.of(50), 0, 1)).toThrow(/row 50 of 50/);
+  });
+
+  it('holds no lists for mostly non-zero rows', () => {
+    const params = VaeParameters.initial(4, [3], 2, new Random(1));
+    const kernel = new VaeStepKernel(params, { reconstruction: 'bce', beta: 1 }, 4);
+    expect(kernel.holdRows({ rows: 3, cols: 4, data: new Float32Array(12).fill(0.5) })).toBe(false);
+    expect(() => kernel.gatherRows(Int32Array.of(0), 0, 1)).toThrow(/holdRows first/);
+  });
 
   it('rejects a batch larger than its buffers', () => {
     const params = VaeParameters.initial(5, [4], 2, new Random(1));

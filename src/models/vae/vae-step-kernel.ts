@@ -26,9 +26,12 @@ interface Exports {
   place: Call;
   transpose: Call;
   list_nonzeros: Call;
+  gather_rows: Call;
   relu_list: Call;
   rows_times: Call;
-  weight_gradient: Call;
+  gradient_times: Call;
+  column_lists: Call;
+  column_sums: Call;
   sample: Call;
   head_gradient: Call;
   reconstruction: Call;
@@ -59,12 +62,8 @@ interface LayerPlan {
 export class VaeStepKernel {
   /** One buffer per parameter, in `VaeParameters.trainable()` order, filled by `run`. */
   readonly gradients: Float32Array[];
-  /** maxRows × `rowPitch` batch rows in the kernel's memory (padding columns must stay 0). */
-  readonly rows: Float32Array;
   /** Values a row of `rows` takes: the features rounded up to 4. */
   readonly rowPitch: number;
-  /** maxRows × latentSize standard normal draws, row-major, read by `run`. */
-  readonly noise: Float32Array;
   private readonly exports: Exports;
   private readonly encoder: LayerPlan[];
   private readonly decoder: LayerPlan[];
@@ -74,11 +73,21 @@ export class VaeStepKernel {
     noise: number;
     gradientA: number;
     gradientB: number;
-    gIdx: number;
-    gVal: number;
-    gStarts: number;
+    colStarts: number;
+    colRows: number;
+    colVals: number;
+    cursor: number;
+    identity: number;
     staging: number;
+    order: number;
   };
+  /** The training matrix as non-zero lists in the kernel's memory (`holdRows`), or null. */
+  private held: { starts: number; idx: number; val: number; rows: number; cols: number } | null = null;
+  /** Whether the batch's lists were written by `gatherRows` (else `run` lists the dense `rows`). */
+  private listed = false;
+  private end: number;
+  private views: { rows: Float32Array; noise: Float32Array } | null = null;
+  private readonly rowsAt: number;
   private readonly zPitch: number;
   private readonly headPitch: number;
 
@@ -146,16 +155,111 @@ export class VaeStepKernel {
       noise: take((maxRows * latent + 4) * FLOAT),
       gradientA: take(maxRows * widest * FLOAT),
       gradientB: take(maxRows * widest * FLOAT),
-      gIdx: take((maxRows * widest + 4) * 4),
-      gVal: take((maxRows * widest + 4) * FLOAT),
-      gStarts: take((maxRows + 1) * 4),
+      colStarts: take((widest + 1) * 4),
+      colRows: take((maxRows * widest + 4) * 4),
+      colVals: take((maxRows * widest + 4) * FLOAT),
+      cursor: take(widest * 4),
+      identity: take(widest * 4),
       staging: take(largest * FLOAT),
+      order: take(maxRows * 4),
     };
     // Fresh memory is zeros, and no call writes a padding lane: padding stays 0 from here on.
-    const buffer = ensureWasmMemory(this.exports.memory, end());
-    this.rows = new Float32Array(buffer, rowsAt, maxRows * this.rowPitch);
-    this.noise = new Float32Array(buffer, this.at.noise, maxRows * latent);
+    this.end = end();
+    this.rowsAt = rowsAt;
+    const buffer = ensureWasmMemory(this.exports.memory, this.end);
+    new Int32Array(buffer, this.at.identity, widest).forEach((_, i, a) => (a[i] = i));
     this.gradients = params.trainable().map(([, values]) => new Float32Array(values.length));
+  }
+
+  /** maxRows × `rowPitch` batch rows in the kernel's memory (padding columns must stay 0). */
+  get rows(): Float32Array {
+    return this.currentViews().rows;
+  }
+
+  /** maxRows × latentSize standard normal draws, row-major, read by `run`. */
+  get noise(): Float32Array {
+    return this.currentViews().noise;
+  }
+
+  /**
+   * Keeps `x` (the training rows) in the kernel's memory as per-row lists of its non-zero values, so that
+   * `gatherRows` builds a batch without copying dense rows from JS. Returns false, holding nothing, when
+   * more than half of the values are non-zero (the lists would be larger than the rows).
+   */
+  holdRows(x: { rows: number; cols: number; data: Float32Array }): boolean {
+    if (x.cols !== this.params.features) {
+      throw new IotIdsError(
+        `VaeStepKernel: rows of ${x.cols} features, the network takes ${this.params.features}`,
+      );
+    }
+    let nonZeros = 0;
+    for (let i = 0; i < x.rows * x.cols; i++) nonZeros += +(x.data[i] !== 0);
+    if (nonZeros > 0.5 * x.rows * x.cols) return false;
+    const { take, end } = bufferLayout(this.end);
+    const held = {
+      starts: take((x.rows + 1) * 4),
+      idx: take((nonZeros + 4) * 4),
+      val: take((nonZeros + 4) * FLOAT),
+      rows: x.rows,
+      cols: x.cols,
+    };
+    ensureWasmMemory(this.exports.memory, end());
+    // Listed a batch of rows at a time through the batch's dense rows.
+    let count = 0;
+    for (let start = 0; start < x.rows; start += this.maxRows) {
+      const n = Math.min(this.maxRows, x.rows - start);
+      const rows = this.rows;
+      for (let i = 0; i < n; i++) {
+        rows.set(x.data.subarray((start + i) * x.cols, (start + i + 1) * x.cols), i * this.rowPitch);
+      }
+      count = this.exports.list_nonzeros(
+        this.rowsAt,
+        n,
+        x.cols,
+        this.rowPitch,
+        held.idx,
+        held.val,
+        held.starts + start * 4,
+        count,
+      );
+    }
+    this.rows.fill(0);
+    this.held = held;
+    return true;
+  }
+
+  /**
+   * The batch from rows `order[start, start + n)` of the matrix `holdRows` took: their lists and dense
+   * values, for the next `run(n)`.
+   */
+  gatherRows(order: Int32Array, start: number, n: number): void {
+    const held = this.held;
+    if (!held) throw new IotIdsError('VaeStepKernel: gatherRows needs holdRows first');
+    if (!Number.isInteger(n) || n < 1 || n > this.maxRows || start < 0 || start + n > order.length) {
+      throw new IotIdsError(
+        `VaeStepKernel: rows [${start}, ${start + n}) of ${order.length} (at most ${this.maxRows})`,
+      );
+    }
+    const memory = this.exports.memory.buffer;
+    const indices = order.subarray(start, start + n);
+    for (const row of indices) {
+      if (row < 0 || row >= held.rows) throw new IotIdsError(`VaeStepKernel: row ${row} of ${held.rows}`);
+    }
+    new Int32Array(memory, this.at.order, n).set(indices);
+    const first = this.encoder[0];
+    this.exports.gather_rows(
+      this.at.order,
+      n,
+      held.starts,
+      held.idx,
+      held.val,
+      this.rowPitch,
+      this.rowsAt,
+      first.idx,
+      first.val,
+      first.starts,
+    );
+    this.listed = true;
   }
 
   /**
@@ -171,12 +275,15 @@ export class VaeStepKernel {
     const latent = params.latentSize;
     this.loadWeights();
     const first = this.encoder[0];
-    e.list_nonzeros(first.input, n, first.inputs, first.inputPitch, first.idx, first.val, first.starts);
+    if (!this.listed) {
+      e.list_nonzeros(first.input, n, first.inputs, first.inputPitch, first.idx, first.val, first.starts, 0);
+    }
+    this.listed = false;
     this.forward(this.encoder, n);
     const head = this.encoder[this.encoder.length - 1];
     const kl = e.sample(head.output, this.headPitch, at.noise, n, latent, at.z, at.sigma, this.zPitch);
     const top = this.decoder[0];
-    e.list_nonzeros(top.input, n, top.inputs, top.inputPitch, top.idx, top.val, top.starts);
+    e.list_nonzeros(top.input, n, top.inputs, top.inputPitch, top.idx, top.val, top.starts, 0);
     this.forward(this.decoder, n);
     const out = this.decoder[this.decoder.length - 1];
     const kind = settings.reconstruction === 'bce' ? 0 : 1;
@@ -213,7 +320,7 @@ export class VaeStepKernel {
   private forward(chain: readonly LayerPlan[], n: number): void {
     const e = this.exports;
     chain.forEach((p, l) => {
-      e.rows_times(p.idx, p.val, p.starts, n, p.weights, p.unitPitch, p.bias, 0, p.output);
+      e.rows_times(p.idx, p.val, p.starts, n, p.weights, p.unitPitch, p.bias, p.output);
       const next = chain[l + 1];
       if (next) e.relu_list(p.output, n, p.units, p.unitPitch, next.idx, next.val, next.starts);
     });
@@ -229,26 +336,35 @@ export class VaeStepKernel {
     let g = gradient;
     for (let l = chain.length - 1; l >= 0; l--) {
       const p = chain[l];
-      e.weight_gradient(
-        p.idx,
-        p.val,
-        p.starts,
-        n,
-        p.inputs,
-        g,
-        p.unitPitch,
-        p.weightGradient,
-        p.biasGradient,
-      );
+      // dW = xᵀ · g over the input's non-zeros, listed by column; db = the column sums of g.
+      e.column_lists(p.idx, p.val, p.starts, n, p.inputs, at.colStarts, at.colRows, at.colVals, at.cursor);
+      e.rows_times(at.colRows, at.colVals, at.colStarts, p.inputs, g, p.unitPitch, 0, p.weightGradient);
+      e.column_sums(g, n, p.unitPitch, p.biasGradient);
       if (l === 0 && !wantInput) return 0;
       const next = g === at.gradientA ? at.gradientB : at.gradientA;
-      e.list_nonzeros(g, n, p.units, p.unitPitch, at.gIdx, at.gVal, at.gStarts);
+      // A ReLU layer's gradient is 0 where its output is: read it at the output's non-zero list (the next
+      // layer's input list); the last layer is linear and its gradient dense.
+      const out = chain[l + 1];
+      const [idx, starts] = out ? [out.idx, out.starts] : [at.identity, 0];
       // The chain's first input (the rows, or z) has no ReLU in front of it: no gate.
       const mask = l > 0 ? p.input : 0;
-      e.rows_times(at.gIdx, at.gVal, at.gStarts, n, p.weightsT, p.inputPitch, 0, mask, next);
+      e.gradient_times(idx, starts, p.units, g, p.unitPitch, n, p.weightsT, p.inputPitch, mask, next);
       g = next;
     }
     return g;
+  }
+
+  /** Views of the batch rows and noise, made again when the memory has grown (growing detaches them). */
+  private currentViews(): { rows: Float32Array; noise: Float32Array } {
+    const buffer = this.exports.memory.buffer;
+    if (this.views?.rows.buffer !== buffer) {
+      const { maxRows } = this;
+      this.views = {
+        rows: new Float32Array(buffer, this.rowsAt, maxRows * this.rowPitch),
+        noise: new Float32Array(buffer, this.at.noise, maxRows * this.params.latentSize),
+      };
+    }
+    return this.views;
   }
 
   /** The parameter arrays into the kernel's padded layouts (μ and log σ² side by side), with transposes. */

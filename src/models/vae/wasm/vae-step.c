@@ -36,13 +36,14 @@ void transpose(int from_at, int to_at, int rows, int cols, int from_pitch, int t
 
 // Lists the non-zero entries of the first `cols` columns of the n rows of x (row pitch `pitch`): column
 // indices into idx, values into val, where each row's list starts into starts[0..n]. Four values are tested
-// at a time, so runs of zeros cost one comparison per four; entries are written branch-free.
-int list_nonzeros(int x_at, int n, int cols, int pitch, int idx_at, int val_at, int starts_at) {
+// at a time, so runs of zeros cost one comparison per four; entries are written branch-free. The lists
+// continue from entry `base` (to list a long matrix a block of rows at a time); returns the entries' end.
+int list_nonzeros(int x_at, int n, int cols, int pitch, int idx_at, int val_at, int starts_at, int base) {
   const float* x = AT(const float*, x_at);
   int* idx = AT(int*, idx_at);
   float* val = AT(float*, val_at);
   int* starts = AT(int*, starts_at);
-  int count = 0;
+  int count = base;
   for (int r = 0; r < n; r++) {
     starts[r] = count;
     const float* row = x + r * pitch;
@@ -68,25 +69,54 @@ int list_nonzeros(int x_at, int n, int cols, int pitch, int idx_at, int val_at, 
   return count;
 }
 
+// The batch from the rows `order[0, n)` of a matrix held as non-zero lists (m_starts, m_idx, m_val): their
+// entries appended to the batch's lists, as list_nonzeros would list them, and the rows written densely
+// into x (n × pitch, zeroed first) for the loss.
+void gather_rows(int order_at, int n, int m_starts_at, int m_idx_at, int m_val_at, int pitch, int x_at,
+                 int idx_at, int val_at, int starts_at) {
+  const int* order = AT(const int*, order_at);
+  const int* m_starts = AT(const int*, m_starts_at);
+  const int* m_idx = AT(const int*, m_idx_at);
+  const float* m_val = AT(const float*, m_val_at);
+  float* x = AT(float*, x_at);
+  int* idx = AT(int*, idx_at);
+  float* val = AT(float*, val_at);
+  int* starts = AT(int*, starts_at);
+  for (int i = 0; i < n * pitch; i += 4) wasm_v128_store(x + i, SPLAT(0.0f));
+  int count = 0;
+  for (int r = 0; r < n; r++) {
+    starts[r] = count;
+    float* row = x + r * pitch;
+    for (int i = m_starts[order[r]]; i < m_starts[order[r] + 1]; i++) {
+      idx[count] = m_idx[i];
+      val[count] = m_val[i];
+      row[m_idx[i]] = m_val[i];
+      count++;
+    }
+  }
+  starts[n] = count;
+}
+
 // ReLU in place over the n × stride matrix z (padding stays 0), then lists its non-zeros as list_nonzeros.
 int relu_list(int z_at, int n, int cols, int stride, int idx_at, int val_at, int starts_at) {
   float* z = AT(float*, z_at);
   for (int i = 0; i < n * stride; i += 4)
     wasm_v128_store(z + i, wasm_f32x4_max(wasm_v128_load(z + i), SPLAT(0.0f)));
-  return list_nonzeros(z_at, n, cols, stride, idx_at, val_at, starts_at);
+  return list_nonzeros(z_at, n, cols, stride, idx_at, val_at, starts_at, 0);
 }
 
-// out[r, c..c+4V) = init[c..c+4V) (or 0) + Σ over row r's list of val · m[idx, c..c+4V), in list order,
-// the accumulators in registers; with `mask`, lanes where mask[r, ·] ≤ 0 are stored as 0 (the ReLU's
-// gradient gate, for input gradients).
-#define ROWS_CHUNK(V)                                                                                 \
-  static void chunk##V(const int* idx, const float* val, int from, int to, const float* m,           \
-                       int stride, const float* init, const float* mask, float* out) {               \
+// out[r, c..c+4V) = init[c..c+4V) (or 0) + Σ over row r's list of x · m[idx, c..c+4V), in list order, the
+// accumulators in registers, x being val[i] (`listed`: the list's own values) or val[idx[i]] (`gathered`:
+// val is a row of another matrix, read at the listed columns); with `mask`, lanes where mask[r, ·] ≤ 0 are
+// stored as 0 (the ReLU's gate, for input gradients).
+#define CHUNK(NAME, V, X)                                                                             \
+  static void NAME##V(const int* idx, const float* val, int from, int to, const float* m, int stride, \
+                      const float* init, const float* mask, float* out) {                             \
     v128_t acc[V];                                                                                    \
     _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                           \
         init ? wasm_v128_load(init + 4 * v) : SPLAT(0.0f);                                            \
     for (int i = from; i < to; i++) {                                                                 \
-      v128_t x = wasm_v128_load32_splat(val + i);                                                     \
+      v128_t x = wasm_v128_load32_splat(X);                                                           \
       const float* row = m + idx[i] * stride;                                                         \
       _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                         \
           wasm_f32x4_add(acc[v], wasm_f32x4_mul(x, wasm_v128_load(row + 4 * v)));                     \
@@ -97,64 +127,108 @@ int relu_list(int z_at, int n, int cols, int stride, int idx_at, int val_at, int
     }                                                                                                 \
     _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wasm_v128_store(out + 4 * v, acc[v]); \
   }
-ROWS_CHUNK(8)
-ROWS_CHUNK(4)
-ROWS_CHUNK(2)
-ROWS_CHUNK(1)
+CHUNK(listed, 8, val + i)
+CHUNK(listed, 4, val + i)
+CHUNK(listed, 2, val + i)
+CHUNK(listed, 1, val + i)
+CHUNK(gathered, 8, val + idx[i])
+CHUNK(gathered, 4, val + idx[i])
+CHUNK(gathered, 2, val + idx[i])
+CHUNK(gathered, 1, val + idx[i])
 
-// out (n × stride) = lists · m (+ init), m: (list columns) × stride; forward products (init = bias) and
-// input gradients (m = Wᵀ, mask = the layer input, no init).
+// One output row in chunks of 32, 16, 8 and 4 columns.
+#define ROW_IN_CHUNKS(NAME)                                                                       \
+  do {                                                                                            \
+    int c = 0;                                                                                    \
+    for (; c + 32 <= stride; c += 32)                                                             \
+      NAME##8(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
+    if (c + 16 <= stride) {                                                                       \
+      NAME##4(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
+      c += 16;                                                                                    \
+    }                                                                                             \
+    if (c + 8 <= stride) {                                                                        \
+      NAME##2(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
+      c += 8;                                                                                     \
+    }                                                                                             \
+    if (c + 4 <= stride)                                                                          \
+      NAME##1(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
+  } while (0)
+
+// out (n × stride) = lists · m (+ init), m: (list columns) × stride: the forward products (init = the
+// bias), and the weight gradients over column lists (column_lists).
 void rows_times(int idx_at, int val_at, int starts_at, int n, int m_at, int stride, int init_at,
-                int mask_at, int out_at) {
+                int out_at) {
   const int* idx = AT(const int*, idx_at);
-  const float* val = AT(const float*, val_at);
   const int* starts = AT(const int*, starts_at);
   const float* m = AT(const float*, m_at);
   const float* init = AT(const float*, init_at);
+  const float* mask = 0;
   for (int r = 0; r < n; r++) {
+    const float* val = AT(const float*, val_at);
     float* out = AT(float*, out_at) + r * stride;
-    const float* mask = mask_at ? AT(const float*, mask_at) + r * stride : 0;
     int from = starts[r], to = starts[r + 1];
-    int c = 0;
-    for (; c + 32 <= stride; c += 32)
-      chunk8(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c);
-    if (c + 16 <= stride) {
-      chunk4(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c);
-      c += 16;
-    }
-    if (c + 8 <= stride) {
-      chunk2(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c);
-      c += 8;
-    }
-    if (c + 4 <= stride)
-      chunk1(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c);
+    ROW_IN_CHUNKS(listed);
   }
 }
 
-// dw (inputs × stride) = Σ_r (row r of the lists)ᵀ · g[r, :] (g: n × stride), rows in order; db (stride)
-// = the column sums of g, rows in order. The weight and bias gradients of one layer.
-void weight_gradient(int idx_at, int val_at, int starts_at, int n, int inputs, int g_at, int stride,
-                     int dw_at, int db_at) {
+// out (n × stride) = (g · m) gated by mask > 0 (when mask_at ≠ 0), g: n × g_stride, m = Wᵀ: an input
+// gradient. Only the columns of g that idx lists are read: row r's list (starts) is the layer output's
+// non-zero list, outside which a ReLU layer's gradient is 0; without starts every row reads idx[0, count)
+// (a linear layer's dense gradient, idx = 0, 1, 2, …).
+void gradient_times(int idx_at, int starts_at, int count, int g_at, int g_stride, int n, int m_at,
+                    int stride, int mask_at, int out_at) {
+  const int* idx = AT(const int*, idx_at);
+  const int* starts = AT(const int*, starts_at);
+  const float* m = AT(const float*, m_at);
+  const float* init = 0;
+  for (int r = 0; r < n; r++) {
+    const float* val = AT(const float*, g_at) + r * g_stride;
+    const float* mask = mask_at ? AT(const float*, mask_at) + r * stride : 0;
+    float* out = AT(float*, out_at) + r * stride;
+    int from = starts ? starts[r] : 0, to = starts ? starts[r + 1] : count;
+    ROW_IN_CHUNKS(gathered);
+  }
+}
+
+// Column lists from the row lists of an n-row matrix with `inputs` columns: for each column k, the rows
+// (ascending) where it is non-zero and the values, starting at col_starts[k]; `cursor` is inputs ints of
+// scratch. The weight gradient xᵀ · g is then a product over these lists (rows_times), its sums in row
+// order and its accumulators in registers, instead of read-modify-writes of a dw row per input value.
+void column_lists(int idx_at, int val_at, int starts_at, int n, int inputs, int col_starts_at,
+                  int col_rows_at, int col_vals_at, int cursor_at) {
   const int* idx = AT(const int*, idx_at);
   const float* val = AT(const float*, val_at);
   const int* starts = AT(const int*, starts_at);
-  const float* g = AT(const float*, g_at);
-  float* dw = AT(float*, dw_at);
-  float* db = AT(float*, db_at);
-  for (int i = 0; i < inputs * stride; i += 4) wasm_v128_store(dw + i, SPLAT(0.0f));
-  for (int i = 0; i < stride; i += 4) wasm_v128_store(db + i, SPLAT(0.0f));
-  int vectors = stride / 4;
+  int* col_starts = AT(int*, col_starts_at);
+  int* col_rows = AT(int*, col_rows_at);
+  float* col_vals = AT(float*, col_vals_at);
+  int* cursor = AT(int*, cursor_at);
+  for (int k = 0; k < inputs; k++) cursor[k] = 0;
+  for (int i = 0; i < starts[n]; i++) cursor[idx[i]]++;
+  int total = 0;
+  for (int k = 0; k < inputs; k++) {
+    col_starts[k] = total;
+    total += cursor[k];
+    cursor[k] = col_starts[k];
+  }
+  col_starts[inputs] = total;
   for (int r = 0; r < n; r++) {
-    const float* gr = g + r * stride;
-    for (int v = 0; v < vectors; v++)
-      wasm_v128_store(db + 4 * v, wasm_f32x4_add(wasm_v128_load(db + 4 * v), wasm_v128_load(gr + 4 * v)));
     for (int i = starts[r]; i < starts[r + 1]; i++) {
-      v128_t x = wasm_v128_load32_splat(val + i);
-      float* row = dw + idx[i] * stride;
-      for (int v = 0; v < vectors; v++)
-        wasm_v128_store(row + 4 * v, wasm_f32x4_add(wasm_v128_load(row + 4 * v),
-                                                    wasm_f32x4_mul(x, wasm_v128_load(gr + 4 * v))));
+      int at = cursor[idx[i]]++;
+      col_rows[at] = r;
+      col_vals[at] = val[i];
     }
+  }
+}
+
+// out (stride) = the column sums of g (n × stride), rows in order: a bias gradient.
+void column_sums(int g_at, int n, int stride, int out_at) {
+  const float* g = AT(const float*, g_at);
+  float* out = AT(float*, out_at);
+  for (int c = 0; c < stride; c += 4) {
+    v128_t acc = SPLAT(0.0f);
+    for (int r = 0; r < n; r++) acc = wasm_f32x4_add(acc, wasm_v128_load(g + r * stride + c));
+    wasm_v128_store(out + c, acc);
   }
 }
 
@@ -232,7 +306,9 @@ void head_gradient(int h_at, int h_stride, int dz_at, int eps_at, int sigma_at, 
 // x is clamped to [−87, 88] (beyond, the sigmoid and softplus below are exact to float32 anyway).
 static v128_t exp4(v128_t x) {
   x = wasm_f32x4_max(wasm_f32x4_min(x, SPLAT(88.0f)), SPLAT(-87.0f));
-  v128_t k = wasm_f32x4_nearest(wasm_f32x4_mul(x, SPLAT(1.44269504088896341f)));
+  // Adding 1.5·2²³ rounds x·log₂e to an integer k held in the low mantissa bits (|k| ≤ 127).
+  v128_t shifted = wasm_f32x4_add(wasm_f32x4_mul(x, SPLAT(1.44269504088896341f)), SPLAT(12582912.0f));
+  v128_t k = wasm_f32x4_sub(shifted, SPLAT(12582912.0f));
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(k, SPLAT(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(k, SPLAT(-2.12194440e-4f)));
   v128_t p = SPLAT(1.9875691500e-4f);
@@ -242,28 +318,37 @@ static v128_t exp4(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(1.6666665459e-1f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(5.0000001201e-1f));
   p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), SPLAT(1.0f));
-  v128_t two_k = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(k), wasm_i32x4_splat(127)), 23);
+  v128_t two_k = wasm_i32x4_shl(wasm_i32x4_sub(shifted, wasm_i32x4_splat(0x4B400000 - 127)), 23);
   return wasm_f32x4_mul(p, two_k);
 }
 
-// log(1 + e) for e in [0, 1]: 2·atanh(u) with u = e / (2 + e) ≤ 1/3, its series to u¹³ (error < 10⁻⁸).
-static v128_t log1p4(v128_t e) {
-  v128_t u = wasm_f32x4_div(e, wasm_f32x4_add(e, SPLAT(2.0f)));
-  v128_t u2 = wasm_f32x4_mul(u, u);
-  v128_t p = SPLAT(2.0f / 13);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f / 11));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f / 9));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f / 7));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f / 5));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f / 3));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, u2), SPLAT(2.0f));
-  return wasm_f32x4_mul(p, u);
+// log x in double for x > 0 (normal): x = m·2^e with m in [√½, √2), log m = 2·atanh(t), t = (m − 1)/(m + 1),
+// |t| ≤ 0.172, by its series to t¹⁹ (error below 10⁻¹⁶).
+static double log_double(double x) {
+  union {
+    double d;
+    long long i;
+  } bits = {x};
+  long long e = ((bits.i >> 52) & 0x7ff) - 1023;
+  bits.i = (bits.i & 0x000fffffffffffffLL) | 0x3ff0000000000000LL;
+  double m = bits.d;
+  if (m > 1.4142135623730951) {
+    m *= 0.5;
+    e++;
+  }
+  double t = (m - 1) / (m + 1);
+  double t2 = t * t;
+  double p = 1.0 / 19;
+  for (int k = 17; k >= 1; k -= 2) p = p * t2 + 1.0 / k;
+  return (double)e * 0.6931471805599453 + 2 * t * p;
 }
 
 // The reconstruction term of the decoder's logits o against the inputs x (both n × stride, `cols` real
 // columns): returns its sum over every row and column, and writes g = scale · ∂term/∂o (padding lanes 0).
 //   bce (kind 0): softplus(o) − x·o, ∂ = σ(o) − x;   mse (kind 1): (σ(o) − x)², ∂ = 2(σ(o) − x)σ(o)(1 − σ(o)).
-// With e = e^(−|o|): σ(o) = 1/(1 + e) for o > 0, e/(1 + e) otherwise; softplus(o) = max(o, 0) + log(1 + e).
+// With e = e^(−|o|) and d = 1/(1 + e) ∈ [½, 1]: σ(o) = d for o > 0, e·d otherwise; softplus(o) = max(o, 0)
+// − log d. The logs are not taken one by one: each lane multiplies up to 32 of its d's (≥ 2⁻³²), and the four
+// lanes' products are logged at once, in double (as vae-loss.ts does in JavaScript).
 double reconstruction(int o_at, int x_at, int n, int cols, int stride, int kind, float scale, int g_at) {
   const float* o = AT(const float*, o_at);
   const float* x = AT(const float*, x_at);
@@ -272,6 +357,8 @@ double reconstruction(int o_at, int x_at, int n, int cols, int stride, int kind,
   double total = 0;
   for (int r = 0; r < n; r++) {
     v128_t row_total = SPLAT(0.0f);
+    v128_t product = SPLAT(1.0f);
+    int factors = 0;
     for (int c = 0; c < stride; c += 4) {
       int at = r * stride + c;
       v128_t live = wasm_i32x4_lt(wasm_i32x4_add(lanes, wasm_i32x4_splat(c)), wasm_i32x4_splat(cols));
@@ -284,8 +371,14 @@ double reconstruction(int o_at, int x_at, int n, int cols, int stride, int kind,
       v128_t error = wasm_f32x4_sub(s, target);
       v128_t term, grad;
       if (kind == 0) {
-        term = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_max(logit, SPLAT(0.0f)), log1p4(e)),
-                              wasm_f32x4_mul(target, logit));
+        term = wasm_f32x4_sub(wasm_f32x4_max(logit, SPLAT(0.0f)), wasm_f32x4_mul(target, logit));
+        product = wasm_f32x4_mul(product, wasm_v128_bitselect(d, SPLAT(1.0f), live));
+        if (++factors == 32 || c + 4 >= stride) {
+          total -= log_double((double)wasm_f32x4_extract_lane(product, 0) * wasm_f32x4_extract_lane(product, 1) *
+                              wasm_f32x4_extract_lane(product, 2) * wasm_f32x4_extract_lane(product, 3));
+          product = SPLAT(1.0f);
+          factors = 0;
+        }
         grad = wasm_f32x4_mul(error, SPLAT(scale));
       } else {
         term = wasm_f32x4_mul(error, error);
