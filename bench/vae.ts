@@ -61,7 +61,7 @@ interface EpochTiming {
 
 interface StepProfile {
   batchSize: number;
-  /** Milliseconds per step: the whole step (forward + backward), of which inside the kernel, and the rest. */
+  /** CPU ms per step: the whole step (forward + backward), of which inside the kernel's exports, and the rest. */
   stepMs: number;
   kernelMs: number;
   jsAndCopiesMs: number;
@@ -133,8 +133,11 @@ function cpuMs(from?: NodeJS.CpuUsage): number {
 }
 
 /**
- * CPU time per step and where it goes (CPU, not wall: the machine is shared). Each export of the kernel is
- * timed per call; the rest of `run` is copying the weights in and the gradients out and the calls' overhead.
+ * CPU time per step and where it goes. The machine is shared, so the totals are CPU time over all the steps
+ * (`process.cpuUsage` over a short call is not reliable: Linux adjusts the user/system split between
+ * reads); each phase and each export of the kernel gets its share of the wall time, measured call by call,
+ * applied to those totals (a preemption lands in a phase in proportion to its length). The rest of `run`
+ * is copying the weights in and the gradients out and the calls' overhead.
  */
 function profileStep(x: Matrix, batchSize: number, steps: number): StepProfile {
   const { params, adam } = network(x);
@@ -150,29 +153,32 @@ function profileStep(x: Matrix, batchSize: number, steps: number): StepProfile {
     cursor += batchSize;
   };
   const one = () => {
+    gather();
     fillStandardNormal(step.noise, batchSize * params.latentSize, random);
     step.run(batchSize);
     adam.apply(step.gradients);
   };
   for (let b = 0; b < 5; b++) one();
-  let stepMs = 0;
-  let adamMs = 0;
-  let noiseMs = 0;
-  let batchMs = 0;
+  const wall = { batch: 0, noise: 0, step: 0, adam: 0 };
+  const cpuStart = process.cpuUsage();
   for (let b = 0; b < steps; b++) {
-    const t0 = process.cpuUsage();
+    const t0 = performance.now();
     gather();
-    batchMs += cpuMs(t0);
-    const t1 = process.cpuUsage();
+    const t1 = performance.now();
     fillStandardNormal(step.noise, batchSize * params.latentSize, random);
-    noiseMs += cpuMs(t1);
-    const t2 = process.cpuUsage();
+    const t2 = performance.now();
     step.run(batchSize);
-    stepMs += cpuMs(t2);
-    const t3 = process.cpuUsage();
+    const t3 = performance.now();
     adam.apply(step.gradients);
-    adamMs += cpuMs(t3);
+    const t4 = performance.now();
+    wall.batch += t1 - t0;
+    wall.noise += t2 - t1;
+    wall.step += t3 - t2;
+    wall.adam += t4 - t3;
   }
+  const cpuPerStep = cpuMs(cpuStart) / steps;
+  const wallTotal = wall.batch + wall.noise + wall.step + wall.adam;
+  const cpuOf = (ms: number) => round((cpuPerStep * ms) / wallTotal, 3);
   // Time inside each kernel export, by wrapping them (the step calls them ≈ 60 times).
   const kernelTotals = new Map<string, number>();
   let calls = 0;
@@ -185,37 +191,44 @@ function profileStep(x: Matrix, batchSize: number, steps: number): StepProfile {
       continue;
     }
     wrapped[name] = (...a: number[]) => {
-      const start = process.cpuUsage();
+      const start = performance.now();
       const result = (f as (...a: number[]) => number)(...a);
       calls++;
       // rows_times from a bias (its 7th argument) is a forward product, from zeros a weight gradient.
       const key = name === 'rows_times' ? (a[6] !== 0 ? 'forward' : 'weight_gradient') : name;
-      kernelTotals.set(key, (kernelTotals.get(key) ?? 0) + cpuMs(start));
+      kernelTotals.set(key, (kernelTotals.get(key) ?? 0) + performance.now() - start);
       return result;
     };
   }
   holder.exports = wrapped;
-  let kernelMs = 0;
+  let runWall = 0;
   for (let b = 0; b < steps; b++) {
     gather();
-    const start = process.cpuUsage();
+    const start = performance.now();
     step.run(batchSize);
-    kernelMs += cpuMs(start);
+    runWall += performance.now() - start;
     adam.apply(step.gradients);
   }
-  const inside = [...kernelTotals.values()].reduce((a, b) => a + b, 0);
-  const per = (ms: number) => round(ms / steps, 3);
+  calls -= kernelTotals.has('gather_rows') ? steps : 0;
+  const runCpu = (cpuPerStep * wall.step) / wallTotal;
+  const runShare = (ms: number) => round((runCpu * ms) / runWall, 3);
+  const inside = [...kernelTotals.entries()]
+    .filter(([k]) => k !== 'gather_rows')
+    .reduce((a, [, b]) => a + b, 0);
   return {
     batchSize,
-    stepMs: per(stepMs),
-    kernelMs: per(inside),
-    jsAndCopiesMs: per(Math.max(0, kernelMs - inside)),
-    adamMs: per(adamMs),
-    noiseMs: per(noiseMs),
-    batchMs: per(batchMs),
+    stepMs: cpuOf(wall.step),
+    kernelMs: runShare(inside),
+    jsAndCopiesMs: runShare(Math.max(0, runWall - inside)),
+    adamMs: cpuOf(wall.adam),
+    noiseMs: cpuOf(wall.noise),
+    batchMs: cpuOf(wall.batch),
     kernelsPerStep: calls / steps,
     topKernels: Object.fromEntries(
-      [...kernelTotals.entries()].sort((a, b) => b[1] - a[1]).map(([k, ms]) => [k, per(ms)]),
+      [...kernelTotals.entries()]
+        .filter(([k]) => k !== 'gather_rows')
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, ms]) => [k, runShare(ms)]),
     ),
   };
 }

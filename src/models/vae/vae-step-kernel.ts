@@ -30,6 +30,7 @@ interface Exports {
   relu_list: Call;
   rows_times: Call;
   gradient_times: Call;
+  gated_gradient: Call;
   column_lists: Call;
   column_sums: Call;
   sample: Call;
@@ -342,13 +343,18 @@ export class VaeStepKernel {
       e.column_sums(g, n, p.unitPitch, p.biasGradient);
       if (l === 0 && !wantInput) return 0;
       const next = g === at.gradientA ? at.gradientB : at.gradientA;
-      // A ReLU layer's gradient is 0 where its output is: read it at the output's non-zero list (the next
-      // layer's input list); the last layer is linear and its gradient dense.
       const out = chain[l + 1];
-      const [idx, starts] = out ? [out.idx, out.starts] : [at.identity, 0];
-      // The chain's first input (the rows, or z) has no ReLU in front of it: no gate.
-      const mask = l > 0 ? p.input : 0;
-      e.gradient_times(idx, starts, p.units, g, p.unitPitch, n, p.weightsT, p.inputPitch, mask, next);
+      if (!out && l > 0) {
+        // A linear layer after a ReLU: its gradient is dense, the input's gate keeps about half the
+        // columns; only those are computed.
+        e.gated_gradient(p.idx, p.starts, n, g, p.unitPitch, p.weights, next, p.inputPitch);
+      } else {
+        // A ReLU layer's gradient is 0 where its output is: read at the output's non-zero list (the next
+        // layer's input list). The chain's first input (the rows, or z) has no ReLU in front of it: no gate.
+        const [idx, starts] = out ? [out.idx, out.starts] : [at.identity, 0];
+        const mask = l > 0 ? p.input : 0;
+        e.gradient_times(idx, starts, p.units, g, p.unitPitch, n, p.weightsT, p.inputPitch, mask, next);
+      }
       g = next;
     }
     return g;

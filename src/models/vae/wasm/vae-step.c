@@ -190,6 +190,37 @@ void gradient_times(int idx_at, int starts_at, int count, int g_at, int g_stride
   }
 }
 
+// out (n × out_stride) = (g · wᵀ) at the non-zeros of the layer input only, 0 elsewhere (the ReLU's gate):
+// out[r, k] = g[r, ·] · w[k, ·] for each k of row r's input list (idx, starts), w: inputs × g_stride. For a
+// linear layer's dense gradient this does half the work of gradient_times, which computes every column
+// and then gates half of them away.
+void gated_gradient(int idx_at, int starts_at, int n, int g_at, int g_stride, int w_at, int out_at,
+                    int out_stride) {
+  const int* idx = AT(const int*, idx_at);
+  const int* starts = AT(const int*, starts_at);
+  const float* w = AT(const float*, w_at);
+  int vectors = g_stride / 4;
+  for (int r = 0; r < n; r++) {
+    const float* g = AT(const float*, g_at) + r * g_stride;
+    float* out = AT(float*, out_at) + r * out_stride;
+    for (int c = 0; c < out_stride; c += 4) wasm_v128_store(out + c, SPLAT(0.0f));
+    for (int i = starts[r]; i < starts[r + 1]; i++) {
+      const float* row = w + idx[i] * g_stride;
+      v128_t a0 = SPLAT(0.0f), a1 = SPLAT(0.0f);
+      int v = 0;
+      for (; v + 2 <= vectors; v += 2) {
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g + 4 * v), wasm_v128_load(row + 4 * v)));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(g + 4 * v + 4), wasm_v128_load(row + 4 * v + 4)));
+      }
+      if (v < vectors) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g + 4 * v), wasm_v128_load(row + 4 * v)));
+      v128_t a = wasm_f32x4_add(a0, a1);
+      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 2, 3, 0, 1));
+      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 1, 0, 3, 2));
+      out[idx[i]] = wasm_f32x4_extract_lane(a, 0);
+    }
+  }
+}
+
 // Column lists from the row lists of an n-row matrix with `inputs` columns: for each column k, the rows
 // (ascending) where it is non-zero and the values, starting at col_starts[k]; `cursor` is inputs ints of
 // scratch. The weight gradient xᵀ · g is then a product over these lists (rows_times), its sums in row
