@@ -27,6 +27,8 @@ const CASES = [
   { features: 13, dense: 4, encoder: [7, 5], latent: 3, batch: 29, remainder: 10 },
   { features: 122, dense: 6, encoder: [64, 32], latent: 16, batch: 64, remainder: 23 },
   { features: 9, dense: 9, encoder: [6], latent: 2, batch: 8, remainder: 3 },
+  // Batches of more than 256 rows run in blocks whose gradients are summed.
+  { features: 13, dense: 4, encoder: [7, 5], latent: 3, batch: 300, remainder: 261 },
   // More than 32 vectors a row: the loss logs its products of σ's in several runs.
   { features: 150, dense: 10, encoder: [16], latent: 4, batch: 12, remainder: 5 },
 ];

@@ -52,13 +52,21 @@ interface LayerPlan {
   readonly bias: number;
   readonly weightGradient: number;
   readonly biasGradient: number;
-  readonly input: number;
+  /** Moved along the batch's rows block by block for the first layer (its input is the batch). */
+  input: number;
   readonly output: number;
-  /** Non-zero lists of the layer input. */
+  /** Non-zero lists of the layer input (`starts` moves with `input`). */
   readonly idx: number;
   readonly val: number;
-  readonly starts: number;
+  starts: number;
 }
+
+/**
+ * Rows per pass through the network (default of `blockRows`): a larger batch runs in blocks of this many
+ * rows, its weight gradients summed over the blocks, so that a block's activations and gradients (≈ 1 MB
+ * at 256 rows of the default network) stay in the core's cache.
+ */
+const BLOCK_ROWS = 256;
 
 export class VaeStepKernel {
   /** One buffer per parameter, in `VaeParameters.trainable()` order, filled by `run`. */
@@ -96,6 +104,7 @@ export class VaeStepKernel {
     private readonly params: VaeParameters,
     private readonly settings: VaeLossSettings,
     readonly maxRows: number,
+    private readonly blockRows = BLOCK_ROWS,
   ) {
     if (!Number.isInteger(maxRows) || maxRows < 1) {
       throw new IotIdsError(`VaeStepKernel: maxRows must be a positive integer, got ${maxRows}`);
@@ -271,67 +280,100 @@ export class VaeStepKernel {
     if (!Number.isInteger(n) || n < 1 || n > this.maxRows) {
       throw new IotIdsError(`VaeStepKernel: a batch of ${n} rows (at most ${this.maxRows})`);
     }
+    this.loadWeights();
+    const first = this.encoder[0];
+    const { input, starts } = first;
+    if (!this.listed) {
+      this.exports.list_nonzeros(input, n, first.inputs, first.inputPitch, first.idx, first.val, starts, 0);
+    }
+    this.listed = false;
+    let reconstructionSum = 0;
+    let klSum = 0;
+    try {
+      for (let from = 0; from < n; from += this.blockRows) {
+        first.input = input + from * first.inputPitch * FLOAT;
+        first.starts = starts + from * 4;
+        const block = this.block(from, Math.min(this.blockRows, n - from), n);
+        reconstructionSum += block.reconstructionSum;
+        klSum += block.klSum;
+      }
+    } finally {
+      first.input = input;
+      first.starts = starts;
+    }
+    this.readGradients();
+    return { reconstructionSum, klSum };
+  }
+
+  /**
+   * Forward and backward over `rows` rows of the batch from row `from` (the first layer's input already
+   * moved there), gradients scaled for the batch's `n` rows and added to the blocks' before.
+   */
+  private block(from: number, rows: number, n: number): VaeBatchLoss {
     const e = this.exports;
     const { params, settings, at } = this;
     const latent = params.latentSize;
-    this.loadWeights();
-    const first = this.encoder[0];
-    if (!this.listed) {
-      e.list_nonzeros(first.input, n, first.inputs, first.inputPitch, first.idx, first.val, first.starts, 0);
-    }
-    this.listed = false;
-    this.forward(this.encoder, n);
+    const accumulate = from > 0 ? 1 : 0;
+    const noise = at.noise + from * latent * FLOAT;
+    this.forward(this.encoder, rows);
     const head = this.encoder[this.encoder.length - 1];
-    const kl = e.sample(head.output, this.headPitch, at.noise, n, latent, at.z, at.sigma, this.zPitch);
+    const klSum = e.sample(head.output, this.headPitch, noise, rows, latent, at.z, at.sigma, this.zPitch);
     const top = this.decoder[0];
-    e.list_nonzeros(top.input, n, top.inputs, top.inputPitch, top.idx, top.val, top.starts, 0);
-    this.forward(this.decoder, n);
+    e.list_nonzeros(top.input, rows, top.inputs, top.inputPitch, top.idx, top.val, top.starts, 0);
+    this.forward(this.decoder, rows);
     const out = this.decoder[this.decoder.length - 1];
     const kind = settings.reconstruction === 'bce' ? 0 : 1;
-    const reconstruction = e.reconstruction(
+    const first = this.encoder[0];
+    const reconstructionSum = e.reconstruction(
       out.output,
       first.input,
-      n,
+      rows,
       params.features,
       this.rowPitch,
       kind,
       1 / n,
       at.gradientA,
     );
-    const dz = this.backward(this.decoder, n, at.gradientA, true);
+    const dz = this.backward(this.decoder, rows, at.gradientA, true, accumulate);
     const headGradient = dz === at.gradientA ? at.gradientB : at.gradientA;
     e.head_gradient(
       head.output,
       this.headPitch,
       dz,
-      at.noise,
+      noise,
       at.sigma,
       this.zPitch,
-      n,
+      rows,
       latent,
       settings.beta / n,
       headGradient,
     );
-    this.backward(this.encoder, n, headGradient, false);
-    this.readGradients();
-    return { reconstructionSum: reconstruction, klSum: kl };
+    this.backward(this.encoder, rows, headGradient, false, accumulate);
+    return { reconstructionSum, klSum };
   }
 
   /** Each layer's output from its input's non-zero lists, ReLU and the next layer's lists but for the last. */
   private forward(chain: readonly LayerPlan[], n: number): void {
     const e = this.exports;
     chain.forEach((p, l) => {
-      e.rows_times(p.idx, p.val, p.starts, n, p.weights, p.unitPitch, p.bias, p.output);
+      e.rows_times(p.idx, p.val, p.starts, n, p.weights, p.unitPitch, p.bias, p.output, 0);
       const next = chain[l + 1];
       if (next) e.relu_list(p.output, n, p.units, p.unitPitch, next.idx, next.val, next.starts);
     });
   }
 
   /**
-   * From ∂loss/∂(last layer's output) at `gradient`, each layer's weight and bias gradients; returns where
+   * From ∂loss/∂(last layer's output) at `gradient`, each layer's weight and bias gradients (added to what
+   * they hold with `accumulate`, for blocks after the first); returns where
    * ∂loss/∂(chain input) was written (one of the two gradient buffers) when `wantInput`, else 0.
    */
-  private backward(chain: readonly LayerPlan[], n: number, gradient: number, wantInput: boolean): number {
+  private backward(
+    chain: readonly LayerPlan[],
+    n: number,
+    gradient: number,
+    wantInput: boolean,
+    accumulate: number,
+  ): number {
     const e = this.exports;
     const { at } = this;
     let g = gradient;
@@ -339,8 +381,18 @@ export class VaeStepKernel {
       const p = chain[l];
       // dW = xᵀ · g over the input's non-zeros, listed by column; db = the column sums of g.
       e.column_lists(p.idx, p.val, p.starts, n, p.inputs, at.colStarts, at.colRows, at.colVals, at.cursor);
-      e.rows_times(at.colRows, at.colVals, at.colStarts, p.inputs, g, p.unitPitch, 0, p.weightGradient);
-      e.column_sums(g, n, p.unitPitch, p.biasGradient);
+      e.rows_times(
+        at.colRows,
+        at.colVals,
+        at.colStarts,
+        p.inputs,
+        g,
+        p.unitPitch,
+        0,
+        p.weightGradient,
+        accumulate,
+      );
+      e.column_sums(g, n, p.unitPitch, p.biasGradient, accumulate);
       if (l === 0 && !wantInput) return 0;
       const next = g === at.gradientA ? at.gradientB : at.gradientA;
       const out = chain[l + 1];

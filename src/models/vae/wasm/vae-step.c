@@ -155,17 +155,18 @@ CHUNK(gathered, 1, val + idx[i])
   } while (0)
 
 // out (n × stride) = lists · m (+ init), m: (list columns) × stride: the forward products (init = the
-// bias), and the weight gradients over column lists (column_lists).
+// bias), and the weight gradients over column lists (column_lists); with `accumulate`, added to out's own
+// values instead (the weight gradient of a batch taken in blocks of rows).
 void rows_times(int idx_at, int val_at, int starts_at, int n, int m_at, int stride, int init_at,
-                int out_at) {
+                int out_at, int accumulate) {
   const int* idx = AT(const int*, idx_at);
   const int* starts = AT(const int*, starts_at);
   const float* m = AT(const float*, m_at);
-  const float* init = AT(const float*, init_at);
   const float* mask = 0;
   for (int r = 0; r < n; r++) {
     const float* val = AT(const float*, val_at);
     float* out = AT(float*, out_at) + r * stride;
+    const float* init = accumulate ? out : AT(const float*, init_at);
     int from = starts[r], to = starts[r + 1];
     ROW_IN_CHUNKS(listed);
   }
@@ -235,7 +236,7 @@ void column_lists(int idx_at, int val_at, int starts_at, int n, int inputs, int 
   float* col_vals = AT(float*, col_vals_at);
   int* cursor = AT(int*, cursor_at);
   for (int k = 0; k < inputs; k++) cursor[k] = 0;
-  for (int i = 0; i < starts[n]; i++) cursor[idx[i]]++;
+  for (int i = starts[0]; i < starts[n]; i++) cursor[idx[i]]++;
   int total = 0;
   for (int k = 0; k < inputs; k++) {
     col_starts[k] = total;
@@ -252,12 +253,13 @@ void column_lists(int idx_at, int val_at, int starts_at, int n, int inputs, int 
   }
 }
 
-// out (stride) = the column sums of g (n × stride), rows in order: a bias gradient.
-void column_sums(int g_at, int n, int stride, int out_at) {
+// out (stride) = the column sums of g (n × stride), rows in order: a bias gradient (added to out's values
+// with `accumulate`).
+void column_sums(int g_at, int n, int stride, int out_at, int accumulate) {
   const float* g = AT(const float*, g_at);
   float* out = AT(float*, out_at);
   for (int c = 0; c < stride; c += 4) {
-    v128_t acc = SPLAT(0.0f);
+    v128_t acc = accumulate ? wasm_v128_load(out + c) : SPLAT(0.0f);
     for (int r = 0; r < n; r++) acc = wasm_f32x4_add(acc, wasm_v128_load(g + r * stride + c));
     wasm_v128_store(out + c, acc);
   }
