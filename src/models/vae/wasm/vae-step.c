@@ -265,53 +265,54 @@ void column_sums(int g_at, int n, int stride, int out_at, int accumulate) {
   }
 }
 
-// e^x in double, as Math.exp: x = k·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor series to r¹³
-// (error below 10⁻¹⁶ relative), 2^k built in the exponent bits.
-static double exp_double(double x) {
-  if (x > 709.0) x = 709.0;
-  if (x < -708.0) x = -708.0;
-  double k = __builtin_nearbyint(x * 1.4426950408889634);
-  double r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
-  double p = 1.0 / 6227020800.0;
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  union {
-    double d;
-    long long i;
-  } scale;
-  scale.i = ((long long)k + 1023) << 52;
-  return p * scale.d;
+// e^x for four floats: x = k·ln 2 + r, e^r by Cephes' expf polynomial (≈ 1 ulp), 2^k in the exponent bits;
+// x is clamped to [−87, 88] (beyond, the sigmoid and softplus below are exact to float32 anyway).
+static v128_t exp4(v128_t x) {
+  x = wasm_f32x4_max(wasm_f32x4_min(x, SPLAT(88.0f)), SPLAT(-87.0f));
+  // Adding 1.5·2²³ rounds x·log₂e to an integer k held in the low mantissa bits (|k| ≤ 127).
+  v128_t shifted = wasm_f32x4_add(wasm_f32x4_mul(x, SPLAT(1.44269504088896341f)), SPLAT(12582912.0f));
+  v128_t k = wasm_f32x4_sub(shifted, SPLAT(12582912.0f));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(k, SPLAT(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(k, SPLAT(-2.12194440e-4f)));
+  v128_t p = SPLAT(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(5.0000001201e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), SPLAT(1.0f));
+  v128_t two_k = wasm_i32x4_shl(wasm_i32x4_sub(shifted, wasm_i32x4_splat(0x4B400000 - 127)), 23);
+  return wasm_f32x4_mul(p, two_k);
 }
 
 // The reparameterisation: z = μ + σ·ε with σ = e^(log σ² / 2), h holding [μ | log σ²] (n × h_stride), ε
-// n × latent (no padding, as drawn in JS), z and σ n × z_stride. Returns Σ KL(N(μ, σ²) ‖ N(0, I)), in
-// double as vae-step.ts computes it.
+// n × latent (no padding, as drawn in JS; 3 spare values after its end), z and σ n × z_stride (padding
+// lanes written 0). Four latent values at a time in float32 (exp4); returns Σ KL(N(μ, σ²) ‖ N(0, I)), each
+// row's sum added in double.
 double sample(int h_at, int h_stride, int eps_at, int n, int latent, int z_at, int sigma_at, int z_stride) {
   const float* h = AT(const float*, h_at);
   const float* eps = AT(const float*, eps_at);
   float* z = AT(float*, z_at);
   float* sigma = AT(float*, sigma_at);
+  v128_t lanes = wasm_i32x4_make(0, 1, 2, 3);
   double kl = 0;
   for (int r = 0; r < n; r++) {
-    for (int j = 0; j < latent; j++) {
-      double mu = h[r * h_stride + j];
-      double log_var = h[r * h_stride + latent + j];
-      double sd = exp_double(0.5 * log_var);
-      sigma[r * z_stride + j] = (float)sd;
-      z[r * z_stride + j] = (float)(mu + sd * eps[r * latent + j]);
-      kl += 0.5 * (mu * mu + sd * sd - 1 - log_var);
+    v128_t row_kl = SPLAT(0.0f);
+    for (int j = 0; j < z_stride; j += 4) {
+      v128_t live = wasm_i32x4_lt(wasm_i32x4_add(lanes, wasm_i32x4_splat(j)), wasm_i32x4_splat(latent));
+      v128_t mu = wasm_v128_and(wasm_v128_load(h + r * h_stride + j), live);
+      v128_t log_var = wasm_v128_and(wasm_v128_load(h + r * h_stride + latent + j), live);
+      v128_t e = wasm_v128_and(wasm_v128_load(eps + r * latent + j), live);
+      v128_t sd = wasm_v128_and(exp4(wasm_f32x4_mul(log_var, SPLAT(0.5f))), live);
+      wasm_v128_store(sigma + r * z_stride + j, sd);
+      wasm_v128_store(z + r * z_stride + j, wasm_f32x4_add(mu, wasm_f32x4_mul(sd, e)));
+      // ½ (μ² + σ² − 1 − log σ²); 0 in the padding lanes (μ = log σ² = 0 there, σ² − 1 masked).
+      v128_t term = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(mu, mu), wasm_f32x4_mul(sd, sd)),
+                                   wasm_f32x4_add(SPLAT(1.0f), log_var));
+      row_kl = wasm_f32x4_add(row_kl, wasm_v128_and(term, live));
     }
+    kl += 0.5 * ((double)wasm_f32x4_extract_lane(row_kl, 0) + (double)wasm_f32x4_extract_lane(row_kl, 1) +
+                 (double)wasm_f32x4_extract_lane(row_kl, 2) + (double)wasm_f32x4_extract_lane(row_kl, 3));
   }
   return kl;
 }
@@ -333,26 +334,6 @@ void head_gradient(int h_at, int h_stride, int dz_at, int eps_at, int sigma_at, 
       out[r * h_stride + latent + j] = (float)(0.5 * (d * eps[r * latent + j] * sd + scale * (sd * sd - 1)));
     }
   }
-}
-
-// e^x for four floats: x = k·ln 2 + r, e^r by Cephes' expf polynomial (≈ 1 ulp), 2^k in the exponent bits;
-// x is clamped to [−87, 88] (beyond, the sigmoid and softplus below are exact to float32 anyway).
-static v128_t exp4(v128_t x) {
-  x = wasm_f32x4_max(wasm_f32x4_min(x, SPLAT(88.0f)), SPLAT(-87.0f));
-  // Adding 1.5·2²³ rounds x·log₂e to an integer k held in the low mantissa bits (|k| ≤ 127).
-  v128_t shifted = wasm_f32x4_add(wasm_f32x4_mul(x, SPLAT(1.44269504088896341f)), SPLAT(12582912.0f));
-  v128_t k = wasm_f32x4_sub(shifted, SPLAT(12582912.0f));
-  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(k, SPLAT(0.693359375f)));
-  r = wasm_f32x4_sub(r, wasm_f32x4_mul(k, SPLAT(-2.12194440e-4f)));
-  v128_t p = SPLAT(1.9875691500e-4f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(1.3981999507e-3f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(8.3334519073e-3f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(4.1665795894e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(1.6666665459e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(5.0000001201e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), SPLAT(1.0f));
-  v128_t two_k = wasm_i32x4_shl(wasm_i32x4_sub(shifted, wasm_i32x4_splat(0x4B400000 - 127)), 23);
-  return wasm_f32x4_mul(p, two_k);
 }
 
 // log x in double for x > 0 (normal): x = m·2^e with m in [√½, √2), log m = 2·atanh(t), t = (m − 1)/(m + 1),
