@@ -1,9 +1,11 @@
 /**
  * The VAE training step of vae-step.ts (same objective, same gradients, same noise) in one hand-written
  * WebAssembly SIMD kernel (wasm/vae-step.c): the batch rows, the noise, every activation and gradient stay
- * in the kernel's memory, and each step is about twenty calls into it with no engine tensor and no JS loop
- * over a batch-sized array. The training stage gathers its rows and draws its noise straight into
- * `rows` / `noise`; `VaeStep` (tfjs products + JS loops) is the reference the tests compare against.
+ * in the kernel's memory, and each step is about 60 calls into it (per block of 256 rows) with no engine
+ * tensor and no JS loop over a batch-sized array. The training stage has the kernel hold its rows as
+ * non-zero lists and gather each batch itself (`holdRows`, `gatherRows`), or writes dense rows into `rows`;
+ * it draws the noise in JS straight into `noise` (the same draws as before). `VaeStep` (tfjs products + JS
+ * loops) is the reference the tests compare against; results agree to float rounding, not bit for bit.
  *
  * Every product runs over the non-zero entries of its left operand (one-hot input rows, ReLU outputs and
  * their gated gradients), which skips most of the first layer and about half of the others. The weights are
