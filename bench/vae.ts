@@ -5,8 +5,9 @@
  *   - seconds per epoch of the 'vae' stage (default network 122-64-32-16, bce) at batch 256 and at the
  *     default batch (median over --epochs epochs; wall and CPU),
  *   - scoring rows/s at batch 8192: the encoder's μ (`transform`) and μ + softmax head (`vae` predict),
- *   - where a step's time goes: engine kernels (tf.profile), the rest of the step (JS loops, copies in and
- *     out of the engine), Adam, the noise draws and building the batch,
+ *   - where a step's time goes: inside each export of the step's WebAssembly kernel (vae-step-kernel.ts),
+ *     the rest of the step (weights in, gradients out, call overhead), Adam, the noise draws and gathering
+ *     the batch rows,
  *   - with --quality N: the validation loss after each of N epochs at batch 256 (learning rate 0.001), at
  *     the default batch and rate, and at 1024 (0.004) on KDDTrain+ with 10 % held out: whether a larger
  *     batch keeps the loss.
@@ -18,7 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { initEngine, ops } from '../src/engine/index.js';
+import { initEngine } from '../src/engine/index.js';
 import type { Matrix } from '../src/preprocess/matrix.js';
 import { takeRows } from '../src/preprocess/matrix.js';
 import { Adam } from '../src/fit/adam.js';
@@ -26,7 +27,8 @@ import { vaeDefaults } from '../src/models/vae/options.js';
 import { HeadParameters } from '../src/models/vae/softmax-head.js';
 import { VaeParameters } from '../src/models/vae/vae-parameters.js';
 import { VaeStage } from '../src/models/vae/vae-stage.js';
-import { evaluateVae, fillStandardNormal, VaeStep } from '../src/models/vae/vae-step.js';
+import { evaluateVae, fillStandardNormal } from '../src/models/vae/vae-step.js';
+import { VaeStepKernel } from '../src/models/vae/vae-step-kernel.js';
 import { VariationalAutoencoder } from '../src/models/vae/variational-autoencoder.js';
 import { Random } from '../src/util/random.js';
 import { trainingMatrix } from './lib/kdd99-matrices.js';
@@ -59,7 +61,7 @@ interface EpochTiming {
 
 interface StepProfile {
   batchSize: number;
-  /** Milliseconds per step: the whole step (forward + backward), of which engine kernels, and the rest. */
+  /** CPU ms per step: the whole step (forward + backward), of which inside the kernel's exports, and the rest. */
   stepMs: number;
   kernelMs: number;
   jsAndCopiesMs: number;
@@ -124,78 +126,109 @@ async function scoring(x: Matrix): Promise<DatasetResult['scoringRowsPerSecond']
   };
 }
 
-async function profileStep(x: Matrix, batchSize: number, steps: number): Promise<StepProfile> {
+/** CPU milliseconds of the process (user + system) since `from`, as `process.cpuUsage` measures them. */
+function cpuMs(from?: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+}
+
+/**
+ * CPU time per step and where it goes. The machine is shared, so the totals are CPU time over all the steps
+ * (`process.cpuUsage` over a short call is not reliable: Linux adjusts the user/system split between
+ * reads); each phase and each export of the kernel gets its share of the wall time, measured call by call,
+ * applied to those totals (a preemption lands in a phase in proportion to its length). The rest of `run`
+ * is copying the weights in and the gradients out and the calls' overhead.
+ */
+function profileStep(x: Matrix, batchSize: number, steps: number): StepProfile {
   const { params, adam } = network(x);
-  const step = new VaeStep(params, settings);
+  const step = new VaeStepKernel(params, settings, batchSize);
   const random = new Random(2);
-  const batch = new Float32Array(batchSize * x.cols);
-  const noise = new Float32Array(batchSize * params.latentSize);
-  const gather = (b: number) => {
-    for (let i = 0; i < batchSize; i++) {
-      const row = random.int(x.rows);
-      for (let c = 0; c < x.cols; c++) batch[i * x.cols + c] = x.data[row * x.cols + c];
-    }
-    return b;
+  // As the training stage: the kernel holds the rows as non-zero lists and gathers each batch itself.
+  if (!step.holdRows(x)) throw new Error('bench/vae.ts: expected one-hot rows, mostly zeros');
+  const order = random.shuffle(Int32Array.from({ length: x.rows }, (_, i) => i));
+  let cursor = 0;
+  const gather = () => {
+    if (cursor + batchSize > x.rows) cursor = 0;
+    step.gatherRows(order, cursor, batchSize);
+    cursor += batchSize;
   };
   const one = () => {
-    fillStandardNormal(noise, noise.length, random);
-    step.run(batch, batchSize, noise);
+    gather();
+    fillStandardNormal(step.noise, batchSize * params.latentSize, random);
+    step.run(batchSize);
     adam.apply(step.gradients);
   };
   for (let b = 0; b < 5; b++) one();
-  let stepMs = 0;
-  let adamMs = 0;
-  let noiseMs = 0;
-  let batchMs = 0;
+  const wall = { batch: 0, noise: 0, step: 0, adam: 0 };
+  const cpuStart = process.cpuUsage();
   for (let b = 0; b < steps; b++) {
     const t0 = performance.now();
-    gather(b);
+    gather();
     const t1 = performance.now();
-    fillStandardNormal(noise, noise.length, random);
+    fillStandardNormal(step.noise, batchSize * params.latentSize, random);
     const t2 = performance.now();
-    step.run(batch, batchSize, noise);
+    step.run(batchSize);
     const t3 = performance.now();
     adam.apply(step.gradients);
     const t4 = performance.now();
-    batchMs += t1 - t0;
-    noiseMs += t2 - t1;
-    stepMs += t3 - t2;
-    adamMs += t4 - t3;
+    wall.batch += t1 - t0;
+    wall.noise += t2 - t1;
+    wall.step += t3 - t2;
+    wall.adam += t4 - t3;
   }
+  const cpuPerStep = cpuMs(cpuStart) / steps;
+  const wallTotal = wall.batch + wall.noise + wall.step + wall.adam;
+  const cpuOf = (ms: number) => round((cpuPerStep * ms) / wallTotal, 3);
+  // Time inside each kernel export, by wrapping them (the step calls them ≈ 60 times).
   const kernelTotals = new Map<string, number>();
-  let kernelMs = 0;
-  let kernelsPerStep = 0;
-  for (let b = 0; b < steps; b++) {
-    gather(b);
-    const info = await ops.profile(() => {
-      step.run(batch, batchSize, noise);
-    });
-    // A fused op is listed twice: as `fusedMatMul__op` (the op's scope) and as its `_FusedMatMul` kernel.
-    const kernels = info.kernels.filter((k) => !k.name.endsWith('__op'));
-    kernelsPerStep = kernels.length;
-    for (const kernel of kernels) {
-      const ms = Number(kernel.kernelTimeMs);
-      kernelMs += ms;
-      const key = `${kernel.name} ${JSON.stringify(kernel.inputShapes.slice(0, 2))}`;
-      kernelTotals.set(key, (kernelTotals.get(key) ?? 0) + ms);
+  let calls = 0;
+  // The instance's exports are frozen: the step gets a copy whose functions are wrapped.
+  const holder = step as unknown as { exports: Record<string, unknown> };
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(holder.exports)) {
+    if (typeof f !== 'function') {
+      wrapped[name] = f;
+      continue;
     }
+    wrapped[name] = (...a: number[]) => {
+      const start = performance.now();
+      const result = (f as (...a: number[]) => number)(...a);
+      calls++;
+      // rows_times from a bias (its 7th argument) is a forward product, from zeros a weight gradient.
+      const key = name === 'rows_times' ? (a[6] !== 0 ? 'forward' : 'weight_gradient') : name;
+      kernelTotals.set(key, (kernelTotals.get(key) ?? 0) + performance.now() - start);
+      return result;
+    };
+  }
+  holder.exports = wrapped;
+  let runWall = 0;
+  for (let b = 0; b < steps; b++) {
+    gather();
+    const start = performance.now();
+    step.run(batchSize);
+    runWall += performance.now() - start;
     adam.apply(step.gradients);
   }
-  const per = (ms: number) => round(ms / steps, 3);
+  calls -= kernelTotals.has('gather_rows') ? steps : 0;
+  const runCpu = (cpuPerStep * wall.step) / wallTotal;
+  const runShare = (ms: number) => round((runCpu * ms) / runWall, 3);
+  const inside = [...kernelTotals.entries()]
+    .filter(([k]) => k !== 'gather_rows')
+    .reduce((a, [, b]) => a + b, 0);
   return {
     batchSize,
-    stepMs: per(stepMs),
-    kernelMs: per(kernelMs),
-    jsAndCopiesMs: per(Math.max(0, stepMs - kernelMs)),
-    adamMs: per(adamMs),
-    noiseMs: per(noiseMs),
-    batchMs: per(batchMs),
-    kernelsPerStep,
+    stepMs: cpuOf(wall.step),
+    kernelMs: runShare(inside),
+    jsAndCopiesMs: runShare(Math.max(0, runWall - inside)),
+    adamMs: cpuOf(wall.adam),
+    noiseMs: cpuOf(wall.noise),
+    batchMs: cpuOf(wall.batch),
+    kernelsPerStep: calls / steps,
     topKernels: Object.fromEntries(
       [...kernelTotals.entries()]
+        .filter(([k]) => k !== 'gather_rows')
         .sort((a, b) => b[1] - a[1])
-        .slice(0, 6)
-        .map(([k, ms]) => [k, per(ms)]),
+        .map(([k, ms]) => [k, runShare(ms)]),
     ),
   };
 }
@@ -243,7 +276,7 @@ async function runOne(name: BenchDataset): Promise<DatasetResult> {
   const profiles: StepProfile[] = [];
   for (const batchSize of batches) {
     timings.push(await timeEpochs(data.x, batchSize, epochs));
-    profiles.push(await profileStep(data.x, batchSize, Math.max(1, Number(args.steps))));
+    profiles.push(profileStep(data.x, batchSize, Math.max(1, Number(args.steps))));
   }
   const qualityEpochs = Number(args.quality);
   return {

@@ -22,7 +22,8 @@ export interface VaeBatchLoss {
  * are one product), z = μ + σ·ε with ε given by the caller (the reparameterisation trick: the noise is an
  * input, so the gradient flows through μ and σ), decoder → logits o and σ(o), then the gradient of the
  * batch-mean loss (vae-loss.ts) back through both chains. The 17 matrix products and the sigmoid run on the
- * engine, everything else in JS over row-major arrays.
+ * engine, everything else in JS over row-major arrays. Training runs `VaeStepKernel` (vae-step-kernel.ts),
+ * the same step in WebAssembly; this one is the reference its tests compare against.
  */
 export class VaeStep {
   /** One buffer per parameter, in `VaeParameters.trainable()` order, filled by `run`. */

@@ -1,0 +1,409 @@
+// The VAE's whole training step (forward, loss, backward) over buffers that stay in this module's memory:
+// built by scripts/build-wasm.sh, driven layer by layer from src/models/vae/vae-step-kernel.ts, which lays
+// out the memory and keeps vae-step.ts (tfjs products + JS loops) as the reference its tests compare with.
+//
+// Matrices are row-major with a row pitch (`stride`) of their column count rounded up to 4, so every row
+// starts on a 16-byte boundary; padding lanes hold zeros and are kept zero. Every product runs over the
+// non-zero entries of its left operand only, listed per row (list_nonzeros / relu_list): the input rows are
+// one-hot encoded features, hidden activations are ReLU outputs and their gradients carry the same zeros.
+// A skipped term is x = 0 and x + 0 · w = x, so each sum is the float32 sum over the listed terms in order.
+#include <wasm_simd128.h>
+
+extern unsigned char __heap_base;
+
+// First free byte after the module's data and stack: the caller's buffers start here.
+int scratch_base(void) { return (int)&__heap_base; }
+
+#define AT(type, offset) ((type)(unsigned long)(offset))
+#define SPLAT(v) wasm_f32x4_splat(v)
+
+// Copies a rows × cols block from pitch `from_pitch` to pitch `to_pitch`, leaving the rest of each
+// destination row untouched (so a block can land at a column offset, as the μ and log σ² heads do).
+void place(int from_at, int to_at, int rows, int cols, int from_pitch, int to_pitch) {
+  const float* from = AT(const float*, from_at);
+  float* to = AT(float*, to_at);
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < cols; c++) to[r * to_pitch + c] = from[r * from_pitch + c];
+}
+
+// to (cols × to_pitch) ← the transpose of from (rows × from_pitch), its first `cols` columns.
+void transpose(int from_at, int to_at, int rows, int cols, int from_pitch, int to_pitch) {
+  const float* from = AT(const float*, from_at);
+  float* to = AT(float*, to_at);
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < cols; c++) to[c * to_pitch + r] = from[r * from_pitch + c];
+}
+
+// Lists the non-zero entries of the first `cols` columns of the n rows of x (row pitch `pitch`): column
+// indices into idx, values into val, where each row's list starts into starts[0..n]. Four values are tested
+// at a time, so runs of zeros cost one comparison per four; entries are written branch-free. The lists
+// continue from entry `base` (to list a long matrix a block of rows at a time); returns the entries' end.
+int list_nonzeros(int x_at, int n, int cols, int pitch, int idx_at, int val_at, int starts_at, int base) {
+  const float* x = AT(const float*, x_at);
+  int* idx = AT(int*, idx_at);
+  float* val = AT(float*, val_at);
+  int* starts = AT(int*, starts_at);
+  int count = base;
+  for (int r = 0; r < n; r++) {
+    starts[r] = count;
+    const float* row = x + r * pitch;
+    int k = 0;
+    for (; k + 4 <= cols; k += 4) {
+      v128_t v = wasm_v128_load(row + k);
+      if (wasm_i32x4_bitmask(wasm_f32x4_ne(v, SPLAT(0.0f))) == 0) continue;
+      for (int j = 0; j < 4; j++) {
+        float value = row[k + j];
+        idx[count] = k + j;
+        val[count] = value;
+        count += value != 0.0f;
+      }
+    }
+    for (; k < cols; k++) {
+      float value = row[k];
+      idx[count] = k;
+      val[count] = value;
+      count += value != 0.0f;
+    }
+  }
+  starts[n] = count;
+  return count;
+}
+
+// The batch from the rows `order[0, n)` of a matrix held as non-zero lists (m_starts, m_idx, m_val): their
+// entries appended to the batch's lists, as list_nonzeros would list them, and the rows written densely
+// into x (n × pitch, zeroed first) for the loss.
+void gather_rows(int order_at, int n, int m_starts_at, int m_idx_at, int m_val_at, int pitch, int x_at,
+                 int idx_at, int val_at, int starts_at) {
+  const int* order = AT(const int*, order_at);
+  const int* m_starts = AT(const int*, m_starts_at);
+  const int* m_idx = AT(const int*, m_idx_at);
+  const float* m_val = AT(const float*, m_val_at);
+  float* x = AT(float*, x_at);
+  int* idx = AT(int*, idx_at);
+  float* val = AT(float*, val_at);
+  int* starts = AT(int*, starts_at);
+  for (int i = 0; i < n * pitch; i += 4) wasm_v128_store(x + i, SPLAT(0.0f));
+  int count = 0;
+  for (int r = 0; r < n; r++) {
+    starts[r] = count;
+    float* row = x + r * pitch;
+    for (int i = m_starts[order[r]]; i < m_starts[order[r] + 1]; i++) {
+      idx[count] = m_idx[i];
+      val[count] = m_val[i];
+      row[m_idx[i]] = m_val[i];
+      count++;
+    }
+  }
+  starts[n] = count;
+}
+
+// ReLU in place over the n × stride matrix z (padding stays 0), then lists its non-zeros as list_nonzeros.
+int relu_list(int z_at, int n, int cols, int stride, int idx_at, int val_at, int starts_at) {
+  float* z = AT(float*, z_at);
+  for (int i = 0; i < n * stride; i += 4)
+    wasm_v128_store(z + i, wasm_f32x4_max(wasm_v128_load(z + i), SPLAT(0.0f)));
+  return list_nonzeros(z_at, n, cols, stride, idx_at, val_at, starts_at, 0);
+}
+
+// out[r, c..c+4V) = init[c..c+4V) (or 0) + Σ over row r's list of x · m[idx, c..c+4V), in list order, the
+// accumulators in registers, x being val[i] (`listed`: the list's own values) or val[idx[i]] (`gathered`:
+// val is a row of another matrix, read at the listed columns); with `mask`, lanes where mask[r, ·] ≤ 0 are
+// stored as 0 (the ReLU's gate, for input gradients).
+#define CHUNK(NAME, V, X)                                                                             \
+  static void NAME##V(const int* idx, const float* val, int from, int to, const float* m, int stride, \
+                      const float* init, const float* mask, float* out) {                             \
+    v128_t acc[V];                                                                                    \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                           \
+        init ? wasm_v128_load(init + 4 * v) : SPLAT(0.0f);                                            \
+    for (int i = from; i < to; i++) {                                                                 \
+      v128_t x = wasm_v128_load32_splat(X);                                                           \
+      const float* row = m + idx[i] * stride;                                                         \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                         \
+          wasm_f32x4_add(acc[v], wasm_f32x4_mul(x, wasm_v128_load(row + 4 * v)));                     \
+    }                                                                                                 \
+    if (mask) {                                                                                       \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                         \
+          wasm_v128_and(acc[v], wasm_f32x4_gt(wasm_v128_load(mask + 4 * v), SPLAT(0.0f)));            \
+    }                                                                                                 \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wasm_v128_store(out + 4 * v, acc[v]); \
+  }
+CHUNK(listed, 8, val + i)
+CHUNK(listed, 4, val + i)
+CHUNK(listed, 2, val + i)
+CHUNK(listed, 1, val + i)
+CHUNK(gathered, 8, val + idx[i])
+CHUNK(gathered, 4, val + idx[i])
+CHUNK(gathered, 2, val + idx[i])
+CHUNK(gathered, 1, val + idx[i])
+
+// One output row in chunks of 32, 16, 8 and 4 columns.
+#define ROW_IN_CHUNKS(NAME)                                                                       \
+  do {                                                                                            \
+    int c = 0;                                                                                    \
+    for (; c + 32 <= stride; c += 32)                                                             \
+      NAME##8(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
+    if (c + 16 <= stride) {                                                                       \
+      NAME##4(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
+      c += 16;                                                                                    \
+    }                                                                                             \
+    if (c + 8 <= stride) {                                                                        \
+      NAME##2(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
+      c += 8;                                                                                     \
+    }                                                                                             \
+    if (c + 4 <= stride)                                                                          \
+      NAME##1(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
+  } while (0)
+
+// out (n × stride) = lists · m (+ init), m: (list columns) × stride: the forward products (init = the
+// bias), and the weight gradients over column lists (column_lists); with `accumulate`, added to out's own
+// values instead (the weight gradient of a batch taken in blocks of rows).
+void rows_times(int idx_at, int val_at, int starts_at, int n, int m_at, int stride, int init_at,
+                int out_at, int accumulate) {
+  const int* idx = AT(const int*, idx_at);
+  const int* starts = AT(const int*, starts_at);
+  const float* m = AT(const float*, m_at);
+  const float* mask = 0;
+  for (int r = 0; r < n; r++) {
+    const float* val = AT(const float*, val_at);
+    float* out = AT(float*, out_at) + r * stride;
+    const float* init = accumulate ? out : AT(const float*, init_at);
+    int from = starts[r], to = starts[r + 1];
+    ROW_IN_CHUNKS(listed);
+  }
+}
+
+// out (n × stride) = (g · m) gated by mask > 0 (when mask_at ≠ 0), g: n × g_stride, m = Wᵀ: an input
+// gradient. Only the columns of g that idx lists are read: row r's list (starts) is the layer output's
+// non-zero list, outside which a ReLU layer's gradient is 0; without starts every row reads idx[0, count)
+// (a linear layer's dense gradient, idx = 0, 1, 2, …).
+void gradient_times(int idx_at, int starts_at, int count, int g_at, int g_stride, int n, int m_at,
+                    int stride, int mask_at, int out_at) {
+  const int* idx = AT(const int*, idx_at);
+  const int* starts = AT(const int*, starts_at);
+  const float* m = AT(const float*, m_at);
+  const float* init = 0;
+  for (int r = 0; r < n; r++) {
+    const float* val = AT(const float*, g_at) + r * g_stride;
+    const float* mask = mask_at ? AT(const float*, mask_at) + r * stride : 0;
+    float* out = AT(float*, out_at) + r * stride;
+    int from = starts ? starts[r] : 0, to = starts ? starts[r + 1] : count;
+    ROW_IN_CHUNKS(gathered);
+  }
+}
+
+// out (n × out_stride) = (g · wᵀ) at the non-zeros of the layer input only, 0 elsewhere (the ReLU's gate):
+// out[r, k] = g[r, ·] · w[k, ·] for each k of row r's input list (idx, starts), w: inputs × g_stride. For a
+// linear layer's dense gradient this does half the work of gradient_times, which computes every column
+// and then gates half of them away.
+void gated_gradient(int idx_at, int starts_at, int n, int g_at, int g_stride, int w_at, int out_at,
+                    int out_stride) {
+  const int* idx = AT(const int*, idx_at);
+  const int* starts = AT(const int*, starts_at);
+  const float* w = AT(const float*, w_at);
+  int vectors = g_stride / 4;
+  for (int r = 0; r < n; r++) {
+    const float* g = AT(const float*, g_at) + r * g_stride;
+    float* out = AT(float*, out_at) + r * out_stride;
+    for (int c = 0; c < out_stride; c += 4) wasm_v128_store(out + c, SPLAT(0.0f));
+    for (int i = starts[r]; i < starts[r + 1]; i++) {
+      const float* row = w + idx[i] * g_stride;
+      v128_t a0 = SPLAT(0.0f), a1 = SPLAT(0.0f);
+      int v = 0;
+      for (; v + 2 <= vectors; v += 2) {
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g + 4 * v), wasm_v128_load(row + 4 * v)));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(g + 4 * v + 4), wasm_v128_load(row + 4 * v + 4)));
+      }
+      if (v < vectors) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g + 4 * v), wasm_v128_load(row + 4 * v)));
+      v128_t a = wasm_f32x4_add(a0, a1);
+      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 2, 3, 0, 1));
+      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 1, 0, 3, 2));
+      out[idx[i]] = wasm_f32x4_extract_lane(a, 0);
+    }
+  }
+}
+
+// Column lists from the row lists of an n-row matrix with `inputs` columns: for each column k, the rows
+// (ascending) where it is non-zero and the values, starting at col_starts[k]; `cursor` is inputs ints of
+// scratch. The weight gradient xᵀ · g is then a product over these lists (rows_times), its sums in row
+// order and its accumulators in registers, instead of read-modify-writes of a dw row per input value.
+void column_lists(int idx_at, int val_at, int starts_at, int n, int inputs, int col_starts_at,
+                  int col_rows_at, int col_vals_at, int cursor_at) {
+  const int* idx = AT(const int*, idx_at);
+  const float* val = AT(const float*, val_at);
+  const int* starts = AT(const int*, starts_at);
+  int* col_starts = AT(int*, col_starts_at);
+  int* col_rows = AT(int*, col_rows_at);
+  float* col_vals = AT(float*, col_vals_at);
+  int* cursor = AT(int*, cursor_at);
+  for (int k = 0; k < inputs; k++) cursor[k] = 0;
+  for (int i = starts[0]; i < starts[n]; i++) cursor[idx[i]]++;
+  int total = 0;
+  for (int k = 0; k < inputs; k++) {
+    col_starts[k] = total;
+    total += cursor[k];
+    cursor[k] = col_starts[k];
+  }
+  col_starts[inputs] = total;
+  for (int r = 0; r < n; r++) {
+    for (int i = starts[r]; i < starts[r + 1]; i++) {
+      int at = cursor[idx[i]]++;
+      col_rows[at] = r;
+      col_vals[at] = val[i];
+    }
+  }
+}
+
+// out (stride) = the column sums of g (n × stride), rows in order: a bias gradient (added to out's values
+// with `accumulate`).
+void column_sums(int g_at, int n, int stride, int out_at, int accumulate) {
+  const float* g = AT(const float*, g_at);
+  float* out = AT(float*, out_at);
+  for (int c = 0; c < stride; c += 4) {
+    v128_t acc = accumulate ? wasm_v128_load(out + c) : SPLAT(0.0f);
+    for (int r = 0; r < n; r++) acc = wasm_f32x4_add(acc, wasm_v128_load(g + r * stride + c));
+    wasm_v128_store(out + c, acc);
+  }
+}
+
+// e^x for four floats: x = k·ln 2 + r, e^r by Cephes' expf polynomial (≈ 1 ulp), 2^k in the exponent bits;
+// x is clamped to [−87, 88] (beyond, the sigmoid and softplus below are exact to float32 anyway).
+static v128_t exp4(v128_t x) {
+  x = wasm_f32x4_max(wasm_f32x4_min(x, SPLAT(88.0f)), SPLAT(-87.0f));
+  // Adding 1.5·2²³ rounds x·log₂e to an integer k held in the low mantissa bits (|k| ≤ 127).
+  v128_t shifted = wasm_f32x4_add(wasm_f32x4_mul(x, SPLAT(1.44269504088896341f)), SPLAT(12582912.0f));
+  v128_t k = wasm_f32x4_sub(shifted, SPLAT(12582912.0f));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(k, SPLAT(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(k, SPLAT(-2.12194440e-4f)));
+  v128_t p = SPLAT(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), SPLAT(5.0000001201e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), SPLAT(1.0f));
+  v128_t two_k = wasm_i32x4_shl(wasm_i32x4_sub(shifted, wasm_i32x4_splat(0x4B400000 - 127)), 23);
+  return wasm_f32x4_mul(p, two_k);
+}
+
+// The reparameterisation: z = μ + σ·ε with σ = e^(log σ² / 2), h holding [μ | log σ²] (n × h_stride), ε
+// n × latent (no padding, as drawn in JS; 3 spare values after its end), z and σ n × z_stride (padding
+// lanes written 0). Four latent values at a time in float32 (exp4); returns Σ KL(N(μ, σ²) ‖ N(0, I)), each
+// row's sum added in double.
+double sample(int h_at, int h_stride, int eps_at, int n, int latent, int z_at, int sigma_at, int z_stride) {
+  const float* h = AT(const float*, h_at);
+  const float* eps = AT(const float*, eps_at);
+  float* z = AT(float*, z_at);
+  float* sigma = AT(float*, sigma_at);
+  v128_t lanes = wasm_i32x4_make(0, 1, 2, 3);
+  double kl = 0;
+  for (int r = 0; r < n; r++) {
+    v128_t row_kl = SPLAT(0.0f);
+    for (int j = 0; j < z_stride; j += 4) {
+      v128_t live = wasm_i32x4_lt(wasm_i32x4_add(lanes, wasm_i32x4_splat(j)), wasm_i32x4_splat(latent));
+      v128_t mu = wasm_v128_and(wasm_v128_load(h + r * h_stride + j), live);
+      v128_t log_var = wasm_v128_and(wasm_v128_load(h + r * h_stride + latent + j), live);
+      v128_t e = wasm_v128_and(wasm_v128_load(eps + r * latent + j), live);
+      v128_t sd = wasm_v128_and(exp4(wasm_f32x4_mul(log_var, SPLAT(0.5f))), live);
+      wasm_v128_store(sigma + r * z_stride + j, sd);
+      wasm_v128_store(z + r * z_stride + j, wasm_f32x4_add(mu, wasm_f32x4_mul(sd, e)));
+      // ½ (μ² + σ² − 1 − log σ²); 0 in the padding lanes (μ = log σ² = 0 there, σ² − 1 masked).
+      v128_t term = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(mu, mu), wasm_f32x4_mul(sd, sd)),
+                                   wasm_f32x4_add(SPLAT(1.0f), log_var));
+      row_kl = wasm_f32x4_add(row_kl, wasm_v128_and(term, live));
+    }
+    kl += 0.5 * ((double)wasm_f32x4_extract_lane(row_kl, 0) + (double)wasm_f32x4_extract_lane(row_kl, 1) +
+                 (double)wasm_f32x4_extract_lane(row_kl, 2) + (double)wasm_f32x4_extract_lane(row_kl, 3));
+  }
+  return kl;
+}
+
+// ∂loss/∂[μ | log σ²] (n × h_stride) from ∂loss/∂z (dz, n × z_stride): dz + β·μ/n and
+// ½ (dz · ε · σ + β·(σ² − 1)/n), `scale` = β/n (the float32 σ, as vae-step.ts keeps it).
+void head_gradient(int h_at, int h_stride, int dz_at, int eps_at, int sigma_at, int z_stride, int n,
+                   int latent, double scale, int out_at) {
+  const float* h = AT(const float*, h_at);
+  const float* dz = AT(const float*, dz_at);
+  const float* eps = AT(const float*, eps_at);
+  const float* sigma = AT(const float*, sigma_at);
+  float* out = AT(float*, out_at);
+  for (int r = 0; r < n; r++) {
+    for (int j = 0; j < latent; j++) {
+      double sd = sigma[r * z_stride + j];
+      double d = dz[r * z_stride + j];
+      out[r * h_stride + j] = (float)(d + scale * h[r * h_stride + j]);
+      out[r * h_stride + latent + j] = (float)(0.5 * (d * eps[r * latent + j] * sd + scale * (sd * sd - 1)));
+    }
+  }
+}
+
+// log x in double for x > 0 (normal): x = m·2^e with m in [√½, √2), log m = 2·atanh(t), t = (m − 1)/(m + 1),
+// |t| ≤ 0.172, by its series to t¹⁹ (error below 10⁻¹⁶).
+static double log_double(double x) {
+  union {
+    double d;
+    long long i;
+  } bits = {x};
+  long long e = ((bits.i >> 52) & 0x7ff) - 1023;
+  bits.i = (bits.i & 0x000fffffffffffffLL) | 0x3ff0000000000000LL;
+  double m = bits.d;
+  if (m > 1.4142135623730951) {
+    m *= 0.5;
+    e++;
+  }
+  double t = (m - 1) / (m + 1);
+  double t2 = t * t;
+  double p = 1.0 / 19;
+  for (int k = 17; k >= 1; k -= 2) p = p * t2 + 1.0 / k;
+  return (double)e * 0.6931471805599453 + 2 * t * p;
+}
+
+// The reconstruction term of the decoder's logits o against the inputs x (both n × stride, `cols` real
+// columns): returns its sum over every row and column, and writes g = scale · ∂term/∂o (padding lanes 0).
+//   bce (kind 0): softplus(o) − x·o, ∂ = σ(o) − x;   mse (kind 1): (σ(o) − x)², ∂ = 2(σ(o) − x)σ(o)(1 − σ(o)).
+// With e = e^(−|o|) and d = 1/(1 + e) ∈ [½, 1]: σ(o) = d for o > 0, e·d otherwise; softplus(o) = max(o, 0)
+// − log d. The logs are not taken one by one: each lane multiplies up to 32 of its d's (≥ 2⁻³²), and the four
+// lanes' products are logged at once, in double (as vae-loss.ts does in JavaScript).
+double reconstruction(int o_at, int x_at, int n, int cols, int stride, int kind, float scale, int g_at) {
+  const float* o = AT(const float*, o_at);
+  const float* x = AT(const float*, x_at);
+  float* g = AT(float*, g_at);
+  v128_t lanes = wasm_i32x4_make(0, 1, 2, 3);
+  double total = 0;
+  for (int r = 0; r < n; r++) {
+    v128_t row_total = SPLAT(0.0f);
+    v128_t product = SPLAT(1.0f);
+    int factors = 0;
+    for (int c = 0; c < stride; c += 4) {
+      int at = r * stride + c;
+      v128_t live = wasm_i32x4_lt(wasm_i32x4_add(lanes, wasm_i32x4_splat(c)), wasm_i32x4_splat(cols));
+      v128_t logit = wasm_v128_load(o + at);
+      v128_t target = wasm_v128_load(x + at);
+      v128_t e = exp4(wasm_f32x4_neg(wasm_f32x4_abs(logit)));
+      v128_t d = wasm_f32x4_div(SPLAT(1.0f), wasm_f32x4_add(SPLAT(1.0f), e));
+      v128_t positive = wasm_f32x4_gt(logit, SPLAT(0.0f));
+      v128_t s = wasm_v128_bitselect(d, wasm_f32x4_mul(e, d), positive);
+      v128_t error = wasm_f32x4_sub(s, target);
+      v128_t term, grad;
+      if (kind == 0) {
+        term = wasm_f32x4_sub(wasm_f32x4_max(logit, SPLAT(0.0f)), wasm_f32x4_mul(target, logit));
+        product = wasm_f32x4_mul(product, wasm_v128_bitselect(d, SPLAT(1.0f), live));
+        if (++factors == 32 || c + 4 >= stride) {
+          total -= log_double((double)wasm_f32x4_extract_lane(product, 0) * wasm_f32x4_extract_lane(product, 1) *
+                              wasm_f32x4_extract_lane(product, 2) * wasm_f32x4_extract_lane(product, 3));
+          product = SPLAT(1.0f);
+          factors = 0;
+        }
+        grad = wasm_f32x4_mul(error, SPLAT(scale));
+      } else {
+        term = wasm_f32x4_mul(error, error);
+        grad = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_mul(error, SPLAT(2.0f * scale)), s),
+                              wasm_f32x4_sub(SPLAT(1.0f), s));
+      }
+      row_total = wasm_f32x4_add(row_total, wasm_v128_and(term, live));
+      wasm_v128_store(g + at, wasm_v128_and(grad, live));
+    }
+    total += (double)wasm_f32x4_extract_lane(row_total, 0) + (double)wasm_f32x4_extract_lane(row_total, 1) +
+             (double)wasm_f32x4_extract_lane(row_total, 2) + (double)wasm_f32x4_extract_lane(row_total, 3);
+  }
+  return total;
+}
