@@ -143,8 +143,8 @@ describe('RandomForestClassifier predict on two threads', () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '-e', script],
-      { cwd: root, timeout: 60_000 },
+      { cwd: root, timeout: 150_000 },
     );
     expect(stdout.trim()).toBe(`scored ${POOL_MIN_ROWS}`);
-  }, 90_000);
+  }, 180_000);
 });
