@@ -71,7 +71,9 @@ export class ShuffledBatches {
   forEachBatch(epoch: number, step: (batch: number, n: number, random: Random) => void): void {
     const { x, y, rowWeights } = this.rows;
     const random = this.random(epoch);
-    const order = random.shuffle(Int32Array.from({ length: x.rows }, (_, i) => i));
+    const order = new Int32Array(x.rows);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    random.shuffle(order);
     for (let batch = 0; batch < this.batchesPerEpoch; batch++) {
       const start = this.even ? Math.floor((batch * x.rows) / this.batchesPerEpoch) : batch * this.batchSize;
       const end = this.even

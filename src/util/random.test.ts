@@ -39,3 +39,20 @@ describe('Random', () => {
     expect(items).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 });
+
+describe('Random.fillUint32', () => {
+  it('gives the words nextUint32 would and leaves the generator where it would', () => {
+    // Around the kernel's cut-off (256) and its chunk (65,536 words), and empty.
+    for (const length of [0, 1, 255, 256, 257, 1000, 65_536, 65_536 * 2 + 3]) {
+      const a = new Random(length + 1);
+      const b = new Random(length + 1);
+      a.nextUint32();
+      b.nextUint32();
+      const filled = new Uint32Array(length);
+      a.fillUint32(filled);
+      const expected = Uint32Array.from({ length }, () => b.nextUint32());
+      expect(filled).toEqual(expected);
+      expect([a.nextUint32(), a.nextUint32(), a.next()]).toEqual([b.nextUint32(), b.nextUint32(), b.next()]);
+    }
+  });
+});

@@ -1,3 +1,8 @@
+import { fillRandomWords } from './random-words.js';
+
+/** Below this many words fillUint32 loops in JavaScript (a kernel call costs more than it saves). */
+const KERNEL_MIN_WORDS = 256;
+
 /**
  * Seeded pseudo-random numbers (SplitMix32 seeding a xoshiro128**), so every split, bootstrap, SMOTE draw
  * and initialisation is reproducible for a seed. Math.random is never used for anything that is learned.
@@ -35,6 +40,21 @@ export class Random {
     this.s2 ^= t;
     this.s3 = rotl(this.s3, 11);
     return result;
+  }
+
+  /**
+   * Fills `out` with the next `out.length` words: exactly what as many `nextUint32` calls would give, and
+   * the generator ends where they would leave it. Long arrays (dropout masks) go through a WebAssembly
+   * kernel (random-words.ts).
+   */
+  fillUint32(out: Uint32Array): void {
+    if (out.length < KERNEL_MIN_WORDS) {
+      for (let i = 0; i < out.length; i++) out[i] = this.nextUint32();
+      return;
+    }
+    const state = Int32Array.of(this.s0, this.s1, this.s2, this.s3);
+    fillRandomWords(state, out);
+    [this.s0, this.s1, this.s2, this.s3] = state;
   }
 
   /** Uniform in [0, 1). */

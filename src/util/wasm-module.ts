@@ -6,17 +6,36 @@ import { IotIdsError } from '../errors.js';
 const compiled = new Map<string, WebAssembly.Module>();
 
 /**
- * A fresh instance (its own memory) of one of the committed WebAssembly kernels (src/**\/wasm/NAME.wasm.ts,
- * built by scripts/build-wasm.sh). Synchronous on purpose: the modules are a few kilobytes, and estimators
- * construct their kernels inside synchronous `fit` / `predict` calls.
+ * The compiled module of one of the committed WebAssembly kernels (src/**\/wasm/NAME.wasm.ts, built by
+ * scripts/build-wasm.sh), compiled on first use. A module can be posted to a worker thread, which then
+ * hands it to `adoptCompiledWasm` instead of compiling the kernel again.
+ */
+export function compiledWasm(base64: string, name: string): WebAssembly.Module {
+  let module = compiled.get(name);
+  if (module === undefined) {
+    try {
+      module = new WebAssembly.Module(Buffer.from(base64, 'base64'));
+    } catch (cause) {
+      throw new IotIdsError(`cannot compile the WebAssembly kernel ${name}`, { cause });
+    }
+    compiled.set(name, module);
+  }
+  return module;
+}
+
+/** Makes `module` (compiled by another thread and posted here) the one this thread instantiates for `name`. */
+export function adoptCompiledWasm(name: string, module: WebAssembly.Module): void {
+  if (!compiled.has(name)) compiled.set(name, module);
+}
+
+/**
+ * A fresh instance (its own memory) of one of the committed WebAssembly kernels. Synchronous on purpose:
+ * the modules are a few kilobytes, and estimators construct their kernels inside synchronous `fit` /
+ * `predict` calls.
  */
 export function instantiateWasm(base64: string, name: string): WebAssembly.Instance {
+  const module = compiledWasm(base64, name);
   try {
-    let module = compiled.get(name);
-    if (module === undefined) {
-      module = new WebAssembly.Module(Buffer.from(base64, 'base64'));
-      compiled.set(name, module);
-    }
     return new WebAssembly.Instance(module, {});
   } catch (cause) {
     throw new IotIdsError(`cannot instantiate the WebAssembly kernel ${name}`, { cause });

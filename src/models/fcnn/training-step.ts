@@ -158,10 +158,8 @@ export class TrainingStep {
       block.movingMean[j] = momentum * block.movingMean[j] + (1 - momentum) * mean[j];
       block.movingVariance[j] = momentum * block.movingVariance[j] + (1 - momentum) * variance;
     }
-    if (this.dropThreshold > 0) {
-      const words = kernel.drawWords();
-      for (let w = 0; w < words.length; w++) words[w] = random.nextUint32();
-    }
+    // The same words as a nextUint32 loop, from a WebAssembly kernel (the loop was ≈ 5 % of an epoch).
+    if (this.dropThreshold > 0) random.fillUint32(kernel.drawWords());
     kernel.normaliseReluDropout(scale, shift, this.dropThreshold, 0.5 * this.keepScale, this.activations[b]);
   }
 

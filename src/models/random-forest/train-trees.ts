@@ -59,7 +59,7 @@ export class TreeWorkers {
     try {
       for (let w = 0; w < count; w++) this.workers.push(this.spawn());
     } catch (error) {
-      this.terminate();
+      void this.terminate();
       throw error;
     }
   }
@@ -111,9 +111,10 @@ export class TreeWorkers {
     });
   }
 
-  terminate(): void {
+  /** Stops the workers; resolves once their threads are gone (so their teardown is counted in the fit). */
+  async terminate(): Promise<void> {
     this.terminated = true;
-    for (const w of this.workers) void w.terminate();
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
   private spawn(): Worker {

@@ -1,5 +1,10 @@
 import { createMatrix, type Matrix } from '../../preprocess/matrix.js';
-import { ensureWasmMemory, instantiateWasm } from '../../util/wasm-module.js';
+import {
+  adoptCompiledWasm,
+  compiledWasm,
+  ensureWasmMemory,
+  instantiateWasm,
+} from '../../util/wasm-module.js';
 import type { PackedForest } from './packed-forest.js';
 import { wasmBase64 } from './wasm/forest-predict.wasm.js';
 
@@ -21,19 +26,35 @@ interface Kernel {
   ): void;
 }
 
+const KERNEL_NAME = 'forest-predict';
+
 function instantiateKernel(): Kernel {
-  return instantiateWasm(wasmBase64, 'forest-predict').exports as unknown as Kernel;
+  return instantiateWasm(wasmBase64, KERNEL_NAME).exports as unknown as Kernel;
+}
+
+/** The kernel's compiled module, to post to a worker thread (which passes it to adoptForestKernel). */
+export function forestKernelModule(): WebAssembly.Module {
+  return compiledWasm(wasmBase64, KERNEL_NAME);
+}
+
+/** In a worker thread: instantiate the module its parent compiled instead of compiling the kernel again. */
+export function adoptForestKernel(module: WebAssembly.Module): void {
+  adoptCompiledWasm(KERNEL_NAME, module);
 }
 
 /** The module's own stack and data live below this offset; the forest and the rows go above it. */
 const BASE = 1 << 20;
-/** Rows scored per kernel call: their inputs (≈ 0.5 MB at 122 features) stay in cache across the trees. */
-const CHUNK_ROWS = 1024;
+/**
+ * Rows scored per kernel call: their inputs (≈ 0.5 MB at 122 features) stay in cache across the trees. Also
+ * the unit threads share a batch in (predict-pool.ts).
+ */
+export const CHUNK_ROWS = 1024;
 
 /**
  * Scores rows with the WebAssembly kernel wasm/forest-predict.c: the packed forest is copied into the
  * module's memory once, then each call copies its rows in, chunk by chunk, and reads the summed leaf
- * distributions back. Gives exactly forestProba's numbers (same sums in the same order, in float64).
+ * distributions back. Gives exactly forestProba's numbers (same sums in the same order, in float64), and a
+ * row's numbers depend on that row alone, so any split of a batch into chunks gives the same output.
  */
 export class WasmForestScorer {
   private readonly kernel: Kernel;
@@ -45,7 +66,7 @@ export class WasmForestScorer {
   private readonly sumsAt: number;
 
   constructor(
-    private readonly forest: PackedForest,
+    readonly forest: PackedForest,
     private readonly cols: number,
   ) {
     this.kernel = instantiateKernel();
@@ -77,33 +98,39 @@ export class WasmForestScorer {
 
   /** Mean leaf distribution over the trees for every row of x (which must have `cols` features). */
   proba(x: Matrix): Matrix {
+    const out = new Float32Array(x.rows * this.forest.nClasses);
+    for (let start = 0; start < x.rows; start += CHUNK_ROWS) {
+      this.scoreChunk(x.data, start, Math.min(CHUNK_ROWS, x.rows - start), out);
+    }
+    return createMatrix(x.rows, this.forest.nClasses, out);
+  }
+
+  /**
+   * Scores rows [start, start + rows) of the row-major `x` (`cols` values a row; rows ≤ CHUNK_ROWS) into the
+   * same rows of `out` (nClasses values a row). Either array may live on a SharedArrayBuffer.
+   */
+  scoreChunk(x: Float32Array, start: number, rows: number, out: Float32Array): void {
     const { forest, kernel, at, cols } = this;
     const k = forest.nClasses;
-    const out = new Float32Array(x.rows * k);
     const buffer = kernel.memory.buffer;
-    const xIn = new Float32Array(buffer, this.xAt, CHUNK_ROWS * cols);
-    const sums = new Float64Array(buffer, this.sumsAt, CHUNK_ROWS * k);
-    for (let start = 0; start < x.rows; start += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, x.rows - start);
-      xIn.set(x.data.subarray(start * cols, (start + rows) * cols));
-      sums.fill(0, 0, rows * k);
-      kernel.forest_sums(
-        at.roots,
-        forest.nTrees,
-        at.feature,
-        at.threshold,
-        at.child,
-        at.leafValue,
-        at.leafProba,
-        k,
-        this.xAt,
-        rows,
-        cols,
-        this.sumsAt,
-      );
-      const o = start * k;
-      for (let j = 0; j < rows * k; j++) out[o + j] = sums[j] / forest.nTrees;
-    }
-    return createMatrix(x.rows, k, out);
+    new Float32Array(buffer, this.xAt, rows * cols).set(x.subarray(start * cols, (start + rows) * cols));
+    const sums = new Float64Array(buffer, this.sumsAt, rows * k);
+    sums.fill(0);
+    kernel.forest_sums(
+      at.roots,
+      forest.nTrees,
+      at.feature,
+      at.threshold,
+      at.child,
+      at.leafValue,
+      at.leafProba,
+      k,
+      this.xAt,
+      rows,
+      cols,
+      this.sumsAt,
+    );
+    const o = start * k;
+    for (let j = 0; j < rows * k; j++) out[o + j] = sums[j] / forest.nTrees;
   }
 }
