@@ -1,0 +1,278 @@
+// The sparse autoencoder's whole pretraining step (src/models/sae/autoencoder-kernel.ts lays out the memory
+// and calls it; src/models/sae/autoencoder-step.ts is the reference it is tested against):
+//
+//   encode:   h = σ(x W₁ + b₁) over the non-zero inputs of the batch's rows, and Σᵢ hᵢ (for ρ̂)
+//   backward: r = σ(h W₂ + b₂), e = r − x, Σ e², δout = e·r·(1 − r), ∂b₂ = Σᵢ δoutᵢ, ∂W₂ = hᵀ δout,
+//             δh = (δout W₂ᵀ + g)·h·(1 − h) with g the sparsity penalty's per-unit gradient (from JS),
+//             ∂b₁ = Σᵢ δhᵢ, ∂W₁ = xᵀ δh over the non-zero inputs
+//   adam:     the project's Adam update (src/fit/adam.ts, 'explicit' bias correction) in double, as in JS
+//
+// The training matrix lives here once per stage as lists of its non-zero entries (row starts, column
+// indices, values); a batch is a list of row numbers. Matrices are row-major with a row pitch rounded up to
+// 4 floats; padding lanes of h, δout and δh are kept at zero so that no padding reaches a gradient.
+// Every product sums in k order from its bias (or 0) with a separate multiply and add, as XNNPACK's do.
+#include <wasm_simd128.h>
+
+extern unsigned char __heap_base;
+
+// First free byte after the module's data and stack: the caller's buffers start here.
+int scratch_base(void) { return (int)&__heap_base; }
+
+#define AT(type, offset) ((type)(unsigned long)(offset))
+
+// Byte offsets of every buffer and the sizes, written once by the caller (same order there).
+typedef struct {
+  int features, hidden, dp, hp;  // D, H and their pitches (rounded up to 4)
+  int starts, idx, val;          // the training matrix's non-zero entries, by row
+  int w1, b1, w2, b2;            // D × hp, hp, H × dp, dp
+  int gw1, gb1, gw2, gb2;        // gradients, same shapes
+  int h, hsum, unit_grad;        // rows × hp activations, their column sums, g (hp)
+  int out, err, dh, w2t, zeros;  // rows × dp (r, then δout), dp, rows × hp, D × hp (W₂ᵀ), max(dp, hp) zeros
+} Layout;
+
+// exp(x) for x ≤ 0 (clamped at −87, where it is ~1.6e−38): x = n ln 2 + r, |r| ≤ ln 2 / 2, e^r by its
+// Taylor series to r⁷ (relative error < 1e−8 before rounding), times 2ⁿ built in the exponent bits.
+static v128_t exp_nonpositive(v128_t x) {
+  x = wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f));
+  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.0f / 5040.0f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 720.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 120.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 24.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, scale);
+}
+
+// σ(z) without overflow: with e = exp(−|z|), 1 / (1 + e) for z ≥ 0 and e / (1 + e) below.
+static v128_t sigmoid(v128_t z) {
+  v128_t e = exp_nonpositive(wasm_f32x4_neg(wasm_f32x4_abs(z)));
+  v128_t top = wasm_v128_bitselect(wasm_f32x4_splat(1.0f), e, wasm_f32x4_ge(z, wasm_f32x4_splat(0.0f)));
+  return wasm_f32x4_div(top, wasm_f32x4_add(wasm_f32x4_splat(1.0f), e));
+}
+
+// All lanes set below `valid` (1..4), the others clear: masks a row's last vector.
+static v128_t lanes_below(int valid) {
+  return wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(valid));
+}
+
+// z[c..c+4V) = bias + Σ over the list [from, to) of val · w[idx, c..c+4V), in k order, in registers.
+#define SPARSE_CHUNK(V)                                                                               \
+  static void sparse##V(const int* idx, const float* val, int from, int to, const float* w, int pitch, \
+                        const float* bias, float* z) {                                                \
+    v128_t acc[V];                                                                                    \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] = wasm_v128_load(bias + 4 * v); \
+    for (int i = from; i < to; i++) {                                                                 \
+      v128_t x = wasm_v128_load32_splat(val + i);                                                     \
+      const float* row = w + idx[i] * pitch;                                                          \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                         \
+          wasm_f32x4_add(acc[v], wasm_f32x4_mul(x, wasm_v128_load(row + 4 * v)));                     \
+    }                                                                                                 \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wasm_v128_store(z + 4 * v, acc[v]); \
+  }
+SPARSE_CHUNK(8)
+SPARSE_CHUNK(4)
+SPARSE_CHUNK(2)
+SPARSE_CHUNK(1)
+
+// c[r, v-th vector] = bias + Σₖ a(r, k) · b[k, v-th vector] for an R-row × V-vector tile, k ascending,
+// with a(r, k) at a[r·ars + k·aks] (so a may be read transposed) and the accumulators in registers.
+#define GEMM_TILE(R, V)                                                                              \
+  static void tile##R##x##V(const float* a, int ars, int aks, int K, const float* b, int ldb,        \
+                            const float* bias, float* c, int ldc) {                                  \
+    v128_t acc[R][V];                                                                                \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                   \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[r][v] =                   \
+            wasm_v128_load(bias + 4 * v);                                                            \
+    for (int k = 0; k < K; k++) {                                                                    \
+      const float* brow = b + k * ldb;                                                               \
+      v128_t bv[V];                                                                                  \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) bv[v] = wasm_v128_load(brow + 4 * v); \
+      const float* ak = a + k * aks;                                                                 \
+      _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                               \
+        v128_t s = wasm_v128_load32_splat(ak + r * ars);                                             \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[r][v] =                   \
+            wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(s, bv[v]));                                     \
+      }                                                                                              \
+    }                                                                                                \
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                   \
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++)                               \
+            wasm_v128_store(c + r * ldc + 4 * v, acc[r][v]);                                         \
+  }
+GEMM_TILE(4, 3)
+GEMM_TILE(4, 1)
+GEMM_TILE(1, 3)
+GEMM_TILE(1, 1)
+
+// c (m × vecs vectors, pitch ldc) = bias + a · b, a given by its strides (see GEMM_TILE), b K × ldb.
+static void gemm(const float* a, int ars, int aks, int m, int K, const float* b, int ldb, int vecs,
+                 const float* bias, float* c, int ldc) {
+  int r = 0;
+  for (; r + 4 <= m; r += 4) {
+    const float* ar = a + r * ars;
+    float* cr = c + r * ldc;
+    int v = 0;
+    for (; v + 3 <= vecs; v += 3) tile4x3(ar, ars, aks, K, b + 4 * v, ldb, bias + 4 * v, cr + 4 * v, ldc);
+    for (; v < vecs; v++) tile4x1(ar, ars, aks, K, b + 4 * v, ldb, bias + 4 * v, cr + 4 * v, ldc);
+  }
+  for (; r < m; r++) {
+    const float* ar = a + r * ars;
+    float* cr = c + r * ldc;
+    int v = 0;
+    for (; v + 3 <= vecs; v += 3) tile1x3(ar, ars, aks, K, b + 4 * v, ldb, bias + 4 * v, cr + 4 * v, ldc);
+    for (; v < vecs; v++) tile1x1(ar, ars, aks, K, b + 4 * v, ldb, bias + 4 * v, cr + 4 * v, ldc);
+  }
+}
+
+static void zero(float* to, int count) {
+  for (int i = 0; i < count; i += 4) wasm_v128_store(to + i, wasm_f32x4_splat(0.0f));
+}
+
+// h (n × hp) = σ(x W₁ + b₁) for the rows order[0..n), padding lanes 0; hsum = Σ of the rows, in row order.
+void encode(int layout_at, int order_at, int n) {
+  const Layout* L = AT(const Layout*, layout_at);
+  const int* order = AT(const int*, order_at);
+  const int* starts = AT(const int*, L->starts);
+  const int* idx = AT(const int*, L->idx);
+  const float* val = AT(const float*, L->val);
+  const float* w1 = AT(const float*, L->w1);
+  const float* b1 = AT(const float*, L->b1);
+  float* hsum = AT(float*, L->hsum);
+  int hp = L->hp, vecs = hp / 4;
+  v128_t last = lanes_below(L->hidden - (hp - 4));
+  zero(hsum, hp);
+  for (int r = 0; r < n; r++) {
+    float* z = AT(float*, L->h) + r * hp;
+    int from = starts[order[r]], to = starts[order[r] + 1];
+    int c = 0;
+    for (; c + 32 <= hp; c += 32) sparse8(idx, val, from, to, w1 + c, hp, b1 + c, z + c);
+    if (c + 16 <= hp) {
+      sparse4(idx, val, from, to, w1 + c, hp, b1 + c, z + c);
+      c += 16;
+    }
+    if (c + 8 <= hp) {
+      sparse2(idx, val, from, to, w1 + c, hp, b1 + c, z + c);
+      c += 8;
+    }
+    if (c + 4 <= hp) sparse1(idx, val, from, to, w1 + c, hp, b1 + c, z + c);
+    for (int v = 0; v < vecs; v++) {
+      v128_t s = sigmoid(wasm_v128_load(z + 4 * v));
+      if (v == vecs - 1) s = wasm_v128_and(s, last);
+      wasm_v128_store(z + 4 * v, s);
+      wasm_v128_store(hsum + 4 * v, wasm_f32x4_add(wasm_v128_load(hsum + 4 * v), s));
+    }
+  }
+}
+
+// Everything after `encode` and the penalty's gradient g (written to unit_grad by the caller): the four
+// gradients (batch sums) into gw1, gb1, gw2, gb2. Returns Σ e² over the batch.
+double backward(int layout_at, int order_at, int n) {
+  const Layout* L = AT(const Layout*, layout_at);
+  const int* order = AT(const int*, order_at);
+  const int* starts = AT(const int*, L->starts);
+  const int* idx = AT(const int*, L->idx);
+  const float* val = AT(const float*, L->val);
+  const float* h = AT(const float*, L->h);
+  const float* w2 = AT(const float*, L->w2);
+  float* w2t = AT(float*, L->w2t);
+  float* out = AT(float*, L->out);
+  float* err = AT(float*, L->err);
+  float* dh = AT(float*, L->dh);
+  float* gw1 = AT(float*, L->gw1);
+  float* gb1 = AT(float*, L->gb1);
+  float* gb2 = AT(float*, L->gb2);
+  int D = L->features, H = L->hidden, dp = L->dp, hp = L->hp;
+  int dvecs = dp / 4, hvecs = hp / 4;
+
+  // W₂ᵀ (D × hp), for δout W₂ᵀ as a product with contiguous rows; its padding columns stay 0.
+  for (int j = 0; j < H; j++)
+    for (int c = 0; c < D; c++) w2t[c * hp + j] = w2[j * dp + c];
+
+  // Decoder pre-activations, then per row: r, e = r − x (x from the row's list), Σ e², δout, ∂b₂.
+  gemm(h, hp, 1, n, H, w2, dp, dvecs, AT(const float*, L->b2), out, dp);
+  v128_t last = lanes_below(D - (dp - 4));
+  v128_t one = wasm_f32x4_splat(1.0f);
+  zero(gb2, dp);
+  double sse = 0;
+  for (int r = 0; r < n; r++) {
+    float* o = out + r * dp;
+    for (int v = 0; v < dvecs; v++) {
+      v128_t s = sigmoid(wasm_v128_load(o + 4 * v));
+      wasm_v128_store(o + 4 * v, s);
+      wasm_v128_store(err + 4 * v, s);
+    }
+    for (int i = starts[order[r]]; i < starts[order[r] + 1]; i++) err[idx[i]] = o[idx[i]] - val[i];
+    v128_t squares = wasm_f32x4_splat(0.0f);
+    for (int v = 0; v < dvecs; v++) {
+      v128_t e = wasm_v128_load(err + 4 * v);
+      if (v == dvecs - 1) e = wasm_v128_and(e, last);
+      v128_t s = wasm_v128_load(o + 4 * v);
+      squares = wasm_f32x4_add(squares, wasm_f32x4_mul(e, e));
+      v128_t d = wasm_f32x4_mul(wasm_f32x4_mul(e, s), wasm_f32x4_sub(one, s));
+      wasm_v128_store(o + 4 * v, d);
+      wasm_v128_store(gb2 + 4 * v, wasm_f32x4_add(wasm_v128_load(gb2 + 4 * v), d));
+    }
+    sse += (double)wasm_f32x4_extract_lane(squares, 0) + (double)wasm_f32x4_extract_lane(squares, 1) +
+           (double)wasm_f32x4_extract_lane(squares, 2) + (double)wasm_f32x4_extract_lane(squares, 3);
+  }
+
+  // ∂W₂ (H × dp) = hᵀ δout: h read transposed, rows ascending from 0.
+  gemm(h, 1, hp, H, n, out, dp, dvecs, AT(const float*, L->zeros), AT(float*, L->gw2), dp);
+
+  // δh = (δout W₂ᵀ + g) · h · (1 − h), then ∂b₁ (row order) and ∂W₁ over each row's non-zero inputs.
+  gemm(out, dp, 1, n, D, w2t, hp, hvecs, AT(const float*, L->unit_grad), dh, hp);
+  zero(gb1, hp);
+  zero(gw1, D * hp);
+  for (int r = 0; r < n; r++) {
+    float* d = dh + r * hp;
+    const float* hr = h + r * hp;
+    for (int v = 0; v < hvecs; v++) {
+      v128_t s = wasm_v128_load(hr + 4 * v);
+      v128_t g = wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(d + 4 * v), s), wasm_f32x4_sub(one, s));
+      wasm_v128_store(d + 4 * v, g);
+      wasm_v128_store(gb1 + 4 * v, wasm_f32x4_add(wasm_v128_load(gb1 + 4 * v), g));
+    }
+    for (int i = starts[order[r]]; i < starts[order[r] + 1]; i++) {
+      v128_t x = wasm_v128_load32_splat(val + i);
+      float* row = gw1 + idx[i] * hp;
+      for (int v = 0; v < hvecs; v++)
+        wasm_v128_store(row + 4 * v, wasm_f32x4_add(wasm_v128_load(row + 4 * v),
+                                                    wasm_f32x4_mul(x, wasm_v128_load(d + 4 * v))));
+    }
+  }
+  return sse;
+}
+
+// Adam over `count` values (a multiple of 4), two at a time in double, each operation as src/fit/adam.ts
+// does it: g = plain ? ∂ : ∂·scale + decay·p; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g·g (stored as float32);
+// p ← p − step·m / (√v · root_scale + shift), with the double m and v, as float32.
+void adam(int p_at, int g_at, int m_at, int v_at, int count, double scale, double decay, int plain,
+          double beta1, double beta2, double step_size, double root_scale, double shift) {
+  float* p = AT(float*, p_at);
+  const float* grad = AT(const float*, g_at);
+  float* m = AT(float*, m_at);
+  float* v = AT(float*, v_at);
+  v128_t b1 = wasm_f64x2_splat(beta1), c1 = wasm_f64x2_splat(1.0 - beta1);
+  v128_t b2 = wasm_f64x2_splat(beta2), c2 = wasm_f64x2_splat(1.0 - beta2);
+  v128_t sc = wasm_f64x2_splat(scale), dc = wasm_f64x2_splat(decay);
+  v128_t st = wasm_f64x2_splat(step_size), rs = wasm_f64x2_splat(root_scale), sh = wasm_f64x2_splat(shift);
+  for (int i = 0; i < count; i += 2) {
+    v128_t pi = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p + i));
+    v128_t g = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(grad + i));
+    if (!plain) g = wasm_f64x2_add(wasm_f64x2_mul(g, sc), wasm_f64x2_mul(dc, pi));
+    v128_t mi = wasm_f64x2_add(wasm_f64x2_mul(b1, wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(m + i))),
+                               wasm_f64x2_mul(c1, g));
+    v128_t vi = wasm_f64x2_add(wasm_f64x2_mul(b2, wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(v + i))),
+                               wasm_f64x2_mul(wasm_f64x2_mul(c2, g), g));
+    wasm_v128_store64_lane(m + i, wasm_f32x4_demote_f64x2_zero(mi), 0);
+    wasm_v128_store64_lane(v + i, wasm_f32x4_demote_f64x2_zero(vi), 0);
+    v128_t update = wasm_f64x2_div(wasm_f64x2_mul(st, mi),
+                                   wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_sqrt(vi), rs), sh));
+    wasm_v128_store64_lane(p + i, wasm_f32x4_demote_f64x2_zero(wasm_f64x2_sub(pi, update)), 0);
+  }
+}
