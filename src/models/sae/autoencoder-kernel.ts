@@ -20,6 +20,7 @@ import { wasmBase64 } from './wasm/sae-step.wasm.js';
 interface Exports {
   memory: WebAssembly.Memory;
   scratch_base: () => number;
+  init: () => void;
   encode: (layout: number, order: number, n: number) => void;
   backward: (layout: number, order: number, n: number) => number;
   adam: (...args: number[]) => void;
@@ -47,7 +48,7 @@ const LAYOUT_FIELDS = [
   'hsum',
   'unitGrad',
   'out',
-  'err',
+  'xb',
   'dh',
   'w2t',
   'zeros',
@@ -95,6 +96,7 @@ export class AutoencoderKernel {
     this.features = features;
     this.hidden = hidden;
     this.exports = instantiateWasm(wasmBase64, 'sae-step').exports as unknown as Exports;
+    this.exports.init();
     const dp = Math.ceil(features / 4) * 4;
     const hp = Math.ceil(hidden / 4) * 4;
     let nonZeros = 0;
@@ -123,7 +125,7 @@ export class AutoencoderKernel {
       hsum: matrix(1, hp),
       unitGrad: matrix(1, hp),
       out: matrix(maxRows, dp),
-      err: matrix(1, dp),
+      xb: matrix(maxRows, dp),
       dh: matrix(maxRows, hp),
       w2t: matrix(features, hp),
       zeros: matrix(1, Math.max(dp, hp)),

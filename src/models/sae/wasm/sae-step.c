@@ -27,39 +27,60 @@ typedef struct {
   int w1, b1, w2, b2;            // D × hp, hp, H × dp, dp
   int gw1, gb1, gw2, gb2;        // gradients, same shapes
   int h, hsum, unit_grad;        // rows × hp activations, their column sums, g (hp)
-  int out, err, dh, w2t, zeros;  // rows × dp (r, then δout), dp, rows × hp, D × hp (W₂ᵀ), max(dp, hp) zeros
+  int out, xb, dh, w2t, zeros;   // rows × dp (r, then δout), rows × dp (x), rows × hp, D × hp (W₂ᵀ), max(dp, hp) zeros
 } Layout;
 
-// exp(x) for x ≤ 0 (clamped at −87, where it is ~1.6e−38): x = n ln 2 + r, |r| ≤ ln 2 / 2, e^r by its
-// Taylor series to r⁷ (relative error < 1e−8 before rounding), times 2ⁿ built in the exponent bits.
-static v128_t exp_nonpositive(v128_t x) {
-  x = wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f));
-  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
-  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
-  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
-  v128_t p = wasm_f32x4_splat(1.0f / 5040.0f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 720.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 120.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 24.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
-  v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  return wasm_f32x4_mul(p, scale);
+// The loops' vector constants, in memory. Written in the code, clang would rematerialise each as a
+// v128.const inside the loop, and V8 builds every v128.const from general registers (about four
+// instructions); loaded from memory each is one instruction, or an operand. `init` fills them once.
+typedef struct {
+  v128_t one, low, high, log2e, round, ln2_hi, ln2_lo, c7, c6, c5, c4, c3, c2, bias, lanes;
+} Constants;
+static Constants K;
+
+void init(void) {
+  K.one = wasm_f32x4_splat(1.0f);
+  K.low = wasm_f32x4_splat(-87.0f);
+  K.high = wasm_f32x4_splat(88.0f);
+  K.log2e = wasm_f32x4_splat(1.44269504088896341f);
+  K.round = wasm_f32x4_splat(12582912.0f);
+  K.ln2_hi = wasm_f32x4_splat(0.693359375f);
+  K.ln2_lo = wasm_f32x4_splat(-2.12194440e-4f);
+  K.c7 = wasm_f32x4_splat(1.0f / 5040.0f);
+  K.c6 = wasm_f32x4_splat(1.0f / 720.0f);
+  K.c5 = wasm_f32x4_splat(1.0f / 120.0f);
+  K.c4 = wasm_f32x4_splat(1.0f / 24.0f);
+  K.c3 = wasm_f32x4_splat(1.0f / 6.0f);
+  K.c2 = wasm_f32x4_splat(0.5f);
+  K.bias = wasm_i32x4_splat(127 << 23);
+  K.lanes = wasm_i32x4_make(0, 1, 2, 3);
 }
 
-// σ(z) without overflow: with e = exp(−|z|), 1 / (1 + e) for z ≥ 0 and e / (1 + e) below.
+// σ(z) = 1 / (1 + exp(−z)), exp(y) for y = −z clamped to [−87, 88] (so 2ⁿ below stays a normal float):
+// y = n ln 2 + r with |r| ≤ ln 2 / 2 (n rounded by adding 1.5·2²³, whose low mantissa bits then hold n),
+// e^r by its Taylor series to r⁷ (truncation < 1e−8 relative), 2ⁿ built in the exponent bits. No
+// f32x4.max / nearest / trunc_sat: V8 expands each of them into several instructions.
 static v128_t sigmoid(v128_t z) {
-  v128_t e = exp_nonpositive(wasm_f32x4_neg(wasm_f32x4_abs(z)));
-  v128_t top = wasm_v128_bitselect(wasm_f32x4_splat(1.0f), e, wasm_f32x4_ge(z, wasm_f32x4_splat(0.0f)));
-  return wasm_f32x4_div(top, wasm_f32x4_add(wasm_f32x4_splat(1.0f), e));
+  v128_t y = wasm_f32x4_neg(z);
+  y = wasm_f32x4_pmin(wasm_f32x4_pmax(y, K.low), K.high);
+  v128_t t = wasm_f32x4_add(wasm_f32x4_mul(y, K.log2e), K.round);
+  v128_t n = wasm_f32x4_sub(t, K.round);
+  v128_t r = wasm_f32x4_sub(y, wasm_f32x4_mul(n, K.ln2_hi));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, K.ln2_lo));
+  v128_t p = wasm_f32x4_add(wasm_f32x4_mul(K.c7, r), K.c6);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.c5);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.c4);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.c3);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.c2);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.one);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.one);
+  // t's bits are 0x4B400000 + n: shifted left by 23 only n's bits survive (mod 2³²).
+  v128_t e = wasm_f32x4_mul(p, wasm_i32x4_add(wasm_i32x4_shl(t, 23), K.bias));
+  return wasm_f32x4_div(K.one, wasm_f32x4_add(K.one, e));
 }
 
 // All lanes set below `valid` (1..4), the others clear: masks a row's last vector.
-static v128_t lanes_below(int valid) {
-  return wasm_i32x4_lt(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(valid));
-}
+static v128_t lanes_below(int valid) { return wasm_i32x4_lt(K.lanes, wasm_i32x4_splat(valid)); }
 
 // z[c..c+4V) = bias + Σ over the list [from, to) of val · w[idx, c..c+4V), in k order, in registers.
 #define SPARSE_CHUNK(V)                                                                               \
@@ -79,6 +100,25 @@ SPARSE_CHUNK(8)
 SPARSE_CHUNK(4)
 SPARSE_CHUNK(2)
 SPARSE_CHUNK(1)
+
+// gw[idx, c..c+4V) += val · d[c..c+4V) over the list [from, to), d held in registers: loaded once, not
+// after each row's stores (a load that follows a store 4 KiB apart in the low address bits waits for it).
+#define SCATTER_CHUNK(V)                                                                              \
+  static void scatter##V(const int* idx, const float* val, int from, int to, const float* d, float* gw, \
+                         int pitch) {                                                                 \
+    v128_t dv[V];                                                                                     \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) dv[v] = wasm_v128_load(d + 4 * v); \
+    for (int i = from; i < to; i++) {                                                                 \
+      v128_t x = wasm_v128_load32_splat(val + i);                                                     \
+      float* row = gw + idx[i] * pitch;                                                               \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wasm_v128_store(                 \
+          row + 4 * v, wasm_f32x4_add(wasm_v128_load(row + 4 * v), wasm_f32x4_mul(x, dv[v])));        \
+    }                                                                                                 \
+  }
+SCATTER_CHUNK(8)
+SCATTER_CHUNK(4)
+SCATTER_CHUNK(2)
+SCATTER_CHUNK(1)
 
 // c[r, v-th vector] = bias + Σₖ a(r, k) · b[k, v-th vector] for an R-row × V-vector tile, k ascending,
 // with a(r, k) at a[r·ars + k·aks] (so a may be read transposed) and the accumulators in registers.
@@ -181,7 +221,7 @@ double backward(int layout_at, int order_at, int n) {
   const float* w2 = AT(const float*, L->w2);
   float* w2t = AT(float*, L->w2t);
   float* out = AT(float*, L->out);
-  float* err = AT(float*, L->err);
+  float* xb = AT(float*, L->xb);
   float* dh = AT(float*, L->dh);
   float* gw1 = AT(float*, L->gw1);
   float* gb1 = AT(float*, L->gb1);
@@ -193,56 +233,72 @@ double backward(int layout_at, int order_at, int n) {
   for (int j = 0; j < H; j++)
     for (int c = 0; c < D; c++) w2t[c * hp + j] = w2[j * dp + c];
 
-  // Decoder pre-activations, then per row: r, e = r − x (x from the row's list), Σ e², δout, ∂b₂.
-  gemm(h, hp, 1, n, H, w2, dp, dvecs, AT(const float*, L->b2), out, dp);
+  // x of the batch, dense (n × dp, zero outside this step), scattered here and cleared below: long before
+  // the vector loads read it back, which a per-row scatter would not be (stores of 4 bytes stall a load of
+  // 16 that overlaps them).
+  for (int r = 0; r < n; r++)
+    for (int i = starts[order[r]]; i < starts[order[r] + 1]; i++) xb[r * dp + idx[i]] = val[i];
+
+  // Decoder pre-activations four rows at a time, each block's r, e = r − x, Σ e², δout and ∂b₂ while the
+  // block is in the L1 cache.
   v128_t last = lanes_below(D - (dp - 4));
-  v128_t one = wasm_f32x4_splat(1.0f);
   zero(gb2, dp);
   double sse = 0;
-  for (int r = 0; r < n; r++) {
-    float* o = out + r * dp;
-    for (int v = 0; v < dvecs; v++) {
-      v128_t s = sigmoid(wasm_v128_load(o + 4 * v));
-      wasm_v128_store(o + 4 * v, s);
-      wasm_v128_store(err + 4 * v, s);
+  for (int block = 0; block < n; block += 4) {
+    int rows = n - block < 4 ? n - block : 4;
+    gemm(h + block * hp, hp, 1, rows, H, w2, dp, dvecs, AT(const float*, L->b2), out + block * dp, dp);
+    for (int r = block; r < block + rows; r++) {
+      float* o = out + r * dp;
+      const float* xr = xb + r * dp;
+      v128_t squares = wasm_f32x4_splat(0.0f);
+      for (int v = 0; v < dvecs; v++) {
+        v128_t s = sigmoid(wasm_v128_load(o + 4 * v));
+        v128_t e = wasm_f32x4_sub(s, wasm_v128_load(xr + 4 * v));
+        if (v == dvecs - 1) e = wasm_v128_and(e, last);
+        squares = wasm_f32x4_add(squares, wasm_f32x4_mul(e, e));
+        v128_t d = wasm_f32x4_mul(wasm_f32x4_mul(e, s), wasm_f32x4_sub(K.one, s));
+        wasm_v128_store(o + 4 * v, d);
+        wasm_v128_store(gb2 + 4 * v, wasm_f32x4_add(wasm_v128_load(gb2 + 4 * v), d));
+      }
+      sse += (double)wasm_f32x4_extract_lane(squares, 0) + (double)wasm_f32x4_extract_lane(squares, 1) +
+             (double)wasm_f32x4_extract_lane(squares, 2) + (double)wasm_f32x4_extract_lane(squares, 3);
     }
-    for (int i = starts[order[r]]; i < starts[order[r] + 1]; i++) err[idx[i]] = o[idx[i]] - val[i];
-    v128_t squares = wasm_f32x4_splat(0.0f);
-    for (int v = 0; v < dvecs; v++) {
-      v128_t e = wasm_v128_load(err + 4 * v);
-      if (v == dvecs - 1) e = wasm_v128_and(e, last);
-      v128_t s = wasm_v128_load(o + 4 * v);
-      squares = wasm_f32x4_add(squares, wasm_f32x4_mul(e, e));
-      v128_t d = wasm_f32x4_mul(wasm_f32x4_mul(e, s), wasm_f32x4_sub(one, s));
-      wasm_v128_store(o + 4 * v, d);
-      wasm_v128_store(gb2 + 4 * v, wasm_f32x4_add(wasm_v128_load(gb2 + 4 * v), d));
-    }
-    sse += (double)wasm_f32x4_extract_lane(squares, 0) + (double)wasm_f32x4_extract_lane(squares, 1) +
-           (double)wasm_f32x4_extract_lane(squares, 2) + (double)wasm_f32x4_extract_lane(squares, 3);
   }
+  for (int r = 0; r < n; r++)
+    for (int i = starts[order[r]]; i < starts[order[r] + 1]; i++) xb[r * dp + idx[i]] = 0.0f;
 
   // ∂W₂ (H × dp) = hᵀ δout: h read transposed, rows ascending from 0.
   gemm(h, 1, hp, H, n, out, dp, dvecs, AT(const float*, L->zeros), AT(float*, L->gw2), dp);
 
-  // δh = (δout W₂ᵀ + g) · h · (1 − h), then ∂b₁ (row order) and ∂W₁ over each row's non-zero inputs.
-  gemm(out, dp, 1, n, D, w2t, hp, hvecs, AT(const float*, L->unit_grad), dh, hp);
+  // δh = (δout W₂ᵀ + g) · h · (1 − h) four rows at a time, then for those rows ∂b₁ (row order) and ∂W₁
+  // over each row's non-zero inputs.
   zero(gb1, hp);
   zero(gw1, D * hp);
-  for (int r = 0; r < n; r++) {
-    float* d = dh + r * hp;
-    const float* hr = h + r * hp;
-    for (int v = 0; v < hvecs; v++) {
-      v128_t s = wasm_v128_load(hr + 4 * v);
-      v128_t g = wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(d + 4 * v), s), wasm_f32x4_sub(one, s));
-      wasm_v128_store(d + 4 * v, g);
-      wasm_v128_store(gb1 + 4 * v, wasm_f32x4_add(wasm_v128_load(gb1 + 4 * v), g));
-    }
-    for (int i = starts[order[r]]; i < starts[order[r] + 1]; i++) {
-      v128_t x = wasm_v128_load32_splat(val + i);
-      float* row = gw1 + idx[i] * hp;
-      for (int v = 0; v < hvecs; v++)
-        wasm_v128_store(row + 4 * v, wasm_f32x4_add(wasm_v128_load(row + 4 * v),
-                                                    wasm_f32x4_mul(x, wasm_v128_load(d + 4 * v))));
+  for (int block = 0; block < n; block += 4) {
+    int rows = n - block < 4 ? n - block : 4;
+    gemm(out + block * dp, dp, 1, rows, D, w2t, hp, hvecs, AT(const float*, L->unit_grad), dh + block * hp,
+         hp);
+    for (int r = block; r < block + rows; r++) {
+      float* d = dh + r * hp;
+      const float* hr = h + r * hp;
+      for (int v = 0; v < hvecs; v++) {
+        v128_t s = wasm_v128_load(hr + 4 * v);
+        v128_t g = wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(d + 4 * v), s), wasm_f32x4_sub(K.one, s));
+        wasm_v128_store(d + 4 * v, g);
+        wasm_v128_store(gb1 + 4 * v, wasm_f32x4_add(wasm_v128_load(gb1 + 4 * v), g));
+      }
+      int from = starts[order[r]], to = starts[order[r] + 1];
+      int c = 0;
+      for (; c + 32 <= hp; c += 32) scatter8(idx, val, from, to, d + c, gw1 + c, hp);
+      if (c + 16 <= hp) {
+        scatter4(idx, val, from, to, d + c, gw1 + c, hp);
+        c += 16;
+      }
+      if (c + 8 <= hp) {
+        scatter2(idx, val, from, to, d + c, gw1 + c, hp);
+        c += 8;
+      }
+      if (c + 4 <= hp) scatter1(idx, val, from, to, d + c, gw1 + c, hp);
     }
   }
   return sse;
