@@ -144,12 +144,14 @@ SCATTER_CHUNK(1)
         _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++)                               \
             wasm_v128_store(c + r * ldc + 4 * v, acc[r][v]);                                         \
   }
-GEMM_TILE(4, 3)
+GEMM_TILE(4, 2)
 GEMM_TILE(4, 1)
-GEMM_TILE(1, 3)
+GEMM_TILE(1, 2)
 GEMM_TILE(1, 1)
 
-// c (m × vecs vectors, pitch ldc) = bias + a · b, a given by its strides (see GEMM_TILE), b K × ldb.
+// c (m × vecs vectors, pitch ldc) = bias + a · b, a given by its strides (see GEMM_TILE), b K × ldb. Tiles
+// of 4 rows × 2 vectors (8 accumulators): measured ≈ 10 % faster per step than 4 × 3, 3 × 3, 2 × 3, 2 × 4,
+// 3 × 2 or 5 × 2 (V8 has 16 SIMD registers; 4 × 3 needs all 16 and spills).
 static void gemm(const float* a, int ars, int aks, int m, int K, const float* b, int ldb, int vecs,
                  const float* bias, float* c, int ldc) {
   int r = 0;
@@ -157,14 +159,14 @@ static void gemm(const float* a, int ars, int aks, int m, int K, const float* b,
     const float* ar = a + r * ars;
     float* cr = c + r * ldc;
     int v = 0;
-    for (; v + 3 <= vecs; v += 3) tile4x3(ar, ars, aks, K, b + 4 * v, ldb, bias + 4 * v, cr + 4 * v, ldc);
+    for (; v + 2 <= vecs; v += 2) tile4x2(ar, ars, aks, K, b + 4 * v, ldb, bias + 4 * v, cr + 4 * v, ldc);
     for (; v < vecs; v++) tile4x1(ar, ars, aks, K, b + 4 * v, ldb, bias + 4 * v, cr + 4 * v, ldc);
   }
   for (; r < m; r++) {
     const float* ar = a + r * ars;
     float* cr = c + r * ldc;
     int v = 0;
-    for (; v + 3 <= vecs; v += 3) tile1x3(ar, ars, aks, K, b + 4 * v, ldb, bias + 4 * v, cr + 4 * v, ldc);
+    for (; v + 2 <= vecs; v += 2) tile1x2(ar, ars, aks, K, b + 4 * v, ldb, bias + 4 * v, cr + 4 * v, ldc);
     for (; v < vecs; v++) tile1x1(ar, ars, aks, K, b + 4 * v, ldb, bias + 4 * v, cr + 4 * v, ldc);
   }
 }
