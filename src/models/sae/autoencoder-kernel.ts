@@ -22,7 +22,7 @@ interface Exports {
   scratch_base: () => number;
   init: () => void;
   encode: (layout: number, order: number, n: number) => void;
-  backward: (layout: number, order: number, n: number) => number;
+  backward: (layout: number, n: number) => number;
   adam: (...args: number[]) => void;
 }
 
@@ -36,6 +36,9 @@ const LAYOUT_FIELDS = [
   'starts',
   'idx',
   'val',
+  'bstarts',
+  'bidx',
+  'bval',
   'w1',
   'b1',
   'w2',
@@ -113,6 +116,10 @@ export class AutoencoderKernel {
       starts: take((x.rows + 1) * 4),
       idx: take(Math.max(nonZeros, 1) * 4),
       val: take(Math.max(nonZeros, 1) * FLOAT),
+      // A batch's lists: at most every value of its rows.
+      bstarts: take((maxRows + 1) * 4),
+      bidx: take(maxRows * features * 4),
+      bval: take(maxRows * features * FLOAT),
       w1: matrix(features, hp),
       b1: matrix(1, hp),
       w2: matrix(hidden, dp),
@@ -218,7 +225,7 @@ export class AutoencoderKernel {
     const meanActivation = sums.map((s) => s / size);
     const { value, perUnitGradient } = sparsityTerm(meanActivation, penalty);
     new Float32Array(exports.memory.buffer, at.unitGrad, this.hidden).set(perUnitGradient);
-    const squaredError = exports.backward(this.layout, order, size);
+    const squaredError = exports.backward(this.layout, size);
     return { reconstructionSum: squaredError / 2, penalty: value };
   }
 
