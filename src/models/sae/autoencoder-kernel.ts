@@ -3,8 +3,9 @@
  * over the non-zero inputs, sigmoid, decoder, reconstruction error, backward pass, gradients and the Adam
  * update, with the weights and the optimiser's moments kept in the kernel's memory for a whole epoch. The
  * training matrix is copied in once, as the lists of its non-zero entries (one-hot KDD rows: ≈ 14 of 122),
- * and a batch is a list of row numbers, so no batch is gathered or uploaded. Only the sparsity penalty of the
- * batch's mean activations (64 numbers, `sparsityTerm`) is computed in JS between the two kernel calls.
+ * and a batch is a range of the epoch's row order, whose lists the kernel gathers itself: nothing is copied
+ * per batch from JS. Only the sparsity penalty of the batch's mean activations (64 numbers, `sparsityTerm`)
+ * is computed in JS, between the two kernel calls.
  *
  * `autoencoderStep` (autoencoder-step.ts, tfjs) is the reference the tests compare it with; the sums differ
  * from it only in rounding (own sigmoid, float32 sums in another order for the squared error and ρ̂).
