@@ -11,7 +11,8 @@
  *   penalty 'l1': l1 · (1/B) Σᵢ Σⱼ |hᵢⱼ|
  * The weight decay term is left to the optimiser (it adds λ·W to the gradient).
  *
- * With `encoderProducts` (the engine's `SparseRowsProducts`, the training's path) the encoder's forward
+ * Training runs the whole step in wasm (autoencoder-kernel.ts); this tfjs step is the reference its tests
+ * compare it with. With `encoderProducts` (the engine's `SparseRowsProducts`) the encoder's forward
  * product x W₁ + b₁ and its weight gradient xᵀ δh run over the non-zero inputs only, in wasm: the rows are
  * one-hot encoded features, ≈ 14 of KDD's 122 non-zero. Without it every product runs in the engine's
  * matmul — the reference the tests compare the sparse path with. The decoder's products stay in the

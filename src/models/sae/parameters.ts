@@ -76,8 +76,19 @@ export interface SaeOptimizerOptions {
  * `explicit` bias correction the SAE figures were computed with, and the checkpoint names the SAE models
  * have always written (`<name>/<parameter>/m`, `…/v`, `<name>/step`), so older checkpoints still resume.
  */
+/** What a kernel needs to run the same Adam update as `SaeOptimizer.apply` (autoencoder-kernel.ts). */
+export interface AdamStepConstants {
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  /** Coupled L2 decay per parameter (0 for biases). */
+  readonly decay: readonly number[];
+}
+
 export class SaeOptimizer {
   private readonly adam: Adam;
+  private readonly decay: readonly number[];
 
   constructor(
     /** Checkpoint name prefix, e.g. `optimizer/pretrain`. */
@@ -86,14 +97,32 @@ export class SaeOptimizer {
     options: SaeOptimizerOptions = {},
   ) {
     const weightDecay = options.weightDecay ?? 0;
+    this.decay = parameters.map((p) => (p.decays ? weightDecay : 0));
     this.adam = new Adam(
       parameters.map((p) => [p.name, p.values] as const),
-      {
-        learningRate: options.learningRate ?? 0.001,
-        decay: parameters.map((p) => (p.decays ? weightDecay : 0)),
-        biasCorrection: 'explicit',
-      },
+      { learningRate: options.learningRate ?? 0.001, decay: this.decay, biasCorrection: 'explicit' },
     );
+  }
+
+  /** Steps taken so far. */
+  get iterations(): number {
+    return this.adam.iterations;
+  }
+
+  /** Sets the step count, after a kernel ran steps of its own (see `constants`). */
+  setIterations(iterations: number): void {
+    this.adam.restoreIterations(iterations, 'the training kernel', `${this.name}/step`);
+  }
+
+  /** The k-th parameter's moments (live arrays). */
+  moments(k: number): { readonly m: Float32Array; readonly v: Float32Array } {
+    return this.adam.moments(k);
+  }
+
+  /** The update's constants, for a kernel that runs this optimiser's updates ('explicit' bias correction). */
+  constants(): AdamStepConstants {
+    const { learningRate, beta1, beta2, epsilon } = this.adam;
+    return { learningRate, beta1, beta2, epsilon, decay: this.decay };
   }
 
   /**

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 
-import { initEngine, predictInBatches, SparseRowsProducts, type Tensor2D } from '../../engine/index.js';
+import { initEngine, predictInBatches, type Tensor2D } from '../../engine/index.js';
 import { IotIdsError, usageError } from '../../errors.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { TrainableStage } from '../../fit/fit-stage.js';
 import { Random } from '../../util/random.js';
 import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
+import { AutoencoderKernel } from './autoencoder-kernel.js';
 import {
-  autoencoderStep,
   encode,
   reconstructionStats,
   sparsityTerm,
@@ -24,7 +24,7 @@ import {
   zeroBias,
   constantBias,
 } from './parameters.js';
-import { epochOrder, rowBatches } from './row-batches.js';
+import { epochOrder } from './row-batches.js';
 import { EpochProgress } from '../epoch-progress.js';
 import { runStage, type StageContext } from './stages.js';
 import { NotFittedError } from '../fit-input.js';
@@ -121,23 +121,27 @@ export class SparseAutoencoder implements UnsupervisedEstimator<SparseAutoencode
     const { params, optimizer } = this.requireState();
     const o = this.options;
     const penalty: SparsityPenalty = { kind: o.sparsity, rho: o.rho, beta: o.beta, l1: o.l1 };
-    let encoderProducts: SparseRowsProducts | undefined;
+    let kernel: AutoencoderKernel | undefined;
     return {
       name: PRETRAIN_STAGE,
       batchesPerEpoch: Math.ceil(x.rows / o.batchSize),
       trainEpoch: (epoch, onBatch) => {
         let objective = 0;
         let index = 0;
-        // The encoder's products over the non-zero inputs (see autoencoder-step.ts), so the batches need no
-        // transpose; one wasm instance per stage, made on its first epoch (the engine is up by then).
-        encoderProducts ??= new SparseRowsProducts(x.cols, o.hiddenUnits, Math.min(o.batchSize, x.rows));
-        const order = epochOrder(x.rows, o.seed, 0, epoch);
-        for (const batch of rowBatches(x, order, o.batchSize, { transposed: false })) {
-          const step = autoencoderStep(batch, params, penalty, encoderProducts);
-          optimizer.apply(step.gradients, 1 / batch.size);
-          objective += step.reconstructionSum + step.penalty * batch.size;
-          onBatch(index++, step.reconstructionSum / batch.size + step.penalty);
+        // The whole step in wasm (autoencoder-kernel.ts; autoencoder-step.ts is the reference it is tested
+        // against): the training matrix goes in once per stage, the weights and moments once per epoch.
+        kernel ??= new AutoencoderKernel(x, o.hiddenUnits, Math.min(o.batchSize, x.rows));
+        kernel.load(params, optimizer);
+        kernel.setOrder(epochOrder(x.rows, o.seed, 0, epoch));
+        const constants = optimizer.constants();
+        for (let start = 0; start < x.rows; start += o.batchSize) {
+          const size = Math.min(o.batchSize, x.rows - start);
+          const step = kernel.computeGradients(start, size, penalty);
+          kernel.applyAdam(constants, 1 / size);
+          objective += step.reconstructionSum + step.penalty * size;
+          onBatch(index++, step.reconstructionSum / size + step.penalty);
         }
+        kernel.store(params, optimizer);
         return Promise.resolve({ loss: objective / x.rows });
       },
       validate: validationX ? async () => ({ valLoss: await this.objective(validationX) }) : undefined,
