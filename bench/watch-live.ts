@@ -64,6 +64,44 @@ function metric(text: string, name: string): number {
   return match ? Number(match[1]) : NaN;
 }
 
+const MiB = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+/**
+ * Where watch's memory is, in MiB: V8's heap as its /metrics reports it (prom-client's default metrics:
+ * committed size of the young generation, `new`, of the old and large-object spaces, and what is live
+ * in all), memory outside the heap (`external`: buffers, typed arrays, WebAssembly memories), and from
+ * /proc/PID/smaps the resident pages of mapped files (the node binary, native addons: shared, fixed) and of
+ * malloc's heap (native allocations: libsql, tcpdump's pipe buffers in libuv).
+ */
+async function memoryBreakdown(pid: number, text: string): Promise<Record<string, number>> {
+  const space = (kind: string, name: string): number =>
+    metric(text, `iot_ids_nodejs_heap_space_size_${kind}_bytes\\{space="${name}"\\}`);
+  let files = 0;
+  let mallocHeap = 0;
+  let current = '';
+  for (const line of (await readFile(`/proc/${pid}/smaps`, 'utf8')).split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) current = mapping[1];
+    else if (line.startsWith('Rss:')) {
+      const kiB = Number(line.split(/\s+/)[1]);
+      if (current.startsWith('/')) files += kiB;
+      else if (current === '[heap]') mallocHeap += kiB;
+    }
+  }
+  return {
+    heapTotal: MiB(metric(text, 'iot_ids_nodejs_heap_size_total_bytes')),
+    heapUsed: MiB(metric(text, 'iot_ids_nodejs_heap_size_used_bytes')),
+    newSpace: MiB(space('total', 'new')),
+    oldSpace: MiB(space('total', 'old')),
+    oldSpaceUsed: MiB(space('used', 'old')),
+    largeObjectSpace: MiB(space('total', 'large_object')),
+    codeSpace: MiB(space('total', 'code')),
+    external: MiB(metric(text, 'iot_ids_nodejs_external_memory_bytes')),
+    mappedFiles: MiB(files * 1024),
+    mallocHeap: MiB(mallocHeap * 1024),
+  };
+}
+
 /** The smallest bucket bound holding quantile q of a histogram (an upper bound on the quantile). */
 function quantile(text: string, histogram: string, q: number): number | null {
   const count = metric(text, `${histogram}_count`);
@@ -144,7 +182,14 @@ try {
   load.stdout?.on('data', (d: Buffer) => (loadOut += d.toString()));
   const cpu0 = (await procStats(watch.pid!)).cpuSeconds;
   const t0 = Date.now();
-  const samples: { t: number; rssMiB: number; cpuShare: number; packets: number; open: number }[] = [];
+  const samples: {
+    t: number;
+    rssMiB: number;
+    cpuShare: number;
+    packets: number;
+    open: number;
+    memoryMiB: Record<string, number>;
+  }[] = [];
   let lastCpu = cpu0;
   let lastT = t0;
   const loadDone = exited(load);
@@ -159,6 +204,7 @@ try {
       cpuShare: Number(((stats.cpuSeconds - lastCpu) / ((now - lastT) / 1000)).toFixed(2)),
       packets: metric(text, 'iot_ids_watch_packets_total'),
       open: metric(text, 'iot_ids_watch_open_connections'),
+      memoryMiB: await memoryBreakdown(watch.pid!, text),
     });
     lastCpu = stats.cpuSeconds;
     lastT = now;
@@ -195,6 +241,7 @@ try {
     alertLagP99Seconds: quantile(text, ALERT_LAG, 0.99),
     rssMiB: samples.map((s) => s.rssMiB),
     rssMaxMiB: Math.max(final.rssMiB, ...samples.map((s) => s.rssMiB)),
+    memoryLastSampleMiB: samples.at(-1)?.memoryMiB,
     cpuShareMedian: samples.map((s) => s.cpuShare).sort((a, b) => a - b)[Math.floor(samples.length / 2)],
     cpuSecondsTotal: Number((final.cpuSeconds - cpu0).toFixed(1)),
     samples,

@@ -5,9 +5,9 @@ import { argmaxRows, type Classifier } from '../models/estimator.js';
 import { loadSavedModel } from '../models/load-saved-model.js';
 import type { ModelManifest } from '../models/model-dir.js';
 import type { FeaturePipeline } from '../preprocess/pipeline.js';
-import { anomalousMask, type AnomalyDetector } from '../models/zero-day/anomaly-detector.js';
+import type { AnomalyDetector } from '../models/zero-day/anomaly-detector.js';
+import { anomalousMask } from '../models/zero-day/threshold.js';
 import { ANOMALY_CLASS } from '../models/zero-day/combine.js';
-import { loadZeroDay } from '../models/zero-day/zero-day-dir.js';
 import { createMatrix, type Matrix } from '../preprocess/matrix.js';
 import { isAlert, resolveAlertRules, type AlertRules } from './alert-rules.js';
 
@@ -103,6 +103,8 @@ export class Detector {
     try {
       if (options.zeroDay) {
         const dir = typeof options.zeroDay === 'string' ? options.zeroDay : undefined;
+        // Imported here: the autoencoder loads TF.js (≈ 40 MB), which a forest without --zero-day never needs.
+        const { loadZeroDay } = await import('../models/zero-day/zero-day-dir.js');
         anomaly = await loadZeroDay(modelDir, parts.manifest, dir);
       }
       return new Detector(parts.manifest, parts.pipeline, parts.model, modelDir, options, anomaly);

@@ -3,6 +3,7 @@ import type { Classifier } from './estimator.js';
 import { BiGruClassifier, type BiGruOptions } from './bigru/bigru.js';
 import { VaeBiGruClassifier, type VaeBiGruOptions } from './bigru/vae-bigru.js';
 import { FcnnClassifier, type FcnnOptions } from './fcnn/fcnn.js';
+import { MODEL_LOADERS } from './model-loaders.js';
 import { MODEL_OPTIONS, type ModelOptionsSpec } from './model-options.js';
 import { RandomForestClassifier, type RandomForestOptions } from './random-forest/forest.js';
 import { SaeSoftmaxClassifier, type SaeSoftmaxOptions } from './sae/sae-softmax.js';
@@ -37,7 +38,7 @@ const MODELS: Record<string, ModelDescriptor> = {
     trainsInEpochs: false,
     create: (options, seed) =>
       new RandomForestClassifier({ ...(options as Partial<RandomForestOptions>), seed }),
-    load: (dir, options) => RandomForestClassifier.load(dir, options),
+    load: MODEL_LOADERS.rf,
   },
   svm: {
     kind: 'svm',
@@ -45,7 +46,7 @@ const MODELS: Record<string, ModelDescriptor> = {
     ...MODEL_OPTIONS.svm,
     trainsInEpochs: true,
     create: (options, seed) => new SvmClassifier({ ...(options as Partial<SvmOptions>), seed }),
-    load: (dir, options) => SvmClassifier.load(dir, options),
+    load: MODEL_LOADERS.svm,
   },
   'sae-softmax': {
     kind: 'sae-softmax',
@@ -53,7 +54,7 @@ const MODELS: Record<string, ModelDescriptor> = {
     ...MODEL_OPTIONS['sae-softmax'],
     trainsInEpochs: true,
     create: (options, seed) => new SaeSoftmaxClassifier({ ...(options as Partial<SaeSoftmaxOptions>), seed }),
-    load: (dir, options) => SaeSoftmaxClassifier.load(dir, options),
+    load: MODEL_LOADERS['sae-softmax'],
   },
   'sae-svm': {
     kind: 'sae-svm',
@@ -62,7 +63,7 @@ const MODELS: Record<string, ModelDescriptor> = {
     trainsInEpochs: true,
     create: (options, seed) =>
       new SaeSvmClassifier({ ...(options as Partial<SaeSvmClassifierOptions>), seed }),
-    load: (dir, options) => SaeSvmClassifier.load(dir, options),
+    load: MODEL_LOADERS['sae-svm'],
   },
   fcnn: {
     kind: 'fcnn',
@@ -70,7 +71,7 @@ const MODELS: Record<string, ModelDescriptor> = {
     ...MODEL_OPTIONS.fcnn,
     trainsInEpochs: true,
     create: (options, seed) => new FcnnClassifier({ ...(options as Partial<FcnnOptions>), seed }),
-    load: (dir, options) => FcnnClassifier.load(dir, options),
+    load: MODEL_LOADERS.fcnn,
   },
   vae: {
     kind: 'vae',
@@ -78,7 +79,7 @@ const MODELS: Record<string, ModelDescriptor> = {
     ...MODEL_OPTIONS.vae,
     trainsInEpochs: true,
     create: (options, seed) => new VaeClassifier({ ...(options as Partial<VaeClassifierOptions>), seed }),
-    load: (dir, options) => VaeClassifier.load(dir, options),
+    load: MODEL_LOADERS.vae,
   },
   bigru: {
     kind: 'bigru',
@@ -86,7 +87,7 @@ const MODELS: Record<string, ModelDescriptor> = {
     ...MODEL_OPTIONS.bigru,
     trainsInEpochs: true,
     create: (options, seed) => new BiGruClassifier({ ...(options as Partial<BiGruOptions>), seed }),
-    load: (dir, options) => BiGruClassifier.load(dir, options),
+    load: MODEL_LOADERS.bigru,
   },
   'vae-bigru': {
     kind: 'vae-bigru',
@@ -95,7 +96,7 @@ const MODELS: Record<string, ModelDescriptor> = {
     ...MODEL_OPTIONS['vae-bigru'],
     trainsInEpochs: true,
     create: (options, seed) => new VaeBiGruClassifier({ ...(options as Partial<VaeBiGruOptions>), seed }),
-    load: (dir, options) => VaeBiGruClassifier.load(dir, options),
+    load: MODEL_LOADERS['vae-bigru'],
   },
   'rf-fcnn': {
     kind: 'rf-fcnn',
@@ -103,7 +104,7 @@ const MODELS: Record<string, ModelDescriptor> = {
     ...MODEL_OPTIONS['rf-fcnn'],
     trainsInEpochs: true,
     create: (options, seed) => new RfFcnnEnsemble({ ...(options as Partial<RfFcnnOptions>), seed }),
-    load: (dir, options) => RfFcnnEnsemble.load(dir, options),
+    load: MODEL_LOADERS['rf-fcnn'],
   },
 };
 

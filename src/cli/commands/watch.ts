@@ -94,6 +94,8 @@ Examples:
   iot-ids watch --input lab.pcap --replay --speed 4 --model-dir runs/lab/model --store replay.db`,
     )
     .action(async (flags: WatchFlags) => {
+      const { limitHeapGrowth } = await import('../../serve/watch/heap-growth.js');
+      limitHeapGrowth();
       const { checkInterim, startWatch } = await import('../../serve/watch/watch.js');
       const interim = checkInterim(flags.interim);
       const { isPacketAeModelDir } = await import('../../detection/detect-packets.js');

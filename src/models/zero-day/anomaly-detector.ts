@@ -12,7 +12,9 @@ import { fitStage, type TrainableStage } from '../../fit/fit-stage.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
 import { Random } from '../../util/random.js';
 import { AutoencoderNetwork } from './autoencoder-network.js';
-import { checkFalsePositiveRate, thresholdAtFalsePositiveRate } from './threshold.js';
+import { anomalousMask, checkFalsePositiveRate, thresholdAtFalsePositiveRate } from './threshold.js';
+
+export { anomalousMask };
 import { NotFittedError } from '../fit-input.js';
 import { freezeDefaults, resolveOptions } from '../options.js';
 import type { UnsupervisedEstimator, UnsupervisedFitContext } from '../unsupervised.js';
@@ -299,12 +301,6 @@ export class AnomalyDetector implements UnsupervisedEstimator<AnomalyDetectorOpt
     if (!this.network) throw new NotFittedError('anomaly detector');
     return this.network;
   }
-}
-
-export function anomalousMask(errors: ArrayLike<number>, threshold: number): Uint8Array {
-  const out = new Uint8Array(errors.length);
-  for (let i = 0; i < errors.length; i++) out[i] = errors[i] > threshold ? 1 : 0;
-  return out;
 }
 
 /** The autoencoder's one training stage, for `fitStage`: shuffled mini-batches, validation MSE. */

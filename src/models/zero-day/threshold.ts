@@ -33,3 +33,13 @@ export function checkFalsePositiveRate(rate: number): void {
     });
   }
 }
+
+/**
+ * 1 where a record's reconstruction error is strictly above the threshold. It lives here, apart from the
+ * autoencoder, so scoring paths import it without loading TF.js (a forest's `watch` never needs it).
+ */
+export function anomalousMask(errors: ArrayLike<number>, threshold: number): Uint8Array {
+  const out = new Uint8Array(errors.length);
+  for (let i = 0; i < errors.length; i++) out[i] = errors[i] > threshold ? 1 : 0;
+  return out;
+}

@@ -264,6 +264,22 @@ describe('ConnectionMeter: lifetime', () => {
     ]);
   });
 
+  it('meters TCP right on a connection object that carried UDP before, and UDP on one that carried TCP', async () => {
+    // The meter recycles finished objects; TCP endpoints are allocated the first time an object carries TCP.
+    const { records } = await meter([
+      ping(0, 1),
+      ...timed([...handshake, a(RST, ISN_A + 1)]).map((f) => ({ ...f, ts: f.ts - 30 })),
+      ping(90, 2),
+      ...timed([SYN_A, SYNACK_B]).map((f) => ({ ...f, ts: f.ts + 60 })),
+    ]);
+    expect(records.map((r) => [r.proto, r.connState, r.history, r.origPkts])).toEqual([
+      ['udp', 'S0', 'D', 1],
+      ['tcp', 'RSTO', 'ShAR', 3],
+      ['udp', 'S0', 'D', 1],
+      ['tcp', 'S1', 'Sh', 1],
+    ]);
+  });
+
   it('expires idle connections from the queue while others stay active (lazy re-queueing)', async () => {
     const frames = [ping(0, 1), ping(0, 2), ping(50, 2), ping(100, 2), ping(140, 2), ping(170, 2)];
     const records: ConnRecord[] = [];
