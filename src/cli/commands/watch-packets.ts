@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { IotIdsError, usageError } from '../../errors.js';
+import { logNormalThreshold } from '../../models/packet-ae/log-normal-threshold.js';
 import type { AlertStore as AlertStoreType } from '../../alerts/alert-store.js';
 import type { RunningAlertService } from '../../serve/server.js';
 import type { LivePcapSource } from '../../traffic/live/live-source.js';
@@ -14,6 +15,10 @@ export interface PacketWatchFlags {
   tokenFile?: string;
   alertWindow?: number;
   warmup?: number;
+  /** Alert above this tail of the model's fitted log-normal instead of its own threshold. */
+  falseAlarmRate?: number;
+  /** A source alerts once this many of its packets in a window are over the threshold. */
+  minAlerting?: number;
   /** Flags that only mean something for flow models; refused here, naming them. */
   flowOnly: Record<string, boolean>;
 }
@@ -62,7 +67,13 @@ export async function watchPackets(
       features: new PacketStats(manifest.features.options),
       id: `packet-ae@${manifest.createdAt}`,
     };
-    const watchOptions = { windowSeconds: flags.alertWindow, warmupSeconds: flags.warmup, log };
+    const watchOptions = {
+      windowSeconds: flags.alertWindow,
+      warmupSeconds: flags.warmup,
+      threshold: thresholdAt(detector, flags.falseAlarmRate),
+      minAlerting: flags.minAlerting,
+      log,
+    };
     if (flags.port !== undefined) {
       const { startPacketServer } = await import('../../serve/server.js');
       const { packetModelInfo, servePacketWatch } = await import('../../serve/watch/packet-serve.js');
@@ -104,4 +115,15 @@ export async function watchPackets(
       `in ${totals.alertGroups} alert group write(s)` +
       (totals.streamErrors ? `, ${totals.streamErrors} capture stream error(s), see above` : ''),
   );
+}
+
+/** The score at a tail of the model's saved log-normal fit, or undefined to keep the model's threshold. */
+function thresholdAt(
+  detector: { thresholdFit: { mu: number; sigma: number } },
+  falseAlarmRate: number | undefined,
+): number | undefined {
+  if (falseAlarmRate === undefined) return undefined;
+  if (!(falseAlarmRate < 1)) throw usageError(`--false-alarm-rate must be below 1, got ${falseAlarmRate}`);
+  const { mu, sigma } = detector.thresholdFit;
+  return logNormalThreshold(mu, sigma, falseAlarmRate);
 }

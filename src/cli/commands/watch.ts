@@ -25,6 +25,8 @@ interface WatchFlags {
   maxQueue?: number;
   zeroDay?: boolean | string;
   warmup?: number;
+  falseAlarmRate?: number;
+  minAlerting?: number;
 }
 
 export function registerWatch(program: Command): void {
@@ -85,6 +87,16 @@ export function registerWatch(program: Command): void {
       'packet-ae models: seconds of capture scored without alerting while the statistics fill (default 300)',
       (v) => Number(v),
     )
+    .option(
+      '--false-alarm-rate <p>',
+      "packet-ae models: alert above the score of this tail of the model's fitted log-normal instead of the one it was trained with (e.g. 3.5e-9, chosen on benign validation traffic)",
+      positiveNumberOption('--false-alarm-rate'),
+    )
+    .option(
+      '--min-alerting <k>',
+      'packet-ae models: a source alerts only once k of its packets in one alert window are over the threshold (default 1)',
+      intOption('--min-alerting'),
+    )
     .addHelpText(
       'after',
       `
@@ -110,7 +122,13 @@ Examples:
         };
         return watchPackets({ ...flags, flowOnly }, await openSource(flags), log);
       }
-      if (flags.warmup !== undefined) throw usageError('--warmup goes with a packet-ae model');
+      for (const [flag, value] of [
+        ['--warmup', flags.warmup],
+        ['--false-alarm-rate', flags.falseAlarmRate],
+        ['--min-alerting', flags.minAlerting],
+      ] as const) {
+        if (value !== undefined) throw usageError(`${flag} goes with a packet-ae model`);
+      }
       const live = await openSource(flags);
       const { startServer } = await import('../../serve/server.js');
       const log = (message: string): void => void process.stderr.write(`${message}\n`);

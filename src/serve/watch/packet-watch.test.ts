@@ -80,6 +80,35 @@ describe('watch with a packet-ae model', () => {
     expect(attackerAlerts[0].record).toMatchObject({ src: ATTACKER, proto: 6 });
   });
 
+  it('holds a source until --min-alerting of its packets are over the threshold, and takes a threshold given', async () => {
+    const run = async (name: string, options: { minAlerting?: number; threshold?: number }) => {
+      const store = AlertStore.open(join(dir, `${name}.db`), { synchronous: 'normal' });
+      const input = new PassThrough();
+      const watch = startPacketWatch(new StdinPcapSource(input), await makePacketModel(), store, options);
+      input.end(writePcap(labFrames(1_300_000, SCAN)));
+      const totals = await watch.done;
+      store.close();
+      return { totals, alerts: storedAlerts(join(dir, `${name}.db`)) };
+    };
+    // More than any source's alerting packets: every one is counted, none becomes an alert.
+    const held = await run('held', { minAlerting: 10_000 });
+    expect(held.totals.alertingPackets).toBeGreaterThan(100);
+    expect(held.alerts).toEqual([]);
+    // 5 of a window: the scan (≈ 300 alerting packets) still alerts, with the held packets in its count.
+    const five = await run('five', { minAlerting: 5 });
+    expect(five.totals.alertingPackets).toBe(held.totals.alertingPackets);
+    const scan = five.alerts.filter((a) => a.sourceKey === ATTACKER);
+    expect(scan.length).toBeGreaterThanOrEqual(1);
+    // Each stored alert opened with a source's 5th packet of a window, which brought the 4 held with it.
+    expect(five.alerts.every((a) => a.count >= 5)).toBe(true);
+    expect(five.alerts.reduce((n, a) => n + a.count, 0)).toBeLessThanOrEqual(five.totals.alertingPackets);
+    // A threshold no score reaches: nothing alerts.
+    const high = await run('high', { threshold: 1e12 });
+    expect(high.totals.alertingPackets).toBe(0);
+    expect(high.alerts).toEqual([]);
+    await expect(run('bad', { threshold: -1 })).rejects.toThrow(/threshold must be a positive number/);
+  });
+
   it('replays a capture at its pace and reports alerts as they become durable, during the scan', async () => {
     const model = await makePacketModel();
     const pcap = join(dir, 'scan.pcap');
@@ -130,6 +159,19 @@ describe('watch with a packet-ae model', () => {
     const refused = await run(['watch', '--input', '-', '--model-dir', modelDir, '--thresholds', 'x.json']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/--thresholds: not with a packet-ae model/);
+    const heldPath = join(dir, 'cli-held.db');
+    const held = await run(
+      [
+        ...['watch', '--input', '-', '--model-dir', modelDir, '--store', heldPath],
+        ...['--false-alarm-rate', '1e-4', '--min-alerting', '10000'],
+      ],
+      writePcap(labFrames(1_300_000, SCAN)),
+    );
+    expect(held.code, held.stderr).toBe(0);
+    expect(storedAlerts(heldPath)).toEqual([]);
+    const badRate = await run(['watch', '--input', '-', '--model-dir', modelDir, '--false-alarm-rate', '2']);
+    expect(badRate.code).not.toBe(0);
+    expect(badRate.stderr).toMatch(/--false-alarm-rate must be below 1/);
   }, 60_000);
 
   it('serves the alert API and capture health with `--port`, from the same process', async () => {

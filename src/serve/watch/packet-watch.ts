@@ -11,6 +11,7 @@ import { SkipTally } from '../../traffic/conn-record.js';
 import { readPackets } from '../../traffic/read-packets.js';
 import { untilStopped } from './capture-chunks.js';
 import { round6 } from '../../util/round6.js';
+import { MinAlertingGate } from './min-alerting-gate.js';
 
 /** A loaded packet-ae model: its frozen detector, a fresh feature extractor, and its id for stored alerts. */
 export interface PacketModel {
@@ -30,6 +31,13 @@ export interface PacketWatchOptions {
    * Default three half-lives of the slowest window, 3 / (smallest λ): 300 s for the default λ.
    */
   warmupSeconds?: number;
+  /**
+   * The score threshold, instead of the model's own (`watch --false-alarm-rate`: the same log-normal fit at
+   * another tail, e.g. one set on benign validation traffic for a target of false alerts per hour).
+   */
+  threshold?: number;
+  /** A source alerts only once this many of its packets are over the threshold in one window. Default 1. */
+  minAlerting?: number;
   /** Pending alert groups are written at least this often while packets arrive (ms). Default 250. */
   flushMs?: number;
   log?: (message: string) => void;
@@ -49,7 +57,7 @@ export interface PacketWatchTotals {
   warmupPackets: number;
   /** Frames the reader could not decode (non-IP, truncated, a stream cut mid-packet), counted, not scored. */
   skipped: number;
-  /** Packets that scored above the model's threshold. */
+  /** Packets that scored above the threshold after the warm-up (those a `minAlerting` gate held included). */
   alertingPackets: number;
   /** Alert groups written (a group merges into an open alert of its source and window). */
   alertGroups: number;
@@ -101,8 +109,14 @@ export function startPacketWatch(
   const windowMs = Math.round((options.windowSeconds ?? 60) * 1000);
   const flushMs = options.flushMs ?? 250;
   const { detector, features } = model;
-  const threshold = detector.threshold;
+  const threshold = options.threshold ?? detector.threshold;
   if (threshold === null) throw new IotIdsError('packet-ae: the model has no threshold (not calibrated)');
+  if (!(threshold > 0) || !Number.isFinite(threshold)) {
+    throw new IotIdsError(`packet watch: the threshold must be a positive number, got ${threshold}`, {
+      kind: 'usage',
+    });
+  }
+  const gate = new MinAlertingGate(options.minAlerting ?? 1, windowMs);
   const x = new Float64Array(features.nFeatures);
   const warmup = options.warmupSeconds ?? 3 / Math.min(...features.options.lambdas);
   if (!(warmup >= 0) || !Number.isFinite(warmup)) {
@@ -142,14 +156,16 @@ export function startPacketWatch(
     const now = Date.now();
     // Non-IP frames have no address: their source MAC stands in (as packet-stats keys them).
     const key = p.srcIp || `mac:${p.srcMac.toString(16).padStart(12, '0')}`;
+    const admitted = gate.admit(key, now);
+    if (admitted === 0) return;
     const group = pending.get(key);
     if (group) {
-      group.count++;
+      group.count += admitted;
       group.lastTime = now;
       if (score > group.maxScore) group.maxScore = score;
     } else {
       pending.set(key, {
-        count: 1,
+        count: admitted,
         firstTime: now,
         lastTime: now,
         firstScore: score,
