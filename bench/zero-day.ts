@@ -156,17 +156,8 @@ async function evaluate(): Promise<void> {
     dataDir: benchDataDir,
     seeds,
     falsePositiveRates: selection.rates,
-    classifier: {
-      model: args.model,
-      modelOptions: parseModelOptions(args.model, JSON.parse(args.options), '--options'),
-      log1p: args.log1p,
-    },
-    progress: {
-      start: (stage) => process.stderr.write(`  ${stage}\n`),
-      update: () => undefined,
-      finish: () => undefined,
-      note: (message) => process.stderr.write(`  ${message}\n`),
-    },
+    classifier: classifierArgs(),
+    progress: stderrProgress(),
   });
   console.log(
     JSON.stringify({
@@ -178,6 +169,25 @@ async function evaluate(): Promise<void> {
   console.log(`\n${formatZeroDayMarkdown(evaluation)}`);
 }
 
+/** The classifier of both evaluations, from the command line. */
+function classifierArgs() {
+  return {
+    model: args.model,
+    modelOptions: parseModelOptions(args.model, JSON.parse(args.options), '--options'),
+    log1p: args.log1p,
+  };
+}
+
+/** Stage names and notes on stderr; no bar (the stages are long and few). */
+function stderrProgress() {
+  return {
+    start: (stage: string) => process.stderr.write(`  ${stage}\n`),
+    update: () => undefined,
+    finish: () => undefined,
+    note: (message: string) => process.stderr.write(`  ${message}\n`),
+  };
+}
+
 async function evaluateSelected(selection: ReturnType<typeof parseZeroDaySelectionArgs>): Promise<void> {
   const started = performance.now();
   const evaluation = await evaluateZeroDaySelected({
@@ -186,17 +196,8 @@ async function evaluateSelected(selection: ReturnType<typeof parseZeroDaySelecti
     seeds: Array.from({ length: selection.seeds }, (_, i) => i + 1),
     rates: selection.rates,
     validationFraction: selection.validationFraction,
-    classifier: {
-      model: args.model,
-      modelOptions: parseModelOptions(args.model, JSON.parse(args.options), '--options'),
-      log1p: args.log1p,
-    },
-    progress: {
-      start: (stage) => process.stderr.write(`  ${stage}\n`),
-      update: () => undefined,
-      finish: () => undefined,
-      note: (message) => process.stderr.write(`  ${message}\n`),
-    },
+    classifier: classifierArgs(),
+    progress: stderrProgress(),
   });
   await writeJsonAtomic(join(args.out, 'zero-day-selected.json'), evaluation);
   console.log(
