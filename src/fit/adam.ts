@@ -78,15 +78,8 @@ export class Adam {
       throw new IotIdsError(`Adam: ${gradients.length} gradients for ${this.parameters.length} parameters`);
     }
     this.step++;
-    const { beta1, beta2, epsilon, learningRate } = this;
-    const correction1 = 1 - beta1 ** this.step;
-    const correction2 = 1 - beta2 ** this.step;
-    // lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε·√(1−β2ᵗ)) equals lr · m̂ / (√v̂ + ε).
-    const folded = this.biasCorrection === 'folded';
-    const root2 = Math.sqrt(correction2);
-    const stepSize = folded ? (learningRate * root2) / correction1 : learningRate / correction1;
-    const rootScale = folded ? 1 : 1 / root2;
-    const shift = folded ? epsilon * root2 : epsilon;
+    const { beta1, beta2 } = this;
+    const { stepSize, rootScale, shift } = this.stepFactors(this.step);
     this.parameters.forEach(([name, values], k) => {
       const gradient = gradients[k];
       if (gradient === undefined) return;
@@ -106,6 +99,29 @@ export class Adam {
         shift,
       );
     });
+  }
+
+  /**
+   * The factors of update number `step` (1-based) for p ← p − stepSize·m / (√v·rootScale + shift), as `apply`
+   * computes them: for kernels that run the same update on copies of the parameters and moments.
+   */
+  stepFactors(step: number): { stepSize: number; rootScale: number; shift: number } {
+    const { beta1, beta2, epsilon, learningRate } = this;
+    const correction1 = 1 - beta1 ** step;
+    const correction2 = 1 - beta2 ** step;
+    // lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε·√(1−β2ᵗ)) equals lr · m̂ / (√v̂ + ε).
+    const folded = this.biasCorrection === 'folded';
+    const root2 = Math.sqrt(correction2);
+    return {
+      stepSize: folded ? (learningRate * root2) / correction1 : learningRate / correction1,
+      rootScale: folded ? 1 : 1 / root2,
+      shift: folded ? epsilon * root2 : epsilon,
+    };
+  }
+
+  /** The coupled L2 decay of the k-th parameter (0 without one). */
+  decayOf(k: number): number {
+    return this.decay[k];
   }
 
   /** The k-th parameter's first and second moments (live arrays), for checkpoint formats of a model's own. */

@@ -45,12 +45,31 @@ export class VaeStage implements TrainableStage {
 
   trainEpoch(epoch: number, onBatch: (batch: number, loss?: number) => void): Promise<EpochLogs> {
     const { x } = this.data;
-    const cols = x.cols;
     const random = epochRandom(this.options.seed, epoch);
     const order = random.shuffle(Int32Array.from({ length: x.rows }, (_, i) => i));
+    const beta = this.options.settings.beta;
+    let lossSum = 0;
+    // The weights and Adam's moments stay in the kernel for the epoch and come back at its end, or when a
+    // non-finite loss stops it (then as they were after the last good batch, as before).
+    this.step.load(this.adam);
+    try {
+      lossSum = this.runBatches(order, random, beta, onBatch);
+    } finally {
+      this.step.store();
+    }
+    return Promise.resolve({ loss: lossSum / x.rows });
+  }
+
+  private runBatches(
+    order: Int32Array,
+    random: Random,
+    beta: number,
+    onBatch: (batch: number, loss?: number) => void,
+  ): number {
+    const { x } = this.data;
+    const cols = x.cols;
     const batchSize = this.step.maxRows;
     const { rowPitch, noise } = this.step;
-    const beta = this.options.settings.beta;
     let lossSum = 0;
     for (let batch = 0; batch < this.batchesPerEpoch; batch++) {
       const start = batch * batchSize;
@@ -66,14 +85,14 @@ export class VaeStage implements TrainableStage {
         }
       }
       fillStandardNormal(noise, n * this.params.latentSize, random);
-      const result = this.step.run(n);
+      const result = this.step.trainStep(n);
       const batchLoss = result.reconstructionSum + beta * result.klSum;
       // A non-finite loss stops training here, before it can reach the weights.
       onBatch(batch, batchLoss / n);
-      this.adam.apply(this.step.gradients);
+      this.step.applyAdam();
       lossSum += batchLoss;
     }
-    return Promise.resolve({ loss: lossSum / x.rows });
+    return lossSum;
   }
 
   /** The sample-free loss (z = μ) on the validation rows. */

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../engine/index.js';
+import { Adam, type AdamOptions } from '../../fit/adam.js';
 import { Random } from '../../util/random.js';
 import { VaeParameters } from './vae-parameters.js';
 import { fillStandardNormal, VaeStep, type VaeLossSettings } from './vae-step.js';
@@ -27,7 +28,7 @@ const CASES = [
   { features: 13, dense: 4, encoder: [7, 5], latent: 3, batch: 29, remainder: 10 },
   { features: 122, dense: 6, encoder: [64, 32], latent: 16, batch: 64, remainder: 23 },
   { features: 9, dense: 9, encoder: [6], latent: 2, batch: 8, remainder: 3 },
-  // Batches of more than 256 rows run in blocks whose gradients are summed.
+  // Batches of more than 64 rows run in blocks whose gradients are summed.
   { features: 13, dense: 4, encoder: [7, 5], latent: 3, batch: 300, remainder: 261 },
   // More than 32 vectors a row: the loss logs its products of σ's in several runs.
   { features: 150, dense: 10, encoder: [16], latent: 4, batch: 12, remainder: 5 },
@@ -100,6 +101,95 @@ describe('VaeStepKernel', () => {
       held.gradients.forEach((g, k) => expect(Array.from(g)).toEqual(Array.from(dense.gradients[k])));
     }
     expect(() => held.gatherRows(Int32Array.of(50), 0, 1)).toThrow(/row 50 of 50/);
+  });
+
+  for (const [label, options] of [
+    ['the VAE’s Adam (folded bias correction, no decay)', {}],
+    ['explicit bias correction and coupled decay', { biasCorrection: 'explicit', decay: [1e-3, 0, 2e-3] }],
+  ] as [string, AdamOptions][]) {
+    it(`runs Adam in its memory bit for bit as Adam.apply: ${label}`, () => {
+      // Two copies of the same network and optimiser: one stepped by run + Adam.apply in JS, one with the
+      // weights and moments resident in the kernel (load, trainStep, applyAdam, store), rows held as lists.
+      const features = 13;
+      const settings = { reconstruction: 'mse', beta: 1.5 } as const;
+      const make = () => {
+        const params = VaeParameters.initial(features, [7, 5], 3, new Random(8));
+        const decay = params.trainable().map((_, k) => options.decay?.[k % 3] ?? 0);
+        // μ and log σ² share a layout in the kernel: give them the same decay.
+        const head = 2 * 2;
+        [decay[head + 2], decay[head + 3]] = [decay[head], decay[head + 1]];
+        const adam = new Adam(params.trainable(), { ...options, decay, learningRate: 0.01 });
+        return { params, adam, kernel: new VaeStepKernel(params, settings, 20, 8) };
+      };
+      const js = make();
+      const wasm = make();
+      const random = new Random(3);
+      const matrix = { rows: 50, cols: features, data: rows(50, features, 4, random) };
+      expect(wasm.kernel.holdRows(matrix)).toBe(true);
+      const order = random.shuffle(Int32Array.from({ length: 50 }, (_, i) => i));
+      wasm.kernel.load(wasm.adam);
+      for (let step = 0; step < 7; step++) {
+        const start = (step * 20) % 40;
+        const n = step === 3 ? 10 : 20;
+        if (step === 4) {
+          // A store and load between steps (an epoch's end) and a new learning rate change nothing.
+          wasm.kernel.store();
+          wasm.kernel.load(wasm.adam);
+          js.adam.learningRate = wasm.adam.learningRate = 0.004;
+        }
+        wasm.kernel.gatherRows(order, start, n);
+        for (let i = 0; i < n; i++) {
+          const from = order[start + i] * features;
+          js.kernel.rows.set(matrix.data.subarray(from, from + features), i * js.kernel.rowPitch);
+        }
+        fillStandardNormal(wasm.kernel.noise, n * 3, new Random(step));
+        js.kernel.noise.set(wasm.kernel.noise);
+        expect(wasm.kernel.trainStep(n)).toEqual(js.kernel.run(n));
+        wasm.kernel.applyAdam();
+        js.adam.apply(js.kernel.gradients);
+      }
+      wasm.kernel.store();
+      expect(wasm.adam.iterations).toBe(7);
+      expect(wasm.adam.state()).toEqual(js.adam.state());
+      const moved = js.params
+        .trainable()
+        .some(([, v], k) => v.some((x, i) => x !== make().params.trainable()[k][1][i]));
+      expect(moved).toBe(true);
+      js.params.trainable().forEach(([name, values], k) => {
+        expect(Array.from(wasm.params.trainable()[k][1]), name).toEqual(Array.from(values));
+      });
+    });
+  }
+
+  it('gives the same gradients, bit for bit, whatever the block of rows', () => {
+    // The weight and bias gradients of later blocks continue the earlier blocks' sums in row order.
+    const random = new Random(6);
+    const params = VaeParameters.initial(122, [64, 32], 16, random);
+    const settings = { reconstruction: 'bce', beta: 1 } as const;
+    const kernels = [32, 64, 256, 300].map((block) => new VaeStepKernel(params, settings, 300, block));
+    const x = rows(300, 122, 6, random);
+    fillStandardNormal(kernels[0].noise, 300 * 16, random);
+    const losses = kernels.map((k) => {
+      for (let i = 0; i < 300; i++) k.rows.set(x.subarray(i * 122, (i + 1) * 122), i * k.rowPitch);
+      k.noise.set(kernels[0].noise);
+      return k.run(300);
+    });
+    for (const k of kernels.slice(1)) {
+      k.gradients.forEach((g, j) => expect(Array.from(g)).toEqual(Array.from(kernels[0].gradients[j])));
+    }
+    // The loss sums are added block by block: equal to float rounding.
+    for (const loss of losses.slice(1)) {
+      expect(loss.reconstructionSum).toBeCloseTo(losses[0].reconstructionSum, 2);
+      expect(loss.klSum).toBeCloseTo(losses[0].klSum, 2);
+    }
+  });
+
+  it('needs load before a resident step', () => {
+    const params = VaeParameters.initial(5, [4], 2, new Random(1));
+    const kernel = new VaeStepKernel(params, { reconstruction: 'bce', beta: 1 }, 4);
+    expect(() => kernel.trainStep(2)).toThrow(/load first/);
+    expect(() => kernel.applyAdam()).toThrow(/load first/);
+    expect(() => kernel.store()).toThrow(/load first/);
   });
 
   it('holds no lists for mostly non-zero rows', () => {

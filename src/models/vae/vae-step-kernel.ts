@@ -1,20 +1,23 @@
 /**
  * The VAE training step of vae-step.ts (same objective, same gradients, same noise) in one hand-written
  * WebAssembly SIMD kernel (wasm/vae-step.c): the batch rows, the noise, every activation and gradient stay
- * in the kernel's memory, and each step is about 60 calls into it (per block of 256 rows) with no engine
+ * in the kernel's memory, and each step is about 60 calls into it (per block of 64 rows) with no engine
  * tensor and no JS loop over a batch-sized array. The training stage has the kernel hold its rows as
  * non-zero lists and gather each batch itself (`holdRows`, `gatherRows`), or writes dense rows into `rows`;
  * it draws the noise in JS straight into `noise` (the same draws as before). `VaeStep` (tfjs products + JS
  * loops) is the reference the tests compare against; results agree to float rounding, not bit for bit.
  *
  * Every product runs over the non-zero entries of its left operand (one-hot input rows, ReLU outputs and
- * their gated gradients), which skips most of the first layer and about half of the others. The weights are
- * copied in (with their transposes, for the input gradients) at the start of each step and the gradients out
- * at its end, so the optimiser and checkpoints keep working on the parameter arrays.
+ * their gated gradients), which skips most of the first layer and about half of the others. In training
+ * (`load`, then `trainStep` and `applyAdam` per batch, `store`) the weights and Adam's moments stay in the
+ * kernel's memory for an epoch and Adam runs there, bit for bit as src/fit/adam.ts; `store` copies them back
+ * for validation, checkpoints and early stopping. `run` instead copies the weights in and the gradients out
+ * (`gradients`) on every call, for the tests.
  */
 import { IotIdsError } from '../../errors.js';
 import { ensureWasmMemory, instantiateWasm } from '../../util/wasm-module.js';
 import { bufferLayout } from '../../engine/buffer-layout.js';
+import type { Adam } from '../../fit/adam.js';
 import type { DenseLayer } from './dense-chain.js';
 import type { VaeParameters } from './vae-parameters.js';
 import type { VaeBatchLoss, VaeLossSettings } from './vae-step.js';
@@ -38,6 +41,7 @@ interface Exports {
   sample: Call;
   head_gradient: Call;
   reconstruction: Call;
+  adam: Call;
 }
 
 const FLOAT = 4;
@@ -54,6 +58,13 @@ interface LayerPlan {
   readonly bias: number;
   readonly weightGradient: number;
   readonly biasGradient: number;
+  /** Adam's first and second moments of the weights and biases, in their layouts (`load`). */
+  readonly weightM: number;
+  readonly weightV: number;
+  readonly biasM: number;
+  readonly biasV: number;
+  /** Whether the backward pass reads `weightsT` (not for the first layer of the encoder, nor a linear layer after a ReLU). */
+  readonly transposed: boolean;
   /** Moved along the batch's rows block by block for the first layer (its input is the batch). */
   input: number;
   readonly output: number;
@@ -65,10 +76,12 @@ interface LayerPlan {
 
 /**
  * Rows per pass through the network (default of `blockRows`): a larger batch runs in blocks of this many
- * rows, its weight gradients summed over the blocks, so that a block's activations and gradients (≈ 1 MB
- * at 256 rows of the default network) stay in the core's cache.
+ * rows, its weight gradients summed over the blocks (continuing the sums in row order: the same gradients
+ * bit for bit whatever the block), so that a block's activations and gradients stay in the core's cache.
+ * 64 rows (≈ 250 KB of the default network's) gave epochs ≈ 4 % shorter than 256 at batch 256 and 512 on
+ * KDDTrain+ (bench/vae.ts, alternating runs at load ≈ 1.3); 32 was slower again.
  */
-const BLOCK_ROWS = 256;
+const BLOCK_ROWS = 64;
 
 export class VaeStepKernel {
   /** One buffer per parameter, in `VaeParameters.trainable()` order, filled by `run`. */
@@ -97,6 +110,9 @@ export class VaeStepKernel {
   /** Whether the batch's lists were written by `gatherRows` (else `run` lists the dense `rows`). */
   private listed = false;
   private end: number;
+  /** The optimiser whose state `load` put in the kernel, until `store`; its step count meanwhile. */
+  private resident: Adam | null = null;
+  private adamStep = 0;
   private views: { rows: Float32Array; noise: Float32Array } | null = null;
   private readonly rowsAt: number;
   private readonly zPitch: number;
@@ -119,11 +135,12 @@ export class VaeStepKernel {
     this.zPitch = pitchOf(latent);
     this.headPitch = pitchOf(2 * latent);
     const matrix = (cols: number) => take(maxRows * pitchOf(cols) * FLOAT);
-    const plan = (inputs: number, units: number, input: number): LayerPlan => {
+    const plan = (inputs: number, units: number, input: number, transposed: boolean): LayerPlan => {
       const inputPitch = pitchOf(inputs);
       const unitPitch = pitchOf(units);
       const entries = maxRows * inputPitch + 4;
       return {
+        transposed,
         inputs,
         units,
         inputPitch,
@@ -133,6 +150,10 @@ export class VaeStepKernel {
         bias: take(unitPitch * FLOAT),
         weightGradient: take(inputs * unitPitch * FLOAT),
         biasGradient: take(unitPitch * FLOAT),
+        weightM: take(inputs * unitPitch * FLOAT),
+        weightV: take(inputs * unitPitch * FLOAT),
+        biasM: take(unitPitch * FLOAT),
+        biasV: take(unitPitch * FLOAT),
         input,
         output: matrix(units),
         idx: take(entries * 4),
@@ -143,20 +164,22 @@ export class VaeStepKernel {
     const rowsAt = matrix(features);
     this.encoder = [];
     let input = rowsAt;
-    for (const layer of params.encoder) {
-      const p = plan(layer.inputs, layer.units, input);
+    // See `backward`: the encoder's first layer passes no gradient on; the last layer of a chain after a
+    // ReLU computes its input gradient from `weights` (gated_gradient).
+    params.encoder.forEach((layer, l) => {
+      const p = plan(layer.inputs, layer.units, input, l > 0);
       this.encoder.push(p);
       input = p.output;
-    }
-    this.encoder.push(plan(params.mean.inputs, 2 * latent, input));
+    });
+    this.encoder.push(plan(params.mean.inputs, 2 * latent, input, false));
     const z = matrix(latent);
     this.decoder = [];
     input = z;
-    for (const layer of params.decoder) {
-      const p = plan(layer.inputs, layer.units, input);
+    params.decoder.forEach((layer, l) => {
+      const p = plan(layer.inputs, layer.units, input, l === 0 || l < params.decoder.length - 1);
       this.decoder.push(p);
       input = p.output;
-    }
+    });
     const widest = Math.max(
       ...[...this.encoder, ...this.decoder].map((p) => Math.max(p.unitPitch, p.inputPitch)),
     );
@@ -283,6 +306,100 @@ export class VaeStepKernel {
       throw new IotIdsError(`VaeStepKernel: a batch of ${n} rows (at most ${this.maxRows})`);
     }
     this.loadWeights();
+    const loss = this.compute(n);
+    this.readGradients();
+    return loss;
+  }
+
+  /**
+   * Copies the parameters and `adam`'s moments and step count into the kernel, for `trainStep` and
+   * `applyAdam` to run on them until `store`. Adam's factors are read at each update (the learning rate may
+   * change between steps).
+   */
+  load(adam: Adam): void {
+    const mean = 2 * (this.encoder.length - 1);
+    if (adam.decayOf(mean) !== adam.decayOf(mean + 2) || adam.decayOf(mean + 1) !== adam.decayOf(mean + 3)) {
+      throw new IotIdsError(
+        'VaeStepKernel: μ and log σ² must have the same weight decay (they share a layout)',
+      );
+    }
+    this.trainablePieces().forEach(([p, column, units], k) => {
+      const { m, v } = adam.moments(k);
+      const [values, mAt, vAt, rows] = this.slot(p, k);
+      const source = this.params.trainable()[k][1];
+      this.writePiece(source, values, column, rows, units, p.unitPitch);
+      this.writePiece(m, mAt, column, rows, units, p.unitPitch);
+      this.writePiece(v, vAt, column, rows, units, p.unitPitch);
+    });
+    this.adamStep = adam.iterations;
+    this.resident = adam;
+  }
+
+  /** Copies the kernel's parameters, moments and step count back (after an epoch, or when it stops early). */
+  store(): void {
+    const adam = this.resident;
+    if (!adam) throw new IotIdsError('VaeStepKernel: store needs load first');
+    const trainable = this.params.trainable();
+    this.trainablePieces().forEach(([p, column, units], k) => {
+      const { m, v } = adam.moments(k);
+      const [values, mAt, vAt, rows] = this.slot(p, k);
+      this.readPiece(values, trainable[k][1], column, rows, units, p.unitPitch);
+      this.readPiece(mAt, m, column, rows, units, p.unitPitch);
+      this.readPiece(vAt, v, column, rows, units, p.unitPitch);
+    });
+    adam.restoreIterations(this.adamStep, 'vae kernel', 'adam/iterations');
+    this.resident = null;
+  }
+
+  /**
+   * `run` on the weights `load` put in the kernel: leaves the gradients there (for `applyAdam`), not in
+   * `gradients`.
+   */
+  trainStep(n: number): VaeBatchLoss {
+    if (!this.resident) throw new IotIdsError('VaeStepKernel: trainStep needs load first');
+    if (!Number.isInteger(n) || n < 1 || n > this.maxRows) {
+      throw new IotIdsError(`VaeStepKernel: a batch of ${n} rows (at most ${this.maxRows})`);
+    }
+    this.transposeWeights();
+    return this.compute(n);
+  }
+
+  /** One update of the loaded parameters with the last `trainStep`'s gradients: `Adam.apply`'s, bit for bit. */
+  applyAdam(): void {
+    const adam = this.resident;
+    if (!adam) throw new IotIdsError('VaeStepKernel: applyAdam needs load first');
+    this.adamStep++;
+    const { stepSize, rootScale, shift } = adam.stepFactors(this.adamStep);
+    const { beta1, beta2 } = adam;
+    this.trainablePieces().forEach(([p, column], k) => {
+      // The head's μ and log σ² columns share one layout: updated once, by the μ entry, so their decays
+      // must agree (the VAE has none).
+      if (p === this.encoder[this.encoder.length - 1] && column > 0) return;
+      const decay = adam.decayOf(k);
+      const [values, mAt, vAt, rows] = this.slot(p, k);
+      const gradient = k % 2 === 0 ? p.weightGradient : p.biasGradient;
+      const plain = decay === 0 ? 1 : 0;
+      const count = rows * p.unitPitch;
+      this.exports.adam(
+        values,
+        gradient,
+        mAt,
+        vAt,
+        count,
+        1,
+        decay,
+        plain,
+        beta1,
+        beta2,
+        stepSize,
+        rootScale,
+        shift,
+      );
+    });
+  }
+
+  /** The forward and backward pass over the batch's first `n` rows, block by block. */
+  private compute(n: number): VaeBatchLoss {
     const first = this.encoder[0];
     const { input, starts } = first;
     if (!this.listed) {
@@ -303,7 +420,6 @@ export class VaeStepKernel {
       first.input = input;
       first.starts = starts;
     }
-    this.readGradients();
     return { reconstructionSum, klSum };
   }
 
@@ -436,9 +552,61 @@ export class VaeStepKernel {
     this.loadLayer(params.mean, head, 0);
     this.loadLayer(params.logVar, head, latent);
     params.decoder.forEach((layer, k) => this.loadLayer(layer, this.decoder[k], 0));
+    this.transposeWeights();
+  }
+
+  /** The weights' transposes that the backward pass reads. */
+  private transposeWeights(): void {
     for (const p of [...this.encoder, ...this.decoder]) {
-      this.exports.transpose(p.weights, p.weightsT, p.inputs, p.units, p.unitPitch, p.inputPitch);
+      if (p.transposed) {
+        this.exports.transpose(p.weights, p.weightsT, p.inputs, p.units, p.unitPitch, p.inputPitch);
+      }
     }
+  }
+
+  /** Each `trainable()` parameter's layer, first column and units there (a kernel, then its bias). */
+  private trainablePieces(): [LayerPlan, number, number][] {
+    const latent = this.params.latentSize;
+    const head = this.encoder[this.encoder.length - 1];
+    const layers: [LayerPlan, number, number][] = [
+      ...this.encoder.slice(0, -1).map((p): [LayerPlan, number, number] => [p, 0, p.units]),
+      [head, 0, latent],
+      [head, latent, latent],
+      ...this.decoder.map((p): [LayerPlan, number, number] => [p, 0, p.units]),
+    ];
+    return layers.flatMap((piece) => [piece, piece]);
+  }
+
+  /** Where the k-th trainable parameter's values and moments are, and its rows (the inputs, or 1 for a bias). */
+  private slot(p: LayerPlan, k: number): [number, number, number, number] {
+    return k % 2 === 0 ? [p.weights, p.weightM, p.weightV, p.inputs] : [p.bias, p.biasM, p.biasV, 1];
+  }
+
+  /** rows × units values into the kernel at `at` (row pitch `pitch`) from `column` on. */
+  private writePiece(
+    values: Float32Array,
+    at: number,
+    column: number,
+    rows: number,
+    units: number,
+    pitch: number,
+  ): void {
+    const { exports } = this;
+    new Float32Array(exports.memory.buffer, this.at.staging, rows * units).set(values);
+    exports.place(this.at.staging, at + column * FLOAT, rows, units, units, pitch);
+  }
+
+  private readPiece(
+    at: number,
+    out: Float32Array,
+    column: number,
+    rows: number,
+    units: number,
+    pitch: number,
+  ): void {
+    const { exports } = this;
+    exports.place(at + column * FLOAT, this.at.staging, rows, units, pitch, units);
+    out.set(new Float32Array(exports.memory.buffer, this.at.staging, rows * units));
   }
 
   private loadLayer(layer: DenseLayer, p: LayerPlan, column: number): void {
