@@ -24,6 +24,7 @@ interface WatchFlags {
   interim: number;
   maxQueue?: number;
   zeroDay?: boolean | string;
+  zeroDayThreshold?: number;
   warmup?: number;
   falseAlarmRate?: number;
   minAlerting?: number;
@@ -83,6 +84,11 @@ export function registerWatch(program: Command): void {
       "also raise 'anomaly' alerts with the zero-day detector of --model-dir (or of this model directory, trained on the same features), as consume --zero-day does",
     )
     .option(
+      '--zero-day-threshold <error>',
+      'with --zero-day: the reconstruction error above which a record is anomalous, instead of the one saved with the detector (e.g. one set on benign validation hours)',
+      positiveNumberOption('--zero-day-threshold'),
+    )
+    .option(
       '--warmup <seconds>',
       'packet-ae models: seconds of capture scored without alerting while the statistics fill (default 300)',
       (v) => Number(v),
@@ -118,6 +124,7 @@ Examples:
           '--thresholds': flags.thresholds !== undefined,
           '--max-queue': flags.maxQueue !== undefined,
           '--zero-day': flags.zeroDay !== undefined,
+          '--zero-day-threshold': flags.zeroDayThreshold !== undefined,
           '--interim': interim !== 10,
         };
         return watchPackets({ ...flags, flowOnly }, await openSource(flags), log);
@@ -128,6 +135,9 @@ Examples:
         ['--min-alerting', flags.minAlerting],
       ] as const) {
         if (value !== undefined) throw usageError(`${flag} goes with a packet-ae model`);
+      }
+      if (flags.zeroDayThreshold !== undefined && flags.zeroDay === undefined) {
+        throw usageError('--zero-day-threshold goes with --zero-day');
       }
       const live = await openSource(flags);
       const { startServer } = await import('../../serve/server.js');
@@ -154,13 +164,12 @@ Examples:
           const dir = typeof flags.zeroDay === 'string' ? flags.zeroDay : flags.modelDir;
           zeroDayDetector = await loadZeroDay(dir, server.slot.current.manifest);
           zeroDayStore = AlertStore.open(flags.store, { alertWindowSeconds: flags.alertWindow });
-          zeroDay = new ZeroDayAlerts(
-            zeroDayDetector,
-            server.slot,
-            zeroDayStore,
-            flags.alertWindow,
-            server.hub,
-          );
+          zeroDay = new ZeroDayAlerts(zeroDayDetector, server.slot, zeroDayStore, {
+            windowSeconds: flags.alertWindow,
+            hub: server.hub,
+            threshold: flags.zeroDayThreshold,
+            metrics: server.metrics,
+          });
         }
         watch = startWatch(live.source, server, {
           interimSeconds: interim,

@@ -104,7 +104,10 @@ describe('watch', () => {
     const input = new PassThrough();
     const watch = startWatch(new StdinPcapSource(input), running, {
       interimSeconds: 0,
-      zeroDay: new ZeroDayAlerts(zeroDay, running.slot, zeroDayStore, 60, running.hub),
+      zeroDay: new ZeroDayAlerts(zeroDay, running.slot, zeroDayStore, {
+        hub: running.hub,
+        metrics: running.metrics,
+      }),
     });
     input.end(writePcap(labFrames(6_000_000, { seconds: 6, scanAt: 1, scanPorts: 40 })));
     const totals = await watch.done;
@@ -124,6 +127,11 @@ describe('watch', () => {
     expect(totals.alertingRecords).toBe(alerts.reduce((n, a) => n + a.count, 0));
     const liveAnomalies = live.filter((e) => e.type === 'alert' && e.data.class === 'anomaly');
     expect(liveAnomalies.map((e) => e.data.id).sort()).toEqual(anomalies.map((a) => a.id).sort());
+    // The service's counters count them as they count the classifier's alerts.
+    const counted = async (counter: typeof running.metrics.alertsCreated) =>
+      (await counter.get()).values.find((v) => v.labels.class === 'anomaly')?.value;
+    expect(await counted(running.metrics.alertsCreated)).toBe(anomalies.length);
+    expect(await counted(running.metrics.alertRecords)).toBe(totals.anomalyRecords);
 
     // The same through the CLI: `--zero-day` takes the model's own detector; stdin ends the watch.
     const cliStore = join(dir, 'zero-day-cli.db');
@@ -156,6 +164,30 @@ describe('watch', () => {
     const cliAnomalies = alertsIn(cliStore).filter((a) => a.class === 'anomaly');
     expect(cliAnomalies.reduce((n, a) => n + a.count, 0)).toBe(anomalyCount);
   }, 60_000);
+
+  it('takes a zero-day threshold given instead of the saved one, and refuses one that is not positive', async () => {
+    await makeZeroDay(modelDir, 0.6);
+    const zeroDay = await loadZeroDay(modelDir);
+    const storePath = join(dir, 'zero-day-threshold.db');
+    const running = await server(storePath);
+    const zeroDayStore = AlertStore.open(storePath, { synchronous: 'normal' });
+    expect(() => new ZeroDayAlerts(zeroDay, running.slot, zeroDayStore, { threshold: 0 })).toThrow(
+      /zero-day threshold must be a positive number/,
+    );
+    const input = new PassThrough();
+    const watch = startWatch(new StdinPcapSource(input), running, {
+      interimSeconds: 0,
+      zeroDay: new ZeroDayAlerts(zeroDay, running.slot, zeroDayStore, { threshold: 1e30 }),
+    });
+    input.end(writePcap(labFrames(6_000_000, { seconds: 6, scanAt: 1, scanPorts: 40 })));
+    const totals = await watch.done;
+    await running.close();
+    zeroDayStore.close();
+    zeroDay.dispose();
+    // The saved threshold flags about 60 % of normal records (previous test); this one none.
+    expect(totals.anomalyRecords).toBe(0);
+    expect(alertsIn(storePath).some((a) => a.class === 'probe' && a.sourceKey === ATTACKER)).toBe(true);
+  });
 
   it('reports a stdin stream cut mid-packet, keeps what came before, and does not crash', async () => {
     const bytes = writePcap(labFrames(3_000_000, { seconds: 2, scanAt: 0.5, scanPorts: 40 }));

@@ -6,6 +6,8 @@ import type { ModelSlot } from '../../detection/model-slot.js';
 import { anomalousMask, type AnomalyDetector } from '../../models/zero-day/anomaly-detector.js';
 import { ANOMALY_CLASS, combineWithClassifier } from '../../models/zero-day/combine.js';
 import type { DetectOutcome } from '../detection-service.js';
+import type { ServiceMetrics } from '../service-metrics.js';
+import { IotIdsError } from '../../errors.js';
 import { round6 } from '../../util/round6.js';
 
 /**
@@ -17,17 +19,43 @@ import { round6 } from '../../util/round6.js';
  * of their own (SQLite WAL serialises it with the service's writes); given the service's hub, they reach
  * its live clients and forwarders once durable, as the classifier's alerts do.
  */
+export interface ZeroDayAlertsOptions {
+  /** Alert window of the store, seconds. Default 60. */
+  windowSeconds?: number;
+  /** The service's hub: the alerts reach its live clients and forwarders once durable. */
+  hub?: AlertHub;
+  /**
+   * The reconstruction error above which a record is anomalous, instead of the threshold saved with the
+   * detector (`watch --zero-day-threshold`, e.g. one set on benign validation hours for a target of false
+   * alerts per hour, as `lab/evaluate-packets.ts` does).
+   */
+  threshold?: number;
+  /** The service's counters, so `iot_ids_alerts_total` and `…_created_total` count these alerts too. */
+  metrics?: Pick<ServiceMetrics, 'alertRecords' | 'alertsCreated'>;
+}
+
 export class ZeroDayAlerts {
   private readonly windowMs: number;
+  private readonly hub?: AlertHub;
+  private readonly metrics?: ZeroDayAlertsOptions['metrics'];
+  /** The reconstruction error above which a record the classifier calls normal is an anomaly. */
+  readonly threshold: number;
 
   constructor(
     private readonly zeroDay: AnomalyDetector,
     private readonly slot: ModelSlot,
     private readonly store: AlertStore,
-    windowSeconds = 60,
-    private readonly hub?: AlertHub,
+    options: ZeroDayAlertsOptions = {},
   ) {
-    this.windowMs = Math.round(windowSeconds * 1000);
+    this.windowMs = Math.round((options.windowSeconds ?? 60) * 1000);
+    this.hub = options.hub;
+    this.metrics = options.metrics;
+    this.threshold = options.threshold ?? zeroDay.threshold;
+    if (!(this.threshold > 0) || !Number.isFinite(this.threshold)) {
+      throw new IotIdsError(`the zero-day threshold must be a positive number, got ${this.threshold}`, {
+        kind: 'usage',
+      });
+    }
   }
 
   /**
@@ -46,7 +74,7 @@ export class ZeroDayAlerts {
       const labels = Array.from(outcome.predicted, (c) => ({ label: outcome.classes[c] }));
       const flags = combineWithClassifier(
         labels,
-        anomalousMask(errors, this.zeroDay.threshold),
+        anomalousMask(errors, this.threshold),
         detector.rules.normalClass,
       );
       return { flags, errors };
@@ -76,13 +104,18 @@ export class ZeroDayAlerts {
         probability: error,
         maxProbability: error,
         explanation: [],
-        record: { ...(stored(r) as object), anomalyScore: error, threshold: this.zeroDay.threshold },
+        record: { ...(stored(r) as object), anomalyScore: error, threshold: this.threshold },
         model: `zero-day@${outcome.modelId}`,
       });
     }
     if (groups.size === 0) return 0;
     const writes = [...groups.values()];
     const results = this.store.writeGroups(writes);
+    if (this.metrics) {
+      this.metrics.alertRecords.inc({ class: ANOMALY_CLASS }, alerting);
+      const created = results.filter((result) => result.created).length;
+      if (created > 0) this.metrics.alertsCreated.inc({ class: ANOMALY_CLASS }, created);
+    }
     const synced = this.store.durable();
     if (this.hub) publishWhenDurable(this.hub, synced, liveEventsOf(this.store, writes, results));
     await synced;
