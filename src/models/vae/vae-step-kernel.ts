@@ -564,17 +564,21 @@ export class VaeStepKernel {
     }
   }
 
-  /** Each `trainable()` parameter's layer, first column and units there (a kernel, then its bias). */
-  private trainablePieces(): [LayerPlan, number, number][] {
+  /** Each dense layer of `trainable()` as its plan, first column and units there (the head is two: μ, log σ²). */
+  private layerPieces(): [LayerPlan, number, number][] {
     const latent = this.params.latentSize;
     const head = this.encoder[this.encoder.length - 1];
-    const layers: [LayerPlan, number, number][] = [
+    return [
       ...this.encoder.slice(0, -1).map((p): [LayerPlan, number, number] => [p, 0, p.units]),
       [head, 0, latent],
       [head, latent, latent],
       ...this.decoder.map((p): [LayerPlan, number, number] => [p, 0, p.units]),
     ];
-    return layers.flatMap((piece) => [piece, piece]);
+  }
+
+  /** Each `trainable()` parameter's layer, first column and units there (a kernel, then its bias). */
+  private trainablePieces(): [LayerPlan, number, number][] {
+    return this.layerPieces().flatMap((piece) => [piece, piece]);
   }
 
   /** Where the k-th trainable parameter's values and moments are, and its rows (the inputs, or 1 for a bias). */
@@ -620,14 +624,7 @@ export class VaeStepKernel {
 
   /** The kernel's weight and bias gradients into `gradients`, in `trainable()` order. */
   private readGradients(): void {
-    const latent = this.params.latentSize;
-    const head = this.encoder[this.encoder.length - 1];
-    const pieces: [LayerPlan, number, number][] = [
-      ...this.encoder.slice(0, -1).map((p): [LayerPlan, number, number] => [p, 0, p.units]),
-      [head, 0, latent],
-      [head, latent, latent],
-      ...this.decoder.map((p): [LayerPlan, number, number] => [p, 0, p.units]),
-    ];
+    const pieces = this.layerPieces();
     const { exports, at } = this;
     const memory = exports.memory.buffer;
     pieces.forEach(([p, column, units], k) => {
