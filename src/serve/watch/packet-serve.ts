@@ -1,9 +1,10 @@
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { runNameOf, type ModelInfo } from '../../detection/model-slot.js';
 import { ANOMALY_CLASS } from '../../models/zero-day/combine.js';
 import type { LivePcapSource } from '../../traffic/live/live-source.js';
 import type { RunningAlertService } from '../server.js';
 import type { PacketWatchHealth } from '../watch-health.js';
+import { registerCaptureGauges, scrapeGauge } from './capture-gauges.js';
 import {
   startPacketWatch,
   type PacketModel,
@@ -92,29 +93,12 @@ export function servePacketWatch(
  * the flow watch's queue, open connections and scoring lag do not apply (no queue, no meter).
  */
 function registerPacketHealth(registry: Registry, health: () => PacketWatchHealth): void {
-  const registers = [registry];
-  const gauge = (name: string, help: string, read: (h: PacketWatchHealth) => number): void => {
-    new Gauge({
-      name,
-      help,
-      registers,
-      collect() {
-        this.set(read(health()));
-      },
-    });
-  };
-  gauge('iot_ids_watch_packets_total', 'Frames read from the capture.', (h) => h.packets);
-  gauge(
-    'iot_ids_watch_kernel_dropped_total',
-    "Packets the kernel dropped before tcpdump saw them (tcpdump's statistics).",
-    (h) => h.kernelDropped,
-  );
-  gauge('iot_ids_watch_capture_running', '1 while the capture is running.', (h) => (h.running ? 1 : 0));
-  gauge(
-    'iot_ids_watch_capture_restarts_total',
-    'Times the capture child was restarted after it stopped.',
-    (h) => h.restarts,
-  );
+  registerCaptureGauges(registry, 'Frames read from the capture.', () => {
+    const h = health();
+    return { packets: h.packets, kernelDropped: h.kernelDropped, running: h.running, restarts: h.restarts };
+  });
+  const gauge = (name: string, help: string, read: (h: PacketWatchHealth) => number): void =>
+    scrapeGauge(registry, name, help, () => read(health()));
   gauge(
     'iot_ids_watch_packets_scored_total',
     'Packets decoded and scored by the packet-ae detector (warm-up included).',

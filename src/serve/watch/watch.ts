@@ -1,10 +1,11 @@
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import { IotIdsError } from '../../errors.js';
 import type { ConnRecord } from '../../traffic/conn-record.js';
 import { openConnectionSource, type TrafficSummary } from '../../traffic/connection-source.js';
 import type { CaptureRun, LivePcapSource } from '../../traffic/live/live-source.js';
 import type { DetectOutcome } from '../detection-service.js';
 import type { RunningServer } from '../server.js';
+import { registerCaptureGauges, scrapeGauge } from './capture-gauges.js';
 import { untilStopped } from './capture-chunks.js';
 import { ConnectionTableBuilder } from './connection-table.js';
 import type { ZeroDayAlerts } from './zero-day-alerts.js';
@@ -269,35 +270,26 @@ function registerHealth(
   live: () => { packets: number; open: number; dropped: number },
 ): { lag: Histogram; alertLag: Histogram } {
   const registers = [registry];
-  const gauge = (name: string, help: string, read: () => number): void => {
-    new Gauge({
-      name,
-      help,
-      registers,
-      collect() {
-        this.set(read());
-      },
-    });
-  };
-  gauge('iot_ids_watch_packets_total', 'Packets read from the capture.', () => live().packets);
-  gauge(
-    'iot_ids_watch_kernel_dropped_total',
-    "Packets the kernel dropped before tcpdump saw them (tcpdump's statistics).",
-    () => source.health().stats.droppedByKernel,
-  );
-  gauge(
+  registerCaptureGauges(registry, 'Packets read from the capture.', () => {
+    const capture = source.health();
+    return {
+      packets: live().packets,
+      kernelDropped: capture.stats.droppedByKernel,
+      running: capture.running,
+      restarts: capture.restarts,
+    };
+  });
+  scrapeGauge(
+    registry,
     'iot_ids_watch_queue_dropped_total',
     "Connection records dropped by iot-ids' own bounded scoring queue (scoring fell behind).",
     () => live().dropped,
   );
-  gauge('iot_ids_watch_open_connections', 'Connections open in the meter.', () => live().open);
-  gauge('iot_ids_watch_capture_running', '1 while the capture is running.', () =>
-    source.health().running ? 1 : 0,
-  );
-  gauge(
-    'iot_ids_watch_capture_restarts_total',
-    'Times the capture child was restarted after it stopped.',
-    () => source.health().restarts,
+  scrapeGauge(
+    registry,
+    'iot_ids_watch_open_connections',
+    'Connections open in the meter.',
+    () => live().open,
   );
   const lag = new Histogram({
     name: 'iot_ids_watch_scoring_lag_seconds',
