@@ -1,8 +1,8 @@
 /**
  * iot-ids and its reference (PyTorch 1.13, scikit-learn 1.2, numpy, pandas: bench/reference/) measured in
- * one command, in alternating rounds on the same data: each round runs the iot-ids side, then every
- * reference side (PyTorch on 1 thread, then on 2), so load drift on the shared machine hits all sides
- * alike. `--threads 1,2` adds the 2-thread PyTorch / numpy reference (its OpenMP threads spin while they
+ * one command, in alternating rounds on the same data: odd rounds run the iot-ids side, then every
+ * reference side (PyTorch on 1 thread, then on 2); even rounds run the references first, so load drift on
+ * the shared machine hits all sides alike and neither always runs second. `--threads 1,2` adds the 2-thread PyTorch / numpy reference (its OpenMP threads spin while they
  * wait, so on a machine loaded by other work it can take many times longer than on one thread). Per case it prints one JSON line and one human line: wall and CPU seconds of every round and side,
  * the per-round ratios (iot-ids time ÷ reference time, wall and CPU) and their median, the fraction of the
  * single-core AVX2 FMA peak (bench/peak) that the matrix products reach per CPU second (matrix-product
@@ -89,8 +89,12 @@ async function runCase(
     for (let r = 0; r < chosen.length; r++) await runReference(r, 0);
   }
   for (let round = 1; round <= rounds; round++) {
-    sides[0].runs.push(await c.iotIds(round));
+    // A B in odd rounds, B A in even ones: whichever side runs second in a round meets the machine the
+    // first one left (warm caches, a busier or quieter neighbour), so neither side always gets that turn.
+    const referencesFirst = round % 2 === 0;
+    if (!referencesFirst) sides[0].runs.push(await c.iotIds(round));
     for (let r = 0; r < chosen.length; r++) sides[r + 1].runs.push(await runReference(r, round));
+    if (referencesFirst) sides[0].runs.push(await c.iotIds(round));
     // Progress on stderr, so a long case (pipeline) shows its rounds as they end.
     const times = sides.map((s) => {
       const t = s.runs[s.runs.length - 1].timings[c.metrics[0]];
