@@ -21,7 +21,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { loadLabelledSplit, type LabelledSplit } from '../src/data/labelled-split.js';
+import { loadLabelledSplit, subsetSplit, type LabelledSplit } from '../src/data/labelled-split.js';
 import { dataSearchPath } from '../src/data/locate.js';
 import { resolveDataset } from '../src/data/registry.js';
 import { rawLabelAt } from '../src/data/table.js';
@@ -33,6 +33,7 @@ import { AnomalyDetector } from '../src/models/zero-day/anomaly-detector.js';
 import { residualProfile } from '../src/models/zero-day/residual-profile.js';
 import { thresholdAtFalsePositiveRate } from '../src/models/zero-day/threshold.js';
 import { createMatrix, takeRows, type Matrix } from '../src/preprocess/matrix.js';
+import { leaveAttackTypeOutSplit } from '../src/preprocess/attack-type-split.js';
 import { FeaturePipeline } from '../src/preprocess/pipeline.js';
 import { heldOutAttackRows } from '../src/train/anomaly-rate-selection.js';
 import { validationSeed } from '../src/train/run-training.js';
@@ -340,11 +341,29 @@ async function final(seed: number): Promise<void> {
   if (!chosen) throw new IotIdsError(`validate-seed-${seed}.json has no candidate ${candidate}`);
   const rate = chosen.chosenRate;
   const selection = await lato(seed);
-  // The final classifiers: the official protocol's fit part (all of KDDTrain+ but 10 % random rows).
-  const official = validationSplit(train, 'random', 0.1, validationSeed(seed));
-  const pipeline = fitPipeline(official.fit);
-  const fitX = pipeline.transform(official.fit.table).x;
-  const heldX = pipeline.transform(official.validation.table).x;
+  // The final models train on all of KDDTrain+ but the LATO validation normal rows (every attack row,
+  // the held-out types included). Those normal rows were seen by neither the autoencoder nor the final
+  // classifiers, so the threshold (and the doubt score's scale) are set on them.
+  const split = leaveAttackTypeOutSplit(
+    train.y,
+    train.table.label.codes,
+    train.table.label.categories,
+    train.classes,
+    0.1,
+    validationSeed(seed),
+  );
+  const heldRows = split.test.filter((i) => train.y[i] === normalIndex);
+  const heldSet = new Set(heldRows);
+  const fitRows = Int32Array.from(Array.from(train.y.keys()).filter((i) => !heldSet.has(i)));
+  const fitPart = subsetSplit(train, fitRows, train.name);
+  const heldPart = subsetSplit(train, heldRows, `${train.name} (validation normal rows)`);
+  const pipeline = fitPipeline(fitPart);
+  const fitX = pipeline.transform(fitPart.table).x;
+  const heldX = pipeline.transform(heldPart.table).x;
+  const heldErrors = await selection.detector.score(selection.pipeline.transform(heldPart.table).x);
+  if (heldErrors.length !== selection.detector.getValidationErrors().length) {
+    throw new IotIdsError(`seed ${seed}: the held normal rows are not the autoencoder's validation rows`);
+  }
   // Only now are the test files read, once.
   const tests = await Promise.all(
     dataset.official.tests.map((name) => loadLabelledSplit(dataset, name, '5class', loadOptions)),
@@ -354,8 +373,8 @@ async function final(seed: number): Promise<void> {
   const scored = await classifiers(
     seed,
     fitX,
-    official.fit.y,
-    { x: heldX, y: official.validation.y },
+    fitPart.y,
+    { x: heldX, y: heldPart.y },
     [heldX, ...testX],
     classifier === 'rf+fcnn5',
   );
@@ -364,26 +383,16 @@ async function final(seed: number): Promise<void> {
     route === 'residual'
       ? await residualRouter(
           seed,
-          residualProfile(selection.weights, selection.pipeline.transform(official.fit.table).x),
-          official.fit.y,
+          residualProfile(selection.weights, selection.pipeline.transform(fitPart.table).x),
+          fitPart.y,
           testAeX.map((x) => residualProfile(selection.weights, x)),
         )
       : undefined;
-  let threshold = thresholdAtFalsePositiveRate(selection.detector.getValidationErrors(), rate);
+  let threshold = thresholdAtFalsePositiveRate(heldErrors, rate);
   let scale: ReturnType<typeof fitDoubtScale> | undefined;
   if (anomalyScore === 'doubt') {
-    // The final classifier's doubt is scaled and thresholded on normal rows it did not train on.
-    const heldNormal = normalRowsOf(official.validation);
-    const heldErrors = takeErrors(
-      await selection.detector.score(selection.pipeline.transform(official.validation.table).x),
-      heldNormal,
-    );
-    const heldNormalScores = takeRows(heldScores, heldNormal);
-    scale = fitDoubtScale(heldErrors, heldNormalScores, normalIndex);
-    threshold = thresholdAtFalsePositiveRate(
-      doubtScores(heldErrors, heldNormalScores, normalIndex, scale),
-      rate,
-    );
+    scale = fitDoubtScale(heldErrors, heldScores, normalIndex);
+    threshold = thresholdAtFalsePositiveRate(doubtScores(heldErrors, heldScores, normalIndex, scale), rate);
   }
   const figures = [];
   for (const [t, test] of tests.entries()) {
