@@ -60,6 +60,7 @@ const { values: args } = parseArgs({
     rates: { type: 'string', default: '1,2,5,10' },
     members: { type: 'string', default: '5' },
     candidate: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
   },
 });
 
@@ -365,9 +366,12 @@ async function final(seed: number): Promise<void> {
     throw new IotIdsError(`seed ${seed}: the held normal rows are not the autoencoder's validation rows`);
   }
   // Only now are the test files read, once.
-  const tests = await Promise.all(
-    dataset.official.tests.map((name) => loadLabelledSplit(dataset, name, '5class', loadOptions)),
-  );
+  // --dry-run checks this code path on the held normal rows instead, reading no test file.
+  const tests = args['dry-run']
+    ? [heldPart]
+    : await Promise.all(
+        dataset.official.tests.map((name) => loadLabelledSplit(dataset, name, '5class', loadOptions)),
+      );
   const testX = tests.map((t) => pipeline.transform(t.table).x);
   const testAeX = tests.map((t) => selection.pipeline.transform(t.table).x);
   const scored = await classifiers(
@@ -415,12 +419,18 @@ async function final(seed: number): Promise<void> {
     });
   }
   selection.detector.dispose();
-  await writeJsonAtomic(join(args.out, `final-${candidate.replaceAll('/', '_')}-seed-${seed}.json`), {
-    seed,
-    candidate,
-    rate,
-    figures,
-  });
+  await writeJsonAtomic(
+    join(
+      args.out,
+      `${args['dry-run'] ? 'dry-run' : 'final'}-${candidate.replaceAll('/', '_')}-seed-${seed}.json`,
+    ),
+    {
+      seed,
+      candidate,
+      rate,
+      figures,
+    },
+  );
   for (const f of figures) {
     log(
       `FINAL seed ${seed} ${candidate} rate ${rate} ${f.split}: acc ${(100 * f.route.accuracy).toFixed(2)} F1 ${(100 * f.route.macroF1).toFixed(2)} ` +
