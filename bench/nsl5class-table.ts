@@ -7,6 +7,9 @@
  * Prints a markdown table: per candidate, mean ± sample std over the seeds of validation accuracy and
  * macro-F1 at the rates the criterion chose, the per-seed difference to the baseline (points), whether
  * both means rose, the chosen rates and the recall per class; then one JSON line.
+ *
+ * With `--final <candidate>` it tabulates the final phase's test figures of that candidate instead
+ * (final-<candidate>-seed-s.json): per test file, the classifier alone and the route, mean ± std.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,18 +33,26 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'runs/nsl5class' },
     seeds: { type: 'string', default: '1,2' },
     baseline: { type: 'string', default: 'fcnn1/nearest/error' },
+    final: { type: 'string' },
   },
 });
 const seeds = args.seeds.split(',').map(Number);
+if (args.final) {
+  await finalTable(args.final);
+  process.exit(0);
+}
 const files: SeedFile[] = await Promise.all(
   seeds.map(
     async (s) => JSON.parse(await readFile(join(args.out, `validate-seed-${s}.json`), 'utf8')) as SeedFile,
   ),
 );
 const classes = files[0].classes;
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const std = (v: number[]) =>
-  v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1));
+function mean(v: number[]): number {
+  return v.reduce((a, b) => a + b, 0) / v.length;
+}
+function std(v: number[]): number {
+  return v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1));
+}
 const pct = (v: number[]) => `${(100 * mean(v)).toFixed(2)} ± ${(100 * std(v)).toFixed(2)} %`;
 const pick = (f: SeedFile, name: string) => {
   const c = f.candidates.find((x) => x.candidate === name);
@@ -103,3 +114,58 @@ console.log(
     best: passing[0]?.candidate ?? null,
   }),
 );
+
+interface FinalFile {
+  seed: number;
+  rate: number;
+  figures: { split: string; rows: number; classifierAlone: Figures; route: Figures }[];
+}
+
+async function finalTable(candidate: string): Promise<void> {
+  const runs: FinalFile[] = await Promise.all(
+    seeds.map(
+      async (s) =>
+        JSON.parse(
+          await readFile(join(args.out, `final-${candidate.replaceAll('/', '_')}-seed-${s}.json`), 'utf8'),
+        ) as FinalFile,
+    ),
+  );
+  const classes = ['normal', 'dos', 'probe', 'r2l', 'u2r'];
+  const line = (values: number[]) =>
+    `${(100 * mean(values)).toFixed(2)} ± ${(100 * std(values)).toFixed(2)} % (${values.map((v) => (100 * v).toFixed(2)).join(', ')})`;
+  const summary: Record<string, unknown> = {
+    bench: 'nsl5class-final',
+    candidate,
+    seeds,
+    rates: runs.map((r) => r.rate),
+  };
+  for (const [t, figure] of runs[0].figures.entries()) {
+    console.log(
+      `\n| ${figure.split} (${figure.rows} rows), seeds ${seeds.join(', ')} | classifier alone | ${candidate} |`,
+    );
+    console.log('|---|---|---|');
+    const of = (pickFigure: (f: Figures) => number) => [
+      runs.map((r) => pickFigure(r.figures[t].classifierAlone)),
+      runs.map((r) => pickFigure(r.figures[t].route)),
+    ];
+    const rows: [string, (f: Figures) => number][] = [
+      ['5class accuracy', (f) => f.accuracy],
+      ['5class macro-F1', (f) => f.macroF1],
+      ['false alarms (normal rows given an attack class)', (f) => f.falseAlarmRate],
+      ...classes.map((c, k): [string, (f: Figures) => number] => [`recall ${c}`, (f) => f.recall[k]]),
+    ];
+    for (const [name, pickFigure] of rows) {
+      const [alone, route] = of(pickFigure);
+      console.log(`| ${name} | ${line(alone)} | ${line(route)} |`);
+    }
+    const [, acc] = of((f) => f.accuracy);
+    const [, f1] = of((f) => f.macroF1);
+    summary[figure.split] = {
+      accuracy: mean(acc),
+      accuracyStd: std(acc),
+      macroF1: mean(f1),
+      macroF1Std: std(f1),
+    };
+  }
+  console.log(JSON.stringify(summary));
+}
