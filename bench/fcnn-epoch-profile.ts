@@ -1,11 +1,12 @@
 /**
  * Where an FCNN training epoch's time goes, by function: runs `--epochs` epochs of the real training stage
  * (src/models/fcnn/fcnn-stage.ts) on KDDTrain+ under V8's sampling profiler (node:inspector) and sums the
- * samples' self time by function. Wasm kernels (the engine's matrix products) show up as wasm functions,
+ * samples' self time by function. By default the stage runs the step kernel (wasm/fcnn-step.c: wasm-function
+ * [1] is its forward pass, [2] its backward pass, [4] Adam); `--reference` runs the reference TrainingStep. Wasm kernels (the engine's matrix products) show up as wasm functions,
  * the JS loops (BatchNorm, ReLU, dropout, softmax, Adam, batch gathering) by their method names, and tfjs'
  * per-kernel bookkeeping as its own functions. Measurement only: this changes nothing in the engine.
  *
- *   node --import tsx bench/fcnn-epoch-profile.ts [--hidden 64,32] [--batch 256] [--epochs 2]
+ *   node --import tsx bench/fcnn-epoch-profile.ts [--hidden 64,32] [--batch 256] [--epochs 2] [--reference]
  * Prints one JSON line and one human line.
  */
 import { Session, type Profiler } from 'node:inspector/promises';
@@ -23,6 +24,7 @@ const { values: args } = parseArgs({
     hidden: { type: 'string', default: '64,32' },
     batch: { type: 'string', default: '256' },
     epochs: { type: 'string', default: '2' },
+    reference: { type: 'boolean', default: false },
   },
 });
 const hiddenUnits = args.hidden.split(',').map(Number);
@@ -38,7 +40,7 @@ const stage = new FcnnStage(
   params,
   adam,
   { x: train.x, y: train.y, rowWeights: null },
-  { batchSize, dropout: defaults.dropout, seed: 1 },
+  { batchSize, dropout: defaults.dropout, seed: 1, kernel: !args.reference },
 );
 await stage.trainEpoch(0, () => undefined); // warm-up: JIT and engine caches
 
@@ -79,6 +81,7 @@ const result = {
   network: [train.x.cols, ...hiddenUnits, train.classes.length],
   batchSize,
   epochs,
+  path: args.reference ? 'reference' : 'kernel',
   cpuSecondsPerEpoch: Number(((used.user + used.system) / 1e6 / epochs).toFixed(3)),
   cpuMsPerStep: Number(((used.user + used.system) / 1000 / steps).toFixed(3)),
   selfShare: Object.fromEntries(top.map(([k, ms]) => [k, Number((ms / all).toFixed(3))])),

@@ -70,16 +70,7 @@ export class ShuffledBatches {
    */
   forEachBatch(epoch: number, step: (batch: number, n: number, random: Random) => void): void {
     const { x, y, rowWeights } = this.rows;
-    const random = this.random(epoch);
-    const order = new Int32Array(x.rows);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    random.shuffle(order);
-    for (let batch = 0; batch < this.batchesPerEpoch; batch++) {
-      const start = this.even ? Math.floor((batch * x.rows) / this.batchesPerEpoch) : batch * this.batchSize;
-      const end = this.even
-        ? Math.floor(((batch + 1) * x.rows) / this.batchesPerEpoch)
-        : Math.min(start + this.batchSize, x.rows);
-      const n = end - start;
+    this.forEachRange(epoch, (batch, start, n, order, random) => {
       for (let i = 0; i < n; i++) {
         const row = order[start + i];
         this.x.set(x.data.subarray(row * x.cols, (row + 1) * x.cols), i * x.cols);
@@ -87,6 +78,29 @@ export class ShuffledBatches {
         if (this.weights && rowWeights) this.weights[i] = rowWeights[row];
       }
       step(batch, n, random);
+    });
+  }
+
+  /**
+   * The same batches without copying their rows: calls `step` with each batch's index, its rows as the
+   * range `order[start .. start + n)` of the epoch's row order, and the epoch's generator (after the
+   * shuffle), for steps that keep the training rows themselves (the FCNN's step kernel).
+   */
+  forEachRange(
+    epoch: number,
+    step: (batch: number, start: number, n: number, order: Int32Array, random: Random) => void,
+  ): void {
+    const rows = this.rows.x.rows;
+    const random = this.random(epoch);
+    const order = new Int32Array(rows);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    random.shuffle(order);
+    for (let batch = 0; batch < this.batchesPerEpoch; batch++) {
+      const start = this.even ? Math.floor((batch * rows) / this.batchesPerEpoch) : batch * this.batchSize;
+      const end = this.even
+        ? Math.floor(((batch + 1) * rows) / this.batchesPerEpoch)
+        : Math.min(start + this.batchSize, rows);
+      step(batch, start, end - start, order, random);
     }
   }
 }

@@ -3,7 +3,7 @@ import { IotIdsError } from '../../errors.js';
 import type { Random } from '../../util/random.js';
 import type { FcnnParameters } from './parameters.js';
 import { transposed } from '../transpose.js';
-import { focalTerms } from './focal-loss.js';
+import { softmaxCrossEntropy } from './softmax-loss.js';
 
 /** BatchNorm conventions of the network (fixed, documented on FcnnClassifier). */
 export const BATCH_NORM_MOMENTUM = 0.9;
@@ -106,7 +106,19 @@ export class TrainingStep {
     top.setRows(this.activations[blocks.length - 1], n);
     const logits = this.logits.subarray(0, n * output.units);
     top.forward(output.kernel, logits, output.bias);
-    const result = this.softmaxCrossEntropy(logits, labels, weights, n);
+    const result = softmaxCrossEntropy(
+      {
+        logits,
+        gradient: this.logitGradient,
+        biasGradient: this.gradients[this.gradients.length - 1],
+        pitch: output.units,
+      },
+      labels,
+      weights,
+      n,
+      output.units,
+      this.focalGamma,
+    );
 
     // Backward: weight gradients in the sparse-rows kernel (xᵀ · dz over the non-zero inputs); the input
     // gradients dh = dz · Wᵀ (dense) in the engine's matmul, one tidy per step releasing its tensors.
@@ -194,57 +206,6 @@ export class TrainingStep {
       c3[j] = -scale * (sumDy[j] / n - meanDyXhat * mean[j] * inverseStd[j]);
     }
     kernel.gradient(c1, c2, c3, dh, null);
-  }
-
-  /**
-   * Softmax cross-entropy (or its focal form, `focalGamma` > 0) on `[n, k]` logits; writes dlogits both ways
-   * and the output bias gradient.
-   */
-  private softmaxCrossEntropy(
-    logits: Float32Array,
-    labels: Int32Array,
-    weights: Float32Array | null,
-    n: number,
-  ): BatchResult {
-    const k = this.params.output.units;
-    const gradient = this.logitGradient;
-    const biasGradient = this.gradients[this.gradients.length - 1];
-    biasGradient.fill(0);
-    let lossSum = 0;
-    let correct = 0;
-    for (let i = 0; i < n; i++) {
-      const row = i * k;
-      const label = labels[i];
-      if (!(label >= 0 && label < k))
-        throw new IotIdsError(`fcnn: label ${label} of batch row ${i} is outside [0, ${k})`);
-      let max = logits[row];
-      let best = 0;
-      for (let c = 1; c < k; c++) {
-        if (logits[row + c] > max) {
-          max = logits[row + c];
-          best = c;
-        }
-      }
-      if (best === label) correct++;
-      let total = 0;
-      for (let c = 0; c < k; c++) {
-        const e = Math.exp(logits[row + c] - max);
-        gradient[row + c] = e;
-        total += e;
-      }
-      const weight = weights === null ? 1 : weights[i];
-      const logP = logits[row + label] - max - Math.log(total);
-      // 1 − p as the other classes' share, exact where p itself rounds to 1.
-      const focal = focalTerms((total - gradient[row + label]) / total, logP, this.focalGamma);
-      lossSum += weight * focal.loss;
-      const scale = (weight * focal.scale) / n;
-      for (let c = 0; c < k; c++) {
-        const g = (gradient[row + c] / total - (c === label ? 1 : 0)) * scale;
-        gradient[row + c] = g;
-        biasGradient[c] += g;
-      }
-    }
-    return { lossSum, correct };
   }
 
   /** Grows the scratch buffers to hold `n` rows (they are reused across batches). */
