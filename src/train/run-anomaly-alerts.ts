@@ -84,7 +84,7 @@ export async function runAnomalyAlerts(
           if (await exists(dir)) await rm(dir, { recursive: true, force: true });
           progress.note(`${label}: selection on leave-attack-type-out validation, autoencoder, final`);
           context ??= await prepareZeroDaySelected({
-            workDir: dir,
+            workDir: options.out,
             dataset: datasetName,
             dataDir: options.dataDir,
             rates: route.rates,
