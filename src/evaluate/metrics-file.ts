@@ -47,6 +47,44 @@ export interface MetricsFile {
   };
   /** Heavy-tailed count columns went through log1p before min-max. */
   log1p?: boolean;
+  /**
+   * Present on the figures of a classifier combined with the zero-day autoencoder (compare's
+   * `anomalyAlerts`): how the anomaly threshold was chosen, on validation rows only. `splits` then hold the
+   * combined verdicts (ROC-AUC null: no single score stands behind them).
+   */
+  anomalyAlerts?: AnomalyAlertsRecord;
+}
+
+/** How a combined run's anomaly threshold was chosen (see MetricsFile.anomalyAlerts). */
+export interface AnomalyAlertsRecord {
+  /** The classifier's model kind (`fcnn`); the run's `model` is the combination's name. */
+  classifier: string;
+  thresholdFrom: 'lato-validation';
+  /** What the rate was chosen by: validation `binary-accuracy` or (multi-class) `accuracy`. */
+  criterion: string;
+  /** The chosen share of validation normal rows above the threshold. */
+  chosenRate: number;
+  /** The reconstruction error above which a row is anomalous. */
+  threshold: number;
+  /** Every candidate on the validation rows (held-out attack types + validation normal rows). */
+  candidates: Array<{
+    rate: number;
+    threshold: number;
+    binaryAccuracy: number;
+    falseAlarmRate: number;
+    attackRecall: number;
+    accuracy: number;
+    macroF1: number;
+  }>;
+  /** Validation attack rows of types the selection classifier never trained on. */
+  validationHeldOutAttackRows: number;
+  validationNormalRows: number;
+  autoencoder: { trainRows: number; epochs: number; seconds: number };
+  /** Run folders of the selection classifier (validation only; the autoencoder is in its model/zero-day) and of the final one. */
+  selectionRun: string;
+  finalRun: string;
+  /** Share of each test split's normal rows flagged (classifier attack verdict or anomaly alert). */
+  falseAlarmRate: Record<string, number>;
 }
 
 export function describeProtocol(

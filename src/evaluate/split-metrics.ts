@@ -32,19 +32,22 @@ export interface SplitMetrics {
 
 /**
  * All metrics of one split from true labels, predicted labels and the rows × classes score matrix the
- * predictions came from.
+ * predictions came from. `scores` null: verdicts with no one score behind them (a classifier combined with
+ * anomaly alerts), whose ROC-AUC is undefined and stored as null.
  */
 export function computeSplitMetrics(
   classes: readonly string[],
   yTrue: Int32Array,
   yPred: Int32Array,
-  scores: Matrix,
+  scores: Matrix | null,
   predictRowsPerSecond: number,
 ): SplitMetrics {
   checkShapes(classes, yTrue, yPred, scores);
   const matrix = confusionMatrix(yTrue, yPred, classes.length);
   const stats = perClassStats(matrix);
-  const auc = rocAucOneVsRest(yTrue, scores);
+  const auc = scores
+    ? rocAucOneVsRest(yTrue, scores)
+    : { macro: null, perClass: classes.map((): number | null => null) };
   // fromEntries defines own properties, so a class named like an Object.prototype key stays plain data.
   const byClass = <T>(value: (c: number) => T): Record<string, T> =>
     Object.fromEntries(classes.map((name, c) => [name, value(c)]));
@@ -61,17 +64,22 @@ export function computeSplitMetrics(
   };
 }
 
-function checkShapes(classes: readonly string[], yTrue: Int32Array, yPred: Int32Array, scores: Matrix): void {
+function checkShapes(
+  classes: readonly string[],
+  yTrue: Int32Array,
+  yPred: Int32Array,
+  scores: Matrix | null,
+): void {
   if (classes.length === 0) throw new IotIdsError('split metrics need at least one class');
   if (new Set(classes).size !== classes.length) {
     throw new IotIdsError(`class names must be distinct, got ${JSON.stringify(classes)}`);
   }
-  if (yPred.length !== yTrue.length || scores.rows !== yTrue.length) {
+  if (yPred.length !== yTrue.length || (scores && scores.rows !== yTrue.length)) {
     throw new IotIdsError(
-      `split metrics need one row each: yTrue ${yTrue.length}, yPred ${yPred.length}, scores ${scores.rows}`,
+      `split metrics need one row each: yTrue ${yTrue.length}, yPred ${yPred.length}, scores ${scores?.rows}`,
     );
   }
-  if (scores.cols !== classes.length) {
+  if (scores && scores.cols !== classes.length) {
     throw new IotIdsError(`score matrix has ${scores.cols} columns for ${classes.length} classes`);
   }
 }

@@ -75,4 +75,37 @@ describe('summariseRuns', () => {
     expect(file.cells).toEqual(summariseRuns(runs));
     expect(JSON.parse(JSON.stringify(file))).toEqual(file);
   });
+
+  it('gives a classifier + anomaly alerts cell its chosen rates and false alarms, and refuses mixed criteria', () => {
+    const record = (rate: number, falseAlarm: number, criterion = 'accuracy') => ({
+      classifier: 'fcnn',
+      thresholdFrom: 'lato-validation' as const,
+      criterion,
+      chosenRate: rate,
+      threshold: 0.5,
+      candidates: [],
+      validationHeldOutAttackRows: 10,
+      validationNormalRows: 10,
+      autoencoder: { trainRows: 1, epochs: 1, seconds: 1 },
+      selectionRun: 'runs/x/selection',
+      finalRun: 'runs/y',
+      falseAlarmRate: { 'KDDTest+': falseAlarm, 'KDDTest-21': falseAlarm * 2 },
+    });
+    const combined = syntheticResultsRuns(['fcnn+anomaly-alerts'], [1, 2], {
+      splits: { 'KDDTest+': [300, 200, 20], 'KDDTest-21': [100, 100, 10] },
+    });
+    combined[0].metrics.anomalyAlerts = record(0.01, 0.08);
+    combined[1].metrics.anomalyAlerts = record(0.02, 0.1);
+    const [test, test21] = summariseRuns(combined);
+    expect(test.anomalyAlerts?.chosenRates).toEqual([0.01, 0.02]);
+    expect(test.anomalyAlerts?.criterion).toBe('accuracy');
+    expect(test.anomalyAlerts?.falseAlarmRate.mean).toBeCloseTo(0.09, 12);
+    expect(test21.anomalyAlerts?.falseAlarmRate.mean).toBeCloseTo(0.18, 12);
+    expect(summariseRuns(runs)[0].anomalyAlerts).toBeUndefined();
+
+    combined[1].metrics.anomalyAlerts = record(0.02, 0.1, 'binary-accuracy');
+    expect(() => summariseRuns(combined)).toThrow(/mix anomaly-alert criteria \(accuracy, binary-accuracy\)/);
+    combined[1].metrics.anomalyAlerts = undefined;
+    expect(() => summariseRuns(combined)).toThrow(/mix anomaly-alert criteria \(accuracy, none\)/);
+  });
 });

@@ -64,6 +64,18 @@ export interface ResultsCell {
   classes: string[];
   metrics: Record<CellMetric, Summary>;
   perClass: Record<string, Record<PerClassMetric, Summary>>;
+  /** A classifier + anomaly alerts cell (compare's `anomalyAlerts`): how its thresholds were chosen. */
+  anomalyAlerts?: CellAnomalyAlerts;
+}
+
+/** The anomaly threshold of each seed of a classifier + anomaly alerts cell, and its price. */
+export interface CellAnomalyAlerts {
+  /** What validation chose the rate by (`binary-accuracy`, `accuracy`). */
+  criterion: string;
+  /** The rate each seed's validation chose, in seed order. */
+  chosenRates: number[];
+  /** Share of the split's normal rows flagged (classifier attack verdict or alert), over seeds. */
+  falseAlarmRate: Summary;
 }
 
 /** `results.json` of `iot-ids compare` (camelCase; add fields, never rename). */
@@ -156,8 +168,31 @@ export function summariseRuns(runs: readonly ResultsRun[]): ResultsCell[] {
       classes,
       metrics,
       perClass,
+      ...cellAnomalyAlerts(members, key.split),
     };
   });
+}
+
+/** The cell's `anomalyAlerts` when its runs are classifier + anomaly alerts runs (all of them must be). */
+function cellAnomalyAlerts(
+  members: ReadonlyArray<{ run: ResultsRun }>,
+  split: string,
+): { anomalyAlerts?: CellAnomalyAlerts } {
+  const records = members.map((m) => m.run.metrics.anomalyAlerts);
+  if (records.every((r) => r === undefined)) return {};
+  const criteria = [...new Set(records.map((r) => r?.criterion ?? 'none'))];
+  if (records.some((r) => r === undefined) || criteria.length > 1) {
+    throw new IotIdsError(
+      `runs ${members.map((m) => m.run.id).join(', ')} mix anomaly-alert criteria (${criteria.join(', ')}) in one cell`,
+    );
+  }
+  return {
+    anomalyAlerts: {
+      criterion: criteria[0],
+      chosenRates: records.map((r) => r?.chosenRate ?? Number.NaN),
+      falseAlarmRate: summarise(records.map((r) => r?.falseAlarmRate[split])),
+    },
+  };
 }
 
 /** Summary of the defined (finite, non-null) values among `values`. */

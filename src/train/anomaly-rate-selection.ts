@@ -43,7 +43,7 @@ export function combinedFigures(input: {
       `${yTrue.length} labels, ${scores.rows} score rows and ${errors.length} reconstruction errors: they must match`,
     );
   }
-  const predicted = routeAnomaliesToNearestAttack(scores, anomalousMask(errors, threshold), normalIndex);
+  const predicted = combinedPredictions({ scores, errors, threshold, normalIndex });
   let normal = 0;
   let flaggedNormal = 0;
   let attack = 0;
@@ -68,6 +68,20 @@ export function combinedFigures(input: {
     macroF1: averaged(stats, 'f1').macro,
     recall: stats.map((s) => s.recall),
   };
+}
+
+/**
+ * The multi-class verdicts of the classifier + anomaly alerts at `threshold`: the classifier's arg-max,
+ * except that a row it calls normal while the autoencoder alerts gets its most probable attack class.
+ */
+export function combinedPredictions(input: {
+  scores: Matrix;
+  errors: Float32Array;
+  threshold: number;
+  normalIndex: number;
+}): Int32Array {
+  const { scores, errors, threshold, normalIndex } = input;
+  return routeAnomaliesToNearestAttack(scores, anomalousMask(errors, threshold), normalIndex);
 }
 
 /** One candidate rate on the validation rows. */

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { parseExperimentConfig } from './experiment-config.js';
 import { parseRunOptions } from './run-options.js';
 
-/** The JSON examples of docs/configuration.md, in order: a run config, an experiment, experiments/quick.json. */
+/**
+ * The JSON examples of docs/configuration.md, in order: a run config, an experiment, experiments/quick.json,
+ * experiments/honest-best.json.
+ */
 async function examples(): Promise<unknown[]> {
   const text = await readFile(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
   return [...text.matchAll(/```json\n([^]*?)```/g)].map((m) => JSON.parse(m[1]) as unknown);
@@ -29,5 +32,17 @@ describe('docs/configuration.md', () => {
     ) as unknown;
     expect(quick).toEqual(file);
     expect(parseExperimentConfig(quick, 'docs').name).toBe('quick');
+  });
+
+  it('shows experiments/honest-best.json, with its anomalyAlerts block, as it is', async () => {
+    const [, , , honestBest] = await examples();
+    const file = JSON.parse(
+      await readFile(new URL('../../experiments/honest-best.json', import.meta.url), 'utf8'),
+    ) as unknown;
+    expect(honestBest).toEqual(file);
+    expect(parseExperimentConfig(honestBest, 'docs').anomalyAlerts?.criteria).toEqual({
+      binary: 'binary-accuracy',
+      '5class': 'accuracy',
+    });
   });
 });

@@ -68,4 +68,72 @@ describe('experiment config', () => {
       /field "validationFraction"/,
     );
   });
+
+  describe('anomalyAlerts', () => {
+    const route = {
+      thresholdFrom: 'lato-validation',
+      rates: [0.01, 0.02, 0.05, 0.1],
+      criteria: { binary: 'binary-accuracy', '5class': 'accuracy' },
+    };
+    const withRoute = (block: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      parseExperimentConfig({ ...valid, ...extra, anomalyAlerts: { ...route, ...block } }, 'x.json');
+
+    it('takes candidate rates, a criterion per task and autoencoder options', () => {
+      const config = withRoute({ autoencoder: { epochs: 20, hiddenUnits: [16, 4] } });
+      expect(config.anomalyAlerts).toEqual({ ...route, autoencoder: { epochs: 20, hiddenUnits: [16, 4] } });
+      expect(withRoute({ criteria: { '5class': 'binary-accuracy' } }).anomalyAlerts?.criteria).toEqual({
+        '5class': 'binary-accuracy',
+      });
+    });
+
+    it('names a bad rate, criterion, task, source or autoencoder option', () => {
+      expect(() => withRoute({ rates: [0.01, 1] })).toThrow(
+        /field "anomalyAlerts\.rates\[1\]".*must be < 1, got 1/,
+      );
+      expect(() => withRoute({ rates: [0, 0.1] })).toThrow(/field "anomalyAlerts\.rates\[0\]".*must be > 0/);
+      expect(() => withRoute({ rates: [5, 10] })).toThrow(
+        /field "anomalyAlerts\.rates\[0\]".*must be < 1, got 5/,
+      );
+      expect(() => withRoute({ rates: [] })).toThrow(/field "anomalyAlerts\.rates".*at least 1 item/);
+      expect(() => withRoute({ rates: [0.1, 0.1] })).toThrow(
+        /field "anomalyAlerts\.rates".*must not repeat a rate/,
+      );
+      expect(() => withRoute({ criteria: { binary: 'f1' } })).toThrow(
+        /field "anomalyAlerts\.criteria\.binary".*"binary-accuracy"/,
+      );
+      expect(() => withRoute({ criteria: { 'ddos-u2r-normal': 'accuracy' } })).toThrow(
+        /field "anomalyAlerts\.criteria\.ddos-u2r-normal".*not a known field/,
+      );
+      expect(() => withRoute({ criteria: {} })).toThrow(/field "anomalyAlerts\.criteria".*at least one task/);
+      expect(() => withRoute({ thresholdFrom: 'fixed' })).toThrow(
+        /field "anomalyAlerts\.thresholdFrom".*must be "lato-validation".*bench\/zero-day\.ts/,
+      );
+      expect(() => withRoute({ autoencoder: { epochs: 0 } })).toThrow(
+        /field "anomalyAlerts\.autoencoder\.epochs"/,
+      );
+      expect(() => withRoute({ autoencoder: { seed: 3 } })).toThrow(
+        /field "anomalyAlerts\.autoencoder\.seed".*not a known field/,
+      );
+    });
+
+    it('refuses a block with a missing field or one the rest of the config cannot run', () => {
+      const { rates: _rates, ...noRates } = route;
+      expect(() => parseExperimentConfig({ ...valid, anomalyAlerts: noRates }, 'x.json')).toThrow(
+        /field "anomalyAlerts\.rates".*is missing/,
+      );
+      const { criteria: _criteria, ...noCriteria } = route;
+      expect(() => parseExperimentConfig({ ...valid, anomalyAlerts: noCriteria }, 'x.json')).toThrow(
+        /field "anomalyAlerts\.criteria".*is missing/,
+      );
+      expect(() => withRoute({}, { grid: { ...valid.grid, protocol: ['random-split'] } })).toThrow(
+        /field "grid\.protocol": anomalyAlerts: the route runs under the official protocol/,
+      );
+      expect(() => withRoute({}, { dedup: true })).toThrow(
+        /field "dedup": anomalyAlerts: cannot be combined with dedup/,
+      );
+      expect(() => withRoute({}, { grid: { ...valid.grid, dataset: ['mine.json'] } })).toThrow(
+        /field "grid\.dataset": anomalyAlerts: needs a built-in dataset/,
+      );
+    });
+  });
 });

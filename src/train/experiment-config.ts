@@ -8,6 +8,11 @@ import { modelDescriptor, modelKinds } from '../models/registry.js';
 import { fieldProblems, formatPath } from '../util/describe-issue.js';
 import { VALIDATION_SCHEMES, type ValidationScheme } from './validation-schemes.js';
 import { TIME_SPLIT_BY, type TimeSplitBy } from '../preprocess/time-split.js';
+import {
+  anomalyAlertsSchema,
+  checkAnomalyAlerts,
+  type AnomalyAlertsConfig,
+} from './anomaly-alerts-config.js';
 
 /**
  * `iot-ids compare --config experiments/<name>.json`: a grid of datasets × models × tasks × protocols, each
@@ -33,6 +38,11 @@ export interface ExperimentConfig {
   testFraction?: number;
   /** time-split: cut by rows or at the mark of the elapsed time (`--time-split-by`). Default rows. */
   timeSplitBy?: TimeSplitBy;
+  /**
+   * Each model of the grid also runs with the zero-day autoencoder beside it, the anomaly threshold chosen
+   * per seed on leave-attack-type-out validation (train/anomaly-alerts-config.ts). Default: not run.
+   */
+  anomalyAlerts?: AnomalyAlertsConfig;
 }
 
 /** One cell of the grid for one seed. */
@@ -70,6 +80,7 @@ function configSchema() {
       validationFraction: z.number().gt(0).lt(1).optional(),
       testFraction: z.number().gt(0).lt(0.9).optional(),
       timeSplitBy: z.enum(TIME_SPLIT_BY).optional(),
+      anomalyAlerts: anomalyAlertsSchema.optional(),
     })
     .strict();
 }
@@ -83,8 +94,9 @@ export function parseExperimentConfig(raw: unknown, source: string): ExperimentC
   return checkOptions(parseJsonValue(raw, configSchema(), 'experiment config', source), source);
 }
 
-/** Options must name a model of the grid and be valid for it. */
+/** Options must name a model of the grid and be valid for it; anomalyAlerts must fit the grid. */
 function checkOptions(config: ExperimentConfig, source: string): ExperimentConfig {
+  if (config.anomalyAlerts) checkAnomalyAlerts(config, source);
   for (const [model, options] of Object.entries(config.options)) {
     if (!config.grid.model.includes(model)) {
       throw new IotIdsError(`options given for model "${model}", which is not in grid.model`, {

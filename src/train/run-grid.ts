@@ -6,6 +6,7 @@ import type { MetricsFile } from '../evaluate/metrics-file.js';
 import { exists } from '../util/atomic-dir.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
 import { expandGrid, type ExperimentConfig, type GridRun } from './experiment-config.js';
+import { runAnomalyAlerts } from './run-anomaly-alerts.js';
 import { runTraining } from './run-training.js';
 
 export interface GridOutcome {
@@ -17,7 +18,8 @@ export interface GridOutcome {
 }
 
 /**
- * Runs every grid cell × seed into `<out>/runs/<id>`. A run counts as finished when its metrics.json exists
+ * Runs every grid cell × seed into `<out>/runs/<id>`, then the config's `anomalyAlerts` route, if any
+ * (train/run-anomaly-alerts.ts). A run counts as finished when its metrics.json exists
  * (it is written last, atomically); anything else in its folder is the remains of an interrupted run and is
  * redone from scratch.
  */
@@ -76,6 +78,8 @@ export async function runGrid(
     );
     outcomes.push({ run, dir, metrics, reused: false });
   }
+  // After the grid: its official 5class runs are the route's final classifiers.
+  outcomes.push(...(await runAnomalyAlerts(config, { ...options, gridOutcomes: [...outcomes] })));
   return { outcomes, skipped, trainingSeconds: (performance.now() - started) / 1000 };
 }
 

@@ -4,7 +4,7 @@ import type { ResultsCell, ResultsRun, Summary } from '../results-file.js';
 import { decimal, difference, interval, meanStd, percent } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { claimedCell, groupBySource, sourceRow } from './run-tables.js';
-import { num, table, type CellInput } from './table.js';
+import { num, table, type CellInput, type TableRow } from './table.js';
 
 /** One row per model: mean ± sample std over seeds, with Student-t 95 % intervals for accuracy and macro F1. */
 export function cellSummaryTable(id: string, cells: readonly ResultsCell[], context: ChartContext): SafeHtml {
@@ -83,7 +83,7 @@ export function compareClaimsTable(
   context: ChartContext,
 ): SafeHtml {
   const columns = 2 + cells.length;
-  const rows = groupBySource(claims).flatMap(([source, group]) => [
+  const claimRows = groupBySource(claims).flatMap(([source, group]) => [
     sourceRow(source, group[0].setting, columns),
     ...group.map((claim): CellInput[] => {
       const style = claim.metric === 'accuracy' ? 'percent' : 'decimal';
@@ -104,6 +104,7 @@ export function compareClaimsTable(
       ];
     }),
   ]);
+  const rows = [...claimRows, ...anomalyAlertsRows(cells, columns)];
   const seeds = [...new Set(cells.flatMap((c) => c.seeds))];
   return table({
     id,
@@ -117,6 +118,59 @@ export function compareClaimsTable(
     ],
     rows,
   });
+}
+
+/**
+ * Below the claims, when a column is classifier + anomaly alerts: what each column's figures cost (false
+ * alarms on the split's normal rows; for a plain classifier, 1 − its normal recall) and the anomaly rate
+ * each seed's validation chose, so the figure beside a claim never hides its price or its choice. None
+ * without such columns.
+ */
+function anomalyAlertsRows(cells: readonly ResultsCell[], columns: number): Array<TableRow | CellInput[]> {
+  if (!cells.some((c) => c.anomalyAlerts)) return [];
+  const notApplicable = (): CellInput => num('–');
+  return [
+    {
+      kind: 'group',
+      cells: [
+        {
+          value:
+            'Classifier + anomaly alerts: threshold chosen per seed on leave-attack-type-out validation rows of the training file',
+          colspan: columns,
+        },
+      ],
+    },
+    [
+      'false alarms (share of normal rows flagged)',
+      claimedCell(null),
+      ...cells.map((c) => {
+        const alone = c.perClass.normal?.recall;
+        if (c.anomalyAlerts) return num(meanStd(c.anomalyAlerts.falseAlarmRate, 'percent'));
+        return alone ? num(meanStd(complement(alone), 'percent')) : notApplicable();
+      }),
+    ],
+    [
+      'anomaly rate chosen per seed',
+      num('–'),
+      ...cells.map((c) =>
+        c.anomalyAlerts
+          ? num(
+              `${c.anomalyAlerts.chosenRates.map((r) => +(r * 100).toFixed(2)).join(', ')} % (by validation ${c.anomalyAlerts.criterion})`,
+            )
+          : notApplicable(),
+      ),
+    ],
+  ];
+}
+
+/** 1 − x of a summary over seeds (the false-alarm share from normal recall): same spread, mirrored. */
+function complement(s: Summary): Summary {
+  return {
+    n: s.n,
+    mean: s.mean === null ? null : 1 - s.mean,
+    std: s.std,
+    ci95: s.ci95 && { low: 1 - s.ci95.high, high: 1 - s.ci95.low },
+  };
 }
 
 function claimSummary(claim: PaperClaim, cell: ResultsCell): Summary {
