@@ -68,7 +68,7 @@ export class DenseNetworkKernel {
 
     const strides = layers.map((l) => Math.ceil(l.units / 4) * 4);
     // A list of non-zero inputs: one slot per input or unit of the widest layer, and 4 more (the kernel
-    // stores four lanes at a time).
+    // stores four lanes at a time). The kernel takes rows two at a time, each with two lists used in turn.
     this.listSize = Math.max(...layers.map((l) => Math.max(l.inputs, strides[layers.indexOf(l)]))) + 4;
     const { take, end } = bufferLayout(this.exports.scratch_base());
     const layersAt = take(layers.length * LAYER_INTS * 4);
@@ -76,11 +76,12 @@ export class DenseNetworkKernel {
       weights: take(l.inputs * strides[i] * FLOAT),
       bias: take(strides[i] * FLOAT),
     }));
-    const logits = take(strides[strides.length - 1] * FLOAT);
-    const idx = take(2 * this.listSize * 4);
-    const val = take(2 * this.listSize * FLOAT);
+    const logits = take(2 * strides[strides.length - 1] * FLOAT);
+    const idx = take(4 * this.listSize * 4);
+    const val = take(4 * this.listSize * FLOAT);
     const x = take(this.batchRows * this.inputs * FLOAT);
-    const out = take(this.batchRows * this.outputs * FLOAT);
+    // 4 floats of slack: the softmax stores whole vectors, past a row's end (the next row overwrites them).
+    const out = take((this.batchRows * this.outputs + 4) * FLOAT);
     const buffer = ensureWasmMemory(this.exports.memory, end());
     this.at = { layers: layersAt, logits, idx, val, x, out };
 
