@@ -160,6 +160,20 @@ describe('DenseNetworkKernel (wasm SIMD) against the tfjs path it replaced', () 
     }
   });
 
+  it('lists every non-zero input wherever it sits: word and group edges, the last column, -0', () => {
+    const random = new Random(17);
+    const layers = network(random, [130, 6, 3]);
+    const columns = [0, 15, 16, 63, 64, 79, 127, 128, 129];
+    const data = new Float32Array((columns.length + 1) * 130);
+    columns.forEach((k, r) => (data[r * 130 + k] = 0.75));
+    // The last row: -0 everywhere (a zero term), the value 1 in its last column only.
+    data.fill(-0, columns.length * 130);
+    data[data.length - 1] = 1;
+    const x = createMatrix(columns.length + 1, 130, data);
+    const kernel = new DenseNetworkKernel(layers, { softmax: false, batchRows: 4 });
+    expect(Array.from(kernel.predict(x).data)).toEqual(Array.from(float32Logits(layers, x).data));
+  });
+
   it('softmax holds for logits far apart (no overflow, no NaN)', () => {
     // One layer, identity-like weights: the logits are the inputs.
     const layer: DenseLayer = {

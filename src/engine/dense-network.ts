@@ -79,7 +79,8 @@ export class DenseNetworkKernel {
     const logits = take(2 * strides[strides.length - 1] * FLOAT);
     const idx = take(4 * this.listSize * 4);
     const val = take(4 * this.listSize * FLOAT);
-    const x = take(this.batchRows * this.inputs * FLOAT);
+    // 16 floats of slack: the kernel tests inputs for zero 16 at a time, reading past the last row.
+    const x = take((this.batchRows * this.inputs + 16) * FLOAT);
     // 4 floats of slack: the softmax stores whole vectors, past a row's end (the next row overwrites them).
     const out = take((this.batchRows * this.outputs + 4) * FLOAT);
     const buffer = ensureWasmMemory(this.exports.memory, end());
