@@ -295,39 +295,46 @@ async function scoreCases(shared: SharedData): Promise<BenchCase[]> {
   const { train } = await shared.nsl();
   const classes = train.classes.length;
   const data = shared.file('nsl-train', train.x, train.y);
-  return [[64, 32], fcnnDefaults.hiddenUnits].map((hiddenUnits) => {
-    const widths = [train.x.cols, ...hiddenUnits, classes];
-    let network: FoldedNetwork | null = null;
-    const command = (engine: string) => () => ({
-      task: 'score',
-      key: `${engine}-${hiddenUnits.join('-')}`,
-      engine,
-      hiddenUnits,
-      classes,
-      batchSize: PREDICT_BATCH_SIZE,
-      data,
-    });
-    return {
-      bench: 'score',
-      name: `FCNN ${widths.join('-')} scoring ${train.x.rows} rows, batch ${PREDICT_BATCH_SIZE}`,
-      metrics: ['score'],
-      flops: { score: denseForwardFlops(train.x.rows, widthsToLayers(widths)) },
-      warmup: true,
-      iotIds: () => {
-        network ??= new FoldedNetwork(
-          FcnnParameters.initial(train.x.cols, hiddenUnits, classes, new Random(1)),
-        );
-        const cpu = process.cpuUsage();
-        const start = performance.now();
-        network.predictProba(train.x);
-        return Promise.resolve({ timings: { score: sinceStart(start, cpu) } });
-      },
-      references: [
-        ...torchSides('PyTorch', command('torch')),
-        ...torchSides('numpy folded', command('numpy')),
-      ],
-    };
-  });
+  // Each network on one iot-ids thread (against PyTorch and numpy), then on two (FoldedNetwork's
+  // `threads: 2`: the calling thread and a helper; against numpy only).
+  return [1, 2].flatMap((threads) =>
+    [[64, 32], fcnnDefaults.hiddenUnits].map((hiddenUnits): BenchCase => {
+      const widths = [train.x.cols, ...hiddenUnits, classes];
+      let network: FoldedNetwork | null = null;
+      const command = (engine: string) => () => ({
+        task: 'score',
+        key: `${engine}-${hiddenUnits.join('-')}`,
+        engine,
+        hiddenUnits,
+        classes,
+        batchSize: PREDICT_BATCH_SIZE,
+        data,
+      });
+      return {
+        bench: 'score',
+        name:
+          `FCNN ${widths.join('-')} scoring ${train.x.rows} rows, batch ${PREDICT_BATCH_SIZE}` +
+          (threads === 2 ? ', iot-ids on 2 threads' : ''),
+        metrics: ['score'],
+        flops: { score: denseForwardFlops(train.x.rows, widthsToLayers(widths)) },
+        warmup: true,
+        iotIds: () => {
+          network ??= new FoldedNetwork(
+            FcnnParameters.initial(train.x.cols, hiddenUnits, classes, new Random(1)),
+            { threads: threads === 2 ? 2 : 1 },
+          );
+          const cpu = process.cpuUsage();
+          const start = performance.now();
+          network.predictProba(train.x);
+          return Promise.resolve({ timings: { score: sinceStart(start, cpu) } });
+        },
+        references: [
+          ...(threads === 1 ? torchSides('PyTorch', command('torch')) : []),
+          ...torchSides('numpy folded', command('numpy')),
+        ],
+      };
+    }),
+  );
 }
 
 /** 100 trees, 2 threads on both sides; round r uses seed r on both. Fit on KDDTrain+, predict KDDTest+. */

@@ -53,6 +53,44 @@ function float32Logits(layers: DenseLayer[], x: Matrix): Matrix {
   return createMatrix(x.rows, last.units, out);
 }
 
+const f32 = Math.fround;
+
+/** Rounds half-way cases to even, as f32x4.nearest does (Math.round rounds them up). */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** The kernel's exp of x ≤ 0 spelled out in float32: its range reduction, polynomial and 2^n scaling. */
+function float32Exp(x: number): number {
+  if (x < -87) return 0;
+  const n = roundHalfEven(f32(x * f32(Math.LOG2E)));
+  let r = f32(x - f32(n * f32(0.693359375)));
+  r = f32(r - f32(n * f32(-2.1219444e-4)));
+  let p = f32(1 / 5040);
+  for (const c of [1 / 720, 1 / 120, 1 / 24, 1 / 6, 0.5, 1, 1]) p = f32(f32(p * r) + f32(c));
+  return f32(p * 2 ** n);
+}
+
+/**
+ * The kernel's softmax spelled out in float32, per row: exp(l − max) by lanes of 4, each lane's sum
+ * in increasing j from 0, the four lane sums added (0 + 1) + (2 + 3), each value divided by the sum.
+ */
+function float32Softmax(logits: Matrix): Matrix {
+  const n = logits.cols;
+  const out = new Float32Array(logits.data.length);
+  for (let r = 0; r < logits.rows; r++) {
+    const row = logits.data.subarray(r * n, (r + 1) * n);
+    const max = row.reduce((m, v) => (v > m ? v : m), row[0]);
+    const e = Array.from(row, (v) => float32Exp(f32(v - max)));
+    const lanes = [0, 0, 0, 0];
+    e.forEach((v, j) => (lanes[j % 4] = f32(lanes[j % 4] + v)));
+    const sum = f32(f32(lanes[0] + lanes[1]) + f32(lanes[2] + lanes[3]));
+    e.forEach((v, j) => (out[r * n + j] = f32(v / sum)));
+  }
+  return createMatrix(logits.rows, n, out);
+}
+
 function maxDifference(a: Matrix, b: Matrix): number {
   expect([a.rows, a.cols]).toEqual([b.rows, b.cols]);
   let max = 0;
@@ -60,13 +98,16 @@ function maxDifference(a: Matrix, b: Matrix): number {
   return max;
 }
 
-// Widths cover chunks of 32, 16, 8 and 4 units, widths that are not multiples of 4, and one output unit.
+// Widths cover chunks of 32, 16, 8 and 4 units (one row, or two rows together below 32), widths that are
+// not multiples of 4, one output unit, and softmax over ≤ 4, ≤ 8 (two vectors) and more outputs.
 const SHAPES = [
   [122, 64, 32, 5],
   [122, 128, 64, 5],
   [13, 7, 3],
   [40, 70, 2],
   [9, 36, 1],
+  [30, 50, 20, 12],
+  [10, 9, 8],
 ];
 
 describe('DenseNetworkKernel (wasm SIMD) against the tfjs path it replaced', () => {
@@ -82,6 +123,20 @@ describe('DenseNetworkKernel (wasm SIMD) against the tfjs path it replaced', () 
       const x = rows(random, 37, widths[0], 0.3);
       const kernel = new DenseNetworkKernel(layers, { softmax: false, batchRows: 16 });
       expect(Array.from(kernel.predict(x).data)).toEqual(Array.from(float32Logits(layers, x).data));
+    },
+  );
+
+  it.each(SHAPES)(
+    'network %j: probabilities are the float32 softmax of those sums, bit for bit; 1, 2 and 37 rows',
+    (...widths) => {
+      const random = new Random(13);
+      const layers = network(random, widths);
+      const kernel = new DenseNetworkKernel(layers, { batchRows: 16 });
+      for (const count of [1, 2, 37]) {
+        const x = rows(random, count, widths[0], 0.3);
+        const expected = float32Softmax(float32Logits(layers, x));
+        expect(Array.from(kernel.predict(x).data)).toEqual(Array.from(expected.data));
+      }
     },
   );
 
@@ -103,6 +158,20 @@ describe('DenseNetworkKernel (wasm SIMD) against the tfjs path it replaced', () 
         expect(sum).toBeCloseTo(1, 5);
       }
     }
+  });
+
+  it('lists every non-zero input wherever it sits: word and group edges, the last column, -0', () => {
+    const random = new Random(17);
+    const layers = network(random, [130, 6, 3]);
+    const columns = [0, 15, 16, 63, 64, 79, 127, 128, 129];
+    const data = new Float32Array((columns.length + 1) * 130);
+    columns.forEach((k, r) => (data[r * 130 + k] = 0.75));
+    // The last row: -0 everywhere (a zero term), the value 1 in its last column only.
+    data.fill(-0, columns.length * 130);
+    data[data.length - 1] = 1;
+    const x = createMatrix(columns.length + 1, 130, data);
+    const kernel = new DenseNetworkKernel(layers, { softmax: false, batchRows: 4 });
+    expect(Array.from(kernel.predict(x).data)).toEqual(Array.from(float32Logits(layers, x).data));
   });
 
   it('softmax holds for logits far apart (no overflow, no NaN)', () => {

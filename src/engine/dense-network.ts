@@ -31,6 +31,9 @@ export interface DenseNetworkOptions {
   batchRows?: number;
 }
 
+/** The kernel's name for `instantiateWasm` / `compiledWasm` (a helper thread adopts the compiled module). */
+export const DENSE_NETWORK_KERNEL = 'dense-network';
+
 const LAYER_INTS = 6;
 const MAX_SOFTMAX_UNITS = 256;
 const FLOAT = 4;
@@ -64,11 +67,11 @@ export class DenseNetworkKernel {
         `DenseNetworkKernel: softmax over ${this.outputs} units (at most ${MAX_SOFTMAX_UNITS})`,
       );
     }
-    this.exports = instantiateWasm(wasmBase64, 'dense-network').exports as unknown as Exports;
+    this.exports = instantiateWasm(wasmBase64, DENSE_NETWORK_KERNEL).exports as unknown as Exports;
 
     const strides = layers.map((l) => Math.ceil(l.units / 4) * 4);
     // A list of non-zero inputs: one slot per input or unit of the widest layer, and 4 more (the kernel
-    // stores four lanes at a time).
+    // stores four lanes at a time). The kernel takes rows two at a time, each with two lists used in turn.
     this.listSize = Math.max(...layers.map((l) => Math.max(l.inputs, strides[layers.indexOf(l)]))) + 4;
     const { take, end } = bufferLayout(this.exports.scratch_base());
     const layersAt = take(layers.length * LAYER_INTS * 4);
@@ -76,11 +79,13 @@ export class DenseNetworkKernel {
       weights: take(l.inputs * strides[i] * FLOAT),
       bias: take(strides[i] * FLOAT),
     }));
-    const logits = take(strides[strides.length - 1] * FLOAT);
-    const idx = take(2 * this.listSize * 4);
-    const val = take(2 * this.listSize * FLOAT);
-    const x = take(this.batchRows * this.inputs * FLOAT);
-    const out = take(this.batchRows * this.outputs * FLOAT);
+    const logits = take(2 * strides[strides.length - 1] * FLOAT);
+    const idx = take(4 * this.listSize * 4);
+    const val = take(4 * this.listSize * FLOAT);
+    // 16 floats of slack: the kernel tests inputs for zero 16 at a time, reading past the last row.
+    const x = take((this.batchRows * this.inputs + 16) * FLOAT);
+    // 4 floats of slack: the softmax stores whole vectors, past a row's end (the next row overwrites them).
+    const out = take((this.batchRows * this.outputs + 4) * FLOAT);
     const buffer = ensureWasmMemory(this.exports.memory, end());
     this.at = { layers: layersAt, logits, idx, val, x, out };
 
@@ -107,19 +112,28 @@ export class DenseNetworkKernel {
       );
     }
     const result = new Float32Array(x.rows * this.outputs);
-    const { exports, at } = this;
-    for (let start = 0; start < x.rows; start += this.batchRows) {
-      const rows = Math.min(this.batchRows, x.rows - start);
+    this.predictRows(x.data, 0, x.rows, result);
+    return { rows: x.rows, cols: this.outputs, data: result };
+  }
+
+  /**
+   * Scores rows [start, start + rows) of `data` (row-major, `inputs` values a row) into the same rows of
+   * `out` (`outputs` values a row). Either array may live on a SharedArrayBuffer (the threaded scorer).
+   */
+  predictRows(data: Float32Array, start: number, rows: number, out: Float32Array): void {
+    const { exports, at, inputs, outputs } = this;
+    for (let first = start; first < start + rows; first += this.batchRows) {
+      const count = Math.min(this.batchRows, start + rows - first);
       // The memory never grows after construction, so its buffer stays the same one.
       const heap = exports.memory.buffer;
-      new Float32Array(heap, at.x, rows * this.inputs).set(
-        x.data.subarray(start * this.inputs, (start + rows) * this.inputs),
+      new Float32Array(heap, at.x, count * inputs).set(
+        data.subarray(first * inputs, (first + count) * inputs),
       );
       exports.forward_rows(
         at.layers,
         this.layerCount,
         at.x,
-        rows,
+        count,
         at.out,
         this.softmax ? 1 : 0,
         at.logits,
@@ -127,9 +141,8 @@ export class DenseNetworkKernel {
         at.val,
         this.listSize,
       );
-      result.set(new Float32Array(heap, at.out, rows * this.outputs), start * this.outputs);
+      out.set(new Float32Array(heap, at.out, count * outputs), first * outputs);
     }
-    return { rows: x.rows, cols: this.outputs, data: result };
   }
 }
 

@@ -24,6 +24,7 @@ export { miniBatches, predictInBatches } from './batches.js';
 export type { MiniBatch, MiniBatchOptions, BatchSource } from './batches.js';
 // Inference of small dense networks in a hand-written WebAssembly kernel, and the tfjs path it replaced.
 export { DenseNetworkKernel } from './dense-network.js';
+export { ThreadedDenseNetwork, THREADED_MIN_ROWS } from './dense-network-threads.js';
 export type { DenseLayer, DenseNetworkOptions } from './dense-network.js';
 export { denseNetworkReference } from './dense-network-reference.js';
 // A first layer's products over the non-zero entries of its (one-hot) input rows, for training.

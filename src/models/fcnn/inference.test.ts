@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { denseNetworkReference, initEngine } from '../../engine/index.js';
+import { denseNetworkReference, initEngine, THREADED_MIN_ROWS } from '../../engine/index.js';
 import { createMatrix, type Matrix } from '../../preprocess/matrix.js';
 import { Random } from '../../util/random.js';
 import { foldedLayers, FoldedNetwork } from './inference.js';
@@ -81,4 +81,22 @@ describe('FoldedNetwork (FCNN inference on the engine wasm kernel)', () => {
       expect(toExact).toBeLessThan(1e-5);
     },
   );
+
+  it('threads: 2 gives the one-thread probabilities bit for bit', () => {
+    const params = trainedLike(6, 30, [16, 8], 5);
+    const rows = THREADED_MIN_ROWS + 3;
+    const large = createMatrix(
+      rows,
+      30,
+      Float32Array.from({ length: rows * 30 }, () => (random.next() < 0.3 ? random.next() : 0)),
+    );
+    const two = new FoldedNetwork(params, { threads: 2 });
+    try {
+      expect(Array.from(two.predictProba(large).data)).toEqual(
+        Array.from(new FoldedNetwork(params).predictProba(large).data),
+      );
+    } finally {
+      two.dispose();
+    }
+  });
 });

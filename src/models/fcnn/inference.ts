@@ -1,4 +1,4 @@
-import { DenseNetworkKernel, type DenseLayer } from '../../engine/index.js';
+import { DenseNetworkKernel, ThreadedDenseNetwork, type DenseLayer } from '../../engine/index.js';
 import type { Matrix } from '../../preprocess/matrix.js';
 import type { FcnnParameters } from './parameters.js';
 import { BATCH_NORM_EPSILON } from './training-step.js';
@@ -48,10 +48,15 @@ export function foldedLayers(params: FcnnParameters): DenseLayer[] {
  * `denseNetworkReference`, which the tests compare against).
  */
 export class FoldedNetwork {
-  private readonly kernel: DenseNetworkKernel;
+  private readonly kernel: DenseNetworkKernel | ThreadedDenseNetwork;
 
-  constructor(params: FcnnParameters) {
-    this.kernel = new DenseNetworkKernel(foldedLayers(params));
+  /**
+   * `threads: 2` scores batches of THREADED_MIN_ROWS rows or more on the calling thread and a helper
+   * thread (ThreadedDenseNetwork; the same probabilities to the bit). Default 1.
+   */
+  constructor(params: FcnnParameters, options: { threads?: 1 | 2 } = {}) {
+    const layers = foldedLayers(params);
+    this.kernel = options.threads === 2 ? new ThreadedDenseNetwork(layers) : new DenseNetworkKernel(layers);
   }
 
   /** Class probabilities, rows × classes. */
@@ -59,6 +64,8 @@ export class FoldedNetwork {
     return this.kernel.predict(x);
   }
 
-  /** Nothing to release in the engine: the kernel's memory goes with the object. Kept for the callers' lifecycle. */
-  dispose(): void {}
+  /** Stops the helper thread of a two-thread network; otherwise the kernel's memory goes with the object. */
+  dispose(): void {
+    if (this.kernel instanceof ThreadedDenseNetwork) void this.kernel.close();
+  }
 }
