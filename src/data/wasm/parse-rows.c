@@ -1,0 +1,263 @@
+// Parses complete CSV lines straight from UTF-8 bytes into column-major batches: numbers, category codes,
+// each row's 53-bit key and line number. Built by scripts/build-wasm.sh; called from
+// src/data/wasm-row-parser.ts, which lays out the memory and copies the batches into the table.
+//
+// Only the common case is handled here: an ASCII line without quotes whose fields are plain decimals
+// (`-?digits[.digits]`, as src/data/fast-number.ts) and categories already in the dictionaries, with
+// exactly the schema's column count. Every other line (blank-looking, quoted, non-ASCII, a field that
+// needs trimming, an empty field, an unknown category, anything to reject) stops the parse, and the
+// caller hands that line to the TypeScript TableBuilder, the reference this kernel must agree with bit
+// for bit: same float32 values, same codes, same row keys (row-key.ts's two murmur-style streams).
+
+extern unsigned char __heap_base;
+
+// First free byte after the module's data and stack: the caller's buffers start here.
+int heap_base(void) { return (int)&__heap_base; }
+
+#define KIND_IGNORE 0
+#define KIND_NUMERIC 1
+#define KIND_CODE 2 // categorical or label: a dictionary code
+
+// Layout and schema, written by the caller as 32-bit words (pointers are byte offsets in this memory).
+typedef struct {
+  int n_columns;
+  int delimiter;             // one ASCII byte that cannot be part of a number, nor a quote or CR/LF
+  int suffix_len;            // the label's suffix (schema.labelSuffix) in bytes, 0 for none
+  unsigned char *suffix;
+  int label_column;          // the label column (its suffix is stripped before the lookup)
+  unsigned char *kinds;      // [n_columns]
+  int *slots;                // [n_columns]: numeric slot, or dictionary index for KIND_CODE
+  int *tables;               // per dictionary, table_slots entries of 4 ints: hash, code + 1 (0: free),
+                             // pointer, length
+  int table_slots;           // power of two
+  int *counts;               // per dictionary: entries stored
+  unsigned char *arena;      // bytes of the stored categories
+  int arena_cap;
+  int arena_used;
+  float *out_values;         // [n_numeric][batch]
+  int *out_codes;            // [n_dictionaries][batch]
+  double *out_keys;          // [batch]
+  unsigned *out_lines;       // [batch]
+  int batch;
+  int max_line_bytes; // longer lines go to the caller, which counts them in UTF-16 units
+  // Written by parse():
+  int status;         // 0: reached `end`; 1: stopped at a line for the caller; 2: batch full
+  int stop;           // where parsing stopped (start of the caller's line, or of the next line)
+  int stop_end;       // status 1: offset of that line's '\n'
+  int line;           // number of the line at `stop`
+} Config;
+
+static Config config_block;
+
+Config *config(void) { return &config_block; }
+
+static const double POWERS_OF_TEN[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+#define MAX_SAFE_INTEGER 9007199254740991ULL
+
+static inline unsigned rotl(unsigned x, int k) { return (x << k) | (x >> (32 - k)); }
+
+// RowKeyHasher.addWords: one word into each of the two streams.
+#define ADD_WORDS(wa, wb)                                                                                  \
+  do {                                                                                                     \
+    unsigned k_ = (wa) * 0xcc9e2d51u;                                                                      \
+    k_ = rotl(k_, 15) * 0x1b873593u;                                                                       \
+    a = rotl(a ^ k_, 13) * 5u + 0xe6546b64u;                                                               \
+    unsigned j_ = ((wb) ^ 0x27d4eb2fu) * 0x85ebca77u;                                                      \
+    j_ = rotl(j_, 13) * 0xc2b2ae3du;                                                                       \
+    b = rotl(b ^ j_, 17) * 9u + 0x165667b1u;                                                               \
+  } while (0)
+
+static inline unsigned final_mix(unsigned h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+
+static inline unsigned bytes_hash(const unsigned char *bytes, int len) {
+  unsigned h = 2166136261u;
+  for (int i = 0; i < len; i++) h = (h ^ bytes[i]) * 16777619u;
+  return h;
+}
+
+static inline int same_bytes(const unsigned char *x, const unsigned char *y, int len) {
+  for (int i = 0; i < len; i++)
+    if (x[i] != y[i]) return 0;
+  return 1;
+}
+
+// The code of `bytes` in dictionary `d`, or -1 when it is not stored.
+static inline int find_code(int d, const unsigned char *bytes, int len) {
+  const Config *c = &config_block;
+  const unsigned mask = (unsigned)c->table_slots - 1;
+  const int *table = c->tables + 4 * d * c->table_slots;
+  const unsigned h = bytes_hash(bytes, len);
+  for (unsigned i = h & mask;; i = (i + 1) & mask) {
+    const int *entry = table + 4 * i;
+    if (entry[1] == 0) return -1;
+    if ((unsigned)entry[0] == h && entry[3] == len && same_bytes((const unsigned char *)entry[2], bytes, len))
+      return entry[1] - 1;
+  }
+}
+
+// Stores category `bytes` with `code` in dictionary `d`; 0 when the table is half full or the arena is
+// full (lines with that value then keep going to the caller, which is slower but as correct).
+int dict_insert(int d, const unsigned char *bytes, int len, int code) {
+  Config *c = &config_block;
+  int *count = c->counts + d;
+  if (2 * (*count + 1) > c->table_slots || c->arena_used + len > c->arena_cap) return 0;
+  if (find_code(d, bytes, len) != -1) return 1;
+  const unsigned mask = (unsigned)c->table_slots - 1;
+  int *table = c->tables + 4 * d * c->table_slots;
+  const unsigned h = bytes_hash(bytes, len);
+  unsigned i = h & mask;
+  while (table[4 * i + 1] != 0) i = (i + 1) & mask;
+  unsigned char *stored = c->arena + c->arena_used;
+  for (int k = 0; k < len; k++) stored[k] = bytes[k];
+  table[4 * i] = (int)h;
+  table[4 * i + 1] = code + 1;
+  table[4 * i + 2] = (int)stored;
+  table[4 * i + 3] = len;
+  c->arena_used += len;
+  (*count)++;
+  return 1;
+}
+
+// One line starting at `pos` (not a blank one) into batch row `row`. Returns the offset of its '\n', or
+// -1 when the caller must take the line.
+static int parse_line(const unsigned char *in, int pos, int row) {
+  const Config *c = &config_block;
+  const unsigned char *kinds = c->kinds;
+  const int *slots = c->slots;
+  float *values = c->out_values;
+  int *codes = c->out_codes;
+  const unsigned char delimiter = (unsigned char)c->delimiter;
+  const int batch = c->batch;
+  const int last = c->n_columns - 1;
+  unsigned a = 0x9747b28cu, b = 0x2f3d1a57u;
+  const int line_start = pos;
+  int p = pos;
+  if (in[p] <= 0x20) return -1; // leading space or control byte: the TableBuilder decides
+  for (int j = 0;; j++) {
+    const int kind = kinds[j];
+    unsigned char ch;
+    if (kind == KIND_NUMERIC) {
+      int negative = 0;
+      if (in[p] == '-') {
+        negative = 1;
+        p++;
+      }
+      unsigned long long mantissa = 0;
+      int digits = 0, decimals = -1;
+      for (;; p++) {
+        ch = in[p];
+        const unsigned digit = (unsigned)ch - '0';
+        if (digit < 10) {
+          mantissa = mantissa * 10 + digit;
+          if (mantissa > MAX_SAFE_INTEGER) return -1;
+          digits++;
+          if (decimals >= 0) decimals++;
+        } else if (ch == '.' && decimals < 0) {
+          decimals = 0;
+        } else {
+          break;
+        }
+      }
+      if (digits == 0 || decimals > 22) return -1;
+      double value = (double)mantissa;
+      if (decimals > 0) value = value / POWERS_OF_TEN[decimals];
+      if (negative) value = -value;
+      values[slots[j] * batch + row] = (float)value;
+      // RowKeyHasher.addNumber: -0 hashes as 0.
+      union {
+        double d;
+        unsigned long long u;
+      } bits;
+      bits.d = value == 0 ? 0.0 : value;
+      const unsigned low = (unsigned)bits.u, high = (unsigned)(bits.u >> 32);
+      ADD_WORDS(low + high * 0x9e3779b1u, high + low * 0x7feb352eu);
+    } else {
+      const int start = p;
+      for (;; p++) {
+        ch = in[p];
+        if (ch == delimiter || ch == '\n') break;
+        if (ch >= 0x80 || ch == '"') return -1; // invalid UTF-8 checks and quoted fields: the TableBuilder
+      }
+      if (kind == KIND_CODE) {
+        int end = p;
+        if (ch == '\n' && end > start && in[end - 1] == '\r') end--;
+        // Empty, or with bytes String.trim() might remove: the TableBuilder.
+        if (end == start || in[start] <= 0x20 || in[end - 1] <= 0x20) return -1;
+        if (j == c->label_column && c->suffix_len > 0 && end - start >= c->suffix_len &&
+            same_bytes(in + end - c->suffix_len, c->suffix, c->suffix_len)) {
+          end -= c->suffix_len;
+          if (end == start) return -1;
+        }
+        const int code = find_code(slots[j], in + start, end - start);
+        if (code < 0) return -1;
+        codes[slots[j] * batch + row] = code;
+        for (int k = start; k < end; k++) ADD_WORDS(in[k], in[k]);
+        const unsigned length = (unsigned)(end - start) ^ 0x5bd1e995u;
+        ADD_WORDS(length, length);
+      }
+    }
+    // `p` is at the byte after the field: the delimiter, '\n', or "\r\n" ending the line.
+    ch = in[p];
+    if (ch == delimiter) {
+      if (j == last) return -1; // more fields than columns
+      p++;
+      continue;
+    }
+    if (ch == '\r' && in[p + 1] == '\n') p++;
+    if (in[p] != '\n' || j != last) return -1; // a stray byte, or fewer fields than columns
+    if (p - line_start > c->max_line_bytes) return -1;
+    c->out_keys[row] =
+        (double)(((unsigned long long)final_mix(a) << 21) | (final_mix(b ^ 0x85ebca6bu) >> 11));
+    return p;
+  }
+}
+
+// Parses the complete lines in input[pos, end) (input[end - 1] is '\n') into the batch, numbering them
+// from `line`. Returns the rows written; status, stop, stop_end and line say where and why it stopped.
+int parse(const unsigned char *in, int pos, int end, int line) {
+  Config *c = &config_block;
+  unsigned *lines = c->out_lines;
+  int rows = 0;
+  c->status = 0;
+  while (pos < end) {
+    const unsigned char first = in[pos];
+    if (first == '\n') { // blank lines are skipped, as TableBuilder.line does
+      pos++;
+      line++;
+      continue;
+    }
+    if (first == '\r' && in[pos + 1] == '\n') {
+      pos += 2;
+      line++;
+      continue;
+    }
+    if (rows == c->batch) {
+      c->status = 2;
+      break;
+    }
+    const int newline = parse_line(in, pos, rows);
+    if (newline < 0) {
+      int p = pos;
+      while (in[p] != '\n') p++;
+      c->status = 1;
+      c->stop_end = p;
+      break;
+    }
+    lines[rows++] = (unsigned)line;
+    line++;
+    pos = newline + 1;
+  }
+  c->stop = pos;
+  c->line = line;
+  return rows;
+}
