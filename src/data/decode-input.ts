@@ -1,6 +1,6 @@
-import { Readable, pipeline } from 'node:stream';
+import { Readable, pipeline, type TransformOptions } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 
 /** What the decoder learned about its input while streaming it. */
 export interface InputState {
@@ -82,7 +82,14 @@ async function* decompressIfGzip(
     }
   }
   const firstHeaderValid = head.length >= 4 && head[2] === 8 && (head[3] & 0xe0) === 0;
-  const gunzip = createGunzip(inflatedChunkBytes === undefined ? {} : { chunkSize: inflatedChunkBytes });
+  // With large output chunks, a read-ahead of four keeps zlib inflating on the thread pool while the caller
+  // parses (the default high-water mark would stop it after each chunk until the caller asks again).
+  // (zlib hands its options to the Transform it is, though @types/node's ZlibOptions does not say so.)
+  const options: ZlibOptions & TransformOptions =
+    inflatedChunkBytes === undefined
+      ? {}
+      : { chunkSize: inflatedChunkBytes, readableHighWaterMark: 4 * inflatedChunkBytes };
+  const gunzip = createGunzip(options);
   // Errors of either side surface through the gunzip iterator below; the callback has nothing left to do.
   pipeline(Readable.from(counted()), gunzip, () => {});
   try {

@@ -128,51 +128,74 @@ int dict_insert(int d, const unsigned char *bytes, int len, int code) {
   return 1;
 }
 
+// The schema and output pointers of one parse() call, in locals: stores through the output pointers could
+// otherwise alias config_block and make the compiler reload it for every field.
+typedef struct {
+  const unsigned char *kinds;
+  const int *slots;
+  float *values;
+  int *codes;
+  double *keys;
+  int batch, last, label_column, suffix_len, max_line_bytes;
+  const unsigned char *suffix;
+  unsigned char delimiter;
+} Schema;
+
+// The value of a plain decimal's digits when there are more than 15 of them (fewer always fit in 53
+// bits), or -1 when the mantissa exceeds 2^53 - 1 (the TypeScript parser's limit).
+static long long long_mantissa(const unsigned char *q, const unsigned char *end) {
+  unsigned long long mantissa = 0;
+  for (; q < end; q++) {
+    if (*q == '.') continue;
+    mantissa = mantissa * 10 + (unsigned)(*q - '0');
+    if (mantissa > MAX_SAFE_INTEGER) return -1;
+  }
+  return (long long)mantissa;
+}
+
 // One line starting at `pos` (not a blank one) into batch row `row`. Returns the offset of its '\n', or
 // -1 when the caller must take the line.
-static int parse_line(const unsigned char *in, int pos, int row) {
-  const Config *c = &config_block;
-  const unsigned char *kinds = c->kinds;
-  const int *slots = c->slots;
-  float *values = c->out_values;
-  int *codes = c->out_codes;
-  const unsigned char delimiter = (unsigned char)c->delimiter;
-  const int batch = c->batch;
-  const int last = c->n_columns - 1;
+static int parse_line(const Schema *s, const unsigned char *in, int pos, int row) {
+  const unsigned char delimiter = s->delimiter;
+  const int batch = s->batch;
+  const int last = s->last;
   unsigned a = 0x9747b28cu, b = 0x2f3d1a57u;
-  const int line_start = pos;
-  int p = pos;
-  if (in[p] <= 0x20) return -1; // leading space or control byte: the TableBuilder decides
+  const unsigned char *q = in + pos;
+  if (*q <= 0x20) return -1; // leading space or control byte: the TableBuilder decides
   for (int j = 0;; j++) {
-    const int kind = kinds[j];
-    unsigned char ch;
+    const int kind = s->kinds[j];
     if (kind == KIND_NUMERIC) {
-      int negative = 0;
-      if (in[p] == '-') {
-        negative = 1;
-        p++;
-      }
+      // fast-number.ts's parsePlainDecimal: -?digits[.digits], at least one digit.
+      const int negative = *q == '-';
+      q += negative;
+      const unsigned char *first = q;
       unsigned long long mantissa = 0;
-      int digits = 0, decimals = -1;
-      for (;; p++) {
-        ch = in[p];
-        const unsigned digit = (unsigned)ch - '0';
-        if (digit < 10) {
+      unsigned digit;
+      while ((digit = (unsigned)*q - '0') < 10) {
+        mantissa = mantissa * 10 + digit;
+        q++;
+      }
+      int digits = (int)(q - first);
+      int decimals = 0;
+      if (*q == '.') {
+        const unsigned char *fraction = ++q;
+        while ((digit = (unsigned)*q - '0') < 10) {
           mantissa = mantissa * 10 + digit;
-          if (mantissa > MAX_SAFE_INTEGER) return -1;
-          digits++;
-          if (decimals >= 0) decimals++;
-        } else if (ch == '.' && decimals < 0) {
-          decimals = 0;
-        } else {
-          break;
+          q++;
         }
+        decimals = (int)(q - fraction);
+        digits += decimals;
       }
       if (digits == 0 || decimals > 22) return -1;
+      if (digits > 15) {
+        const long long exact = long_mantissa(first, q);
+        if (exact < 0) return -1;
+        mantissa = (unsigned long long)exact;
+      }
       double value = (double)mantissa;
       if (decimals > 0) value = value / POWERS_OF_TEN[decimals];
       if (negative) value = -value;
-      values[slots[j] * batch + row] = (float)value;
+      s->values[s->slots[j] * batch + row] = (float)value;
       // RowKeyHasher.addNumber: -0 hashes as 0.
       union {
         double d;
@@ -182,43 +205,45 @@ static int parse_line(const unsigned char *in, int pos, int row) {
       const unsigned low = (unsigned)bits.u, high = (unsigned)(bits.u >> 32);
       ADD_WORDS(low + high * 0x9e3779b1u, high + low * 0x7feb352eu);
     } else {
-      const int start = p;
-      for (;; p++) {
-        ch = in[p];
-        if (ch == delimiter || ch == '\n') break;
+      const unsigned char *start = q;
+      unsigned char ch;
+      while ((ch = *q) != delimiter && ch != '\n') {
         if (ch >= 0x80 || ch == '"') return -1; // invalid UTF-8 checks and quoted fields: the TableBuilder
+        q++;
       }
       if (kind == KIND_CODE) {
-        int end = p;
-        if (ch == '\n' && end > start && in[end - 1] == '\r') end--;
+        const unsigned char *end = q;
+        if (ch == '\n' && end > start && end[-1] == '\r') end--;
         // Empty, or with bytes String.trim() might remove: the TableBuilder.
-        if (end == start || in[start] <= 0x20 || in[end - 1] <= 0x20) return -1;
-        if (j == c->label_column && c->suffix_len > 0 && end - start >= c->suffix_len &&
-            same_bytes(in + end - c->suffix_len, c->suffix, c->suffix_len)) {
-          end -= c->suffix_len;
+        if (end == start || *start <= 0x20 || end[-1] <= 0x20) return -1;
+        const int suffix_len = s->suffix_len;
+        if (j == s->label_column && suffix_len > 0 && end - start >= suffix_len &&
+            same_bytes(end - suffix_len, s->suffix, suffix_len)) {
+          end -= suffix_len;
           if (end == start) return -1;
         }
-        const int code = find_code(slots[j], in + start, end - start);
+        const int length = (int)(end - start);
+        const int code = find_code(s->slots[j], start, length);
         if (code < 0) return -1;
-        codes[slots[j] * batch + row] = code;
-        for (int k = start; k < end; k++) ADD_WORDS(in[k], in[k]);
-        const unsigned length = (unsigned)(end - start) ^ 0x5bd1e995u;
-        ADD_WORDS(length, length);
+        s->codes[s->slots[j] * batch + row] = code;
+        for (const unsigned char *k = start; k < end; k++) ADD_WORDS(*k, *k);
+        const unsigned tail = (unsigned)length ^ 0x5bd1e995u;
+        ADD_WORDS(tail, tail);
       }
     }
-    // `p` is at the byte after the field: the delimiter, '\n', or "\r\n" ending the line.
-    ch = in[p];
-    if (ch == delimiter) {
+    // `q` is at the byte after the field: the delimiter, '\n', or "\r\n" ending the line.
+    if (*q == delimiter) {
       if (j == last) return -1; // more fields than columns
-      p++;
+      q++;
       continue;
     }
-    if (ch == '\r' && in[p + 1] == '\n') p++;
-    if (in[p] != '\n' || j != last) return -1; // a stray byte, or fewer fields than columns
-    if (p - line_start > c->max_line_bytes) return -1;
-    c->out_keys[row] =
+    if (*q == '\r' && q[1] == '\n') q++;
+    if (*q != '\n' || j != last) return -1; // a stray byte, or fewer fields than columns
+    const int newline = (int)(q - in);
+    if (newline - pos > s->max_line_bytes) return -1;
+    s->keys[row] =
         (double)(((unsigned long long)final_mix(a) << 21) | (final_mix(b ^ 0x85ebca6bu) >> 11));
-    return p;
+    return newline;
   }
 }
 
@@ -226,6 +251,10 @@ static int parse_line(const unsigned char *in, int pos, int row) {
 // from `line`. Returns the rows written; status, stop, stop_end and line say where and why it stopped.
 int parse(const unsigned char *in, int pos, int end, int line) {
   Config *c = &config_block;
+  const Schema schema = {c->kinds,     c->slots,      c->out_values,     c->out_codes,
+                         c->out_keys,  c->batch,      c->n_columns - 1,  c->label_column,
+                         c->suffix_len, c->max_line_bytes, c->suffix,   (unsigned char)c->delimiter};
+  const int batch = c->batch;
   unsigned *lines = c->out_lines;
   int rows = 0;
   c->status = 0;
@@ -241,11 +270,11 @@ int parse(const unsigned char *in, int pos, int end, int line) {
       line++;
       continue;
     }
-    if (rows == c->batch) {
+    if (rows == batch) {
       c->status = 2;
       break;
     }
-    const int newline = parse_line(in, pos, rows);
+    const int newline = parse_line(&schema, in, pos, rows);
     if (newline < 0) {
       int p = pos;
       while (in[p] != '\n') p++;
