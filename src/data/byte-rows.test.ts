@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { dataAvailable } from '../../test/available.js';
 import { Random } from '../util/random.js';
+import { ByteRowReader } from './byte-rows.js';
 import { MAX_LINE_CHARS } from './line-splitter.js';
 import { loadTable, loadTableFromStream, type LoadOptions, type LoadResult } from './load-table.js';
 import { DATASETS } from './registry.js';
@@ -212,6 +213,22 @@ describe('the byte path (byte-rows.ts + wasm/parse-rows.c) against the text path
     const content = row + long + row + wide + row + wider + row + 'y'.repeat(MAX_LINE_CHARS + 5);
     const outcome = await expectSame(content, SCHEMA, [[1 << 20], [256 * 1024, 999_983]]);
     expect(kept(outcome).report.rejectedByReason).toEqual({ 'line too long': 3 });
+  });
+
+  it('gives the same table whatever the size hint it reserves rows from (none, too small, right, too large)', async () => {
+    const rows = Array.from(
+      { length: 5000 },
+      (_, i) => `${i},${['tcp', 'udp'][i % 2]},${i % 97},0.5,SF,normal.`,
+    );
+    const bytes = Buffer.from(`${rows.join('\n')}\n`);
+    const reference = kept(await load(bytes, SCHEMA, 'text', [1 << 20]));
+    for (const hint of [undefined, 1, bytes.length, 100 * bytes.length]) {
+      const builder = new TableBuilder(SCHEMA, { file: 'stream' });
+      const reader = new ByteRowReader(builder, hint);
+      for (let at = 0; at < bytes.length; at += 70_001) reader.push(bytes.subarray(at, at + 70_001));
+      reader.end();
+      expect(builder.finish()).toEqual(reference);
+    }
   });
 
   it('agrees on random files (fuzz: tokens of good and bad fields, random bytes, random chunking)', async () => {

@@ -10,6 +10,9 @@ import { PARSE_BATCH_FULL, PARSE_DONE, PARSE_LINE_FOR_CALLER, WasmRowParser } fr
  */
 const MAX_HELD_BYTES = 3 * MAX_LINE_CHARS + 3;
 
+/** The largest table reserved from a size estimate (beyond it, the table grows as it fills). */
+const MAX_RESERVED_ROWS = 50_000_000;
+
 /**
  * The loader's byte path: cuts raw UTF-8 chunks into lines and lets the byte kernel (wasm-row-parser.ts)
  * parse the common lines straight into the table, without making strings. Every line the kernel leaves
@@ -31,11 +34,22 @@ export class ByteRowReader {
   /** Per dictionary, how many of the builder's categories the kernel has been given. */
   private readonly taught: number[];
 
-  constructor(private readonly builder: TableBuilder) {
+  /** Bytes and lines read before the table's capacity was set from `expectedBytes` (undefined once it is). */
+  private sizing: { bytes: number; lines: number } | undefined;
+
+  /**
+   * `expectedBytes`: the input's size once decoded, when known (a plain file's size, a gzip file's ISIZE):
+   * after the first chunk the table reserves room for the rows that size suggests.
+   */
+  constructor(
+    private readonly builder: TableBuilder,
+    private readonly expectedBytes?: number,
+  ) {
     const layout = builder.byteLayout();
     if (layout === undefined) throw new Error('ByteRowReader: this schema has no byte layout');
     this.parser = new WasmRowParser(layout, MAX_LINE_CHARS);
     this.taught = new Array<number>(layout.dictionaryCount).fill(0);
+    if (expectedBytes !== undefined && expectedBytes > 0) this.sizing = { bytes: 0, lines: 0 };
   }
 
   /** Whether the byte path can take files of the schema `builder` was made for. */
@@ -76,7 +90,9 @@ export class ByteRowReader {
     const lastNewline = total === 0 ? -1 : input.lastIndexOf(10, total - 1);
     if (lastNewline !== -1) {
       const end = lastNewline + 1;
+      const firstLine = this.line;
       this.lines(0, end);
+      if (this.sizing !== undefined) this.reserveFor(end, this.line - firstLine);
       input = this.parser.input(total + 1);
       input.copyWithin(0, end, total);
       this.held = total - end;
@@ -98,6 +114,18 @@ export class ByteRowReader {
     const input = this.parser.input(end + 1);
     input[end] = 10;
     this.lines(0, end + 1);
+  }
+
+  /** Once 64 KiB have been read, reserves 5 % more rows than their mean line length predicts. */
+  private reserveFor(bytes: number, lines: number): void {
+    const sizing = this.sizing;
+    if (sizing === undefined || this.expectedBytes === undefined) return;
+    sizing.bytes += bytes;
+    sizing.lines += lines;
+    if (sizing.bytes < 64 * 1024) return;
+    this.sizing = undefined;
+    const rows = Math.ceil((1.05 * this.expectedBytes * sizing.lines) / sizing.bytes);
+    if (rows <= MAX_RESERVED_ROWS) this.builder.reserve(rows);
   }
 
   /** Every line in input[pos, end), which ends with '\n'. */

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { IotIdsError } from '../errors.js';
 import type { CleaningReport } from './cleaning-report.js';
 import { ByteRowReader } from './byte-rows.js';
@@ -55,7 +55,7 @@ export async function loadTable(
     throw new IotIdsError(`cannot read file: ${errorText(error)}`, { location: { file }, cause: error });
   }
   const input = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
-  return loadFrom(input, schema, { ...options, sourceName: file }, size);
+  return loadFrom(input, schema, { ...options, sourceName: file }, size, await decodedSize(path, size));
 }
 
 /** Loads from a stream such as stdin; gzip input is detected by its magic bytes here too. */
@@ -72,6 +72,7 @@ async function loadFrom(
   schema: DatasetSchema,
   options: LoadOptions & { sourceName: string },
   totalBytes: number | undefined,
+  expectedBytes?: number,
 ): Promise<LoadResult> {
   const file = options.sourceName;
   const builder = new TableBuilder(schema, {
@@ -89,7 +90,7 @@ async function loadFrom(
     }
   };
   const byBytes = options.reader !== 'text' && ByteRowReader.accepts(builder);
-  const splitter = byBytes ? new ByteRowReader(builder) : new LineSplitter(builder);
+  const splitter = byBytes ? new ByteRowReader(builder, expectedBytes) : new LineSplitter(builder);
   try {
     if (splitter instanceof ByteRowReader) {
       for await (const bytes of inputBytes(input, source, INFLATED_CHUNK_BYTES)) {
@@ -123,6 +124,29 @@ async function loadFrom(
   }
   onProgress?.(builder.report.rowsRead, source.bytesRead, totalBytes);
   return builder.finish();
+}
+
+/**
+ * The file's size once decoded, as a hint for sizing the table: a gzip file's ISIZE (its last four bytes,
+ * the inflated size modulo 2^32), a plain file's size. Undefined when it cannot be read; a wrong hint only
+ * costs time.
+ */
+async function decodedSize(path: string, size: number): Promise<number | undefined> {
+  if (size < 18) return size;
+  let file: FileHandle | undefined;
+  try {
+    file = await open(path, 'r');
+    const head = Buffer.alloc(2);
+    const tail = Buffer.alloc(4);
+    await file.read(head, 0, 2, 0);
+    if (head[0] !== 0x1f || head[1] !== 0x8b) return size;
+    await file.read(tail, 0, 4, size - 4);
+    return tail.readUInt32LE(0);
+  } catch {
+    return undefined;
+  } finally {
+    await file?.close();
+  }
 }
 
 function errorText(error: unknown): string {

@@ -9,6 +9,7 @@ import {
 import type { LineSink } from './line-splitter.js';
 import { parsePlainDecimal } from './fast-number.js';
 import { RowKeyHasher } from './row-key.js';
+import { RowKeySet } from './row-key-set.js';
 import { labelColumnOf, type DatasetSchema } from './schema.js';
 import { parseDateAndTime, parseTimestamp } from './timestamp.js';
 import type { CategoricalColumn, Column, Table } from './table.js';
@@ -140,7 +141,7 @@ export class TableBuilder implements LineSink {
   private readonly labelDictionary = new Dictionary();
   private lineNumbers = new Uint32Array(INITIAL_CAPACITY);
   private rowKeys = new Float64Array(INITIAL_CAPACITY);
-  private readonly seenKeys = new Set<number>();
+  private readonly seenKeys = new RowKeySet();
   private readonly hasher = new RowKeyHasher();
   /** Role per column (NO_ROLE for most); `hasRoles` keeps the per-field check off the common path. */
   private readonly roleOf: Int8Array;
@@ -265,7 +266,7 @@ export class TableBuilder implements LineSink {
    * values, codes and keys (it hands every other line to `line`).
    */
   appendParsed(rows: ParsedRows, count: number): void {
-    while (this.nRows + count > this.capacity) this.grow();
+    if (this.nRows + count > this.capacity) this.grow(Math.max(2 * this.capacity, this.nRows + count));
     const at = this.nRows;
     const batch = rows.batch;
     const copy = (to: Float32Array | Int32Array, from: Float32Array | Int32Array, slot: number): void =>
@@ -276,11 +277,7 @@ export class TableBuilder implements LineSink {
     this.lineNumbers.set(rows.lines.subarray(0, count), at);
     this.rowKeys.set(rows.keys.subarray(0, count), at);
     const keys = rows.keys;
-    for (let r = 0; r < count; r++) {
-      const key = keys[r];
-      if (this.seenKeys.has(key)) this.report.duplicateRows++;
-      else this.seenKeys.add(key);
-    }
+    for (let r = 0; r < count; r++) if (!this.seenKeys.add(keys[r])) this.report.duplicateRows++;
     this.nRows += count;
     this.report.kept(count);
   }
@@ -565,14 +562,20 @@ export class TableBuilder implements LineSink {
     if (this.groupCodes) this.groupCodes[i] = this.groupDictionary.codeOf(this.roleStage[GROUP_ROLE].trim());
     const key = hasher.digest();
     this.rowKeys[i] = key;
-    if (this.seenKeys.has(key)) this.report.duplicateRows++;
-    else this.seenKeys.add(key);
+    if (!this.seenKeys.add(key)) this.report.duplicateRows++;
     this.report.kept();
   }
 
-  private grow(): void {
-    this.capacity *= 2;
-    const capacity = this.capacity;
+  /**
+   * Makes room for `rows` rows in all (a hint such as the loader's estimate from the file size: growing by
+   * doubling copies every column several times, which costs more than parsing on a large file).
+   */
+  reserve(rows: number): void {
+    if (rows > this.capacity) this.grow(rows);
+  }
+
+  private grow(capacity = 2 * this.capacity): void {
+    this.capacity = capacity;
     this.numeric = this.numeric.map((values) => enlarge(values, new Float32Array(capacity)));
     this.categoricalCodes = this.categoricalCodes.map((codes) => enlarge(codes, new Int32Array(capacity)));
     this.labelCodes = enlarge(this.labelCodes, new Int32Array(capacity));
