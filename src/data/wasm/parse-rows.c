@@ -79,6 +79,51 @@ static inline unsigned final_mix(unsigned h) {
   return h;
 }
 
+// Rows are keyed four at a time: parse_line lists a row's words (what RowKeyHasher would add, in order)
+// and hash_group runs the four rows' hash chains side by side. One chain is a serial multiply per word,
+// so a row alone waits on it; four independent chains keep the core busy (≈ 40 % of the parse time
+// was the chains before).
+#define GROUP 4
+#define MAX_ROW_WORDS 1024 // a row with more (long categories) is left to the caller
+static unsigned row_words[GROUP][2 * MAX_ROW_WORDS];
+static int row_word_count[GROUP];
+static int group_rows[GROUP];
+
+// RowKeyHasher's digest of the rows in group slots [0, count), into keys[group_rows[g]].
+static void hash_group(double *keys, int count) {
+  unsigned a0 = 0x9747b28cu, b0 = 0x2f3d1a57u, a1 = a0, b1 = b0, a2 = a0, b2 = b0, a3 = a0, b3 = b0;
+  int common = 0;
+  if (count == GROUP) {
+    common = row_word_count[0];
+    for (int g = 1; g < GROUP; g++)
+      if (row_word_count[g] < common) common = row_word_count[g];
+    const unsigned *w0 = row_words[0], *w1 = row_words[1], *w2 = row_words[2], *w3 = row_words[3];
+    for (int k = 0; k < 2 * common; k += 2) {
+      unsigned a, b;
+      a = a0, b = b0;
+      ADD_WORDS(w0[k], w0[k + 1]);
+      a0 = a, b0 = b;
+      a = a1, b = b1;
+      ADD_WORDS(w1[k], w1[k + 1]);
+      a1 = a, b1 = b;
+      a = a2, b = b2;
+      ADD_WORDS(w2[k], w2[k + 1]);
+      a2 = a, b2 = b;
+      a = a3, b = b3;
+      ADD_WORDS(w3[k], w3[k + 1]);
+      a3 = a, b3 = b;
+    }
+  }
+  unsigned as[GROUP] = {a0, a1, a2, a3}, bs[GROUP] = {b0, b1, b2, b3};
+  for (int g = 0; g < count; g++) {
+    unsigned a = as[g], b = bs[g];
+    const unsigned *w = row_words[g];
+    for (int k = 2 * common; k < 2 * row_word_count[g]; k += 2) ADD_WORDS(w[k], w[k + 1]);
+    keys[group_rows[g]] =
+        (double)(((unsigned long long)final_mix(a) << 21) | (final_mix(b ^ 0x85ebca6bu) >> 11));
+  }
+}
+
 static inline unsigned bytes_hash(const unsigned char *bytes, int len) {
   unsigned h = 2166136261u;
   for (int i = 0; i < len; i++) h = (h ^ bytes[i]) * 16777619u;
@@ -135,7 +180,6 @@ typedef struct {
   const int *slots;
   float *values;
   int *codes;
-  double *keys;
   int batch, last, label_column, suffix_len, max_line_bytes;
   const unsigned char *suffix;
   unsigned char delimiter;
@@ -153,13 +197,14 @@ static long long long_mantissa(const unsigned char *q, const unsigned char *end)
   return (long long)mantissa;
 }
 
-// One line starting at `pos` (not a blank one) into batch row `row`. Returns the offset of its '\n', or
-// -1 when the caller must take the line.
-static int parse_line(const Schema *s, const unsigned char *in, int pos, int row) {
+// One line starting at `pos` (not a blank one) into batch row `row`, its key's words into group slot `g`.
+// Returns the offset of its '\n', or -1 when the caller must take the line.
+static int parse_line(const Schema *s, const unsigned char *in, int pos, int row, int g) {
+  unsigned *words = row_words[g];
+  int n = 0; // words listed so far
   const unsigned char delimiter = s->delimiter;
   const int batch = s->batch;
   const int last = s->last;
-  unsigned a = 0x9747b28cu, b = 0x2f3d1a57u;
   const unsigned char *q = in + pos;
   if (*q <= 0x20) return -1; // leading space or control byte: the TableBuilder decides
   for (int j = 0;; j++) {
@@ -203,7 +248,10 @@ static int parse_line(const Schema *s, const unsigned char *in, int pos, int row
       } bits;
       bits.d = value == 0 ? 0.0 : value;
       const unsigned low = (unsigned)bits.u, high = (unsigned)(bits.u >> 32);
-      ADD_WORDS(low + high * 0x9e3779b1u, high + low * 0x7feb352eu);
+      if (n == MAX_ROW_WORDS) return -1;
+      words[2 * n] = low + high * 0x9e3779b1u;
+      words[2 * n + 1] = high + low * 0x7feb352eu;
+      n++;
     } else {
       const unsigned char *start = q;
       unsigned char ch;
@@ -226,9 +274,11 @@ static int parse_line(const Schema *s, const unsigned char *in, int pos, int row
         const int code = find_code(s->slots[j], start, length);
         if (code < 0) return -1;
         s->codes[s->slots[j] * batch + row] = code;
-        for (const unsigned char *k = start; k < end; k++) ADD_WORDS(*k, *k);
+        if (n + length + 1 > MAX_ROW_WORDS) return -1;
+        for (const unsigned char *k = start; k < end; k++, n++) words[2 * n] = words[2 * n + 1] = *k;
         const unsigned tail = (unsigned)length ^ 0x5bd1e995u;
-        ADD_WORDS(tail, tail);
+        words[2 * n] = words[2 * n + 1] = tail;
+        n++;
       }
     }
     // `q` is at the byte after the field: the delimiter, '\n', or "\r\n" ending the line.
@@ -241,8 +291,8 @@ static int parse_line(const Schema *s, const unsigned char *in, int pos, int row
     if (*q != '\n' || j != last) return -1; // a stray byte, or fewer fields than columns
     const int newline = (int)(q - in);
     if (newline - pos > s->max_line_bytes) return -1;
-    s->keys[row] =
-        (double)(((unsigned long long)final_mix(a) << 21) | (final_mix(b ^ 0x85ebca6bu) >> 11));
+    row_word_count[g] = n;
+    group_rows[g] = row;
     return newline;
   }
 }
@@ -251,12 +301,12 @@ static int parse_line(const Schema *s, const unsigned char *in, int pos, int row
 // from `line`. Returns the rows written; status, stop, stop_end and line say where and why it stopped.
 int parse(const unsigned char *in, int pos, int end, int line) {
   Config *c = &config_block;
-  const Schema schema = {c->kinds,     c->slots,      c->out_values,     c->out_codes,
-                         c->out_keys,  c->batch,      c->n_columns - 1,  c->label_column,
-                         c->suffix_len, c->max_line_bytes, c->suffix,   (unsigned char)c->delimiter};
+  const Schema schema = {c->kinds,         c->slots,      c->out_values,     c->out_codes,
+                         c->batch,         c->n_columns - 1, c->label_column, c->suffix_len,
+                         c->max_line_bytes, c->suffix,     (unsigned char)c->delimiter};
   const int batch = c->batch;
   unsigned *lines = c->out_lines;
-  int rows = 0;
+  int rows = 0, g = 0;
   c->status = 0;
   while (pos < end) {
     const unsigned char first = in[pos];
@@ -274,7 +324,7 @@ int parse(const unsigned char *in, int pos, int end, int line) {
       c->status = 2;
       break;
     }
-    const int newline = parse_line(&schema, in, pos, rows);
+    const int newline = parse_line(&schema, in, pos, rows, g);
     if (newline < 0) {
       int p = pos;
       while (in[p] != '\n') p++;
@@ -282,10 +332,15 @@ int parse(const unsigned char *in, int pos, int end, int line) {
       c->stop_end = p;
       break;
     }
+    if (++g == GROUP) {
+      hash_group(c->out_keys, GROUP);
+      g = 0;
+    }
     lines[rows++] = (unsigned)line;
     line++;
     pos = newline + 1;
   }
+  if (g > 0) hash_group(c->out_keys, g);
   c->stop = pos;
   c->line = line;
   return rows;
