@@ -216,7 +216,7 @@ describe('the byte path (byte-rows.ts + wasm/parse-rows.c) against the text path
     const wide = `1,${'€'.repeat(MAX_LINE_CHARS - 100)},1,1,SF,normal.\n`;
     const wider = `1,${'€'.repeat(MAX_LINE_CHARS + 100)},1,1,SF,normal.\n`;
     const content = row + long + row + wide + row + wider + row + 'y'.repeat(MAX_LINE_CHARS + 5);
-    const outcome = await expectSame(content, SCHEMA, [[1 << 20], [256 * 1024, 999_983]]);
+    const outcome = await expectSame(content, SCHEMA, [[1 << 20], [256 * 1024, 999_983], [8 << 20]]);
     expect(kept(outcome).report.rejectedByReason).toEqual({ 'line too long': 3 });
   });
 

@@ -10,6 +10,9 @@ import { PARSE_BATCH_FULL, PARSE_DONE, PARSE_LINE_FOR_CALLER, WasmRowParser } fr
  */
 const MAX_HELD_BYTES = 3 * MAX_LINE_CHARS + 3;
 
+/** The largest piece of input copied into the kernel's memory at once. */
+const MAX_PIECE_BYTES = 1 << 20;
+
 /** The largest table reserved from a size estimate (beyond it, the table grows as it fills). */
 const MAX_RESERVED_ROWS = 50_000_000;
 
@@ -63,6 +66,14 @@ export class ByteRowReader {
   }
 
   push(chunk: Buffer): void {
+    // The kernel's input region holds one piece and the unfinished line before it: large chunks (a
+    // caller's whole-file Buffer) are taken a slice at a time so it stays small.
+    for (let at = 0; at < chunk.length; at += MAX_PIECE_BYTES) {
+      this.pushPiece(chunk.length <= MAX_PIECE_BYTES ? chunk : chunk.subarray(at, at + MAX_PIECE_BYTES));
+    }
+  }
+
+  private pushPiece(chunk: Buffer): void {
     if (this.skipping !== undefined) {
       const newline = chunk.indexOf(10);
       if (newline === -1) {
