@@ -40,8 +40,8 @@ const C = {
 /** Rows per batch the kernel fills before the table copies them (column by column). */
 const BATCH_ROWS = 4096;
 /** Slots of each category hash table; a dictionary holds at most half as many categories in the kernel. */
-const TABLE_SLOTS = 1024;
-const ARENA_BYTES = 64 * 1024;
+const TABLE_SLOTS = 4096;
+const ARENA_BYTES = 256 * 1024;
 
 /** Why `parse` stopped. */
 export const PARSE_DONE = 0;
