@@ -60,9 +60,9 @@ export class CleaningReportBuilder {
     private readonly maxRejectedExamples: number,
   ) {}
 
-  kept(): void {
-    this.rowsRead++;
-    this.rowsKept++;
+  kept(count = 1): void {
+    this.rowsRead += count;
+    this.rowsKept += count;
   }
 
   rejected(row: RejectedRow): void {

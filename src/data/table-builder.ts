@@ -9,6 +9,7 @@ import {
 import type { LineSink } from './line-splitter.js';
 import { parsePlainDecimal } from './fast-number.js';
 import { RowKeyHasher } from './row-key.js';
+import { RowKeySet } from './row-key-set.js';
 import { labelColumnOf, type DatasetSchema } from './schema.js';
 import { parseDateAndTime, parseTimestamp } from './timestamp.js';
 import type { CategoricalColumn, Column, Table } from './table.js';
@@ -22,6 +23,36 @@ export interface TableBuilderOptions {
   /** How many rejected rows the report lists. Default 100. */
   maxRejectedExamples?: number;
 }
+
+/**
+ * What the byte kernel (wasm-row-parser.ts) needs to know of the columns: `kinds` per column (0 ignored,
+ * 1 numeric, 2 categorical or label), `slots` per column (numeric slot, or dictionary index: categorical
+ * columns in order, then the label last).
+ */
+export interface ByteLayout {
+  kinds: Uint8Array;
+  slots: Int32Array;
+  labelColumn: number;
+  numericCount: number;
+  dictionaryCount: number;
+  /** The delimiter's one ASCII byte. */
+  delimiter: number;
+  labelSuffix: string;
+}
+
+/** Rows parsed by the byte kernel, column-major in batches of `batch` rows (see appendParsed). */
+export interface ParsedRows {
+  batch: number;
+  /** numericCount × batch values. */
+  values: Float32Array;
+  /** dictionaryCount × batch codes. */
+  codes: Int32Array;
+  keys: Float64Array;
+  lines: Uint32Array;
+}
+
+/** Delimiters the byte kernel cannot take: part of a number, a quote, or a line end. */
+const BYTE_PATH_UNSAFE_DELIMITERS = '-.0123456789"\r\n';
 
 export interface BuiltTable {
   table: Table;
@@ -110,7 +141,7 @@ export class TableBuilder implements LineSink {
   private readonly labelDictionary = new Dictionary();
   private lineNumbers = new Uint32Array(INITIAL_CAPACITY);
   private rowKeys = new Float64Array(INITIAL_CAPACITY);
-  private readonly seenKeys = new Set<number>();
+  private readonly seenKeys = new RowKeySet();
   private readonly hasher = new RowKeyHasher();
   /** Role per column (NO_ROLE for most); `hasRoles` keeps the per-field check off the common path. */
   private readonly roleOf: Int8Array;
@@ -185,6 +216,70 @@ export class TableBuilder implements LineSink {
     this.hasRoles = this.roleOf.some((r) => r !== NO_ROLE);
     if (schema.time) this.timestamps = new Float64Array(INITIAL_CAPACITY);
     if (schema.groupColumn !== undefined) this.groupCodes = new Int32Array(INITIAL_CAPACITY);
+  }
+
+  /** Whether the next non-blank line is the header (the byte path hands such a line over as text). */
+  get expectingHeader(): boolean {
+    return this.expectHeader;
+  }
+
+  /**
+   * The layout for the byte kernel, or undefined when this schema must go through `line` only: a time or
+   * group column, or a delimiter that is not one plain ASCII byte.
+   */
+  byteLayout(): ByteLayout | undefined {
+    const code = this.delimiter.charCodeAt(0);
+    if (
+      this.hasRoles ||
+      !this.canScan ||
+      code >= 0x80 ||
+      BYTE_PATH_UNSAFE_DELIMITERS.includes(this.delimiter)
+    )
+      return undefined;
+    const dictionaryCount = this.dictionaries.length + 1;
+    const kinds = new Uint8Array(this.kinds.length);
+    const slots = new Int32Array(this.kinds.length);
+    let labelColumn = -1;
+    this.kinds.forEach((kind, j) => {
+      kinds[j] = kind === NUMERIC ? 1 : kind === IGNORE ? 0 : 2;
+      slots[j] = kind === LABEL ? dictionaryCount - 1 : Math.max(this.slots[j], 0);
+      if (kind === LABEL) labelColumn = j;
+    });
+    return {
+      kinds,
+      slots,
+      labelColumn,
+      numericCount: this.numeric.length,
+      dictionaryCount,
+      delimiter: code,
+      labelSuffix: this.labelSuffix,
+    };
+  }
+
+  /** Categories of dictionary `d` of the byte layout, in code order. */
+  categoriesOf(d: number): readonly string[] {
+    return d === this.dictionaries.length ? this.labelDictionary.categories : this.dictionaries[d].categories;
+  }
+
+  /**
+   * Appends `count` rows the byte kernel parsed: lines that `line` would have kept with exactly these
+   * values, codes and keys (it hands every other line to `line`).
+   */
+  appendParsed(rows: ParsedRows, count: number): void {
+    if (this.nRows + count > this.capacity) this.grow(Math.max(2 * this.capacity, this.nRows + count));
+    const at = this.nRows;
+    const batch = rows.batch;
+    const copy = (to: Float32Array | Int32Array, from: Float32Array | Int32Array, slot: number): void =>
+      to.set(from.subarray(slot * batch, slot * batch + count), at);
+    this.numeric.forEach((values, slot) => copy(values, rows.values, slot));
+    this.categoricalCodes.forEach((codes, slot) => copy(codes, rows.codes, slot));
+    copy(this.labelCodes, rows.codes, this.categoricalCodes.length);
+    this.lineNumbers.set(rows.lines.subarray(0, count), at);
+    this.rowKeys.set(rows.keys.subarray(0, count), at);
+    const keys = rows.keys;
+    for (let r = 0; r < count; r++) if (!this.seenKeys.add(keys[r])) this.report.duplicateRows++;
+    this.nRows += count;
+    this.report.kept(count);
   }
 
   line(raw: string, lineNumber: number): void {
@@ -467,14 +562,20 @@ export class TableBuilder implements LineSink {
     if (this.groupCodes) this.groupCodes[i] = this.groupDictionary.codeOf(this.roleStage[GROUP_ROLE].trim());
     const key = hasher.digest();
     this.rowKeys[i] = key;
-    if (this.seenKeys.has(key)) this.report.duplicateRows++;
-    else this.seenKeys.add(key);
+    if (!this.seenKeys.add(key)) this.report.duplicateRows++;
     this.report.kept();
   }
 
-  private grow(): void {
-    this.capacity *= 2;
-    const capacity = this.capacity;
+  /**
+   * Makes room for `rows` rows in all (a hint such as the loader's estimate from the file size: growing by
+   * doubling copies every column several times, which costs more than parsing on a large file).
+   */
+  reserve(rows: number): void {
+    if (rows > this.capacity) this.grow(rows);
+  }
+
+  private grow(capacity = 2 * this.capacity): void {
+    this.capacity = capacity;
     this.numeric = this.numeric.map((values) => enlarge(values, new Float32Array(capacity)));
     this.categoricalCodes = this.categoricalCodes.map((codes) => enlarge(codes, new Int32Array(capacity)));
     this.labelCodes = enlarge(this.labelCodes, new Int32Array(capacity));
