@@ -191,10 +191,45 @@ void gradient_times(int idx_at, int starts_at, int count, int g_at, int g_stride
   }
 }
 
+// The dot products of g (`vectors` vectors) with the rows w[idx[0..K)] (row pitch `vectors` · 4), K = 4 or 1
+// at a time, written to out[idx[k]]. Each sum runs over the even and the odd vectors in two accumulators,
+// added, then its four lanes as (0 + 2) + (1 + 3): the same bits whatever K, so a row's list can be taken
+// four entries at a time (eight independent sums: an add's latency no longer sets the pace) and the rest
+// one by one.
+#define DOTS(K)                                                                                        \
+  static void dots##K(const float* g, const float* w, int vectors, const int* idx, float* out) {      \
+    v128_t even[K], odd[K];                                                                          \
+    const float* row[K];                                                                             \
+    _Pragma("clang loop unroll(full)") for (int k = 0; k < K; k++) {                                 \
+      even[k] = odd[k] = SPLAT(0.0f);                                                                \
+      row[k] = w + idx[k] * 4 * vectors;                                                             \
+    }                                                                                                \
+    int v = 0;                                                                                       \
+    for (; v + 2 <= vectors; v += 2) {                                                               \
+      v128_t g0 = wasm_v128_load(g + 4 * v), g1 = wasm_v128_load(g + 4 * v + 4);                    \
+      _Pragma("clang loop unroll(full)") for (int k = 0; k < K; k++) {                               \
+        even[k] = wasm_f32x4_add(even[k], wasm_f32x4_mul(g0, wasm_v128_load(row[k] + 4 * v)));       \
+        odd[k] = wasm_f32x4_add(odd[k], wasm_f32x4_mul(g1, wasm_v128_load(row[k] + 4 * v + 4)));     \
+      }                                                                                              \
+    }                                                                                                \
+    if (v < vectors) {                                                                               \
+      v128_t g0 = wasm_v128_load(g + 4 * v);                                                         \
+      _Pragma("clang loop unroll(full)") for (int k = 0; k < K; k++) even[k] =                       \
+          wasm_f32x4_add(even[k], wasm_f32x4_mul(g0, wasm_v128_load(row[k] + 4 * v)));               \
+    }                                                                                                \
+    _Pragma("clang loop unroll(full)") for (int k = 0; k < K; k++) {                                 \
+      v128_t a = wasm_f32x4_add(even[k], odd[k]);                                                    \
+      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 2, 3, 0, 1));                                   \
+      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 1, 0, 3, 2));                                   \
+      out[idx[k]] = wasm_f32x4_extract_lane(a, 0);                                                   \
+    }                                                                                                \
+  }
+DOTS(4)
+DOTS(1)
+
 // out (n × out_stride) = (g · wᵀ) at the non-zeros of the layer input only, 0 elsewhere (the ReLU's gate):
 // out[r, k] = g[r, ·] · w[k, ·] for each k of row r's input list (idx, starts), w: inputs × g_stride. For a
-// linear layer's dense gradient this does half the work of gradient_times, which computes every column
-// and then gates half of them away.
+// linear layer's dense gradient this skips the columns the gate zeroes, which gradient_times would compute.
 void gated_gradient(int idx_at, int starts_at, int n, int g_at, int g_stride, int w_at, int out_at,
                     int out_stride) {
   const int* idx = AT(const int*, idx_at);
@@ -205,20 +240,9 @@ void gated_gradient(int idx_at, int starts_at, int n, int g_at, int g_stride, in
     const float* g = AT(const float*, g_at) + r * g_stride;
     float* out = AT(float*, out_at) + r * out_stride;
     for (int c = 0; c < out_stride; c += 4) wasm_v128_store(out + c, SPLAT(0.0f));
-    for (int i = starts[r]; i < starts[r + 1]; i++) {
-      const float* row = w + idx[i] * g_stride;
-      v128_t a0 = SPLAT(0.0f), a1 = SPLAT(0.0f);
-      int v = 0;
-      for (; v + 2 <= vectors; v += 2) {
-        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g + 4 * v), wasm_v128_load(row + 4 * v)));
-        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(g + 4 * v + 4), wasm_v128_load(row + 4 * v + 4)));
-      }
-      if (v < vectors) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g + 4 * v), wasm_v128_load(row + 4 * v)));
-      v128_t a = wasm_f32x4_add(a0, a1);
-      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 2, 3, 0, 1));
-      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 1, 0, 3, 2));
-      out[idx[i]] = wasm_f32x4_extract_lane(a, 0);
-    }
+    int i = starts[r];
+    for (; i + 4 <= starts[r + 1]; i += 4) dots4(g, w, vectors, idx + i, out);
+    for (; i < starts[r + 1]; i++) dots1(g, w, vectors, idx + i, out);
   }
 }
 
