@@ -128,30 +128,41 @@ int relu_list(int z_at, int n, int cols, int stride, int idx_at, int val_at, int
     _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wasm_v128_store(out + 4 * v, acc[v]); \
   }
 CHUNK(listed, 8, val + i)
+CHUNK(listed, 7, val + i)
+CHUNK(listed, 6, val + i)
+CHUNK(listed, 5, val + i)
 CHUNK(listed, 4, val + i)
+CHUNK(listed, 3, val + i)
 CHUNK(listed, 2, val + i)
 CHUNK(listed, 1, val + i)
 CHUNK(gathered, 8, val + idx[i])
+CHUNK(gathered, 7, val + idx[i])
+CHUNK(gathered, 6, val + idx[i])
+CHUNK(gathered, 5, val + idx[i])
 CHUNK(gathered, 4, val + idx[i])
+CHUNK(gathered, 3, val + idx[i])
 CHUNK(gathered, 2, val + idx[i])
 CHUNK(gathered, 1, val + idx[i])
 
-// One output row in chunks of 32, 16, 8 and 4 columns.
+// One output row in chunks of 32 columns, then one chunk of the 4–28 left: a chunk's sums are independent
+// chains of adds, and a chunk of one or two vectors (the 124-column decoder output in chunks of 32, 16, 8 and
+// 4 before) waits on an add's latency at every list entry. The chunking does not change any sum's order.
 #define ROW_IN_CHUNKS(NAME)                                                                       \
   do {                                                                                            \
     int c = 0;                                                                                    \
     for (; c + 32 <= stride; c += 32)                                                             \
       NAME##8(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
-    if (c + 16 <= stride) {                                                                       \
-      NAME##4(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
-      c += 16;                                                                                    \
+    const float* i0 = init ? init + c : 0;                                                        \
+    const float* m0 = mask ? mask + c : 0;                                                        \
+    switch ((stride - c) / 4) {                                                                   \
+      case 7: NAME##7(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 6: NAME##6(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 5: NAME##5(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 4: NAME##4(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 3: NAME##3(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 2: NAME##2(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 1: NAME##1(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
     }                                                                                             \
-    if (c + 8 <= stride) {                                                                        \
-      NAME##2(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
-      c += 8;                                                                                     \
-    }                                                                                             \
-    if (c + 4 <= stride)                                                                          \
-      NAME##1(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
   } while (0)
 
 // out (n × stride) = lists · m (+ init), m: (list columns) × stride: the forward products (init = the
