@@ -280,6 +280,7 @@ export class VaeStepKernel {
     for (const row of indices) {
       if (row < 0 || row >= held.rows) throw new IotIdsError(`VaeStepKernel: row ${row} of ${held.rows}`);
     }
+    // A copy in the kernel's memory, which gather_rows overwrites.
     new Int32Array(memory, this.at.order, n).set(indices);
     const first = this.encoder[0];
     this.exports.gather_rows(

@@ -71,30 +71,48 @@ int list_nonzeros(int x_at, int n, int cols, int pitch, int idx_at, int val_at, 
 
 // The batch from the rows `order[0, n)` of a matrix held as non-zero lists (m_starts, m_idx, m_val): their
 // entries appended to the batch's lists, as list_nonzeros would list them, and the rows written densely
-// into x (n × pitch, zeroed first) for the loss.
-void gather_rows(int order_at, int n, int m_starts_at, int m_idx_at, int m_val_at, int pitch, int x_at,
-                 int idx_at, int val_at, int starts_at) {
-  const int* order = AT(const int*, order_at);
+// into x (n × pitch, zeroed first) for the loss. The rows are scattered over a matrix larger than the
+// caches, so each costs a few cache misses; one row after another, each waited for the last (its copy
+// loop's exit depends on loaded values and is mispredicted), so the rows' positions are read first, then
+// the first and last words of each row's entries are touched, in loops whose loads do not depend on one
+// another, before the copy. `order` is overwritten (each row's first entry). Returns a value of no meaning
+// (what the touching loads read, so that they are kept).
+int gather_rows(int order_at, int n, int m_starts_at, int m_idx_at, int m_val_at, int pitch, int x_at,
+                int idx_at, int val_at, int starts_at) {
+  int* order = AT(int*, order_at);
   const int* m_starts = AT(const int*, m_starts_at);
   const int* m_idx = AT(const int*, m_idx_at);
   const float* m_val = AT(const float*, m_val_at);
+  const int* m_bits = AT(const int*, m_val_at);
   float* x = AT(float*, x_at);
   int* idx = AT(int*, idx_at);
   float* val = AT(float*, val_at);
   int* starts = AT(int*, starts_at);
-  for (int i = 0; i < n * pitch; i += 4) wasm_v128_store(x + i, SPLAT(0.0f));
   int count = 0;
   for (int r = 0; r < n; r++) {
+    int from = m_starts[order[r]], to = m_starts[order[r] + 1];
+    order[r] = from;
     starts[r] = count;
-    float* row = x + r * pitch;
-    for (int i = m_starts[order[r]]; i < m_starts[order[r] + 1]; i++) {
-      idx[count] = m_idx[i];
-      val[count] = m_val[i];
-      row[m_idx[i]] = m_val[i];
-      count++;
-    }
+    count += to - from;
   }
   starts[n] = count;
+  int touched = 0;
+  for (int r = 0; r < n; r++) {
+    int last = order[r] + (starts[r + 1] > starts[r] ? starts[r + 1] - starts[r] - 1 : 0);
+    touched ^= m_idx[order[r]] ^ m_idx[last] ^ m_bits[order[r]] ^ m_bits[last];
+  }
+  for (int i = 0; i < n * pitch; i += 4) wasm_v128_store(x + i, SPLAT(0.0f));
+  for (int r = 0; r < n; r++) {
+    float* row = x + r * pitch;
+    const int* from_idx = m_idx + order[r];
+    const float* from_val = m_val + order[r];
+    for (int i = 0; i < starts[r + 1] - starts[r]; i++) {
+      idx[starts[r] + i] = from_idx[i];
+      val[starts[r] + i] = from_val[i];
+      row[from_idx[i]] = from_val[i];
+    }
+  }
+  return touched;
 }
 
 // ReLU in place over the n × stride matrix z (padding stays 0), then lists its non-zeros as list_nonzeros.
