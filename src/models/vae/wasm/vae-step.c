@@ -370,6 +370,43 @@ double sample(int h_at, int h_stride, int eps_at, int n, int latent, int z_at, i
   return kl;
 }
 
+// The noise of `sample`, drawn as fillStandardNormal (vae-step.ts) draws it, by Marsaglia's polar method,
+// from the same generator words in the same order, to the same bits. The logarithm is left to JavaScript's
+// Math.log (no log of ours matches it to the last bit), so it runs in three parts:
+//   polar_pairs — from the 32-bit words at words_at: u = 2·(w / 2³²) − 1 and v likewise, in double, and the
+//     pairs with 0 < s = u² + v² < 1 kept as (u, v, s, ·) in `pairs`, until `wanted` are kept or fewer than
+//     two words are left; writes the pairs kept to *kept_at and returns the words used;
+//   the caller writes Math.log(s) into each pair's fourth value;
+//   polar_scale — out[0, count) = u·f, v·f, … with f = √(−2 log s / s), as float32.
+int polar_pairs(int words_at, int words, int pairs_at, int wanted, int kept_at) {
+  const unsigned* word = AT(const unsigned*, words_at);
+  double* pairs = AT(double*, pairs_at);
+  int used = 0, kept = 0;
+  while (kept < wanted && used + 2 <= words) {
+    double u = 2 * ((double)word[used] / 4294967296.0) - 1;
+    double v = 2 * ((double)word[used + 1] / 4294967296.0) - 1;
+    used += 2;
+    double s = u * u + v * v;
+    pairs[4 * kept] = u;
+    pairs[4 * kept + 1] = v;
+    pairs[4 * kept + 2] = s;
+    kept += s < 1 && s != 0;
+  }
+  *AT(int*, kept_at) = kept;
+  return used;
+}
+
+void polar_scale(int pairs_at, int count, int out_at) {
+  const double* pairs = AT(const double*, pairs_at);
+  float* out = AT(float*, out_at);
+  for (int i = 0; i < count; i += 2) {
+    const double* pair = pairs + 2 * i;
+    double factor = __builtin_sqrt((-2 * pair[3]) / pair[2]);
+    out[i] = (float)(pair[0] * factor);
+    if (i + 1 < count) out[i + 1] = (float)(pair[1] * factor);
+  }
+}
+
 // ∂loss/∂[μ | log σ²] (n × h_stride) from ∂loss/∂z (dz, n × z_stride): dz + β·μ/n and
 // ½ (dz · ε · σ + β·(σ² − 1)/n), `scale` = β/n (the float32 σ, as vae-step.ts keeps it).
 void head_gradient(int h_at, int h_stride, int dz_at, int eps_at, int sigma_at, int z_stride, int n,
