@@ -223,11 +223,12 @@ void gradient_times(int idx_at, int starts_at, int count, int g_at, int g_stride
   }
 }
 
-// The dot products of g (`vectors` vectors) with the rows w[idx[0..K)] (row pitch `vectors` · 4), K = 4 or 1
+// The dot products of g (`vectors` vectors) with the rows w[idx[0..K)] (row pitch `vectors` · 4), K = 3 or 1
 // at a time, written to out[idx[k]]. Each sum runs over the even and the odd vectors in two accumulators,
 // added, then its four lanes as (0 + 2) + (1 + 3): the same bits whatever K, so a row's list can be taken
-// four entries at a time (eight independent sums: an add's latency no longer sets the pace) and the rest
-// one by one.
+// three entries at a time (six independent sums: an add's latency no longer sets the pace) and the rest
+// one by one. Four at a time (eight sums) was 5 % slower: V8 unrolls the loop once more and, with x86's 16
+// vector registers, keeps two of the sums on the stack (bench/vae-kernel-builds.ts).
 #define DOTS(K)                                                                                        \
   static void dots##K(const float* g, const float* w, int vectors, const int* idx, float* out) {      \
     v128_t even[K], odd[K];                                                                          \
@@ -256,7 +257,7 @@ void gradient_times(int idx_at, int starts_at, int count, int g_at, int g_stride
       out[idx[k]] = wasm_f32x4_extract_lane(a, 0);                                                   \
     }                                                                                                \
   }
-DOTS(4)
+DOTS(3)
 DOTS(1)
 
 // out (n × out_stride) = (g · wᵀ) at the non-zeros of the layer input only, 0 elsewhere (the ReLU's gate):
@@ -273,7 +274,7 @@ void gated_gradient(int idx_at, int starts_at, int n, int g_at, int g_stride, in
     float* out = AT(float*, out_at) + r * out_stride;
     for (int c = 0; c < out_stride; c += 4) wasm_v128_store(out + c, SPLAT(0.0f));
     int i = starts[r];
-    for (; i + 4 <= starts[r + 1]; i += 4) dots4(g, w, vectors, idx + i, out);
+    for (; i + 3 <= starts[r + 1]; i += 3) dots3(g, w, vectors, idx + i, out);
     for (; i < starts[r + 1]; i++) dots1(g, w, vectors, idx + i, out);
   }
 }
