@@ -71,7 +71,7 @@ for (const [name, f] of Object.entries(plain)) {
       ? f
       : (...a: number[]) => {
           if (wanted.includes(name)) recorded.push([name, a]);
-          return (f)(...a);
+          return f(...a);
         };
 }
 inner.exports = spy as Exports;
