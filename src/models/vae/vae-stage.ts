@@ -5,7 +5,7 @@ import { Random } from '../../util/random.js';
 import type { NamedWeights } from '../../fit/weights-file.js';
 import type { Adam } from '../../fit/adam.js';
 import type { VaeParameters } from './vae-parameters.js';
-import { evaluateVae, fillStandardNormal, type VaeLossSettings } from './vae-step.js';
+import { evaluateVae, type VaeLossSettings } from './vae-step.js';
 import { VaeStepKernel } from './vae-step-kernel.js';
 
 export const VAE_STAGE = 'vae';
@@ -69,7 +69,7 @@ export class VaeStage implements TrainableStage {
     const { x } = this.data;
     const cols = x.cols;
     const batchSize = this.step.maxRows;
-    const { rowPitch, noise } = this.step;
+    const { rowPitch } = this.step;
     let lossSum = 0;
     for (let batch = 0; batch < this.batchesPerEpoch; batch++) {
       const start = batch * batchSize;
@@ -84,7 +84,9 @@ export class VaeStage implements TrainableStage {
           rows.set(x.data.subarray(from, from + cols), i * rowPitch);
         }
       }
-      fillStandardNormal(noise, n * this.params.latentSize, random);
+      // The draws of fillStandardNormal, made in the kernel; `random` is used for nothing else after the
+      // shuffle (the kernel takes its words ahead).
+      this.step.drawNoise(n * this.params.latentSize, random);
       const result = this.step.trainStep(n);
       const batchLoss = result.reconstructionSum + beta * result.klSum;
       // A non-finite loss stops training here, before it can reach the weights.

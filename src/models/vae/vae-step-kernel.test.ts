@@ -32,6 +32,11 @@ const CASES = [
   { features: 13, dense: 4, encoder: [7, 5], latent: 3, batch: 300, remainder: 261 },
   // More than 32 vectors a row: the loss logs its products of σ's in several runs.
   { features: 150, dense: 10, encoder: [16], latent: 4, batch: 12, remainder: 5 },
+  // A single row; blocks of fewer rows than 64, the last one shorter.
+  { features: 122, dense: 6, encoder: [64, 32], latent: 16, batch: 1, remainder: 1 },
+  { features: 122, dense: 6, encoder: [64, 32], latent: 16, batch: 29, remainder: 13, block: 5 },
+  // Outputs of 4–28 columns after the chunks of 32 (45 → pitch 48: 16 left; 7 → 8; 250 → 252: 28 left).
+  { features: 45, dense: 5, encoder: [250, 7], latent: 5, batch: 9, remainder: 4 },
 ];
 
 describe('VaeStepKernel', () => {
@@ -49,7 +54,7 @@ describe('VaeStepKernel', () => {
         const params = VaeParameters.initial(c.features, c.encoder, c.latent, random);
         params.logVar.bias.fill(-0.4);
         const reference = new VaeStep(params, settings);
-        const kernel = new VaeStepKernel(params, settings, c.batch);
+        const kernel = new VaeStepKernel(params, settings, c.batch, c.block);
         for (const n of [c.batch, c.remainder]) {
           const x = rows(n, c.features, c.dense, random);
           const noise = new Float32Array(n * c.latent);
@@ -80,6 +85,8 @@ describe('VaeStepKernel', () => {
     const params = VaeParameters.initial(features, [64, 32], 16, random);
     const settings = { reconstruction: 'bce', beta: 1 } as const;
     const matrix = { rows: 50, cols: features, data: rows(50, features, 6, random) };
+    // A row with no non-zero value (an empty list) among them.
+    matrix.data.fill(0, 3 * features, 4 * features);
     const held = new VaeStepKernel(params, settings, 16);
     const dense = new VaeStepKernel(params, settings, 16);
     expect(held.holdRows(matrix)).toBe(true);
@@ -87,6 +94,10 @@ describe('VaeStepKernel', () => {
     for (const [start, n] of [
       [0, 16],
       [40, 10],
+      [17, 1],
+      [20, 13],
+      // Ten rows from the empty one on.
+      [Math.min(order.indexOf(3), 40), 10],
     ]) {
       held.gatherRows(order, start, n);
       for (let i = 0; i < n; i++) {
@@ -166,13 +177,14 @@ describe('VaeStepKernel', () => {
     const random = new Random(6);
     const params = VaeParameters.initial(122, [64, 32], 16, random);
     const settings = { reconstruction: 'bce', beta: 1 } as const;
-    const kernels = [32, 64, 256, 300].map((block) => new VaeStepKernel(params, settings, 300, block));
-    const x = rows(300, 122, 6, random);
-    fillStandardNormal(kernels[0].noise, 300 * 16, random);
+    const n = 301;
+    const kernels = [32, 1, 5, 64, 256, 301].map((block) => new VaeStepKernel(params, settings, n, block));
+    const x = rows(n, 122, 6, random);
+    fillStandardNormal(kernels[0].noise, n * 16, random);
     const losses = kernels.map((k) => {
-      for (let i = 0; i < 300; i++) k.rows.set(x.subarray(i * 122, (i + 1) * 122), i * k.rowPitch);
+      for (let i = 0; i < n; i++) k.rows.set(x.subarray(i * 122, (i + 1) * 122), i * k.rowPitch);
       k.noise.set(kernels[0].noise);
-      return k.run(300);
+      return k.run(n);
     });
     for (const k of kernels.slice(1)) {
       k.gradients.forEach((g, j) => expect(Array.from(g)).toEqual(Array.from(kernels[0].gradients[j])));

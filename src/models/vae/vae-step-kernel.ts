@@ -4,7 +4,8 @@
  * in the kernel's memory, and each step is about 60 calls into it (per block of 64 rows) with no engine
  * tensor and no JS loop over a batch-sized array. The training stage has the kernel hold its rows as
  * non-zero lists and gather each batch itself (`holdRows`, `gatherRows`), or writes dense rows into `rows`;
- * it draws the noise in JS straight into `noise` (the same draws as before). `VaeStep` (tfjs products + JS
+ * the noise is drawn in the kernel (`drawNoise`, bit for bit `fillStandardNormal`'s draws, only Math.log in
+ * JS; tests write `noise` themselves). `VaeStep` (tfjs products + JS
  * loops) is the reference the tests compare against; results agree to float rounding, not bit for bit.
  *
  * Every product runs over the non-zero entries of its left operand (one-hot input rows, ReLU outputs and
@@ -18,6 +19,8 @@ import { IotIdsError } from '../../errors.js';
 import { ensureWasmMemory, instantiateWasm } from '../../util/wasm-module.js';
 import { bufferLayout } from '../../engine/buffer-layout.js';
 import type { Adam } from '../../fit/adam.js';
+import type { Random } from '../../util/random.js';
+import { PolarNoise } from './polar-noise.js';
 import type { DenseLayer } from './dense-chain.js';
 import type { VaeParameters } from './vae-parameters.js';
 import type { VaeBatchLoss, VaeLossSettings } from './vae-step.js';
@@ -42,6 +45,8 @@ interface Exports {
   head_gradient: Call;
   reconstruction: Call;
   adam: Call;
+  polar_pairs: Call;
+  polar_scale: Call;
 }
 
 const FLOAT = 4;
@@ -115,6 +120,7 @@ export class VaeStepKernel {
   private adamStep = 0;
   private views: { rows: Float32Array; noise: Float32Array } | null = null;
   private readonly rowsAt: number;
+  private readonly polar: PolarNoise;
   private readonly zPitch: number;
   private readonly headPitch: number;
 
@@ -198,12 +204,24 @@ export class VaeStepKernel {
       staging: take(largest * FLOAT),
       order: take(maxRows * 4),
     };
+    const maxPairs = Math.ceil((maxRows * latent) / 2);
+    // Words for about two batches of pairs (a pair takes 2.5 words on average), and at least the 256 from
+    // which Random.fillUint32 uses its kernel.
+    const wordCapacity = Math.max(256, 6 * maxPairs);
+    const polarLayout = {
+      words: take(wordCapacity * 4),
+      wordCapacity,
+      pairs: take(maxPairs * 4 * 8),
+      maxPairs,
+      kept: take(4),
+    };
     // Fresh memory is zeros, and no call writes a padding lane: padding stays 0 from here on.
     this.end = end();
     this.rowsAt = rowsAt;
     const buffer = ensureWasmMemory(this.exports.memory, this.end);
     new Int32Array(buffer, this.at.identity, widest).forEach((_, i, a) => (a[i] = i));
     this.gradients = params.trainable().map(([, values]) => new Float32Array(values.length));
+    this.polar = new PolarNoise(this.exports, polarLayout);
   }
 
   /** maxRows × `rowPitch` batch rows in the kernel's memory (padding columns must stay 0). */
@@ -214,6 +232,20 @@ export class VaeStepKernel {
   /** maxRows × latentSize standard normal draws, row-major, read by `run`. */
   get noise(): Float32Array {
     return this.currentViews().noise;
+  }
+
+  /**
+   * `count` (≤ maxRows × latentSize) standard normal draws into `noise`, bit for bit those of
+   * `fillStandardNormal(noise, count, random)`, and successive calls with one generator continue its
+   * sequence as successive `fillStandardNormal` calls do; but `random` is taken ahead (see PolarNoise) and
+   * must not be used for anything else in between.
+   */
+  drawNoise(count: number, random: Random): void {
+    const latent = this.params.latentSize;
+    if (!Number.isInteger(count) || count < 0 || count > this.maxRows * latent) {
+      throw new IotIdsError(`VaeStepKernel: ${count} draws (at most ${this.maxRows * latent})`);
+    }
+    this.polar.fill(this.at.noise, count, random);
   }
 
   /**
@@ -280,6 +312,7 @@ export class VaeStepKernel {
     for (const row of indices) {
       if (row < 0 || row >= held.rows) throw new IotIdsError(`VaeStepKernel: row ${row} of ${held.rows}`);
     }
+    // A copy in the kernel's memory, which gather_rows overwrites.
     new Int32Array(memory, this.at.order, n).set(indices);
     const first = this.encoder[0];
     this.exports.gather_rows(

@@ -71,37 +71,58 @@ int list_nonzeros(int x_at, int n, int cols, int pitch, int idx_at, int val_at, 
 
 // The batch from the rows `order[0, n)` of a matrix held as non-zero lists (m_starts, m_idx, m_val): their
 // entries appended to the batch's lists, as list_nonzeros would list them, and the rows written densely
-// into x (n × pitch, zeroed first) for the loss.
-void gather_rows(int order_at, int n, int m_starts_at, int m_idx_at, int m_val_at, int pitch, int x_at,
-                 int idx_at, int val_at, int starts_at) {
-  const int* order = AT(const int*, order_at);
+// into x (n × pitch, zeroed first) for the loss. The rows are scattered over a matrix larger than the
+// caches, so each costs a few cache misses; one row after another, each waited for the last (its copy
+// loop's exit depends on loaded values and is mispredicted), so the rows' positions are read first, then
+// the first and last words of each row's entries are touched, in loops whose loads do not depend on one
+// another, before the copy. `order` is overwritten (each row's first entry). Returns a value of no meaning
+// (what the touching loads read, so that they are kept).
+int gather_rows(int order_at, int n, int m_starts_at, int m_idx_at, int m_val_at, int pitch, int x_at,
+                int idx_at, int val_at, int starts_at) {
+  int* order = AT(int*, order_at);
   const int* m_starts = AT(const int*, m_starts_at);
   const int* m_idx = AT(const int*, m_idx_at);
   const float* m_val = AT(const float*, m_val_at);
+  const int* m_bits = AT(const int*, m_val_at);
   float* x = AT(float*, x_at);
   int* idx = AT(int*, idx_at);
   float* val = AT(float*, val_at);
   int* starts = AT(int*, starts_at);
-  for (int i = 0; i < n * pitch; i += 4) wasm_v128_store(x + i, SPLAT(0.0f));
   int count = 0;
   for (int r = 0; r < n; r++) {
+    int from = m_starts[order[r]], to = m_starts[order[r] + 1];
+    order[r] = from;
     starts[r] = count;
-    float* row = x + r * pitch;
-    for (int i = m_starts[order[r]]; i < m_starts[order[r] + 1]; i++) {
-      idx[count] = m_idx[i];
-      val[count] = m_val[i];
-      row[m_idx[i]] = m_val[i];
-      count++;
-    }
+    count += to - from;
   }
   starts[n] = count;
+  int touched = 0;
+  for (int r = 0; r < n; r++) {
+    int last = order[r] + (starts[r + 1] > starts[r] ? starts[r + 1] - starts[r] - 1 : 0);
+    touched ^= m_idx[order[r]] ^ m_idx[last] ^ m_bits[order[r]] ^ m_bits[last];
+  }
+  for (int i = 0; i < n * pitch; i += 4) wasm_v128_store(x + i, SPLAT(0.0f));
+  for (int r = 0; r < n; r++) {
+    float* row = x + r * pitch;
+    const int* from_idx = m_idx + order[r];
+    const float* from_val = m_val + order[r];
+    for (int i = 0; i < starts[r + 1] - starts[r]; i++) {
+      idx[starts[r] + i] = from_idx[i];
+      val[starts[r] + i] = from_val[i];
+      row[from_idx[i]] = from_val[i];
+    }
+  }
+  return touched;
 }
 
 // ReLU in place over the n × stride matrix z (padding stays 0), then lists its non-zeros as list_nonzeros.
+// The ReLU is pmax (z < 0 ? 0 : z, one x86 instruction) rather than f32x4.max, which V8 builds from eight
+// to order −0 below +0 and to pass NaN from either side: here NaN passes as well, and a −0 stays −0, which
+// is not listed and fails the gate's > 0 as +0 does.
 int relu_list(int z_at, int n, int cols, int stride, int idx_at, int val_at, int starts_at) {
   float* z = AT(float*, z_at);
   for (int i = 0; i < n * stride; i += 4)
-    wasm_v128_store(z + i, wasm_f32x4_max(wasm_v128_load(z + i), SPLAT(0.0f)));
+    wasm_v128_store(z + i, wasm_f32x4_pmax(wasm_v128_load(z + i), SPLAT(0.0f)));
   return list_nonzeros(z_at, n, cols, stride, idx_at, val_at, starts_at, 0);
 }
 
@@ -128,30 +149,41 @@ int relu_list(int z_at, int n, int cols, int stride, int idx_at, int val_at, int
     _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wasm_v128_store(out + 4 * v, acc[v]); \
   }
 CHUNK(listed, 8, val + i)
+CHUNK(listed, 7, val + i)
+CHUNK(listed, 6, val + i)
+CHUNK(listed, 5, val + i)
 CHUNK(listed, 4, val + i)
+CHUNK(listed, 3, val + i)
 CHUNK(listed, 2, val + i)
 CHUNK(listed, 1, val + i)
 CHUNK(gathered, 8, val + idx[i])
+CHUNK(gathered, 7, val + idx[i])
+CHUNK(gathered, 6, val + idx[i])
+CHUNK(gathered, 5, val + idx[i])
 CHUNK(gathered, 4, val + idx[i])
+CHUNK(gathered, 3, val + idx[i])
 CHUNK(gathered, 2, val + idx[i])
 CHUNK(gathered, 1, val + idx[i])
 
-// One output row in chunks of 32, 16, 8 and 4 columns.
+// One output row in chunks of 32 columns, then one chunk of the 4–28 left: a chunk's sums are independent
+// chains of adds, and a chunk of one or two vectors (the 124-column decoder output in chunks of 32, 16, 8 and
+// 4 before) waits on an add's latency at every list entry. The chunking does not change any sum's order.
 #define ROW_IN_CHUNKS(NAME)                                                                       \
   do {                                                                                            \
     int c = 0;                                                                                    \
     for (; c + 32 <= stride; c += 32)                                                             \
       NAME##8(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
-    if (c + 16 <= stride) {                                                                       \
-      NAME##4(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
-      c += 16;                                                                                    \
+    const float* i0 = init ? init + c : 0;                                                        \
+    const float* m0 = mask ? mask + c : 0;                                                        \
+    switch ((stride - c) / 4) {                                                                   \
+      case 7: NAME##7(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 6: NAME##6(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 5: NAME##5(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 4: NAME##4(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 3: NAME##3(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 2: NAME##2(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
+      case 1: NAME##1(idx, val, from, to, m + c, stride, i0, m0, out + c); break;                 \
     }                                                                                             \
-    if (c + 8 <= stride) {                                                                        \
-      NAME##2(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
-      c += 8;                                                                                     \
-    }                                                                                             \
-    if (c + 4 <= stride)                                                                          \
-      NAME##1(idx, val, from, to, m + c, stride, init ? init + c : 0, mask ? mask + c : 0, out + c); \
   } while (0)
 
 // out (n × stride) = lists · m (+ init), m: (list columns) × stride: the forward products (init = the
@@ -191,10 +223,46 @@ void gradient_times(int idx_at, int starts_at, int count, int g_at, int g_stride
   }
 }
 
+// The dot products of g (`vectors` vectors) with the rows w[idx[0..K)] (row pitch `vectors` · 4), K = 3 or 1
+// at a time, written to out[idx[k]]. Each sum runs over the even and the odd vectors in two accumulators,
+// added, then its four lanes as (0 + 2) + (1 + 3): the same bits whatever K, so a row's list can be taken
+// three entries at a time (six independent sums: an add's latency no longer sets the pace) and the rest
+// one by one. Four at a time (eight sums) was 5 % slower: V8 unrolls the loop once more and, with x86's 16
+// vector registers, keeps two of the sums on the stack (bench/vae-kernel-builds.ts).
+#define DOTS(K)                                                                                        \
+  static void dots##K(const float* g, const float* w, int vectors, const int* idx, float* out) {      \
+    v128_t even[K], odd[K];                                                                          \
+    const float* row[K];                                                                             \
+    _Pragma("clang loop unroll(full)") for (int k = 0; k < K; k++) {                                 \
+      even[k] = odd[k] = SPLAT(0.0f);                                                                \
+      row[k] = w + idx[k] * 4 * vectors;                                                             \
+    }                                                                                                \
+    int v = 0;                                                                                       \
+    for (; v + 2 <= vectors; v += 2) {                                                               \
+      v128_t g0 = wasm_v128_load(g + 4 * v), g1 = wasm_v128_load(g + 4 * v + 4);                    \
+      _Pragma("clang loop unroll(full)") for (int k = 0; k < K; k++) {                               \
+        even[k] = wasm_f32x4_add(even[k], wasm_f32x4_mul(g0, wasm_v128_load(row[k] + 4 * v)));       \
+        odd[k] = wasm_f32x4_add(odd[k], wasm_f32x4_mul(g1, wasm_v128_load(row[k] + 4 * v + 4)));     \
+      }                                                                                              \
+    }                                                                                                \
+    if (v < vectors) {                                                                               \
+      v128_t g0 = wasm_v128_load(g + 4 * v);                                                         \
+      _Pragma("clang loop unroll(full)") for (int k = 0; k < K; k++) even[k] =                       \
+          wasm_f32x4_add(even[k], wasm_f32x4_mul(g0, wasm_v128_load(row[k] + 4 * v)));               \
+    }                                                                                                \
+    _Pragma("clang loop unroll(full)") for (int k = 0; k < K; k++) {                                 \
+      v128_t a = wasm_f32x4_add(even[k], odd[k]);                                                    \
+      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 2, 3, 0, 1));                                   \
+      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 1, 0, 3, 2));                                   \
+      out[idx[k]] = wasm_f32x4_extract_lane(a, 0);                                                   \
+    }                                                                                                \
+  }
+DOTS(3)
+DOTS(1)
+
 // out (n × out_stride) = (g · wᵀ) at the non-zeros of the layer input only, 0 elsewhere (the ReLU's gate):
 // out[r, k] = g[r, ·] · w[k, ·] for each k of row r's input list (idx, starts), w: inputs × g_stride. For a
-// linear layer's dense gradient this does half the work of gradient_times, which computes every column
-// and then gates half of them away.
+// linear layer's dense gradient this skips the columns the gate zeroes, which gradient_times would compute.
 void gated_gradient(int idx_at, int starts_at, int n, int g_at, int g_stride, int w_at, int out_at,
                     int out_stride) {
   const int* idx = AT(const int*, idx_at);
@@ -205,20 +273,9 @@ void gated_gradient(int idx_at, int starts_at, int n, int g_at, int g_stride, in
     const float* g = AT(const float*, g_at) + r * g_stride;
     float* out = AT(float*, out_at) + r * out_stride;
     for (int c = 0; c < out_stride; c += 4) wasm_v128_store(out + c, SPLAT(0.0f));
-    for (int i = starts[r]; i < starts[r + 1]; i++) {
-      const float* row = w + idx[i] * g_stride;
-      v128_t a0 = SPLAT(0.0f), a1 = SPLAT(0.0f);
-      int v = 0;
-      for (; v + 2 <= vectors; v += 2) {
-        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g + 4 * v), wasm_v128_load(row + 4 * v)));
-        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(g + 4 * v + 4), wasm_v128_load(row + 4 * v + 4)));
-      }
-      if (v < vectors) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g + 4 * v), wasm_v128_load(row + 4 * v)));
-      v128_t a = wasm_f32x4_add(a0, a1);
-      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 2, 3, 0, 1));
-      a = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 1, 0, 3, 2));
-      out[idx[i]] = wasm_f32x4_extract_lane(a, 0);
-    }
+    int i = starts[r];
+    for (; i + 3 <= starts[r + 1]; i += 3) dots3(g, w, vectors, idx + i, out);
+    for (; i < starts[r + 1]; i++) dots1(g, w, vectors, idx + i, out);
   }
 }
 
@@ -266,9 +323,11 @@ void column_sums(int g_at, int n, int stride, int out_at, int accumulate) {
 }
 
 // e^x for four floats: x = k·ln 2 + r, e^r by Cephes' expf polynomial (≈ 1 ulp), 2^k in the exponent bits;
-// x is clamped to [−87, 88] (beyond, the sigmoid and softplus below are exact to float32 anyway).
+// x is clamped to [−87, 88] (beyond, the sigmoid and softplus below are exact to float32 anyway), by pmin
+// and pmax (one x86 instruction each, where V8 builds f32x4.min and max from eight): the same values for
+// every x, NaN included.
 static v128_t exp4(v128_t x) {
-  x = wasm_f32x4_max(wasm_f32x4_min(x, SPLAT(88.0f)), SPLAT(-87.0f));
+  x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, SPLAT(88.0f)), SPLAT(-87.0f));
   // Adding 1.5·2²³ rounds x·log₂e to an integer k held in the low mantissa bits (|k| ≤ 127).
   v128_t shifted = wasm_f32x4_add(wasm_f32x4_mul(x, SPLAT(1.44269504088896341f)), SPLAT(12582912.0f));
   v128_t k = wasm_f32x4_sub(shifted, SPLAT(12582912.0f));
@@ -315,6 +374,43 @@ double sample(int h_at, int h_stride, int eps_at, int n, int latent, int z_at, i
                  (double)wasm_f32x4_extract_lane(row_kl, 2) + (double)wasm_f32x4_extract_lane(row_kl, 3));
   }
   return kl;
+}
+
+// The noise of `sample`, drawn as fillStandardNormal (vae-step.ts) draws it, by Marsaglia's polar method,
+// from the same generator words in the same order, to the same bits. The logarithm is left to JavaScript's
+// Math.log (no log of ours matches it to the last bit), so it runs in three parts:
+//   polar_pairs — from the 32-bit words at words_at: u = 2·(w / 2³²) − 1 and v likewise, in double, and the
+//     pairs with 0 < s = u² + v² < 1 kept as (u, v, s, ·) in `pairs`, until `wanted` are kept or fewer than
+//     two words are left; writes the pairs kept to *kept_at and returns the words used;
+//   the caller writes Math.log(s) into each pair's fourth value;
+//   polar_scale — out[0, count) = u·f, v·f, … with f = √(−2 log s / s), as float32.
+int polar_pairs(int words_at, int words, int pairs_at, int wanted, int kept_at) {
+  const unsigned* word = AT(const unsigned*, words_at);
+  double* pairs = AT(double*, pairs_at);
+  int used = 0, kept = 0;
+  while (kept < wanted && used + 2 <= words) {
+    double u = 2 * ((double)word[used] / 4294967296.0) - 1;
+    double v = 2 * ((double)word[used + 1] / 4294967296.0) - 1;
+    used += 2;
+    double s = u * u + v * v;
+    pairs[4 * kept] = u;
+    pairs[4 * kept + 1] = v;
+    pairs[4 * kept + 2] = s;
+    kept += s < 1 && s != 0;
+  }
+  *AT(int*, kept_at) = kept;
+  return used;
+}
+
+void polar_scale(int pairs_at, int count, int out_at) {
+  const double* pairs = AT(const double*, pairs_at);
+  float* out = AT(float*, out_at);
+  for (int i = 0; i < count; i += 2) {
+    const double* pair = pairs + 2 * i;
+    double factor = __builtin_sqrt((-2 * pair[3]) / pair[2]);
+    out[i] = (float)(pair[0] * factor);
+    if (i + 1 < count) out[i + 1] = (float)(pair[1] * factor);
+  }
 }
 
 // ∂loss/∂[μ | log σ²] (n × h_stride) from ∂loss/∂z (dz, n × z_stride): dz + β·μ/n and
@@ -385,7 +481,8 @@ double reconstruction(int o_at, int x_at, int n, int cols, int stride, int kind,
       v128_t error = wasm_f32x4_sub(s, target);
       v128_t term, grad;
       if (kind == 0) {
-        term = wasm_f32x4_sub(wasm_f32x4_max(logit, SPLAT(0.0f)), wasm_f32x4_mul(target, logit));
+        // pmax as in relu_list (a logit of −0 gives a term of ±0, which leaves the sums as they were).
+        term = wasm_f32x4_sub(wasm_f32x4_pmax(logit, SPLAT(0.0f)), wasm_f32x4_mul(target, logit));
         product = wasm_f32x4_mul(product, wasm_v128_bitselect(d, SPLAT(1.0f), live));
         if (++factors == 32 || c + 4 >= stride) {
           total -= log_double((double)wasm_f32x4_extract_lane(product, 0) * wasm_f32x4_extract_lane(product, 1) *
