@@ -38,7 +38,8 @@ interface RouteFile {
  * autoencoder, each task's rate chosen on validation rows only, the final classifier, the test files read
  * once), into `<out>/runs/<dataset>__anomaly-alerts__official__<model>__seed<n>/`. The final classifier is
  * the grid's own official 5class run of that model and seed when the grid has one (same settings), else it is
- * trained there. Each task becomes one run, `<model>+anomaly-alerts`, for results.json. A seed whose
+ * trained there. A task with a route of its own (`routes.5class`) is left to train/run-ensemble-route.ts,
+ * whose runs follow these. Each task becomes one run, `<model>+anomaly-alerts`, for results.json. A seed whose
  * anomaly-alerts.json exists is kept; any other remains are redone. Any failure is an error: a seed never
  * falls back to the classifier alone or to another threshold.
  */
