@@ -59,6 +59,8 @@ export interface MetricsFile {
 export interface AnomalyAlertsRecord {
   /** The classifier's model kind (`fcnn`); the run's `model` is the combination's name. */
   classifier: string;
+  /** compare's `anomalyAlerts.routes`: what routes an alert and what the anomaly score is (else nearest / error). */
+  route?: { router: string; score: string };
   thresholdFrom: 'lato-validation';
   /** What the rate was chosen by: validation `binary-accuracy` or (multi-class) `accuracy`. */
   criterion: string;

@@ -40,9 +40,10 @@ describe('docs/configuration.md', () => {
       await readFile(new URL('../../experiments/honest-best.json', import.meta.url), 'utf8'),
     ) as unknown;
     expect(honestBest).toEqual(file);
-    expect(parseExperimentConfig(honestBest, 'docs').anomalyAlerts?.criteria).toEqual({
-      binary: 'binary-accuracy',
-      '5class': 'accuracy',
+    const block = parseExperimentConfig(honestBest, 'docs').anomalyAlerts;
+    expect(block?.criteria).toEqual({ binary: 'binary-accuracy', '5class': 'accuracy+macro-f1' });
+    expect(block?.routes).toEqual({
+      '5class': { classifier: 'rf+fcnn5', router: 'residual', score: 'doubt' },
     });
   });
 });

@@ -135,5 +135,57 @@ describe('experiment config', () => {
         /field "grid\.dataset": anomalyAlerts: needs a built-in dataset/,
       );
     });
+
+    describe('routes', () => {
+      const second = { classifier: 'rf+fcnn5', router: 'residual', score: 'doubt' };
+      const routed = (fiveClass: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+        withRoute(
+          {
+            criteria: { binary: 'binary-accuracy', '5class': 'accuracy+macro-f1' },
+            routes: { '5class': { ...second, ...fiveClass } },
+          },
+          extra,
+        );
+
+      it('takes the second-round route for 5class with its criterion', () => {
+        const config = routed({});
+        expect(config.anomalyAlerts?.routes).toEqual({ '5class': second });
+        expect(config.anomalyAlerts?.criteria['5class']).toBe('accuracy+macro-f1');
+        expect(
+          routed({ classifier: 'fcnn1', router: 'nearest', score: 'error' }).anomalyAlerts?.routes,
+        ).toEqual({ '5class': { classifier: 'fcnn1', router: 'nearest', score: 'error' } });
+      });
+
+      it('names a bad classifier, router, score, task or criterion', () => {
+        expect(() => routed({ classifier: 'svm+fcnn5' })).toThrow(
+          /field "anomalyAlerts\.routes\.5class\.classifier".*fcnn<k> or rf\+fcnn<k>/,
+        );
+        expect(() => routed({ classifier: 'fcnn0' })).toThrow(/routes\.5class\.classifier/);
+        expect(() => routed({ router: 'farthest' })).toThrow(/field "anomalyAlerts\.routes\.5class\.router"/);
+        expect(() => routed({ score: 'entropy' })).toThrow(/field "anomalyAlerts\.routes\.5class\.score"/);
+        expect(() => routed({ members: 3 })).toThrow(/routes\.5class\.members".*not a known field/);
+        expect(() => withRoute({ routes: { binary: second } })).toThrow(
+          /field "anomalyAlerts\.routes\.binary".*only "5class" takes a route/,
+        );
+        expect(() => withRoute({ routes: { '5class': second } })).toThrow(
+          /field "anomalyAlerts\.criteria\.5class".*must be "accuracy\+macro-f1" when routes\.5class is given.*got "accuracy"/,
+        );
+        expect(() => withRoute({ criteria: { '5class': 'accuracy+macro-f1' } })).toThrow(
+          /field "anomalyAlerts\.criteria\.5class".*criterion of routes\.5class/,
+        );
+        expect(() => withRoute({ criteria: { binary: 'accuracy+macro-f1' } })).toThrow(
+          /field "anomalyAlerts\.criteria\.binary"/,
+        );
+      });
+
+      it('refuses settings its members would not honour', () => {
+        expect(() => routed({}, { dropFeatures: ['duration'] })).toThrow(
+          /field "dropFeatures": anomalyAlerts: routes\.5class cannot be combined with dropFeatures/,
+        );
+        expect(() => routed({}, { validation: 'random' })).toThrow(
+          /field "validation": anomalyAlerts: routes\.5class cannot be combined with validation/,
+        );
+      });
+    });
   });
 });

@@ -40,7 +40,8 @@ export interface ExperimentConfig {
   timeSplitBy?: TimeSplitBy;
   /**
    * Each model of the grid also runs with the zero-day autoencoder beside it, the anomaly threshold chosen
-   * per seed on leave-attack-type-out validation (train/anomaly-alerts-config.ts). Default: not run.
+   * per seed on leave-attack-type-out validation (train/anomaly-alerts-config.ts); its `routes.5class`
+   * runs the 5class task by the second-round route instead (train/run-ensemble-route.ts). Default: not run.
    */
   anomalyAlerts?: AnomalyAlertsConfig;
 }

@@ -13,12 +13,14 @@ import {
   type AnomalyAlertTask,
 } from './anomaly-alerts-config.js';
 import { anomalyAlertsMetrics } from './anomaly-alerts-metrics.js';
+import type { RateCriterion } from './anomaly-rate-selection.js';
 import {
   evaluateZeroDaySelectedSeed,
   prepareZeroDaySelected,
   type ZeroDaySelectedContext,
 } from './evaluate-zero-day-selected.js';
 import type { ExperimentConfig } from './experiment-config.js';
+import { runEnsembleRoutes } from './run-ensemble-route.js';
 import type { GridOutcome } from './run-grid.js';
 
 /** The file that marks a finished seed of the route (written last, atomically). */
@@ -36,7 +38,8 @@ interface RouteFile {
  * autoencoder, each task's rate chosen on validation rows only, the final classifier, the test files read
  * once), into `<out>/runs/<dataset>__anomaly-alerts__official__<model>__seed<n>/`. The final classifier is
  * the grid's own official 5class run of that model and seed when the grid has one (same settings), else it is
- * trained there. Each task becomes one run, `<model>+anomaly-alerts`, for results.json. A seed whose
+ * trained there. A task with a route of its own (`routes.5class`) is left to train/run-ensemble-route.ts,
+ * whose runs follow these. Each task becomes one run, `<model>+anomaly-alerts`, for results.json. A seed whose
  * anomaly-alerts.json exists is kept; any other remains are redone. Any failure is an error: a seed never
  * falls back to the classifier alone or to another threshold.
  */
@@ -55,9 +58,13 @@ export async function runAnomalyAlerts(
   const route = config.anomalyAlerts;
   if (!route) return [];
   const progress = options.progress ?? silentProgress;
-  const tasks = ANOMALY_ALERT_TASKS.filter((t) => route.criteria[t] !== undefined);
+  // A task with a route of its own (routes.5class) runs in train/run-ensemble-route.ts, after this loop.
+  const tasks = ANOMALY_ALERT_TASKS.filter(
+    (t) => route.criteria[t] !== undefined && (t === 'binary' || !route.routes?.['5class']),
+  );
+  const criteria = Object.fromEntries(tasks.map((t) => [t, route.criteria[t] as RateCriterion]));
   const outcomes: GridOutcome[] = [];
-  for (const datasetName of config.grid.dataset) {
+  for (const datasetName of tasks.length === 0 ? [] : config.grid.dataset) {
     const dataset = await resolveDataset(datasetName);
     const lacking = ['5class', ...tasks].filter((t) => !dataset.tasks.includes(t as never));
     if (lacking.length > 0) {
@@ -76,7 +83,7 @@ export async function runAnomalyAlerts(
           `${safeDataset}__anomaly-alerts__official__${model}__seed${seed}`,
         );
         const label = `${datasetName} ${anomalyAlertsModelName(model)} seed ${seed}`;
-        let file = await readFinished(dir, route.criteria, route.rates);
+        let file = await readFinished(dir, criteria, route.rates);
         const reused = file !== undefined;
         if (file) {
           progress.note(`${label}: already finished, kept`);
@@ -115,8 +122,7 @@ export async function runAnomalyAlerts(
           });
           const metrics = Object.fromEntries(
             tasks.map((task) => {
-              const criterion = route.criteria[task] as NonNullable<(typeof route.criteria)[typeof task]>;
-              return [task, anomalyAlertsMetrics(outcome, task, criterion, options.out)];
+              return [task, anomalyAlertsMetrics(outcome, task, criteria[task], options.out)];
             }),
           );
           file = { formatVersion: 1, seed, metrics };
@@ -146,6 +152,7 @@ export async function runAnomalyAlerts(
       }
     }
   }
+  outcomes.push(...(await runEnsembleRoutes(config, options)));
   return outcomes;
 }
 
