@@ -8,6 +8,10 @@
  *   node --import tsx bench/kdd99-selection.ts --name defaults --task ddos-u2r-normal --seeds 1,2,3 \
  *     --model vae-bigru --options '{"vae":{"epochs":30}}' [--log1p] [--out runs/kdd99-selection]
  *   node --import tsx bench/kdd99-selection.ts --table runs/kdd99-selection   # the Markdown table
+ *   node --import tsx bench/kdd99-selection.ts --test-table reports/x   # per-seed test figures of a compare
+ *
+ * `--test-table` reads `<dir>/runs/<id>/metrics.json` of a finished `compare` (the final runs, each of which
+ * read `corrected` once) and prints, per task and seed, accuracy, macro-F1, ROC-AUC and recall per class.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,6 +35,7 @@ const { values } = parseArgs({
     validation: { type: 'string', default: 'leave-attack-type-out' },
     out: { type: 'string', default: 'runs/kdd99-selection' },
     table: { type: 'string' },
+    'test-table': { type: 'string' },
   },
 });
 
@@ -84,8 +89,36 @@ async function printTable(root: string): Promise<void> {
   console.log(lines.join('\n'));
 }
 
+async function printTestTable(root: string): Promise<void> {
+  const rows: MetricsFile[] = [];
+  for (const id of await readdir(join(root, 'runs'))) {
+    try {
+      rows.push(JSON.parse(await readFile(join(root, 'runs', id, 'metrics.json'), 'utf8')) as MetricsFile);
+    } catch {
+      // unfinished run
+    }
+  }
+  rows.sort((a, b) => `${a.model}|${a.task}|${a.seed}`.localeCompare(`${b.model}|${b.task}|${b.seed}`));
+  const lines = [
+    '| model | task | test split | seed | accuracy | macro-F1 | ROC-AUC per class | recall per class |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const m of rows) {
+    for (const [split, s] of Object.entries(m.splits)) {
+      const auc = m.classes.map((c) => `${c} ${s.rocAuc.perClass[c]?.toFixed(4) ?? 'n/a'}`).join(', ');
+      const recall = m.classes.map((c) => `${c} ${(s.perClass[c].recall * 100).toFixed(1)} %`).join(', ');
+      lines.push(
+        `| ${m.model} | ${m.task} | ${split} | ${m.seed} | ${(s.accuracy * 100).toFixed(2)} % | ${(s.f1.macro * 100).toFixed(2)} % | ${auc} | ${recall} |`,
+      );
+    }
+  }
+  console.log(lines.join('\n'));
+}
+
 if (values.table) {
   await printTable(values.table);
+} else if (values['test-table']) {
+  await printTestTable(values['test-table']);
 } else {
   if (!values.name) throw new Error('--name is required (or --table <dir>)');
   const modelOptions = parseModelOptions(values.model, JSON.parse(values.options) as unknown, '--options');
