@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IotIdsError } from '../errors.js';
-import { balancedClassWeights, temperedClassWeights } from './class-weights.js';
+import { balancedClassWeights, classWeightedRows, temperedClassWeights } from './class-weights.js';
 import { fcnnRowWeights } from './fcnn/row-weights.js';
 import { fcnnDefaults } from './fcnn/options.js';
 
@@ -51,6 +51,31 @@ describe('fcnnRowWeights', () => {
   it('refuses tempering without balanced weights rather than ignoring it', () => {
     expect(() => fcnnRowWeights({ ...fcnnDefaults, classWeightPower: 0.5 }, y, 4)).toThrow(
       /need classWeight "balanced"/,
+    );
+  });
+});
+
+describe('classWeightedRows', () => {
+  const y = rareClasses();
+  it('gives no weights, exact balanced weights, or tempered ones, as the options say', () => {
+    expect(classWeightedRows('bigru', { classWeight: null }, y, 4)).toBeNull();
+    const plain = classWeightedRows('bigru', { classWeight: 'balanced' }, y, 4);
+    expect(plain?.[0]).toBeCloseTo(1011 / 4000, 6);
+    expect(plain?.[1010]).toBeCloseTo(1011 / 4, 3);
+    const tempered = classWeightedRows(
+      'bigru',
+      { classWeight: 'balanced', classWeightPower: 0.5, classWeightMax: 10 },
+      y,
+      4,
+    );
+    expect(tempered?.[0]).toBeCloseTo(Math.sqrt(1011 / 4000), 6);
+    expect(tempered?.[1000]).toBeCloseTo(Math.sqrt(1011 / 40), 5); // ≈ 5.03, under the cap
+    expect(tempered?.[1010]).toBe(10); // √252.75 ≈ 15.9, capped
+  });
+
+  it('refuses tempering without balanced weights, naming the model', () => {
+    expect(() => classWeightedRows('vae-bigru', { classWeight: null, classWeightMax: 5 }, y, 4)).toThrow(
+      /vae-bigru: classWeightPower and classWeightMax need classWeight "balanced"/,
     );
   });
 });

@@ -60,3 +60,34 @@ export function temperedClassWeights(
     return tempered;
   });
 }
+
+/** The class-weight options a model offers: 'balanced' or none, optionally tempered. */
+export interface ClassWeightOptions {
+  classWeight: 'balanced' | null;
+  classWeightPower?: number;
+  classWeightMax?: number;
+}
+
+/**
+ * The per-row loss weights of `classWeight` / `classWeightPower` / `classWeightMax`: null without
+ * 'balanced', the exact 'balanced' weights when nothing tempers them, the tempered ones otherwise. A power
+ * or cap without 'balanced' is a usage error naming `model`, not a setting silently ignored.
+ */
+export function classWeightedRows(
+  model: string,
+  o: ClassWeightOptions,
+  y: Int32Array,
+  nClasses: number,
+): Float32Array | null {
+  const tempered = o.classWeightPower !== undefined || o.classWeightMax !== undefined;
+  if (o.classWeight !== 'balanced') {
+    if (tempered)
+      throw usageError(`${model}: classWeightPower and classWeightMax need classWeight "balanced"`);
+    return null;
+  }
+  if (!tempered) return balancedRowWeights(y, nClasses);
+  return rowWeights(
+    y,
+    temperedClassWeights(y, nClasses, { power: o.classWeightPower, max: o.classWeightMax }),
+  );
+}

@@ -179,6 +179,44 @@ describe('BiGruClassifier', () => {
     expect(weightedRecall).toBeGreaterThan(plainRecall + 0.3);
   });
 
+  it('tempers balanced class weights: power 1 is balanced, power 0 weighs every row alike', async () => {
+    const train = imbalanced(5, 200, 8);
+    const test = imbalanced(6, 50, 50);
+    const options = {
+      timesteps: 4,
+      featuresPerStep: 1,
+      units: 6,
+      batchSize: 64,
+      learningRate: 0.01,
+      epochs: 3,
+    };
+    const probabilities = async (extra: Partial<BiGruOptions>): Promise<Float32Array> => {
+      const model = await new BiGruClassifier({ ...options, ...extra }).fit(train.x, train.y, {
+        nClasses: 3,
+      });
+      const p = (await model.predictProba(test.x)).data;
+      await model.dispose();
+      return p;
+    };
+    const close = (a: Float32Array, b: Float32Array): number =>
+      Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+    const plain = await probabilities({});
+    const balanced = await probabilities({ classWeight: 'balanced' });
+    expect(close(await probabilities({ classWeight: 'balanced', classWeightPower: 1 }), balanced)).toBe(0);
+    expect(close(await probabilities({ classWeight: 'balanced', classWeightPower: 0 }), plain)).toBeLessThan(
+      1e-5,
+    );
+    // The weights do act: balanced training moves the minority class's probabilities.
+    expect(close(balanced, plain)).toBeGreaterThan(0.01);
+  });
+
+  it('refuses classWeightPower or classWeightMax without balanced weights', async () => {
+    const model = new BiGruClassifier({ ...small, classWeightMax: 10 });
+    await expect(model.fit(blobs.x, blobs.y, { nClasses: 3 })).rejects.toThrow(
+      /bigru: classWeightPower and classWeightMax need classWeight "balanced"/,
+    );
+  });
+
   it('stops with a message naming the stage, epoch and batch when the loss stops being finite', async () => {
     const model = new BiGruClassifier({ ...small, learningRate: 1e38, epochs: 3 });
     await expect(model.fit(blobs.x, blobs.y, { nClasses: 3 })).rejects.toThrow(

@@ -10,7 +10,7 @@ import { BaseClassifier, type FitContext } from '../estimator.js';
 import { EpochProgress } from '../epoch-progress.js';
 import { readWeights, writeWeights, type NamedWeights } from '../../fit/weights-file.js';
 import { Adam } from '../../fit/adam.js';
-import { balancedRowWeights } from '../class-weights.js';
+import { classWeightedRows } from '../class-weights.js';
 import { BIGRU_STAGE, BiGruStage, predictProbabilities } from './bigru-stage.js';
 import { resolveBiGruOptions, sequenceShape, type BiGruOptions } from './options.js';
 import { BiGruParameters } from './parameters.js';
@@ -99,7 +99,7 @@ export class BiGruClassifier extends BaseClassifier<BiGruOptions> {
     };
     const params = BiGruParameters.initial(shape, new Random(o.seed));
     const adam = new Adam(params.trainable(), { learningRate: o.learningRate, prefix });
-    const rowWeights = o.classWeight === 'balanced' ? balancedRowWeights(y, context.nClasses) : null;
+    const rowWeights = classWeightedRows('bigru', o, y, context.nClasses);
     const inner = new BiGruStage(
       params,
       adam,

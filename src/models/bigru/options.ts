@@ -41,6 +41,13 @@ export interface BiGruOptions {
   patience: number;
   /** 'balanced' weighs each row's loss by n / (k · count of its class); null weighs all rows 1. Default null. */
   classWeight: 'balanced' | null;
+  /**
+   * With 'balanced': each class weight is raised to this power (0.5 = square root, so a 3,000 : 1 weight
+   * becomes ≈ 55 : 1). Default 1 (unchanged).
+   */
+  classWeightPower?: number;
+  /** With 'balanced': class weights above this are cut to it (after the power). Default: no cap. */
+  classWeightMax?: number;
   /** Seed of the initial weights and the row order. Default 1. */
   seed: number;
 }
@@ -71,6 +78,8 @@ export const biGruOptionsSchema = z
     epochs: z.number().int().min(1).max(100_000),
     patience: z.number().int().min(1),
     classWeight: z.union([z.literal('balanced'), z.null()]),
+    classWeightPower: z.number().min(0).finite(),
+    classWeightMax: z.number().positive(),
   })
   .partial()
   .strict();

@@ -16,7 +16,7 @@ import { biGruOptionsSchema, resolveBiGruOptions, type BiGruOptions } from './op
  * of an arbitrary grouping. Either must multiply out to `vae.latentSize`; fit checks that before training.
  *
  * The generic `epochs`, `batchSize`, `learningRate`, `patience` (the CLI's --epochs, --batch-size, …) and
- * `classWeight` apply to every part that does not set its own value.
+ * `classWeight` (with `classWeightPower` / `classWeightMax`) apply to every part that does not set its own value.
  */
 export interface VaeBiGruOptions {
   /** Options of the VAE (see VaeOptions); `seed` comes from this model's seed. Default {} (latentSize 16). */
@@ -53,6 +53,10 @@ export interface VaeBiGruOptions {
   patience?: number;
   /** Default for the BiGRU's `classWeight`. Default undefined: the BiGRU's default (null). */
   classWeight?: 'balanced' | null;
+  /** Default for the BiGRU's `classWeightPower` (tempering of 'balanced'). Default undefined: none. */
+  classWeightPower?: number;
+  /** Default for the BiGRU's `classWeightMax` (cap of 'balanced'). Default undefined: none. */
+  classWeightMax?: number;
   /** Seed of every part (VAE, SMOTE, BiGRU). Default 1. */
   seed: number;
 }
@@ -74,6 +78,8 @@ export const vaeBiGruOptionsSchema = z
     learningRate: z.number().positive().finite(),
     patience: positiveInt,
     classWeight: z.union([z.literal('balanced'), z.null()]),
+    classWeightPower: z.number().min(0).finite(),
+    classWeightMax: z.number().positive(),
   })
   .partial()
   .strict();
@@ -113,6 +119,12 @@ export function vaePartOptions(o: VaeBiGruOptions): VaeOptions {
 }
 
 export function biGruPartOptions(o: VaeBiGruOptions): BiGruOptions {
-  const classWeight = o.classWeight === undefined ? {} : { classWeight: o.classWeight };
-  return resolveBiGruOptions({ ...shared(o), ...classWeight, ...o.bigru, seed: o.seed }, 'vae-bigru');
+  const weights = Object.fromEntries(
+    Object.entries({
+      classWeight: o.classWeight,
+      classWeightPower: o.classWeightPower,
+      classWeightMax: o.classWeightMax,
+    }).filter(([, v]) => v !== undefined),
+  );
+  return resolveBiGruOptions({ ...shared(o), ...weights, ...o.bigru, seed: o.seed }, 'vae-bigru');
 }

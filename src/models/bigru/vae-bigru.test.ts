@@ -8,6 +8,7 @@ import type { Callback } from '../../fit/callbacks.js';
 import { gaussianBlobs } from '../contract-cases.js';
 import { readWeights, type NamedWeights } from '../../fit/weights-file.js';
 import { VaeBiGruClassifier, type VaeBiGruOptions } from './vae-bigru.js';
+import { biGruPartOptions, resolveVaeBiGruOptions } from './vae-bigru-options.js';
 
 const blobs = gaussianBlobs({ seed: 4, rows: 300, features: 6, classes: 3 });
 const validation = gaussianBlobs({ seed: 5, rows: 90, features: 6, classes: 3 });
@@ -159,6 +160,22 @@ describe('VaeBiGruClassifier', () => {
     });
     expect(plain.batches.get('bigru')).toBe(Math.ceil(210 / 10));
     expect(grown.batches.get('bigru')).toBe(Math.ceil(300 / 10));
+  });
+
+  it("hands tempered class weights to the BiGRU unless it sets its own, and refuses them without 'balanced'", async () => {
+    const tempered = { classWeight: 'balanced' as const, classWeightPower: 0.5, classWeightMax: 50 };
+    expect(biGruPartOptions(resolveVaeBiGruOptions(tempered))).toMatchObject(tempered);
+    expect(
+      biGruPartOptions(resolveVaeBiGruOptions({ ...tempered, bigru: { classWeightMax: 5 } })),
+    ).toMatchObject({ ...tempered, classWeightMax: 5 });
+    const plain = biGruPartOptions(resolveVaeBiGruOptions({}));
+    expect(plain.classWeight).toBeNull();
+    expect(plain.classWeightPower).toBeUndefined();
+    const model = new VaeBiGruClassifier({ ...tiny, classWeightPower: 0.5 });
+    await expect(model.fit(blobs.x, blobs.y, { nClasses: 3 })).rejects.toThrow(
+      /classWeightPower and classWeightMax need classWeight "balanced"/,
+    );
+    await model.dispose();
   });
 
   it('stops fine-tuning with a message naming the stage, epoch and batch when the loss stops being finite', async () => {

@@ -8,7 +8,7 @@ import { BaseClassifier, type FitContext } from '../estimator.js';
 import { VariationalAutoencoder } from '../vae/variational-autoencoder.js';
 import { BiGruClassifier } from './bigru.js';
 import { EpochProgress } from '../epoch-progress.js';
-import { balancedRowWeights } from '../class-weights.js';
+import { balancedRowWeights, classWeightedRows } from '../class-weights.js';
 import { BIGRU_STAGE } from './bigru-stage.js';
 import { BIGRU_PREFIX, FINETUNE_STAGE, FineTuneStage, VAE_PREFIX } from './fine-tune-stage.js';
 import { sequenceShape } from './options.js';
@@ -115,11 +115,16 @@ export class VaeBiGruClassifier extends BaseClassifier<VaeBiGruOptions> {
     if (o.fineTune) {
       const params = bigru.parameters;
       if (!params) throw new IotIdsError('vae-bigru: the BiGRU stage left no parameters');
-      const balanced = gruOptions.classWeight === 'balanced' || o.smoteLatent;
+      // The BiGRU's own class weights (tempered when it was); SMOTE's rows have no input row, so with
+      // smoteLatent and no class weights the original rows are weighed 'balanced' instead.
+      const rowWeights =
+        gruOptions.classWeight !== 'balanced' && o.smoteLatent
+          ? balancedRowWeights(y, context.nClasses)
+          : classWeightedRows(this.kind, gruOptions, y, context.nClasses);
       const stage = new FineTuneStage(
         vae,
         params,
-        { x, y, rowWeights: balanced ? balancedRowWeights(y, context.nClasses) : null, validation },
+        { x, y, rowWeights, validation },
         {
           batchSize: gruOptions.batchSize,
           seed: o.seed,
