@@ -23,6 +23,20 @@ describe('averageScores', () => {
     expect(() => averageScores([m([[1, 0]])], [0])).toThrow(/not all 0/);
     expect(() => averageScores([])).toThrow(/at least one/);
   });
+
+  it('refuses a member that diverged (a non-finite score), naming the member and the row', () => {
+    const good = m([
+      [0.9, 0.1],
+      [0.2, 0.8],
+    ]);
+    const diverged = m([
+      [0.5, 0.5],
+      [NaN, NaN],
+    ]);
+    expect(() => averageScores([good, diverged])).toThrow(
+      /member 1 failed to train: its score for row 1 is NaN/,
+    );
+  });
 });
 
 describe('routeAnomalies', () => {

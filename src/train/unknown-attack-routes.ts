@@ -39,6 +39,15 @@ export function averageScores(members: readonly Matrix[], weights?: readonly num
         `member ${index} has ${m.rows} × ${m.cols} scores, member 0 ${rows} × ${cols}: they must match`,
       );
     }
+    // A member whose training diverged gives NaN or Infinity: averaging it in would silently turn the vote
+    // into another model's (or NaN for every row), so it is an error naming the member and the row.
+    const bad = m.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new IotIdsError(
+        `ensemble member ${index} failed to train: its score for row ${Math.floor(bad / cols)} is ` +
+          `${m.data[bad]} (diverged?); no vote is taken without it`,
+      );
+    }
     const share = w[index] / total;
     for (let i = 0; i < m.data.length; i++) out.data[i] += share * m.data[i];
   });
