@@ -42,9 +42,9 @@ import {
   type RouteRouter,
   type RouteScore,
 } from '../src/train/ensemble-anomaly-route.js';
+import { routeAnomalies } from '../src/models/zero-day/route-unknown.js';
 import {
   chooseByAccuracyPlusF1,
-  routeAnomalies,
   verdictFigures,
   type VerdictFigures,
 } from '../src/train/unknown-attack-routes.js';

@@ -3,7 +3,7 @@ import { confusionMatrix } from '../evaluate/confusion.js';
 import { IotIdsError, usageError } from '../errors.js';
 import type { Matrix } from '../preprocess/matrix.js';
 import { anomalousMask } from '../models/zero-day/anomaly-detector.js';
-import { routeAnomaliesToNearestAttack } from '../models/zero-day/route-unknown.js';
+import { routeAnomalies } from '../models/zero-day/route-unknown.js';
 import { thresholdAtFalsePositiveRate } from '../models/zero-day/threshold.js';
 
 /** What a candidate anomaly rate is judged by: binary accuracy, or multi-class accuracy. */
@@ -44,29 +44,39 @@ export function combinedFigures(input: {
     );
   }
   const predicted = combinedPredictions({ scores, errors, threshold, normalIndex });
+  const stats = perClassStats(confusionMatrix(yTrue, predicted, scores.cols));
+  return {
+    ...binaryFigures(yTrue, predicted, normalIndex),
+    accuracy: accuracy(yTrue, predicted),
+    macroF1: averaged(stats, 'f1').macro,
+    recall: stats.map((s) => s.recall),
+  };
+}
+
+/** Normal vs attack figures of multi-class verdicts (an attack class named counts as flagged). */
+export function binaryFigures(
+  yTrue: Int32Array,
+  predicted: Int32Array,
+  normalIndex: number,
+): { binaryAccuracy: number; falseAlarmRate: number; attackRecall: number } {
   let normal = 0;
   let flaggedNormal = 0;
-  let attack = 0;
   let flaggedAttack = 0;
   for (let i = 0; i < yTrue.length; i++) {
     const flagged = predicted[i] !== normalIndex;
     if (yTrue[i] === normalIndex) {
       normal++;
       if (flagged) flaggedNormal++;
-    } else {
-      attack++;
-      if (flagged) flaggedAttack++;
+    } else if (flagged) {
+      flaggedAttack++;
     }
   }
-  const stats = perClassStats(confusionMatrix(yTrue, predicted, scores.cols));
+  const attack = yTrue.length - normal;
   const share = (part: number, whole: number): number => (whole === 0 ? Number.NaN : part / whole);
   return {
     binaryAccuracy: share(normal - flaggedNormal + flaggedAttack, yTrue.length),
     falseAlarmRate: share(flaggedNormal, normal),
     attackRecall: share(flaggedAttack, attack),
-    accuracy: accuracy(yTrue, predicted),
-    macroF1: averaged(stats, 'f1').macro,
-    recall: stats.map((s) => s.recall),
   };
 }
 
@@ -81,7 +91,7 @@ export function combinedPredictions(input: {
   normalIndex: number;
 }): Int32Array {
   const { scores, errors, threshold, normalIndex } = input;
-  return routeAnomaliesToNearestAttack(scores, anomalousMask(errors, threshold), normalIndex);
+  return routeAnomalies(scores, anomalousMask(errors, threshold), normalIndex);
 }
 
 /** One candidate rate on the validation rows. */
@@ -167,9 +177,23 @@ export function rateCandidates(input: {
  * never win.
  */
 export function chooseRate(candidates: readonly RateCandidate[], criterion: RateCriterion): RateCandidate {
-  const value = (c: RateCandidate): number =>
-    criterion === 'binary-accuracy' ? c.figures.binaryAccuracy : c.figures.accuracy;
-  let best: RateCandidate | undefined;
+  return chooseHighest(
+    candidates,
+    (c) => (criterion === 'binary-accuracy' ? c.figures.binaryAccuracy : c.figures.accuracy),
+    `no candidate anomaly rate has a ${criterion} figure to choose by`,
+  );
+}
+
+/**
+ * The candidate rate with the highest `value`; a tie goes to the lower rate (fewer false alarms on
+ * validation normal rows). NaN never wins; `noneMessage` is the error when every value is NaN.
+ */
+export function chooseHighest<T extends { falsePositiveRate: number }>(
+  candidates: readonly T[],
+  value: (candidate: T) => number,
+  noneMessage: string,
+): T {
+  let best: T | undefined;
   for (const c of candidates) {
     if (Number.isNaN(value(c))) continue;
     if (
@@ -180,6 +204,6 @@ export function chooseRate(candidates: readonly RateCandidate[], criterion: Rate
       best = c;
     }
   }
-  if (!best) throw new IotIdsError(`no candidate anomaly rate has a ${criterion} figure to choose by`);
+  if (!best) throw new IotIdsError(noneMessage);
   return best;
 }

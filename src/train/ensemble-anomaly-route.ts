@@ -14,13 +14,13 @@ import { leaveAttackTypeOutSplit } from '../preprocess/attack-type-split.js';
 import { createMatrix, takeRows, type Matrix } from '../preprocess/matrix.js';
 import { FeaturePipeline } from '../preprocess/pipeline.js';
 import { writeDirAtomic } from '../util/atomic-dir.js';
+import { routeAnomalies } from '../models/zero-day/route-unknown.js';
 import { heldOutAttackRows } from './anomaly-rate-selection.js';
 import { validationSeed } from './run-training.js';
 import {
   averageScores,
   doubtScores,
   fitDoubtScale,
-  routeAnomalies,
   verdictFigures,
   type DoubtScale,
   type JudgedRate,

@@ -20,7 +20,7 @@ import {
 } from './ensemble-anomaly-route.js';
 import { parseExperimentConfig } from './experiment-config.js';
 import { runGrid } from './run-grid.js';
-import { binaryFigures } from './run-ensemble-route.js';
+import { binaryFigures } from './anomaly-rate-selection.js';
 import { writeSyntheticNslKdd } from './test-helpers/synthetic-nsl-kdd.js';
 import { chooseByAccuracyPlusF1, verdictFigures } from './unknown-attack-routes.js';
 

@@ -11,6 +11,7 @@ import { exists } from '../util/atomic-dir.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
 import { anomalyAlertsModelName, ROUTE_CRITERION, type AnomalyRouteConfig } from './anomaly-alerts-config.js';
+import { binaryFigures } from './anomaly-rate-selection.js';
 import {
   finalRoute,
   latoStage,
@@ -258,33 +259,6 @@ async function runSeed(
     },
     ...(context.log1p === undefined ? {} : { log1p: context.log1p }),
     anomalyAlerts: record,
-  };
-}
-
-/** Normal vs attack figures of multi-class verdicts (an attack class named counts as flagged). */
-export function binaryFigures(
-  yTrue: Int32Array,
-  predicted: Int32Array,
-  normalIndex: number,
-): { binaryAccuracy: number; falseAlarmRate: number; attackRecall: number } {
-  let normal = 0;
-  let flaggedNormal = 0;
-  let flaggedAttack = 0;
-  for (let i = 0; i < yTrue.length; i++) {
-    const flagged = predicted[i] !== normalIndex;
-    if (yTrue[i] === normalIndex) {
-      normal++;
-      if (flagged) flaggedNormal++;
-    } else if (flagged) {
-      flaggedAttack++;
-    }
-  }
-  const attack = yTrue.length - normal;
-  const share = (part: number, whole: number): number => (whole === 0 ? Number.NaN : part / whole);
-  return {
-    binaryAccuracy: share(normal - flaggedNormal + flaggedAttack, yTrue.length),
-    falseAlarmRate: share(flaggedNormal, normal),
-    attackRecall: share(flaggedAttack, attack),
   };
 }
 

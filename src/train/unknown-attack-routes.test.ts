@@ -6,7 +6,6 @@ import {
   chooseByAccuracyPlusF1,
   doubtScores,
   fitDoubtScale,
-  routeAnomalies,
   verdictFigures,
 } from './unknown-attack-routes.js';
 
@@ -36,33 +35,6 @@ describe('averageScores', () => {
     expect(() => averageScores([good, diverged])).toThrow(
       /member 1 failed to train: its score for row 1 is NaN/,
     );
-  });
-});
-
-describe('routeAnomalies', () => {
-  // columns: normal, dos, probe
-  const scores = m([
-    [0.9, 0.06, 0.04],
-    [0.9, 0.06, 0.04],
-    [0.1, 0.2, 0.7],
-  ]);
-
-  it('keeps the arg-max unless the classifier says normal and the row is anomalous', () => {
-    expect(Array.from(routeAnomalies(scores, [0, 1, 1], 0))).toEqual([0, 1, 2]);
-  });
-
-  it('routes anomalous normal verdicts by the router, ignoring its normal column', () => {
-    const router = m([
-      [0, 0.2, 0.8],
-      [0.99, 0.2, 0.8],
-      [0, 1, 0],
-    ]);
-    expect(Array.from(routeAnomalies(scores, [1, 1, 1], 0, router))).toEqual([2, 2, 2]);
-  });
-
-  it('refuses mismatched inputs', () => {
-    expect(() => routeAnomalies(scores, [0, 1], 0)).toThrow(/must match/);
-    expect(() => routeAnomalies(scores, [0, 1, 0], 3)).toThrow(/normal class index 3/);
   });
 });
 

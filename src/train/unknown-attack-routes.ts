@@ -2,6 +2,7 @@ import { accuracy, averaged, perClassStats } from '../evaluate/classification-me
 import { confusionMatrix } from '../evaluate/confusion.js';
 import { IotIdsError } from '../errors.js';
 import { createMatrix, type Matrix } from '../preprocess/matrix.js';
+import { chooseHighest } from './anomaly-rate-selection.js';
 
 /**
  * Pieces of the 5-class "classifier + anomaly alerts" route that issue 17's second selection round weighs on
@@ -51,45 +52,6 @@ export function averageScores(members: readonly Matrix[], weights?: readonly num
     const share = w[index] / total;
     for (let i = 0; i < m.data.length; i++) out.data[i] += share * m.data[i];
   });
-  return out;
-}
-
-/**
- * Verdicts: the classifier's arg-max, except a row the classifier calls normal while `anomalous` flags it,
- * which gets the arg-max of `routeScores` over the attack classes (every column but `normalIndex`).
- * `routeScores` = the classifier's scores is the "nearest attack class" route; a router fitted on attack
- * rows only (its normal column ignored) is the other.
- */
-export function routeAnomalies(
-  scores: Matrix,
-  anomalous: ArrayLike<number>,
-  normalIndex: number,
-  routeScores: Matrix = scores,
-): Int32Array {
-  const k = scores.cols;
-  if (anomalous.length !== scores.rows || routeScores.rows !== scores.rows || routeScores.cols !== k) {
-    throw new IotIdsError(
-      `${scores.rows} × ${k} classifier scores, ${anomalous.length} anomaly verdicts and ` +
-        `${routeScores.rows} × ${routeScores.cols} routing scores: they must match`,
-    );
-  }
-  if (!Number.isInteger(normalIndex) || normalIndex < 0 || normalIndex >= k || k < 2) {
-    throw new IotIdsError(`normal class index ${normalIndex} is not one of ${k} (≥ 2) score columns`);
-  }
-  const out = new Int32Array(scores.rows);
-  for (let i = 0; i < scores.rows; i++) {
-    const row = i * k;
-    let best = 0;
-    for (let j = 1; j < k; j++) if (scores.data[row + j] > scores.data[row + best]) best = j;
-    if (best === normalIndex && anomalous[i]) {
-      best = -1;
-      for (let j = 0; j < k; j++) {
-        if (j === normalIndex) continue;
-        if (best < 0 || routeScores.data[row + j] > routeScores.data[row + best]) best = j;
-      }
-    }
-    out[i] = best;
-  }
   return out;
 }
 
@@ -198,18 +160,9 @@ export interface JudgedRate {
  * lower rate. NaN never wins.
  */
 export function chooseByAccuracyPlusF1<T extends JudgedRate>(candidates: readonly T[]): T {
-  const value = (c: T): number => c.figures.accuracy + c.figures.macroF1;
-  let best: T | undefined;
-  for (const c of candidates) {
-    if (Number.isNaN(value(c))) continue;
-    if (
-      best === undefined ||
-      value(c) > value(best) ||
-      (value(c) === value(best) && c.falsePositiveRate < best.falsePositiveRate)
-    ) {
-      best = c;
-    }
-  }
-  if (!best) throw new IotIdsError('no candidate rate has an accuracy and a macro-F1 to choose by');
-  return best;
+  return chooseHighest(
+    candidates,
+    (c) => c.figures.accuracy + c.figures.macroF1,
+    'no candidate rate has an accuracy and a macro-F1 to choose by',
+  );
 }

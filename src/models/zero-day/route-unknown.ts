@@ -4,18 +4,29 @@ import type { Matrix } from '../../preprocess/matrix.js';
 /**
  * Multi-class verdicts of a classifier plus the anomaly detector: each row gets the arg-max of the
  * classifier's scores, except a row the classifier calls normal while the autoencoder finds it anomalous —
- * an "attack of an unknown type" — which gets the classifier's most probable attack class (arg-max over
- * every class but `normalIndex`). The classifier has no class for an unseen attack type, so its nearest
- * known attack class is the best guess available; the row is an attack either way.
+ * an "attack of an unknown type" — which gets the arg-max of `routeScores` over the attack classes (every
+ * column but `normalIndex`). With `routeScores` = the classifier's scores (the default) that is its most
+ * probable attack class: it has no class for an unseen attack type, so its nearest known attack class is
+ * the best guess available, and the row is an attack either way. A router fitted on attack rows only (its
+ * normal column ignored) is the other route.
  */
-export function routeAnomaliesToNearestAttack(
+export function routeAnomalies(
   scores: Matrix,
   anomalous: ArrayLike<number>,
   normalIndex: number,
+  routeScores: Matrix = scores,
 ): Int32Array {
   const k = scores.cols;
   if (anomalous.length !== scores.rows) {
-    throw new IotIdsError(`${scores.rows} classifier score rows but ${anomalous.length} anomaly verdicts`);
+    throw new IotIdsError(
+      `${scores.rows} classifier score rows but ${anomalous.length} anomaly verdicts: they must match`,
+    );
+  }
+  if (routeScores.rows !== scores.rows || routeScores.cols !== k) {
+    throw new IotIdsError(
+      `${scores.rows} × ${k} classifier scores but ${routeScores.rows} × ${routeScores.cols} routing ` +
+        'scores: they must match',
+    );
   }
   if (!Number.isInteger(normalIndex) || normalIndex < 0 || normalIndex >= k) {
     throw new IotIdsError(`normal class index ${normalIndex} is not one of the ${k} score columns`);
@@ -29,7 +40,7 @@ export function routeAnomaliesToNearestAttack(
     if (best === normalIndex && anomalous[i]) {
       best = normalIndex === 0 ? 1 : 0;
       for (let j = 0; j < k; j++) {
-        if (j !== normalIndex && scores.data[row + j] > scores.data[row + best]) best = j;
+        if (j !== normalIndex && routeScores.data[row + j] > routeScores.data[row + best]) best = j;
       }
     }
     out[i] = best;
