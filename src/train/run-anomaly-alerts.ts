@@ -6,7 +6,7 @@ import { IotIdsError } from '../errors.js';
 import type { MetricsFile } from '../evaluate/metrics-file.js';
 import { exists } from '../util/atomic-dir.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
-import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
+import { silentProgress } from '../util/progress-reporter.js';
 import {
   ANOMALY_ALERT_TASKS,
   anomalyAlertsModelName,
@@ -21,7 +21,7 @@ import {
 } from './evaluate-zero-day-selected.js';
 import type { ExperimentConfig } from './experiment-config.js';
 import { runEnsembleRoutes } from './run-ensemble-route.js';
-import type { GridOutcome } from './run-grid.js';
+import type { GridOutcome, GridRunOptions } from './run-grid.js';
 
 /** The file that marks a finished seed of the route (written last, atomically). */
 export const ANOMALY_ALERTS_FILE = 'anomaly-alerts.json';
@@ -45,14 +45,9 @@ interface RouteFile {
  */
 export async function runAnomalyAlerts(
   config: ExperimentConfig,
-  options: {
-    seeds: number;
-    out: string;
-    dataDir?: string;
+  options: GridRunOptions & {
     /** The grid's finished runs, whose official 5class runs serve as final classifiers. */
     gridOutcomes: readonly GridOutcome[];
-    progress?: ProgressReporter;
-    runProgress?: ProgressReporter;
   },
 ): Promise<GridOutcome[]> {
   const route = config.anomalyAlerts;

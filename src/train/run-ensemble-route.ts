@@ -9,7 +9,7 @@ import { describeProtocol, type AnomalyAlertsRecord, type MetricsFile } from '..
 import { computeSplitMetrics } from '../evaluate/split-metrics.js';
 import { exists } from '../util/atomic-dir.js';
 import { writeJsonAtomic } from '../util/atomic-write.js';
-import { silentProgress, type ProgressReporter } from '../util/progress-reporter.js';
+import { silentProgress } from '../util/progress-reporter.js';
 import { anomalyAlertsModelName, ROUTE_CRITERION, type AnomalyRouteConfig } from './anomaly-alerts-config.js';
 import { binaryFigures } from './anomaly-rate-selection.js';
 import {
@@ -24,7 +24,7 @@ import {
   type RouteSpec,
 } from './ensemble-anomaly-route.js';
 import type { ExperimentConfig } from './experiment-config.js';
-import type { GridOutcome } from './run-grid.js';
+import type { GridOutcome, GridRunOptions } from './run-grid.js';
 import { chooseByAccuracyPlusF1 } from './unknown-attack-routes.js';
 
 /** The file that marks a finished seed of a route (written last, atomically). */
@@ -50,13 +50,7 @@ interface EnsembleRouteFile {
  */
 export async function runEnsembleRoutes(
   config: ExperimentConfig,
-  options: {
-    seeds: number;
-    out: string;
-    dataDir?: string;
-    progress?: ProgressReporter;
-    runProgress?: ProgressReporter;
-  },
+  options: GridRunOptions,
 ): Promise<GridOutcome[]> {
   const block = config.anomalyAlerts;
   const route = block?.routes?.['5class'];

@@ -17,6 +17,15 @@ export interface GridOutcome {
   reused: boolean;
 }
 
+/** How a compare runs its grid and the routes beside it: seeds, output folder, data and progress. */
+export interface GridRunOptions {
+  seeds: number;
+  out: string;
+  dataDir?: string;
+  progress?: ProgressReporter;
+  runProgress?: ProgressReporter;
+}
+
 /**
  * Runs every grid cell × seed into `<out>/runs/<id>`, then the config's `anomalyAlerts` route, if any
  * (train/run-anomaly-alerts.ts). A run counts as finished when its metrics.json exists
@@ -25,13 +34,7 @@ export interface GridOutcome {
  */
 export async function runGrid(
   config: ExperimentConfig,
-  options: {
-    seeds: number;
-    out: string;
-    dataDir?: string;
-    progress?: ProgressReporter;
-    runProgress?: ProgressReporter;
-  },
+  options: GridRunOptions,
 ): Promise<{ outcomes: GridOutcome[]; skipped: string[]; trainingSeconds: number }> {
   const progress = options.progress ?? silentProgress;
   const supports = new Map<string, readonly TaskName[]>();
