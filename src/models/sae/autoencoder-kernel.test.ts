@@ -101,6 +101,43 @@ describe('AutoencoderKernel (the whole pretraining step in wasm)', () => {
     }
   });
 
+  // ∂W₂ is summed GW2_ROWS (32) rows at a time inside the decoder's 4-row blocks, each part continuing the
+  // sums the last left: the same float32 additions, in the same order, as one sum over the batch. Checked bit
+  // for bit against that sum in JS from the kernel's own h and δout, for batches inside one part, on its
+  // edge, across parts and ending in a partial 4-row block.
+  it.each([1, 5, 32, 33, 70, 100])(
+    '∂W₂ is the float32 sum over the rows in order, bit for bit, for a batch of %i',
+    (size) => {
+      const random = new Random(size);
+      const [features, hidden] = [122, 64];
+      const x = kddLikeRows(100, features, random);
+      const params = parameters(features, hidden, random);
+      const kernel = new AutoencoderKernel(x, hidden, 100);
+      kernel.load(params, new SaeOptimizer('o', params));
+      kernel.setOrder(new Random(5).shuffle(Int32Array.from({ length: 100 }, (_, i) => i)));
+      kernel.computeGradients(0, size, { kind: 'kl', rho: 0.05, beta: 3, l1: 0 });
+      const inside = kernel as unknown as {
+        exports: { memory: WebAssembly.Memory };
+        at: { h: number; out: number; dp: number; hp: number };
+      };
+      const { h: hAt, out: outAt, dp, hp } = inside.at;
+      const h = new Float32Array(inside.exports.memory.buffer, hAt, size * hp);
+      const delta = new Float32Array(inside.exports.memory.buffer, outAt, size * dp);
+      const want = new Float32Array(hidden * features);
+      for (let j = 0; j < hidden; j++) {
+        for (let c = 0; c < features; c++) {
+          let sum = 0;
+          for (let k = 0; k < size; k++)
+            sum = Math.fround(sum + Math.fround(h[k * hp + j] * delta[k * dp + c]));
+          want[j * features + c] = sum;
+        }
+      }
+      const got = kernel.gradients()[2];
+      expect(maxAbs(want)).toBeGreaterThan(0);
+      expect(differing(got, want)).toBe(0);
+    },
+  );
+
   it("runs the optimiser's Adam update bit for bit, decay and step count included", () => {
     const random = new Random(5);
     const x = kddLikeRows(50, 122, random);
