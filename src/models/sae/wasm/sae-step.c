@@ -36,14 +36,14 @@ typedef struct {
 // v128.const inside the loop, and V8 builds every v128.const from general registers (about four
 // instructions); loaded from memory each is one instruction, or an operand. `init` fills them once.
 typedef struct {
-  v128_t one, low, high, log2e, round, ln2_hi, ln2_lo, c7, c6, c5, c4, c3, c2, bias, lanes;
+  v128_t one, zmax, zmin, log2e, round, ln2_hi, ln2_lo, c7, c6, c5, c4, c3, c2, bias, lanes;
 } Constants;
 static Constants K;
 
 void init(void) {
   K.one = wasm_f32x4_splat(1.0f);
-  K.low = wasm_f32x4_splat(-87.0f);
-  K.high = wasm_f32x4_splat(88.0f);
+  K.zmax = wasm_f32x4_splat(87.0f);
+  K.zmin = wasm_f32x4_splat(-88.0f);
   K.log2e = wasm_f32x4_splat(1.44269504088896341f);
   K.round = wasm_f32x4_splat(12582912.0f);
   K.ln2_hi = wasm_f32x4_splat(0.693359375f);
@@ -62,20 +62,23 @@ void init(void) {
 // y = n ln 2 + r with |r| ≤ ln 2 / 2 (n rounded by adding 1.5·2²³, whose low mantissa bits then hold n),
 // e^r by its Taylor series to r⁷ (truncation < 1e−8 relative), 2ⁿ built in the exponent bits. No
 // f32x4.max / nearest / trunc_sat: V8 expands each of them into several instructions.
+// y and r are never formed: the code holds −y (z clamped to [−88, 87]) and −r, and each step is the one on
+// y and r with the signs flipped, which rounding to nearest even leaves exact (−a − b = −(a + b),
+// (−a)·b = −(a·b)), so the bits are those of the steps on y and r, one f32x4.neg (several instructions
+// in V8) fewer: 1657–1682 → 1632–1646 µs a 1024-row encode + backward.
 static v128_t sigmoid(v128_t z) {
-  v128_t y = wasm_f32x4_neg(z);
-  y = wasm_f32x4_pmin(wasm_f32x4_pmax(y, K.low), K.high);
-  v128_t t = wasm_f32x4_add(wasm_f32x4_mul(y, K.log2e), K.round);
+  v128_t zc = wasm_f32x4_pmax(wasm_f32x4_pmin(z, K.zmax), K.zmin);
+  v128_t t = wasm_f32x4_sub(K.round, wasm_f32x4_mul(zc, K.log2e));
   v128_t n = wasm_f32x4_sub(t, K.round);
-  v128_t r = wasm_f32x4_sub(y, wasm_f32x4_mul(n, K.ln2_hi));
-  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, K.ln2_lo));
-  v128_t p = wasm_f32x4_add(wasm_f32x4_mul(K.c7, r), K.c6);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.c5);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.c4);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.c3);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.c2);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.one);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), K.one);
+  v128_t r = wasm_f32x4_add(zc, wasm_f32x4_mul(n, K.ln2_hi));
+  r = wasm_f32x4_add(r, wasm_f32x4_mul(n, K.ln2_lo));
+  v128_t p = wasm_f32x4_sub(K.c6, wasm_f32x4_mul(K.c7, r));
+  p = wasm_f32x4_sub(K.c5, wasm_f32x4_mul(p, r));
+  p = wasm_f32x4_sub(K.c4, wasm_f32x4_mul(p, r));
+  p = wasm_f32x4_sub(K.c3, wasm_f32x4_mul(p, r));
+  p = wasm_f32x4_sub(K.c2, wasm_f32x4_mul(p, r));
+  p = wasm_f32x4_sub(K.one, wasm_f32x4_mul(p, r));
+  p = wasm_f32x4_sub(K.one, wasm_f32x4_mul(p, r));
   // t's bits are 0x4B400000 + n: shifted left by 23 only n's bits survive (mod 2³²).
   v128_t e = wasm_f32x4_mul(p, wasm_i32x4_add(wasm_i32x4_shl(t, 23), K.bias));
   return wasm_f32x4_div(K.one, wasm_f32x4_add(K.one, e));
