@@ -101,6 +101,78 @@ describe('AutoencoderKernel (the whole pretraining step in wasm)', () => {
     }
   });
 
+  // Weights large enough that many pre-activations lie beyond the sigmoid's clamp (|z| > 88) on both sides:
+  // the clamped sigmoid still gives 0 and 1 (to float32) there, and the gradients stay those of the tfjs step.
+  it('matches the tfjs step when pre-activations saturate the sigmoid (beyond its ±88 clamp)', () => {
+    const random = new Random(11);
+    const [features, hidden, rows] = [13, 9, 40];
+    const x = kddLikeRows(rows, features, random);
+    const params = parameters(features, hidden, random);
+    for (const p of params) for (let i = 0; i < p.values.length; i++) p.values[i] *= 400;
+    const kernel = new AutoencoderKernel(x, hidden, rows);
+    kernel.load(params, new SaeOptimizer('o', params));
+    const order = Int32Array.from({ length: rows }, (_, i) => i);
+    kernel.setOrder(order);
+    const penalty: SparsityPenalty = { kind: 'l1', rho: 0.05, beta: 3, l1: 0.02 };
+    const got = kernel.computeGradients(0, rows, penalty);
+    const [batch] = [...rowBatches(x, order, rows)];
+    const want = autoencoderStep(batch, params, penalty);
+    let beyond = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < hidden; j++) {
+        let z = params[1].values[j];
+        for (let c = 0; c < features; c++) z += x.data[r * features + c] * params[0].values[c * hidden + j];
+        if (Math.abs(z) > 88) beyond++;
+      }
+    }
+    expect(beyond).toBeGreaterThan(rows);
+    kernel.gradients().forEach((g, k) => {
+      expect(g.every(Number.isFinite)).toBe(true);
+      expect(relativeDifference(g, want.gradients[k])).toBeLessThan(2e-6);
+    });
+    expect(Number.isFinite(got.reconstructionSum)).toBe(true);
+    expect(Math.abs(got.reconstructionSum - want.reconstructionSum)).toBeLessThan(
+      5e-6 * want.reconstructionSum,
+    );
+  });
+
+  // ∂W₂ is summed GW2_ROWS (32) rows at a time inside the decoder's 4-row blocks, each part continuing the
+  // sums the last left: the same float32 additions, in the same order, as one sum over the batch. Checked bit
+  // for bit against that sum in JS from the kernel's own h and δout, for batches inside one part, on its
+  // edge, across parts and ending in a partial 4-row block.
+  it.each([1, 5, 32, 33, 70, 100])(
+    '∂W₂ is the float32 sum over the rows in order, bit for bit, for a batch of %i',
+    (size) => {
+      const random = new Random(size);
+      const [features, hidden] = [122, 64];
+      const x = kddLikeRows(100, features, random);
+      const params = parameters(features, hidden, random);
+      const kernel = new AutoencoderKernel(x, hidden, 100);
+      kernel.load(params, new SaeOptimizer('o', params));
+      kernel.setOrder(new Random(5).shuffle(Int32Array.from({ length: 100 }, (_, i) => i)));
+      kernel.computeGradients(0, size, { kind: 'kl', rho: 0.05, beta: 3, l1: 0 });
+      const inside = kernel as unknown as {
+        exports: { memory: WebAssembly.Memory };
+        at: { h: number; out: number; dp: number; hp: number };
+      };
+      const { h: hAt, out: outAt, dp, hp } = inside.at;
+      const h = new Float32Array(inside.exports.memory.buffer, hAt, size * hp);
+      const delta = new Float32Array(inside.exports.memory.buffer, outAt, size * dp);
+      const want = new Float32Array(hidden * features);
+      for (let j = 0; j < hidden; j++) {
+        for (let c = 0; c < features; c++) {
+          let sum = 0;
+          for (let k = 0; k < size; k++)
+            sum = Math.fround(sum + Math.fround(h[k * hp + j] * delta[k * dp + c]));
+          want[j * features + c] = sum;
+        }
+      }
+      const got = kernel.gradients()[2];
+      expect(maxAbs(want)).toBeGreaterThan(0);
+      expect(differing(got, want)).toBe(0);
+    },
+  );
+
   it("runs the optimiser's Adam update bit for bit, decay and step count included", () => {
     const random = new Random(5);
     const x = kddLikeRows(50, 122, random);
