@@ -51,42 +51,7 @@ static void zero(float* to, int count) {
   for (int i = 0; i < count; i += 4) wasm_v128_store(to + i, wasm_f32x4_splat(0.0f));
 }
 
-// z[c..c+4V) = bias + Σ over the list [from, to) of val · w[idx, c..c+4V), in k order, in registers.
-#define SPARSE_CHUNK(V)                                                                               \
-  static void sparse##V(const int* idx, const float* val, int from, int to, const float* w, int pitch, \
-                        const float* bias, float* z) {                                                \
-    v128_t acc[V];                                                                                    \
-    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] = wasm_v128_load(bias + 4 * v); \
-    for (int i = from; i < to; i++) {                                                                 \
-      v128_t x = wasm_v128_load32_splat(val + i);                                                     \
-      const float* row = w + idx[i] * pitch;                                                          \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                         \
-          wasm_f32x4_add(acc[v], wasm_f32x4_mul(x, wasm_v128_load(row + 4 * v)));                     \
-    }                                                                                                 \
-    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wasm_v128_store(z + 4 * v, acc[v]); \
-  }
-SPARSE_CHUNK(8)
-SPARSE_CHUNK(4)
-SPARSE_CHUNK(2)
-SPARSE_CHUNK(1)
-
-// gw[idx, c..c+4V) += val · d[c..c+4V) over the list [from, to), d held in registers.
-#define SCATTER_CHUNK(V)                                                                              \
-  static void scatter##V(const int* idx, const float* val, int from, int to, const float* d, float* gw, \
-                         int pitch) {                                                                 \
-    v128_t dv[V];                                                                                     \
-    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) dv[v] = wasm_v128_load(d + 4 * v); \
-    for (int i = from; i < to; i++) {                                                                 \
-      v128_t x = wasm_v128_load32_splat(val + i);                                                     \
-      float* row = gw + idx[i] * pitch;                                                               \
-      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wasm_v128_store(                 \
-          row + 4 * v, wasm_f32x4_add(wasm_v128_load(row + 4 * v), wasm_f32x4_mul(x, dv[v])));        \
-    }                                                                                                 \
-  }
-SCATTER_CHUNK(8)
-SCATTER_CHUNK(4)
-SCATTER_CHUNK(2)
-SCATTER_CHUNK(1)
+#include "../../../engine/wasm/sparse-chunks.h"
 
 // c[r, v-th vector] = Σₖ a[r, k] · b[k, v-th vector] for an R-row × V-vector tile, k ascending from 0,
 // the accumulators in registers.

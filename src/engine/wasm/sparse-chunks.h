@@ -1,0 +1,47 @@
+// The sparse-input row products two training kernels share (sae-step.c, fcnn-step.c): a batch row's
+// non-zero inputs are a list of (index, value) pairs, and these multiply or scatter them against 4·V
+// columns of a weight matrix held in V SIMD registers. Macros, so each kernel gets its own static copies
+// and its module bytes stay those of the code written out in place.
+#ifndef IOT_IDS_SPARSE_CHUNKS_H
+#define IOT_IDS_SPARSE_CHUNKS_H
+#include <wasm_simd128.h>
+
+// z[c..c+4V) = bias + Σ over the list [from, to) of val · w[idx, c..c+4V), in k order, in registers.
+#define SPARSE_CHUNK(V)                                                                               \
+  static void sparse##V(const int* idx, const float* val, int from, int to, const float* w, int pitch, \
+                        const float* bias, float* z) {                                                \
+    v128_t acc[V];                                                                                    \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] = wasm_v128_load(bias + 4 * v); \
+    for (int i = from; i < to; i++) {                                                                 \
+      v128_t x = wasm_v128_load32_splat(val + i);                                                     \
+      const float* row = w + idx[i] * pitch;                                                          \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) acc[v] =                         \
+          wasm_f32x4_add(acc[v], wasm_f32x4_mul(x, wasm_v128_load(row + 4 * v)));                     \
+    }                                                                                                 \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wasm_v128_store(z + 4 * v, acc[v]); \
+  }
+SPARSE_CHUNK(8)
+SPARSE_CHUNK(4)
+SPARSE_CHUNK(2)
+SPARSE_CHUNK(1)
+
+// gw[idx, c..c+4V) += val · d[c..c+4V) over the list [from, to), d held in registers: loaded once, not
+// after each row's stores (a load that follows a store 4 KiB apart in the low address bits waits for it).
+#define SCATTER_CHUNK(V)                                                                              \
+  static void scatter##V(const int* idx, const float* val, int from, int to, const float* d, float* gw, \
+                         int pitch) {                                                                 \
+    v128_t dv[V];                                                                                     \
+    _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) dv[v] = wasm_v128_load(d + 4 * v); \
+    for (int i = from; i < to; i++) {                                                                 \
+      v128_t x = wasm_v128_load32_splat(val + i);                                                     \
+      float* row = gw + idx[i] * pitch;                                                               \
+      _Pragma("clang loop unroll(full)") for (int v = 0; v < V; v++) wasm_v128_store(                 \
+          row + 4 * v, wasm_f32x4_add(wasm_v128_load(row + 4 * v), wasm_f32x4_mul(x, dv[v])));        \
+    }                                                                                                 \
+  }
+SCATTER_CHUNK(8)
+SCATTER_CHUNK(4)
+SCATTER_CHUNK(2)
+SCATTER_CHUNK(1)
+
+#endif
