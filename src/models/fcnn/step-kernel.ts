@@ -21,6 +21,7 @@ import type { FcnnParameters } from './parameters.js';
 import { softmaxCrossEntropy } from './softmax-loss.js';
 import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, type BatchResult } from './training-step.js';
 import { wasmBase64 } from './wasm/fcnn-step.wasm.js';
+import { writeNonZeroRows } from '../non-zero-rows.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -219,30 +220,9 @@ export class FcnnStepKernel {
     new Int32Array(buffer, this.adamTable, slots.length * 5).set(
       slots.flatMap((s) => [s.values, s.gradient, s.m, s.v, s.rows * s.pitch]),
     );
-    this.loadMatrix(x, matrixStarts, matrixIdx, matrixVal);
+    writeNonZeroRows(this.exports.memory.buffer, x, { starts: matrixStarts, idx: matrixIdx, val: matrixVal });
     this.labels = new Int32Array(maxRows);
     this.rowWeights = weights ? new Float32Array(maxRows) : null;
-  }
-
-  /** The rows' non-zero entries, row by row (fresh memory is zeroed, so padding needs no writes). */
-  private loadMatrix(x: Matrix, startsAt: number, idxAt: number, valAt: number): void {
-    const buffer = this.exports.memory.buffer;
-    const starts = new Int32Array(buffer, startsAt, x.rows + 1);
-    const idx = new Int32Array(buffer, idxAt);
-    const val = new Float32Array(buffer, valAt);
-    const { cols, data } = x;
-    let count = 0;
-    for (let r = 0; r < x.rows; r++) {
-      starts[r] = count;
-      for (let c = 0, from = r * cols; c < cols; c++) {
-        const value = data[from + c];
-        if (value !== 0) {
-          idx[count] = c;
-          val[count++] = value;
-        }
-      }
-    }
-    starts[x.rows] = count;
   }
 
   /** Copies the parameters, the moving statistics, Adam's moments and its step count into the kernel. */

@@ -17,6 +17,7 @@ import { ensureWasmMemory, instantiateWasm } from '../../util/wasm-module.js';
 import { sparsityTerm, type AutoencoderParameters, type SparsityPenalty } from './autoencoder-step.js';
 import type { AdamStepConstants, SaeOptimizer } from './parameters.js';
 import { wasmBase64 } from './wasm/sae-step.wasm.js';
+import { writeNonZeroRows } from '../non-zero-rows.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -161,28 +162,7 @@ export class AutoencoderKernel {
     new Int32Array(this.exports.memory.buffer, this.layout, LAYOUT_FIELDS.length).set(
       LAYOUT_FIELDS.map((f) => at[f]),
     );
-    this.loadMatrix(x);
-  }
-
-  /** The rows' non-zero entries, row by row (fresh memory is zeroed, so padding needs no writes). */
-  private loadMatrix(x: Matrix): void {
-    const buffer = this.exports.memory.buffer;
-    const starts = new Int32Array(buffer, this.at.starts, x.rows + 1);
-    const idx = new Int32Array(buffer, this.at.idx);
-    const val = new Float32Array(buffer, this.at.val);
-    const { cols, data } = x;
-    let count = 0;
-    for (let r = 0; r < x.rows; r++) {
-      starts[r] = count;
-      for (let c = 0, from = r * cols; c < cols; c++) {
-        const value = data[from + c];
-        if (value !== 0) {
-          idx[count] = c;
-          val[count++] = value;
-        }
-      }
-    }
-    starts[x.rows] = count;
+    writeNonZeroRows(this.exports.memory.buffer, x, this.at);
   }
 
   /** Copies the parameters, the optimiser's moments and its step count into the kernel. */
