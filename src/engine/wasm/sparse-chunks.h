@@ -1,4 +1,4 @@
-// The sparse-input row products two training kernels share (sae-step.c, fcnn-step.c): a batch row's
+// The sparse-input row products (and the batch gathering) two training kernels share (sae-step.c, fcnn-step.c): a batch row's
 // non-zero inputs are a list of (index, value) pairs, and these multiply or scatter them against 4·V
 // columns of a weight matrix held in V SIMD registers. Macros, so each kernel gets its own static copies
 // and its module bytes stay those of the code written out in place.
@@ -43,5 +43,29 @@ SCATTER_CHUNK(8)
 SCATTER_CHUNK(4)
 SCATTER_CHUNK(2)
 SCATTER_CHUNK(1)
+
+// Gathers the lists of the rows order[0..n) of a matrix held as row lists (starts, idx, val) into one
+// contiguous run (bstarts, bidx, bval); `from` is scratch for n ints. The rows come in random order from a
+// matrix of megabytes: the first pass reads only where each row's list starts and ends, with no branch on
+// what it loads, so its cache misses overlap; the second copies the lists four entries at a time (a row's
+// last vector may spill past its end: the next row overwrites it, and both buffers have 4 entries of slack).
+static void gather_rows(const int* starts, const int* all_idx, const float* all_val, const int* order, int n,
+                        int* from, int* bstarts, int* bidx, float* bval) {
+  bstarts[0] = 0;
+  for (int r = 0; r < n; r++) {
+    int row = order[r];
+    from[r] = starts[row];
+    bstarts[r + 1] = bstarts[r] + (starts[row + 1] - starts[row]);
+  }
+  for (int r = 0; r < n; r++) {
+    const int* si = all_idx + from[r];
+    const float* sv = all_val + from[r];
+    int to = bstarts[r], count = bstarts[r + 1] - to;
+    for (int k = 0; k < count; k += 4) {
+      wasm_v128_store(bidx + to + k, wasm_v128_load(si + k));
+      wasm_v128_store(bval + to + k, wasm_v128_load(sv + k));
+    }
+  }
+}
 
 #endif

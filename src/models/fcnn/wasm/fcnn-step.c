@@ -157,33 +157,10 @@ static void list_nonzeros(const float* a, int n, int pitch, int* starts, int* id
   starts[n] = count;
 }
 
-// Gathers the lists of the rows order[0..n) of the training matrix into layer 0's lists. The first pass
-// reads only where each row's list starts and ends (its cache misses overlap); the second copies the lists
-// four entries at a time (a row's last vector may spill past its end: the next row overwrites it, and the
-// buffers have 4 entries of slack).
+// Gathers the lists of the rows order[0..n) of the training matrix into layer 0's lists (sparse-chunks.h).
 static void gather(const Net* net, const Layer* L, const int* order, int n) {
-  const int* starts = AT(const int*, net->starts);
-  const int* all_idx = AT(const int*, net->idx);
-  const float* all_val = AT(const float*, net->val);
-  int* bstarts = AT(int*, L->starts);
-  int* idx = AT(int*, L->idx);
-  float* val = AT(float*, L->val);
-  int* from = AT(int*, net->bfrom);
-  bstarts[0] = 0;
-  for (int r = 0; r < n; r++) {
-    int row = order[r];
-    from[r] = starts[row];
-    bstarts[r + 1] = bstarts[r] + (starts[row + 1] - starts[row]);
-  }
-  for (int r = 0; r < n; r++) {
-    const int* si = all_idx + from[r];
-    const float* sv = all_val + from[r];
-    int to = bstarts[r], count = bstarts[r + 1] - to;
-    for (int k = 0; k < count; k += 4) {
-      wasm_v128_store(idx + to + k, wasm_v128_load(si + k));
-      wasm_v128_store(val + to + k, wasm_v128_load(sv + k));
-    }
-  }
+  gather_rows(AT(const int*, net->starts), AT(const int*, net->idx), AT(const float*, net->val), order, n,
+              AT(int*, net->bfrom), AT(int*, L->starts), AT(int*, L->idx), AT(float*, L->val));
 }
 
 // Two float32 at p, widened to f64x2.

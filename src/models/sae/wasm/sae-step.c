@@ -164,26 +164,8 @@ void encode(int layout_at, int order_at, int n) {
   int* bstarts = AT(int*, L->bstarts);
   int* idx = AT(int*, L->bidx);
   float* val = AT(float*, L->bval);
-  // The batch's lists, gathered first into one contiguous run. The rows come in random order from a matrix
-  // of megabytes: the first pass reads only where each row's list starts and ends, with no branch on what it
-  // loads, so its cache misses overlap; the second copies the lists four entries at a time (a row's last
-  // vector may spill past its end: the next row overwrites it, and both buffers have 4 entries of slack).
-  int* from = AT(int*, L->bfrom);
-  bstarts[0] = 0;
-  for (int r = 0; r < n; r++) {
-    int row = order[r];
-    from[r] = starts[row];
-    bstarts[r + 1] = bstarts[r] + (starts[row + 1] - starts[row]);
-  }
-  for (int r = 0; r < n; r++) {
-    const int* si = all_idx + from[r];
-    const float* sv = all_val + from[r];
-    int to = bstarts[r], count = bstarts[r + 1] - to;
-    for (int k = 0; k < count; k += 4) {
-      wasm_v128_store(idx + to + k, wasm_v128_load(si + k));
-      wasm_v128_store(val + to + k, wasm_v128_load(sv + k));
-    }
-  }
+  // The batch's lists, gathered first into one contiguous run (sparse-chunks.h).
+  gather_rows(starts, all_idx, all_val, order, n, AT(int*, L->bfrom), bstarts, idx, val);
   const float* w1 = AT(const float*, L->w1);
   const float* b1 = AT(const float*, L->b1);
   float* hsum = AT(float*, L->hsum);
