@@ -27,7 +27,8 @@ import { sparseAutoencoderDefaults as o } from '../src/models/sae/options.js';
 import { SaeOptimizer } from '../src/models/sae/parameters.js';
 import { epochOrder } from '../src/models/sae/row-batches.js';
 import { SparseAutoencoder } from '../src/models/sae/sparse-autoencoder.js';
-import { median, nslKddMatrices } from './lib/nsl-kdd-matrices.js';
+import { nslKddMatrices } from './lib/nsl-kdd-matrices.js';
+import { timeReplays } from './lib/replay-builds.js';
 
 const { values: args, positionals: builds } = parseArgs({
   allowPositionals: true,
@@ -137,21 +138,15 @@ inner(run.kernel).exports = plain;
 const base = plain.scratch_base();
 const snapshot = new Uint8Array(plain.memory.buffer, base).slice();
 const instances = builds.map((file) => instantiate(file, plain));
-const reps = Number(args.reps);
-const times = instances.map(() => [] as number[]);
-for (let round = 0; round < Number(args.rounds); round++) {
-  instances.forEach((exports, b) => {
-    new Uint8Array(exports.memory.buffer).set(snapshot, base);
-    const start = process.cpuUsage();
-    for (let r = 0; r < reps; r++) for (const [name, a] of recorded) exports[name](...a);
-    const used = process.cpuUsage(start);
-    times[b].push((used.user + used.system) / reps);
-  });
-}
+const times = timeReplays(instances, recorded, snapshot, {
+  base,
+  reps: Number(args.reps),
+  rounds: Number(args.rounds),
+});
 const results = builds.map((file, b) => ({
   build: file,
-  microsecondsPerStep: Number(median(times[b]).toFixed(1)),
-  rounds: times[b].map((t) => Number(t.toFixed(1))),
+  microsecondsPerStep: Number(times[b].median.toFixed(1)),
+  rounds: times[b].rounds.map((t) => Number(t.toFixed(1))),
   weightsHash: hashes[b],
 }));
 console.log(

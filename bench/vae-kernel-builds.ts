@@ -23,7 +23,7 @@ import { epochRandom } from '../src/models/vae/vae-stage.js';
 import { VaeStepKernel } from '../src/models/vae/vae-step-kernel.js';
 import { Random } from '../src/util/random.js';
 import { trainingMatrix } from './lib/kdd99-matrices.js';
-import { median } from './lib/nsl-kdd-matrices.js';
+import { timeReplays } from './lib/replay-builds.js';
 
 const { values: args, positionals: builds } = parseArgs({
   allowPositionals: true,
@@ -90,21 +90,14 @@ const instances = builds.map((file) => {
   exports.memory.grow((snapshot.length - exports.memory.buffer.byteLength) / 65536);
   return exports;
 });
-const reps = Number(args.reps);
-const times = instances.map(() => [] as number[]);
-for (let round = 0; round < Number(args.rounds); round++) {
-  instances.forEach((exports, b) => {
-    new Uint8Array(exports.memory.buffer).set(snapshot);
-    const start = process.cpuUsage();
-    for (let r = 0; r < reps; r++) for (const [name, a] of recorded) exports[name](...a);
-    const used = process.cpuUsage(start);
-    times[b].push((used.user + used.system) / reps);
-  });
-}
+const times = timeReplays(instances, recorded, snapshot, {
+  reps: Number(args.reps),
+  rounds: Number(args.rounds),
+});
 const results = builds.map((file, b) => ({
   build: file,
-  microsecondsPerStep: Number(median(times[b]).toFixed(1)),
-  rounds: times[b].map((t) => Number(t.toFixed(1))),
+  microsecondsPerStep: Number(times[b].median.toFixed(1)),
+  rounds: times[b].rounds.map((t) => Number(t.toFixed(1))),
 }));
 console.log(
   JSON.stringify({ bench: 'vae-kernel-builds', calls: wanted, callsPerStep: recorded.length, results }),
