@@ -1,4 +1,5 @@
-// The sparse-input row products (and the batch gathering) two training kernels share (sae-step.c, fcnn-step.c): a batch row's
+// The sparse-input pieces the training kernels share (sae-step.c, fcnn-step.c, vae-step.c, sparse-rows.c):
+// listing and gathering rows' non-zero entries, and the row products over those lists: a batch row's
 // non-zero inputs are a list of (index, value) pairs, and these multiply or scatter them against 4·V
 // columns of a weight matrix held in V SIMD registers. Macros, so each kernel gets its own static copies
 // and its module bytes stay those of the code written out in place.
@@ -49,8 +50,8 @@ SCATTER_CHUNK(1)
 // matrix of megabytes: the first pass reads only where each row's list starts and ends, with no branch on
 // what it loads, so its cache misses overlap; the second copies the lists four entries at a time (a row's
 // last vector may spill past its end: the next row overwrites it, and both buffers have 4 entries of slack).
-static void gather_rows(const int* starts, const int* all_idx, const float* all_val, const int* order, int n,
-                        int* from, int* bstarts, int* bidx, float* bval) {
+static void gather_lists(const int* starts, const int* all_idx, const float* all_val, const int* order, int n,
+                         int* from, int* bstarts, int* bidx, float* bval) {
   bstarts[0] = 0;
   for (int r = 0; r < n; r++) {
     int row = order[r];
@@ -66,6 +67,37 @@ static void gather_rows(const int* starts, const int* all_idx, const float* all_
       wasm_v128_store(bval + to + k, wasm_v128_load(sv + k));
     }
   }
+}
+
+// Lists the non-zero entries of the first `cols` columns of the n rows of x (row pitch `pitch`): column
+// indices into idx, values into val, where each row's list starts into starts[0..n]. Four values are tested
+// at a time, so runs of zeros cost one comparison per four; entries are written branch-free. The lists
+// continue from entry `base` (to list a long matrix a block of rows at a time); returns the entries' end.
+static int list_rows(const float* x, int n, int cols, int pitch, int* idx, float* val, int* starts, int base) {
+  int count = base;
+  for (int r = 0; r < n; r++) {
+    starts[r] = count;
+    const float* row = x + r * pitch;
+    int k = 0;
+    for (; k + 4 <= cols; k += 4) {
+      v128_t v = wasm_v128_load(row + k);
+      if (wasm_i32x4_bitmask(wasm_f32x4_ne(v, wasm_f32x4_splat(0.0f))) == 0) continue;
+      for (int j = 0; j < 4; j++) {
+        float value = row[k + j];
+        idx[count] = k + j;
+        val[count] = value;
+        count += value != 0.0f;
+      }
+    }
+    for (; k < cols; k++) {
+      float value = row[k];
+      idx[count] = k;
+      val[count] = value;
+      count += value != 0.0f;
+    }
+  }
+  starts[n] = count;
+  return count;
 }
 
 #endif

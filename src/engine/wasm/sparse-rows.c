@@ -7,6 +7,7 @@
 // here are row-major with a row pitch (`stride`) of the column count rounded up to 4, so that every row
 // starts on a 16-byte boundary and its last vector's spare lanes are padding, not the next row.
 #include <wasm_simd128.h>
+#include "sparse-chunks.h"
 
 extern unsigned char __heap_base;
 
@@ -35,34 +36,8 @@ void repitch(int from_at, int to_at, int rows, int cols, int from_pitch, int to_
 // indices into idx, values into val, and where each row's list starts into starts[0..n] (starts[n] = the
 // total). Four values are tested at a time, so runs of zeros cost one comparison per four.
 int list_nonzeros(int x_at, int n, int cols, int idx_at, int val_at, int starts_at) {
-  const float* x = AT(const float*, x_at);
-  int* idx = AT(int*, idx_at);
-  float* val = AT(float*, val_at);
-  int* starts = AT(int*, starts_at);
-  int count = 0;
-  for (int r = 0; r < n; r++) {
-    starts[r] = count;
-    const float* row = x + r * cols;
-    int k = 0;
-    for (; k + 4 <= cols; k += 4) {
-      v128_t v = wasm_v128_load(row + k);
-      if (wasm_i32x4_bitmask(wasm_f32x4_ne(v, wasm_f32x4_splat(0.0f))) == 0) continue;
-      for (int j = 0; j < 4; j++) {
-        float value = row[k + j];
-        idx[count] = k + j;
-        val[count] = value;
-        count += value != 0.0f;
-      }
-    }
-    for (; k < cols; k++) {
-      float value = row[k];
-      idx[count] = k;
-      val[count] = value;
-      count += value != 0.0f;
-    }
-  }
-  starts[n] = count;
-  return count;
+  return list_rows(AT(const float*, x_at), n, cols, cols, AT(int*, idx_at), AT(float*, val_at),
+                   AT(int*, starts_at), 0);
 }
 
 // z[r, c..c+4V) = bias[c..c+4V) + Σ over row r's list of val · w[idx, c..c+4V), k ascending, the

@@ -159,7 +159,7 @@ static void list_nonzeros(const float* a, int n, int pitch, int* starts, int* id
 
 // Gathers the lists of the rows order[0..n) of the training matrix into layer 0's lists (sparse-chunks.h).
 static void gather(const Net* net, const Layer* L, const int* order, int n) {
-  gather_rows(AT(const int*, net->starts), AT(const int*, net->idx), AT(const float*, net->val), order, n,
+  gather_lists(AT(const int*, net->starts), AT(const int*, net->idx), AT(const float*, net->val), order, n,
               AT(int*, net->bfrom), AT(int*, L->starts), AT(int*, L->idx), AT(float*, L->val));
 }
 

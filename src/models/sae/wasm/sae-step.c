@@ -165,7 +165,7 @@ void encode(int layout_at, int order_at, int n) {
   int* idx = AT(int*, L->bidx);
   float* val = AT(float*, L->bval);
   // The batch's lists, gathered first into one contiguous run (sparse-chunks.h).
-  gather_rows(starts, all_idx, all_val, order, n, AT(int*, L->bfrom), bstarts, idx, val);
+  gather_lists(starts, all_idx, all_val, order, n, AT(int*, L->bfrom), bstarts, idx, val);
   const float* w1 = AT(const float*, L->w1);
   const float* b1 = AT(const float*, L->b1);
   float* hsum = AT(float*, L->hsum);

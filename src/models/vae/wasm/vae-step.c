@@ -8,6 +8,7 @@
 // one-hot encoded features, hidden activations are ReLU outputs and their gradients carry the same zeros.
 // A skipped term is x = 0 and x + 0 · w = x, so each sum is the float32 sum over the listed terms in order.
 #include <wasm_simd128.h>
+#include "../../../engine/wasm/sparse-chunks.h"
 
 extern unsigned char __heap_base;
 
@@ -39,34 +40,8 @@ void transpose(int from_at, int to_at, int rows, int cols, int from_pitch, int t
 // at a time, so runs of zeros cost one comparison per four; entries are written branch-free. The lists
 // continue from entry `base` (to list a long matrix a block of rows at a time); returns the entries' end.
 int list_nonzeros(int x_at, int n, int cols, int pitch, int idx_at, int val_at, int starts_at, int base) {
-  const float* x = AT(const float*, x_at);
-  int* idx = AT(int*, idx_at);
-  float* val = AT(float*, val_at);
-  int* starts = AT(int*, starts_at);
-  int count = base;
-  for (int r = 0; r < n; r++) {
-    starts[r] = count;
-    const float* row = x + r * pitch;
-    int k = 0;
-    for (; k + 4 <= cols; k += 4) {
-      v128_t v = wasm_v128_load(row + k);
-      if (wasm_i32x4_bitmask(wasm_f32x4_ne(v, SPLAT(0.0f))) == 0) continue;
-      for (int j = 0; j < 4; j++) {
-        float value = row[k + j];
-        idx[count] = k + j;
-        val[count] = value;
-        count += value != 0.0f;
-      }
-    }
-    for (; k < cols; k++) {
-      float value = row[k];
-      idx[count] = k;
-      val[count] = value;
-      count += value != 0.0f;
-    }
-  }
-  starts[n] = count;
-  return count;
+  return list_rows(AT(const float*, x_at), n, cols, pitch, AT(int*, idx_at), AT(float*, val_at),
+                   AT(int*, starts_at), base);
 }
 
 // The batch from the rows `order[0, n)` of a matrix held as non-zero lists (m_starts, m_idx, m_val): their
