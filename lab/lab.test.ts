@@ -299,7 +299,11 @@ describe.skipIf(reason !== null)('the traffic lab (quick run in its own namespac
     expect(sensorPublishes).toBeLessThanOrEqual(written);
     expect(sensorPublishes).toBeGreaterThanOrEqual(written - 4 - dropped());
     const gets = packets.filter((x) => clients.has(x.src) && x.dport === 80 && x.httpMethod !== '');
-    expectAbout(gets.length, truth.benign['http-polls']);
+    // A poll is counted only once its 200 answer arrived, so its request was on the wire. Once in a clean-
+    // clone CI run beside a benchmark (load ≈ 4), one request of 27 was missing from the capture with no
+    // drop reported — the same unexplained loopback loss as the DNS answer below: one is tolerated.
+    expect(gets.length).toBeLessThanOrEqual(truth.benign['http-polls']);
+    expect(gets.length).toBeGreaterThanOrEqual(truth.benign['http-polls'] - 1 - dropped());
     const dnsQueries = packets.filter((x) => clients.has(x.src) && x.dport === 53 && x.dnsResponse === '0');
     const dnsAnswers = packets.filter((x) => clients.has(x.dst) && x.sport === 53 && x.dnsResponse === '1');
     expect(dnsQueries.length).toBeGreaterThanOrEqual(truth.benign['dns-queries'] - dropped());
