@@ -22,6 +22,7 @@ import { softmaxCrossEntropy } from './softmax-loss.js';
 import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, type BatchResult } from './training-step.js';
 import { wasmBase64 } from './wasm/fcnn-step.wasm.js';
 import { writeNonZeroRows } from '../non-zero-rows.js';
+import { readPitched, writePitched } from '../pitched-rows.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -341,12 +342,10 @@ export class FcnnStepKernel {
   }
 
   private write(s: Slot, to: number, values: Float32Array): void {
-    const memory = new Float32Array(this.exports.memory.buffer, to, s.rows * s.pitch);
-    for (let r = 0; r < s.rows; r++) memory.set(values.subarray(r * s.cols, (r + 1) * s.cols), r * s.pitch);
+    writePitched(this.exports.memory.buffer, to, s, values);
   }
 
   private read(s: Slot, from: number, out: Float32Array): void {
-    const memory = new Float32Array(this.exports.memory.buffer, from, s.rows * s.pitch);
-    for (let r = 0; r < s.rows; r++) out.set(memory.subarray(r * s.pitch, r * s.pitch + s.cols), r * s.cols);
+    readPitched(this.exports.memory.buffer, from, s, out);
   }
 }
