@@ -17,7 +17,6 @@
  * Prints one JSON line and one human line.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src/engine/index.js';
@@ -28,7 +27,7 @@ import { SaeOptimizer } from '../src/models/sae/parameters.js';
 import { epochOrder } from '../src/models/sae/row-batches.js';
 import { SparseAutoencoder } from '../src/models/sae/sparse-autoencoder.js';
 import { nslKddMatrices } from './lib/nsl-kdd-matrices.js';
-import { timeReplays } from './lib/replay-builds.js';
+import { moduleOfWasmTs, recordCalls, timeReplays } from './lib/replay-builds.js';
 
 const { values: args, positionals: builds } = parseArgs({
   allowPositionals: true,
@@ -67,10 +66,8 @@ const inner = (kernel: AutoencoderKernel) => kernel as unknown as { exports: Exp
 
 /** A build's instance, its memory from the kernel's own from the committed build's first free byte on. */
 function instantiate(file: string, from: Exports): Exports {
-  const base64 = /'([A-Za-z0-9+/=]+)'/.exec(readFileSync(file, 'utf8'))?.[1];
-  if (!base64) throw new Error(`bench/sae-kernel-builds.ts: no module in ${file}`);
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(base64, 'base64')), {})
-    .exports as unknown as Exports;
+  const module = moduleOfWasmTs(file, 'bench/sae-kernel-builds.ts');
+  const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
   for (const name of [...wanted, 'init', 'scratch_base']) {
     if (typeof exports[name] !== 'function') throw new Error(`${file} exports no ${name}`);
   }
@@ -121,20 +118,7 @@ run.kernel.setOrder(order);
 const warm = Math.min(Number(args.warm), Math.floor(x.rows / batch) - 1);
 trainSteps(run, order, 0, warm);
 const plain = inner(run.kernel).exports;
-const recorded: [string, number[]][] = [];
-const spy: Record<string, unknown> = {};
-for (const [name, f] of Object.entries(plain)) {
-  spy[name] =
-    typeof f !== 'function'
-      ? f
-      : (...a: number[]) => {
-          if (wanted.includes(name)) recorded.push([name, a]);
-          return f(...a);
-        };
-}
-inner(run.kernel).exports = spy as Exports;
-trainSteps(run, order, warm, 1);
-inner(run.kernel).exports = plain;
+const recorded = recordCalls(inner(run.kernel), wanted, () => trainSteps(run, order, warm, 1));
 const base = plain.scratch_base();
 const snapshot = new Uint8Array(plain.memory.buffer, base).slice();
 const instances = builds.map((file) => instantiate(file, plain));

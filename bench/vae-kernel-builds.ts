@@ -13,7 +13,6 @@
  *     [--reps 300] [--rounds 5] [--warm 120]
  * Prints one JSON line and one human line: µs of the recorded calls per step (median over rounds).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src/engine/index.js';
 import { Adam } from '../src/fit/adam.js';
@@ -23,7 +22,7 @@ import { epochRandom } from '../src/models/vae/vae-stage.js';
 import { VaeStepKernel } from '../src/models/vae/vae-step-kernel.js';
 import { Random } from '../src/util/random.js';
 import { trainingMatrix } from './lib/kdd99-matrices.js';
-import { timeReplays } from './lib/replay-builds.js';
+import { moduleOfWasmTs, recordCalls, timeReplays } from './lib/replay-builds.js';
 
 const { values: args, positionals: builds } = parseArgs({
   allowPositionals: true,
@@ -63,26 +62,11 @@ for (let b = 0; b < warm; b++) {
 // memory as it is after the step, which every call reads the same way).
 const inner = step as unknown as { exports: Exports };
 const plain = inner.exports;
-const recorded: [string, number[]][] = [];
-const spy: Record<string, unknown> = {};
-for (const [name, f] of Object.entries(plain)) {
-  spy[name] =
-    typeof f !== 'function'
-      ? f
-      : (...a: number[]) => {
-          if (wanted.includes(name)) recorded.push([name, a]);
-          return f(...a);
-        };
-}
-inner.exports = spy as Exports;
-oneStep(warm);
-inner.exports = plain;
+const recorded = recordCalls(inner, wanted, () => oneStep(warm));
 const snapshot = new Uint8Array(plain.memory.buffer).slice();
 
 const instances = builds.map((file) => {
-  const base64 = /'([A-Za-z0-9+/=]+)'/.exec(readFileSync(file, 'utf8'))?.[1];
-  if (!base64) throw new Error(`bench/vae-kernel-builds.ts: no module in ${file}`);
-  const module = new WebAssembly.Module(Buffer.from(base64, 'base64'));
+  const module = moduleOfWasmTs(file, 'bench/vae-kernel-builds.ts');
   const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
   for (const name of wanted) {
     if (typeof exports[name] !== 'function') throw new Error(`${file} exports no ${name}`);
