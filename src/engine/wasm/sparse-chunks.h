@@ -45,6 +45,38 @@ SCATTER_CHUNK(4)
 SCATTER_CHUNK(2)
 SCATTER_CHUNK(1)
 
+// z[0..width) = bias + Σ over the list [from, to) of val · w[idx, 0..width): the whole row (width a multiple
+// of 4) in chunks of 32, 16, 8 and 4 columns.
+static void sparse_row(const int* idx, const float* val, int from, int to, const float* w, int width,
+                       const float* bias, float* z) {
+  int c = 0;
+  for (; c + 32 <= width; c += 32) sparse8(idx, val, from, to, w + c, width, bias + c, z + c);
+  if (c + 16 <= width) {
+    sparse4(idx, val, from, to, w + c, width, bias + c, z + c);
+    c += 16;
+  }
+  if (c + 8 <= width) {
+    sparse2(idx, val, from, to, w + c, width, bias + c, z + c);
+    c += 8;
+  }
+  if (c + 4 <= width) sparse1(idx, val, from, to, w + c, width, bias + c, z + c);
+}
+
+// gw[idx, 0..width) += val · d[0..width) over the list [from, to): the whole row in chunks as sparse_row.
+static void scatter_row(const int* idx, const float* val, int from, int to, const float* d, float* gw, int width) {
+  int c = 0;
+  for (; c + 32 <= width; c += 32) scatter8(idx, val, from, to, d + c, gw + c, width);
+  if (c + 16 <= width) {
+    scatter4(idx, val, from, to, d + c, gw + c, width);
+    c += 16;
+  }
+  if (c + 8 <= width) {
+    scatter2(idx, val, from, to, d + c, gw + c, width);
+    c += 8;
+  }
+  if (c + 4 <= width) scatter1(idx, val, from, to, d + c, gw + c, width);
+}
+
 // Gathers the lists of the rows order[0..n) of a matrix held as row lists (starts, idx, val) into one
 // contiguous run (bstarts, bidx, bval); `from` is scratch for n ints. The rows come in random order from a
 // matrix of megabytes: the first pass reads only where each row's list starts and ends, with no branch on

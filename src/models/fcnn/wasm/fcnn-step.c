@@ -102,17 +102,7 @@ static void sparse_product(const int* starts, const int* idx, const float* val, 
   for (int r = 0; r < n; r++) {
     float* z = z_all + r * pitch;
     int from = starts[r], to = starts[r + 1];
-    int c = 0;
-    for (; c + 32 <= pitch; c += 32) sparse8(idx, val, from, to, w + c, pitch, bias + c, z + c);
-    if (c + 16 <= pitch) {
-      sparse4(idx, val, from, to, w + c, pitch, bias + c, z + c);
-      c += 16;
-    }
-    if (c + 8 <= pitch) {
-      sparse2(idx, val, from, to, w + c, pitch, bias + c, z + c);
-      c += 8;
-    }
-    if (c + 4 <= pitch) sparse1(idx, val, from, to, w + c, pitch, bias + c, z + c);
+    sparse_row(idx, val, from, to, w, pitch, bias, z);
   }
 }
 
@@ -123,38 +113,13 @@ static void sparse_gradient(const int* starts, const int* idx, const float* val,
   for (int r = 0; r < n; r++) {
     const float* d = d_all + r * pitch;
     int from = starts[r], to = starts[r + 1];
-    int c = 0;
-    for (; c + 32 <= pitch; c += 32) scatter8(idx, val, from, to, d + c, gw + c, pitch);
-    if (c + 16 <= pitch) {
-      scatter4(idx, val, from, to, d + c, gw + c, pitch);
-      c += 16;
-    }
-    if (c + 8 <= pitch) {
-      scatter2(idx, val, from, to, d + c, gw + c, pitch);
-      c += 8;
-    }
-    if (c + 4 <= pitch) scatter1(idx, val, from, to, d + c, gw + c, pitch);
+    scatter_row(idx, val, from, to, d, gw, pitch);
   }
 }
 
-// Lists the non-zero entries of the n rows of a (n × pitch), k ascending (sparse-rows.c's list_nonzeros).
+// Lists the non-zero entries of the n rows of a (n × pitch), k ascending (sparse-chunks.h's list_rows).
 static void list_nonzeros(const float* a, int n, int pitch, int* starts, int* idx, float* val) {
-  int count = 0;
-  for (int r = 0; r < n; r++) {
-    starts[r] = count;
-    const float* row = a + r * pitch;
-    for (int k = 0; k < pitch; k += 4) {
-      v128_t v = wasm_v128_load(row + k);
-      if (wasm_i32x4_bitmask(wasm_f32x4_ne(v, wasm_f32x4_splat(0.0f))) == 0) continue;
-      for (int j = 0; j < 4; j++) {
-        float value = row[k + j];
-        idx[count] = k + j;
-        val[count] = value;
-        count += value != 0.0f;
-      }
-    }
-  }
-  starts[n] = count;
+  list_rows(a, n, pitch, pitch, idx, val, starts, 0);
 }
 
 // Gathers the lists of the rows order[0..n) of the training matrix into layer 0's lists (sparse-chunks.h).

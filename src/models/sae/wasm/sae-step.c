@@ -175,17 +175,7 @@ void encode(int layout_at, int order_at, int n) {
   for (int r = 0; r < n; r++) {
     float* z = AT(float*, L->h) + r * hp;
     int from = bstarts[r], to = bstarts[r + 1];
-    int c = 0;
-    for (; c + 32 <= hp; c += 32) sparse8(idx, val, from, to, w1 + c, hp, b1 + c, z + c);
-    if (c + 16 <= hp) {
-      sparse4(idx, val, from, to, w1 + c, hp, b1 + c, z + c);
-      c += 16;
-    }
-    if (c + 8 <= hp) {
-      sparse2(idx, val, from, to, w1 + c, hp, b1 + c, z + c);
-      c += 8;
-    }
-    if (c + 4 <= hp) sparse1(idx, val, from, to, w1 + c, hp, b1 + c, z + c);
+    sparse_row(idx, val, from, to, w1, hp, b1, z);
     for (int v = 0; v < vecs; v++) {
       v128_t s = sigmoid(wasm_v128_load(z + 4 * v));
       if (v == vecs - 1) s = wasm_v128_and(s, last);
@@ -280,17 +270,7 @@ double backward(int layout_at, int n) {
         wasm_v128_store(gb1 + 4 * v, wasm_f32x4_add(wasm_v128_load(gb1 + 4 * v), g));
       }
       int from = starts[r], to = starts[r + 1];
-      int c = 0;
-      for (; c + 32 <= hp; c += 32) scatter8(idx, val, from, to, d + c, gw1 + c, hp);
-      if (c + 16 <= hp) {
-        scatter4(idx, val, from, to, d + c, gw1 + c, hp);
-        c += 16;
-      }
-      if (c + 8 <= hp) {
-        scatter2(idx, val, from, to, d + c, gw1 + c, hp);
-        c += 8;
-      }
-      if (c + 4 <= hp) scatter1(idx, val, from, to, d + c, gw1 + c, hp);
+      scatter_row(idx, val, from, to, d, gw1, hp);
     }
   }
   return sse;
